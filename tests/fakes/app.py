@@ -1,0 +1,471 @@
+"""Starlette app speaking Ollama's REST API (docs/api.md), plus /_fake/* control endpoints.
+
+Shapes, status codes and error strings follow real Ollama closely enough that the official
+``ollama`` client works unchanged, including NDJSON streaming, errors sent as a JSON line
+inside a 200 stream, and load/unload via empty requests with ``keep_alive``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from time import monotonic, perf_counter_ns
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .catalog import REGISTRY, ModelSpec, normalize_name, synthetic_spec
+from .embeddings import embed_words, normalize, words
+from .replies import context_ids, count_tokens, echo_tokens, split_tokens
+from .state import DEFAULT_KEEP_ALIVE, FakeState, parse_keep_alive
+
+VERSION = "0.12.3"
+NDJSON = "application/x-ndjson"
+ERROR_AFTER_TOKENS = 3
+PULL_ERROR_AFTER_LINES = 3
+HTTP_500_ERROR = "llama runner process has terminated: exit status 2"
+MID_STREAM_ERROR = "an error was encountered while running the model: unexpected EOF"
+PULL_MID_STREAM_ERROR = "max retries exceeded: unexpected EOF"
+PULL_NOT_FOUND = "pull model manifest: file does not exist"
+_POLL_SECONDS = 0.05
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ApiError(Exception):
+    """An Ollama-style error answer: HTTP status plus {"error": message}."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ServerHalted(Exception):
+    """Raised in handlers while the fake stops, so uvicorn drops connections like a dying Ollama."""
+
+
+@dataclass
+class _Run:
+    """One chat/generate completion: what to emit and what to report in the final stats."""
+
+    model: str
+    spec: ModelSpec
+    keep_alive: float | None
+    pieces: list[dict[str, Any]]
+    whole: dict[str, Any]
+    final: dict[str, Any]
+    prompt_tokens: int
+    done_reason: str
+    started_ns: int
+    load_ns: int
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _line(payload: dict[str, Any]) -> bytes:
+    return (json.dumps(payload, separators=(",", ":")) + "\n").encode()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "invalid request body: expected JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid request body: expected a JSON object")
+    return body
+
+
+def _model_name(body: dict[str, Any]) -> str:
+    name = body.get("model") or body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ApiError(400, "model is required")
+    return name
+
+
+def _keep_alive(body: dict[str, Any]) -> float | None:
+    try:
+        return parse_keep_alive(body.get("keep_alive"))
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def _cap(tokens: list[str], options: dict[str, Any]) -> tuple[list[str], str]:
+    """Apply options.num_predict; done_reason becomes "length" when it cut the reply."""
+    limit = options.get("num_predict")
+    if isinstance(limit, int) and 0 <= limit < len(tokens):
+        return tokens[:limit], "length"
+    return tokens, "stop"
+
+
+class FakeOllamaApp:
+    """Request handlers over one FakeState."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    def build(self) -> Starlette:
+        api = self._api
+        return Starlette(
+            routes=[
+                Route("/", api(self.root, fallible=False), methods=["GET", "HEAD"]),
+                Route("/api/version", api(self.version, fallible=False)),
+                Route("/api/tags", api(self.tags, fallible=False)),
+                Route("/api/ps", api(self.ps, fallible=False)),
+                Route("/api/show", api(self.show), methods=["POST"]),
+                Route("/api/pull", api(self.pull), methods=["POST"]),
+                Route("/api/delete", api(self.delete, fallible=False), methods=["DELETE"]),
+                Route("/api/chat", api(self.chat), methods=["POST"]),
+                Route("/api/generate", api(self.generate), methods=["POST"]),
+                Route("/api/embed", api(self.embed), methods=["POST"]),
+                Route("/_fake/config", self.control_config, methods=["GET", "POST"]),
+                Route("/_fake/reset", self.control_reset, methods=["POST"]),
+                Route("/_fake/stats", self.control_stats),
+                Route("/_fake/script", self.control_script, methods=["POST"]),
+            ]
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _api(self, handler: Handler, *, fallible: bool = True) -> Handler:
+        """Count the request, apply hang / http_500 faults, and turn ApiError into JSON."""
+
+        async def endpoint(request: Request) -> Response:
+            self.state.stats.count_request(request.url.path)
+            fault = self.state.config.fault
+            if fault == "hang":
+                return await self._hang(request)
+            if fallible and fault == "http_500":
+                return _error(500, HTTP_500_ERROR)
+            try:
+                return await handler(request)
+            except ApiError as exc:
+                return _error(exc.status, exc.message)
+
+        return endpoint
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep in short slices so a stopping server never waits for a slow fake response."""
+        deadline = monotonic() + seconds
+        while True:
+            if self.state.halting:
+                raise ServerHalted
+            left = deadline - monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, _POLL_SECONDS))
+
+    async def _hang(self, request: Request) -> Response:
+        """Never answer; give up only when the client goes away (or the server stops)."""
+        while not await request.is_disconnected():
+            await self._pause(_POLL_SECONDS)
+        return Response(status_code=499)
+
+    def _runnable(self, body: dict[str, Any], capability: str, action: str) -> tuple[str, ModelSpec]:
+        name = _model_name(body)
+        spec = self.state.find(name)
+        if spec is None:
+            raise ApiError(404, f'model "{name}" not found, try pulling it first')
+        if not spec.supports(capability):
+            raise ApiError(400, f"registry.ollama.ai/library/{spec.name} does not support {action}")
+        return name, spec
+
+    def _load(self, spec: ModelSpec, keep_alive: float | None, options: dict[str, Any]) -> int:
+        """Load for the duration of a request (even if keep_alive is 0); returns load time in ns."""
+        start = perf_counter_ns()
+        num_ctx = options.get("num_ctx") if isinstance(options.get("num_ctx"), int) else None
+        self.state.load(spec, DEFAULT_KEEP_ALIVE if keep_alive == 0 else keep_alive, num_ctx)
+        return perf_counter_ns() - start
+
+    def _load_only(self, model: str, spec: ModelSpec, keep_alive: float | None, empty: dict[str, Any]) -> Response:
+        """Ollama's empty chat/generate: load the model, or unload it when keep_alive is 0."""
+        self.state.load(spec, keep_alive, None)
+        reason = "unload" if keep_alive == 0 else "load"
+        return JSONResponse({"model": model, "created_at": _now(), **empty, "done": True, "done_reason": reason})
+
+    # -- simple endpoints -------------------------------------------------------------------
+
+    async def root(self, request: Request) -> Response:
+        return PlainTextResponse("Ollama is running")
+
+    async def version(self, request: Request) -> Response:
+        return JSONResponse({"version": VERSION})
+
+    async def tags(self, request: Request) -> Response:
+        specs = sorted(self.state.installed.values(), key=lambda s: (s.modified_at, s.name), reverse=True)
+        return JSONResponse({"models": [spec.tags_entry() for spec in specs]})
+
+    async def ps(self, request: Request) -> Response:
+        return JSONResponse({"models": [model.ps_entry() for model in self.state.running()]})
+
+    async def show(self, request: Request) -> Response:
+        name = _model_name(await _json_body(request))
+        spec = self.state.find(name)
+        if spec is None:
+            raise ApiError(404, f"model '{name}' not found")
+        return JSONResponse(spec.show_entry())
+
+    async def delete(self, request: Request) -> Response:
+        name = _model_name(await _json_body(request))
+        spec = self.state.installed.pop(normalize_name(name), None)
+        if spec is None:
+            raise ApiError(404, f"model '{name}' not found")
+        self.state.loaded.pop(spec.name, None)
+        return Response(status_code=200)
+
+    # -- pull -------------------------------------------------------------------------------
+
+    async def pull(self, request: Request) -> Response:
+        body = await _json_body(request)
+        name = normalize_name(_model_name(body))
+        spec = REGISTRY.get(name) or (None if self.state.config.unknown_pulls_fail else synthetic_spec(name))
+        lines = _pull_progress(spec)
+        if body.get("stream", True):
+            return StreamingResponse(self._pull_stream(spec, lines), media_type=NDJSON)
+        await self._pause(self.state.config.pull_line_delay * len(lines))
+        if spec is None:
+            raise ApiError(500, PULL_NOT_FOUND)
+        if self.state.config.fault == "error_mid_stream":
+            raise ApiError(500, PULL_MID_STREAM_ERROR)
+        self._install(spec)
+        return JSONResponse({"status": "success"})
+
+    async def _pull_stream(self, spec: ModelSpec | None, lines: list[dict[str, Any]]) -> AsyncIterator[bytes]:
+        for index, line in enumerate(lines):
+            if index:
+                await self._pause(self.state.config.pull_line_delay)
+            if self.state.config.fault == "error_mid_stream" and index == PULL_ERROR_AFTER_LINES:
+                yield _line({"error": PULL_MID_STREAM_ERROR})
+                return
+            if spec is not None and line.get("status") == "success":
+                self._install(spec)
+            yield _line(line)
+
+    def _install(self, spec: ModelSpec) -> None:
+        self.state.installed[spec.name] = replace(spec, modified_at=_now())
+
+    # -- chat / generate --------------------------------------------------------------------
+
+    async def chat(self, request: Request) -> Response:
+        started = perf_counter_ns()
+        body = await _json_body(request)
+        model, spec = self._runnable(body, "completion", "chat")
+        if body.get("tools") and not spec.supports("tools"):
+            raise ApiError(400, f"registry.ollama.ai/library/{spec.name} does not support tools")
+        keep_alive = _keep_alive(body)
+        messages = body.get("messages") or []
+        if not messages:
+            return self._load_only(model, spec, keep_alive, {"message": {"role": "assistant", "content": ""}})
+        options = body.get("options") or {}
+        load_ns = self._load(spec, keep_alive, options)
+
+        script = self.state.next_script(model)
+        tool_calls: list[dict[str, Any]] = []
+        if script is None:
+            last_user = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
+            tokens, done_reason = _cap(echo_tokens(last_user, self.state.config.reply_tokens), options)
+        else:
+            tokens, done_reason = split_tokens(script.get("content", "")), "stop"
+            tool_calls = [
+                {"function": {"name": c["function"]["name"], "arguments": c["function"].get("arguments", {})}}
+                for c in script.get("tool_calls", [])
+            ]
+        pieces = [{"message": {"role": "assistant", "content": token}} for token in tokens]
+        whole_message: dict[str, Any] = {"role": "assistant", "content": "".join(tokens)}
+        if tool_calls:
+            pieces.append({"message": {"role": "assistant", "content": "", "tool_calls": tool_calls}})
+            whole_message["tool_calls"] = tool_calls
+        run = _Run(
+            model=model,
+            spec=spec,
+            keep_alive=keep_alive,
+            pieces=pieces,
+            whole={"message": whole_message},
+            final={"message": {"role": "assistant", "content": ""}},
+            prompt_tokens=count_tokens(*(str(m.get("content") or "") for m in messages)),
+            done_reason=done_reason,
+            started_ns=started,
+            load_ns=load_ns,
+        )
+        return await self._respond(run, stream=body.get("stream", True))
+
+    async def generate(self, request: Request) -> Response:
+        started = perf_counter_ns()
+        body = await _json_body(request)
+        model, spec = self._runnable(body, "completion", "generate")
+        keep_alive = _keep_alive(body)
+        prompt = body.get("prompt") or ""
+        if not prompt:
+            return self._load_only(model, spec, keep_alive, {"response": ""})
+        options = body.get("options") or {}
+        load_ns = self._load(spec, keep_alive, options)
+        tokens, done_reason = _cap(echo_tokens(prompt, self.state.config.reply_tokens), options)
+        text = "".join(tokens)
+        context = context_ids(f"{prompt} {text}")
+        run = _Run(
+            model=model,
+            spec=spec,
+            keep_alive=keep_alive,
+            pieces=[{"response": token} for token in tokens],
+            whole={"response": text, "context": context},
+            final={"response": "", "context": context},
+            prompt_tokens=count_tokens(str(body.get("system") or ""), prompt),
+            done_reason=done_reason,
+            started_ns=started,
+            load_ns=load_ns,
+        )
+        return await self._respond(run, stream=body.get("stream", True))
+
+    async def _respond(self, run: _Run, *, stream: bool) -> Response:
+        if stream:
+            return StreamingResponse(self._stream(run), media_type=NDJSON)
+        try:
+            prompt_start = perf_counter_ns()
+            await self._pause(self.state.config.first_token_delay)
+            first_token = perf_counter_ns()
+            await self._pause(self.state.config.token_delay * max(0, len(run.pieces) - 1))
+            if self.state.config.fault == "error_mid_stream":
+                raise ApiError(500, MID_STREAM_ERROR)
+            return JSONResponse({**self._done(run, prompt_start, first_token), **run.whole})
+        finally:
+            self.state.load(run.spec, run.keep_alive, None)
+
+    async def _stream(self, run: _Run) -> AsyncIterator[bytes]:
+        """Emit pieces as NDJSON; a client disconnect cancels us at the next await."""
+        config, stats = self.state.config, self.state.stats
+        fail_at = min(ERROR_AFTER_TOKENS, len(run.pieces)) if config.fault == "error_mid_stream" else -1
+        stats.active_streams += 1
+        try:
+            prompt_start = perf_counter_ns()
+            await self._pause(config.first_token_delay)
+            first_token = perf_counter_ns()
+            for index, piece in enumerate(run.pieces):
+                if index == fail_at:
+                    break
+                if index:
+                    await self._pause(config.token_delay)
+                yield _line({"model": run.model, "created_at": _now(), **piece, "done": False})
+            if fail_at >= 0:
+                yield _line({"error": MID_STREAM_ERROR})
+                return
+            yield _line(self._done(run, prompt_start, first_token))
+        except (asyncio.CancelledError, GeneratorExit):
+            stats.cancelled_streams += 1
+            raise
+        finally:
+            stats.active_streams -= 1
+            self.state.load(run.spec, run.keep_alive, None)
+
+    def _done(self, run: _Run, prompt_start: int, first_token: int) -> dict[str, Any]:
+        end = perf_counter_ns()
+        return {
+            "model": run.model,
+            "created_at": _now(),
+            **run.final,
+            "done": True,
+            "done_reason": run.done_reason,
+            "total_duration": end - run.started_ns,
+            "load_duration": run.load_ns,
+            "prompt_eval_count": max(1, run.prompt_tokens),
+            "prompt_eval_duration": first_token - prompt_start,
+            "eval_count": len(run.pieces),
+            "eval_duration": end - first_token,
+        }
+
+    # -- embed ------------------------------------------------------------------------------
+
+    async def embed(self, request: Request) -> Response:
+        started = perf_counter_ns()
+        body = await _json_body(request)
+        name = _model_name(body)
+        spec = self.state.find(name)
+        if spec is None:
+            raise ApiError(404, f'model "{name}" not found, try pulling it first')
+        if not spec.supports("embedding"):
+            raise ApiError(400, f'"{name}" does not support embeddings')
+        raw = body.get("input", [])
+        inputs = [raw] if isinstance(raw, str) else raw
+        if not isinstance(inputs, list) or not all(isinstance(text, str) for text in inputs):
+            raise ApiError(400, "invalid input type: expected a string or a list of strings")
+        dimensions = body.get("dimensions")
+        if dimensions is not None and (not isinstance(dimensions, int) or not 0 < dimensions <= spec.embedding_length):
+            raise ApiError(400, f"invalid dimensions: must be between 1 and {spec.embedding_length}")
+        keep_alive = _keep_alive(body)
+        load_ns = self._load(spec, keep_alive, body.get("options") or {})
+
+        vectors, token_total = [], 0
+        for text in inputs:
+            tokens = words(text)
+            if len(tokens) > spec.context_length:
+                if body.get("truncate") is False:
+                    raise ApiError(400, "the input length exceeds the context length")
+                tokens = tokens[: spec.context_length]
+            token_total += len(tokens)
+            vector = embed_words(tokens, spec.embedding_length)
+            vectors.append(normalize(vector[:dimensions]) if dimensions else vector)
+        stats = self.state.stats
+        stats.embed_calls += 1
+        stats.embed_inputs += len(inputs)
+        self.state.load(spec, keep_alive, None)
+        return JSONResponse(
+            {
+                "model": name,
+                "embeddings": vectors,
+                "total_duration": perf_counter_ns() - started,
+                "load_duration": load_ns,
+                "prompt_eval_count": token_total,
+            }
+        )
+
+    # -- control API (never affected by faults) ---------------------------------------------
+
+    async def control_config(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                self.state.config.update(await _json_body(request))
+            except (ApiError, ValueError) as exc:
+                return _error(400, str(exc))
+        return JSONResponse(self.state.config.as_dict())
+
+    async def control_reset(self, request: Request) -> Response:
+        self.state.reset()
+        return JSONResponse({"status": "ok"})
+
+    async def control_stats(self, request: Request) -> Response:
+        return JSONResponse(self.state.stats.as_dict())
+
+    async def control_script(self, request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+            model = _model_name(body)
+            queued = self.state.script_chat(model, body.get("responses") or [])
+        except (ApiError, ValueError) as exc:
+            return _error(400, str(exc))
+        return JSONResponse({"model": model, "queued": queued})
+
+
+def _pull_progress(spec: ModelSpec | None) -> list[dict[str, Any]]:
+    """The NDJSON lines of a pull; an unknown model fails right after the manifest request."""
+    if spec is None:
+        return [{"status": "pulling manifest"}, {"error": PULL_NOT_FOUND}]
+    lines: list[dict[str, Any]] = [{"status": "pulling manifest"}]
+    for digest, total in spec.layers:
+        steps = 4 if total > 1_000_000 else 1
+        for step in range(1, steps + 1):
+            lines.append(
+                {"status": f"pulling {digest[7:19]}", "digest": digest, "total": total, "completed": total * step // steps}
+            )
+    lines += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
+    return lines

@@ -1,0 +1,21 @@
+"""The REST face: a FastAPI app that Reflex mounts in front of its own routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from workshop_app.api.errors import install_error_handlers
+from workshop_app.api.health import router as health_router
+from workshop_app.api.models import router as models_router
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(
+        title="Ollama Workshop Platform API",
+        version="0.1.0",
+        description="REST access to the workshop platform. Interactive docs at /docs, reference at /redoc.",
+    )
+    install_error_handlers(api)
+    api.include_router(health_router)
+    api.include_router(models_router, prefix="/api/v1")
+    return api

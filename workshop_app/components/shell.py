@@ -1,0 +1,77 @@
+"""The one shell every page lives in: sidebar, top bar with the colour-mode toggle."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.components.navigation import SECTIONS, Section
+
+PRODUCT_NAME = "Ollama Workshop"
+
+
+def _nav_link(section: Section) -> rx.Component:
+    active = rx.State.router.page.path == section.route
+    return rx.link(
+        rx.hstack(rx.icon(section.icon, size=18), rx.text(section.label, size="3"), spacing="3", align="center"),
+        href=section.route,
+        underline="none",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        border_radius="var(--radius-3)",
+        padding_x="0.75rem",
+        padding_y="0.5rem",
+        width="100%",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.heading(PRODUCT_NAME, size="4", white_space="nowrap")),
+        rx.divider(),
+        rx.vstack(*(_nav_link(section) for section in SECTIONS), spacing="1", width="100%"),
+        as_="nav",
+        aria_label="Sections",
+        width="16rem",
+        min_width="16rem",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="1rem",
+        spacing="4",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        display=["none", "none", "flex"],
+    )
+
+
+def top_bar(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.heading(title, size="6", as_="h1"),
+        rx.spacer(),
+        rx.color_mode.button(aria_label="Toggle light and dark mode"),
+        width="100%",
+        align="center",
+        padding_y="0.75rem",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+    )
+
+
+def page_shell(title: str, *children: rx.Component) -> rx.Component:
+    """Wrap a page's content in the sidebar and top bar."""
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            top_bar(title),
+            *children,
+            as_="main",
+            width="100%",
+            max_width="80rem",
+            padding_x=["1rem", "1.5rem", "2rem"],
+            padding_bottom="2rem",
+            spacing="4",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )

@@ -1,0 +1,1 @@
+"""Persistence: the engine/session factory and the SQLModel tables."""

@@ -1,0 +1,1 @@
+"""The core: plain Python over the database and Ollama. Never imports reflex."""

@@ -1,0 +1,64 @@
+"""Chat with a model: validate, pick a backend, stream the reply, record the request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from workshop_app.db.model_requests import ModelRequest, Outcome
+from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.metrics import record_request
+from workshop_app.services.ollama.backends import backend_for
+from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.types import ChatChunk
+
+ROLES = {"system", "user", "assistant", "tool"}
+
+
+def validate_messages(model: str, messages: list[dict[str, Any]]) -> None:
+    if not model.strip():
+        raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
+    if not messages:
+        raise InvalidInput("There is nothing to send.", hint="Type a message.")
+    for message in messages:
+        if message.get("role") not in ROLES:
+            raise InvalidInput(f"Unknown message role {message.get('role')!r}.")
+    last = messages[-1]
+    if last["role"] == "user" and not str(last.get("content", "")).strip():
+        raise InvalidInput("The message is empty.", hint="Type something before sending.")
+
+
+async def stream_reply(
+    model: str,
+    messages: list[dict[str, Any]],
+    options: dict[str, Any] | None = None,
+    backends: tuple[OllamaBackend, ...] | None = None,
+) -> AsyncGenerator[ChatChunk, None]:
+    """Stream the model's reply to `messages`.
+
+    Every request is recorded with its outcome, including a Stop (closing this
+    generator), which counts as cancelled and closes the upstream request.
+    """
+    validate_messages(model, messages)
+    backend = await backend_for(model, backends)
+    row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED)
+    started = time.perf_counter()
+    try:
+        async with aclosing(backend.chat_stream(model, messages, options)) as stream:
+            async for chunk in stream:
+                if row.ttft_ms is None and (chunk.content or chunk.tool_calls):
+                    row.ttft_ms = (time.perf_counter() - started) * 1000
+                if chunk.stats is not None:
+                    row.prompt_tokens = chunk.stats.prompt_tokens
+                    row.completion_tokens = chunk.stats.completion_tokens
+                    row.outcome = Outcome.SUCCESS
+                yield chunk
+    except WorkshopError as error:
+        row.outcome = Outcome.ERROR
+        row.error = error.message[:1000]
+        raise
+    finally:
+        row.duration_ms = (time.perf_counter() - started) * 1000
+        record_request(row)

@@ -1,0 +1,1 @@
+"""Access to Ollama backends: clients, typed errors and the configured set of hosts."""

@@ -1,0 +1,188 @@
+"""One Ollama backend, spoken to through the official `ollama` AsyncClient.
+
+Translates the library's exceptions into the platform's typed errors, retries
+only what is safe to retry (failures to connect: nothing was sent), and makes
+closing a stream close the HTTP request so Ollama frees its slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any, TypeVar
+
+import httpx
+import ollama
+from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from workshop_app.services.ollama.errors import BackendBusy, BackendError, BackendUnavailable, ModelNotFound
+from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo
+
+T = TypeVar("T")
+
+# Raised before any byte of the request reached Ollama, so a retry cannot duplicate work.
+CONNECT_ERRORS = (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)
+
+
+class OllamaBackend:
+    """A client for one Ollama base URL."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 300.0,
+        attempts: int = 3,
+        backoff_base: float = 0.25,
+        backoff_max: float = 2.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._attempts = attempts
+        self._wait = wait_exponential(multiplier=backoff_base, max=backoff_max)
+        # httpx connection pools belong to one event loop; keep one client per loop.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ollama.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _client(self) -> ollama.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = ollama.AsyncClient(host=self.url, timeout=self._timeout)
+            self._clients[loop] = client
+        return client
+
+    async def aclose(self) -> None:
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _call(self, operation: Callable[[ollama.AsyncClient], Awaitable[T]], model: str | None = None) -> T:
+        """Run one request with connect retries and error translation."""
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    return await operation(self._client())
+        except RetryError as error:
+            raise BackendUnavailable(self.url, _reason(error.last_attempt.exception())) from None
+        except Exception as error:
+            self._raise_translated(error, model)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            retry=retry_if_exception_type(CONNECT_ERRORS),
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+        )
+
+    def _raise_translated(self, error: Exception, model: str | None) -> None:
+        translated = self._translate(error, model)
+        if translated is error:
+            raise error
+        raise translated from error
+
+    def _translate(self, error: Exception, model: str | None) -> Exception:
+        if isinstance(error, ollama.ResponseError):
+            if error.status_code == 404:
+                return ModelNotFound(model or "?", self.url)
+            if error.status_code == 503:
+                return BackendBusy(f"Ollama at {self.url} is busy: {error.error}")
+            status = error.status_code if error.status_code > 0 else None
+            return BackendError(self.url, error.error, status)
+        if isinstance(error, (*CONNECT_ERRORS, httpx.TransportError)):
+            return BackendUnavailable(self.url, _reason(error))
+        return error
+
+    async def _stream(
+        self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
+    ) -> AsyncIterator[Any]:
+        """Yield a stream's parts; connect failures before the first part are retried."""
+
+        async def first_part() -> tuple[AsyncIterator[Any], Any]:
+            stream = await open_stream(self._client())
+            try:
+                return stream, await anext(stream)
+            except BaseException:
+                await stream.aclose()  # type: ignore[attr-defined]
+                raise
+
+        stream, part = await self._call(lambda _client: first_part(), model)
+        async with aclosing(stream):  # type: ignore[type-var]
+            try:
+                while True:
+                    yield part
+                    part = await anext(stream)
+            except StopAsyncIteration:
+                return
+            except (ollama.ResponseError, httpx.TransportError) as error:
+                self._raise_translated(error, model)
+
+    # -- the API ------------------------------------------------------------------
+
+    async def version(self) -> str:
+        return (await self._call(lambda client: client._request_raw("GET", "/api/version"))).json()["version"]
+
+    async def list_models(self) -> list[ModelInfo]:
+        response = await self._call(lambda client: client.list())
+        return [_model_info(entry) for entry in response.models]
+
+    async def loaded_models(self) -> list[dict[str, Any]]:
+        response = await self._call(lambda client: client.ps())
+        return [entry.model_dump(mode="json") for entry in response.models]
+
+    async def show(self, model: str) -> dict[str, Any]:
+        response = await self._call(lambda client: client.show(model), model)
+        return response.model_dump(mode="json")
+
+    async def chat_stream(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        options: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> AsyncIterator[ChatChunk]:
+        """Stream a reply. Closing this generator closes the HTTP request."""
+        parts = self._stream(
+            lambda client: client.chat(model=model, messages=messages, options=options, tools=tools, stream=True),
+            model,
+        )
+        async with aclosing(parts):
+            async for part in parts:
+                message = part.message
+                calls = [call.model_dump(mode="json") for call in (message.tool_calls or [])]
+                stats = ChatStats.from_final(part) if part.done else None
+                yield ChatChunk(message.content or "", part.done, stats, calls)
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        response = await self._call(lambda client: client.embed(model=model, input=texts), model)
+        return [list(vector) for vector in response.embeddings]
+
+
+def _model_info(entry: Any) -> ModelInfo:
+    details = entry.details
+    return ModelInfo(
+        name=entry.model or "",
+        size_bytes=entry.size or 0,
+        family=(details.family if details else "") or "",
+        parameter_size=(details.parameter_size if details else "") or "",
+        quantization=(details.quantization_level if details else "") or "",
+        digest=entry.digest or "",
+        modified_at=entry.modified_at.isoformat() if entry.modified_at else "",
+    )
+
+
+def _reason(error: BaseException | None) -> str:
+    if isinstance(error, (ConnectionError, httpx.ConnectError)):
+        return "connection refused"
+    if isinstance(error, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(error, httpx.TransportError):
+        return "the connection was dropped"
+    return str(error) or type(error).__name__

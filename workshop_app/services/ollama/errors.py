@@ -1,0 +1,48 @@
+"""Errors from talking to an Ollama backend."""
+
+from __future__ import annotations
+
+from workshop_app.services.errors import NotFound, WorkshopError
+
+
+class BackendUnavailable(WorkshopError):
+    """The backend cannot be reached (refused, timed out, or dropped the connection)."""
+
+    status_code = 503
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot reach Ollama at {url}: {reason}",
+            hint=f"Start Ollama on that machine (run: ollama serve), or point WORKSHOP_OLLAMA_URLS at a running one. Tried {url}.",
+        )
+        self.url = url
+
+
+class BackendBusy(WorkshopError):
+    """Ollama answered 503: its request queue is full."""
+
+    status_code = 503
+    hint = "Ollama's queue is full; wait a few seconds and try again."
+
+
+class ModelNotFound(NotFound):
+    """No configured backend has the model."""
+
+    def __init__(self, model: str, url: str | None = None) -> None:
+        where = f" on {url}" if url else " on any configured Ollama"
+        super().__init__(
+            f"Model '{model}' is not available{where}.",
+            hint=f"Pull it first (ollama pull {model}) or pick another model.",
+        )
+        self.model = model
+
+
+class BackendError(WorkshopError):
+    """Ollama reported an error, before or in the middle of a stream."""
+
+    status_code = 502
+
+    def __init__(self, url: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"Ollama at {url} reported an error: {message}", hint="Try again; if it persists, check the Ollama logs.")
+        self.url = url
+        self.status = status

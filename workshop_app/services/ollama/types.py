@@ -1,0 +1,58 @@
+"""Plain data the Ollama layer hands upward, independent of the client library's classes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NANOS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model as a backend lists it in /api/tags."""
+
+    name: str
+    size_bytes: int
+    family: str
+    parameter_size: str
+    quantization: str
+    digest: str
+    modified_at: str
+
+
+@dataclass(frozen=True)
+class ChatStats:
+    """Ollama's final counters for one reply (durations converted to milliseconds)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_ms: float = 0.0
+    load_ms: float = 0.0
+    eval_ms: float = 0.0
+    done_reason: str = ""
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.completion_tokens / (self.eval_ms / 1000) if self.eval_ms > 0 else 0.0
+
+    @classmethod
+    def from_final(cls, part: Any) -> ChatStats:
+        return cls(
+            prompt_tokens=part.prompt_eval_count or 0,
+            completion_tokens=part.eval_count or 0,
+            total_ms=(part.total_duration or 0) / NANOS_PER_MS,
+            load_ms=(part.load_duration or 0) / NANOS_PER_MS,
+            eval_ms=(part.eval_duration or 0) / NANOS_PER_MS,
+            done_reason=part.done_reason or "",
+        )
+
+
+@dataclass(frozen=True)
+class ChatChunk:
+    """A piece of a streamed reply; the last one has `done` set and carries the stats."""
+
+    content: str
+    done: bool = False
+    stats: ChatStats | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)

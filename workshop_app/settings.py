@@ -1,0 +1,192 @@
+"""The platform's configuration: the only place that reads environment variables.
+
+Every value comes from `WORKSHOP_*` variables (or a `.env` file in the working
+directory) and is validated here, so a typo fails at start-up with a clear line
+instead of surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "WORKSHOP_"
+SECRET_KEY_FILE = "secret_key"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Validated settings; see `.env.example` for every variable and its meaning."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where the database, uploads, Chroma data and the secret key live.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file in the data directory.")
+    db_pool_size: int = Field(20, ge=1, le=1000, description="Postgres connection pool size.")
+    db_max_overflow: int = Field(10, ge=0, le=1000, description="Extra Postgres connections beyond the pool.")
+    db_pool_pre_ping: bool = Field(True, description="Check Postgres connections before use.")
+    db_pool_recycle: int = Field(300, ge=1, le=86400, description="Seconds after which Postgres connections are recycled.")
+    ollama_urls: Annotated[list[AnyHttpUrl], NoDecode] = Field(
+        default_factory=lambda: [AnyHttpUrl("http://localhost:11434")],
+        description="Comma-separated Ollama base URLs.",
+    )
+    ollama_connect_timeout: float = Field(5.0, gt=0, le=120, description="Seconds to wait for a connection to Ollama.")
+    ollama_read_timeout: float = Field(300.0, gt=0, le=3600, description="Seconds to wait for Ollama between two reads.")
+    ollama_retries: int = Field(3, ge=1, le=10, description="Connection attempts before a backend counts as unavailable.")
+    chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
+    chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
+    redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
+    secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
+    log_level: LogLevel = Field("INFO", description="Log level.")
+    upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
+    port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
+
+    @field_validator("ollama_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not parts:
+                raise ValueError("at least one Ollama URL is required")
+            for part in parts:
+                if not part.startswith(("http://", "https://")):
+                    raise ValueError(f"{part!r} is not an http(s) URL (example: http://localhost:11434)")
+            return parts
+        return value
+
+    @field_validator("ollama_urls")
+    @classmethod
+    def _unique_urls(cls, value: list[AnyHttpUrl]) -> list[AnyHttpUrl]:
+        if len({str(url) for url in value}) != len(value):
+            raise ValueError("the same Ollama URL is listed twice")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("chroma_path", "chroma_url", "redis_url", "secret_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if not value:
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'workshop.db'}"
+        if self.chroma_path is None:
+            self.chroma_path = self.data_dir / "chroma"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def ollama_base_urls(self) -> list[str]:
+        """Base URLs without the trailing slash pydantic adds, as users wrote them."""
+        return [str(url).rstrip("/") for url in self.ollama_urls]
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return self.upload_max_mb * 1024 * 1024
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def secret(self) -> str:
+        """The signing key: configured, or generated once and kept in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.ensure_data_dir() / SECRET_KEY_FILE
+        if not key_file.exists():
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid variable, phrased for the person who set it."""
+
+    variable: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.variable}={self.value!r}: {self.reason}"
+
+
+def _problems(error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        value = "***" if field == "secret_key" else _shown(item.get("input"))
+        reason = item["msg"].removeprefix("Value error, ")
+        problems.append(Problem(f"{ENV_PREFIX}{field.upper()}", value, reason))
+    return problems
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(part) for part in value)
+    return "" if value is None else str(value)
+
+
+def load_settings(**overrides: Any) -> tuple[Settings | None, list[Problem]]:
+    """Settings plus the list of problems; exactly one of them is meaningful."""
+    try:
+        return Settings(**overrides), []
+    except ValidationError as error:
+        return None, _problems(error)
+
+
+class InvalidSettings(RuntimeError):
+    """Raised when the app is asked to start with an invalid configuration."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("Invalid configuration:\n" + "\n".join(str(p) for p in problems))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once."""
+    settings, problems = load_settings()
+    if settings is None:
+        raise InvalidSettings(problems)
+    return settings

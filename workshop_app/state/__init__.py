@@ -1,0 +1,1 @@
+"""The UI face: thin rx.State classes that call services and store results."""
