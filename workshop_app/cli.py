@@ -82,3 +82,7 @@ def run(dev: bool, port: int | None) -> None:
     click.echo(f"Serving on http://localhost:{port}")
     completed = subprocess.run([sys.executable, "-m", "reflex", "run", *command], cwd=PROJECT_ROOT, env=env, check=False)
     sys.exit(completed.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -171,7 +171,7 @@ class FakeOllamaApp:
         """Never answer; give up only when the client goes away (or the server stops)."""
         while not await request.is_disconnected():
             await self._pause(_POLL_SECONDS)
-        return Response(status_code=499)
+        return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
 
     def _runnable(self, body: dict[str, Any], capability: str, action: str) -> tuple[str, ModelSpec]:
         name = _model_name(body)

@@ -36,24 +36,29 @@ class FakeConfig:
     pull_line_delay: float = 0.0
     unknown_pulls_fail: bool = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Validate every assignment, so a typo'd fault fails loudly instead of being ignored."""
+        if name == "fault":
+            if value not in FAULTS:
+                hint = " (use FakeOllama.refuse_connections() in-process)" if value == "refuse" else ""
+                raise ValueError(f"fault must be one of {list(FAULTS)}{hint}")
+        elif name == "unknown_pulls_fail":
+            if not isinstance(value, bool):
+                raise ValueError("unknown_pulls_fail must be a boolean")
+        elif name == "reply_tokens":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError("reply_tokens must be a non-negative integer")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative number of seconds")
+        super().__setattr__(name, value)
+
     def update(self, values: Mapping[str, Any]) -> None:
-        """Validate and apply a partial update; raises ValueError naming the bad field."""
-        known = {f.name: f for f in fields(self)}
+        """Apply a partial update (e.g. from POST /_fake/config); raises ValueError on bad fields."""
+        known = {f.name for f in fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown config field(s) {sorted(unknown)}; known: {sorted(known)}")
         for name, value in values.items():
-            if name not in known:
-                raise ValueError(f"unknown config field {name!r}; known: {sorted(known)}")
-            if name == "fault":
-                if value not in FAULTS:
-                    hint = " (use FakeOllama.refuse_connections() in-process)" if value == "refuse" else ""
-                    raise ValueError(f"fault must be one of {list(FAULTS)}{hint}")
-            elif name == "unknown_pulls_fail":
-                if not isinstance(value, bool):
-                    raise ValueError("unknown_pulls_fail must be a boolean")
-            elif name == "reply_tokens":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ValueError("reply_tokens must be a non-negative integer")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number of seconds")
             setattr(self, name, value)
 
     def as_dict(self) -> dict[str, Any]:

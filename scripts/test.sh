@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what the tests need (Chromium, PostgreSQL and Redis from Debian packages when
+# missing, plus the Python test extras) and run every tier of the suite: unit,
+# integration, PostgreSQL and end-to-end in Chromium. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} from Debian packages..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+bash scripts/setup.sh test
+
+export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=0
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,129 @@
+"""The Ollama client against the Ollama-speaking fake, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import aclosing
+
+import pytest
+
+from tests.fakes.ollama_server import FakeOllama
+from tests.support.ports import free_port
+from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.errors import BackendError, BackendUnavailable, ModelNotFound
+
+CHAT_MODEL = "llama3.2:1b"
+HELLO = [{"role": "user", "content": "hello there"}]
+
+
+def backend(url: str, **kwargs) -> OllamaBackend:
+    return OllamaBackend(url, **{"attempts": 3, "backoff_base": 0.05, **kwargs})
+
+
+async def eventually(predicate, timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()
+
+
+async def test_lists_the_models_with_their_details(fake_ollama: FakeOllama) -> None:
+    models = {m.name: m for m in await backend(fake_ollama.url).list_models()}
+    assert {"llama3.2:1b", "nomic-embed-text:latest"} <= set(models)
+    assert models["llama3.2:1b"].family == "llama"
+    assert models["llama3.2:1b"].quantization
+    assert models["llama3.2:1b"].size_bytes > 0
+
+
+async def test_streaming_chat_yields_tokens_then_final_stats(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.reply_tokens = 8
+    chunks = [chunk async for chunk in backend(fake_ollama.url).chat_stream(CHAT_MODEL, HELLO)]
+    text_chunks = [c for c in chunks if c.content]
+    assert len(text_chunks) >= 5, "the reply should arrive in several pieces, not one"
+    assert "hello there" in "".join(c.content for c in chunks)
+    final = chunks[-1]
+    assert final.done and final.stats is not None
+    assert final.stats.completion_tokens == 8
+    assert final.stats.total_ms > 0
+    assert all(not c.done for c in chunks[:-1])
+
+
+async def test_tokens_arrive_over_time_not_all_at_once(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.token_delay = 0.05
+    fake_ollama.config.reply_tokens = 6
+    arrivals = []
+    async for chunk in backend(fake_ollama.url).chat_stream(CHAT_MODEL, HELLO):
+        if chunk.content:
+            arrivals.append(time.monotonic())
+    assert arrivals[-1] - arrivals[0] >= 0.2
+
+
+async def test_an_error_line_mid_stream_becomes_a_typed_error(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.fault = "error_mid_stream"
+    received = []
+    with pytest.raises(BackendError) as caught:
+        async for chunk in backend(fake_ollama.url).chat_stream(CHAT_MODEL, HELLO):
+            received.append(chunk.content)
+    assert received, "tokens before the error are delivered"
+    assert fake_ollama.url in caught.value.message
+
+
+async def test_http_500_becomes_backend_error_without_retry(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.fault = "http_500"
+    with pytest.raises(BackendError) as caught:
+        await backend(fake_ollama.url).show(CHAT_MODEL)
+    assert caught.value.status == 500
+    assert fake_ollama.stats.requests.get("/api/show", 0) == 1
+
+
+async def test_an_unknown_model_is_model_not_found(fake_ollama: FakeOllama) -> None:
+    with pytest.raises(ModelNotFound):
+        async for _ in backend(fake_ollama.url).chat_stream("no-such-model:7b", HELLO):
+            pass
+
+
+async def test_connection_refused_is_unavailable_after_bounded_retries() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable) as caught:
+        await backend(url, attempts=3, backoff_base=0.1).list_models()
+    elapsed = time.monotonic() - started
+    assert "connection refused" in caught.value.message
+    assert url in caught.value.hint
+    assert 0.2 <= elapsed < 5, "two backoff waits (0.1 s, 0.2 s), then give up"
+
+
+async def test_a_backend_that_comes_back_during_retries_is_used(fake_ollama: FakeOllama) -> None:
+    fake_ollama.refuse_connections()
+    threading.Timer(0.3, fake_ollama.accept_connections).start()
+    chunks = [c async for c in backend(fake_ollama.url, attempts=6, backoff_base=0.1).chat_stream(CHAT_MODEL, HELLO)]
+    assert chunks[-1].done
+
+
+async def test_a_hanging_backend_times_out_as_unavailable(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.fault = "hang"
+    with pytest.raises(BackendUnavailable) as caught:
+        async for _ in backend(fake_ollama.url, read_timeout=0.5).chat_stream(CHAT_MODEL, HELLO):
+            pass
+    assert "timed out" in caught.value.message
+
+
+async def test_closing_the_stream_stops_generation_on_the_server(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.token_delay = 0.05
+    fake_ollama.config.reply_tokens = 200
+    async with aclosing(backend(fake_ollama.url).chat_stream(CHAT_MODEL, HELLO)) as stream:
+        async for chunk in stream:
+            if chunk.content:
+                break
+    assert await eventually(lambda: fake_ollama.stats.cancelled_streams == 1)
+    assert await eventually(lambda: fake_ollama.stats.active_streams == 0)
+
+
+async def test_embeddings_come_back_one_per_input(fake_ollama: FakeOllama) -> None:
+    vectors = await backend(fake_ollama.url).embed("nomic-embed-text", ["a cat", "a dog", "a cow"])
+    assert len(vectors) == 3
+    assert len({len(v) for v in vectors}) == 1

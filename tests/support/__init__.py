@@ -1,0 +1,1 @@
+"""Real processes the tests start: PostgreSQL, the app server, free ports."""
