@@ -1,0 +1,47 @@
+"""Imports point down: the core never depends on a face, so REST and UI share one core."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "workshop_app"
+
+FORBIDDEN = {
+    "services": ("reflex", "workshop_app.state", "workshop_app.api", "workshop_app.pages", "workshop_app.components"),
+    "db": ("reflex", "workshop_app.services", "workshop_app.state", "workshop_app.api", "workshop_app.pages"),
+    "api": ("reflex", "workshop_app.state", "workshop_app.pages", "workshop_app.components"),
+    "state": ("workshop_app.pages", "workshop_app.components", "workshop_app.api"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_does_not_import_upward(layer: str) -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
+        for name in _imports(path)
+        if any(name == banned or name.startswith(banned + ".") for banned in FORBIDDEN[layer])
+    ]
+    assert offenders == []
+
+
+def test_only_settings_reads_the_environment() -> None:
+    readers = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "settings.py" and ("os.environ[" in path.read_text() or "os.getenv(" in path.read_text())
+    ]
+    assert readers == []
