@@ -6,16 +6,23 @@ from fastapi import FastAPI
 
 from workshop_app.api.errors import install_error_handlers
 from workshop_app.api.health import router as health_router
+from workshop_app.api.metrics import router as metrics_router
+from workshop_app.api.middleware import RequestContextMiddleware
 from workshop_app.api.models import router as models_router
+from workshop_app.services.logs import configure_logging
+from workshop_app.settings import get_settings
 
 
 def build_api() -> FastAPI:
+    configure_logging(get_settings().log_level)
     api = FastAPI(
         title="Ollama Workshop Platform API",
         version="0.1.0",
         description="REST access to the workshop platform. Interactive docs at /docs, reference at /redoc.",
     )
     install_error_handlers(api)
+    api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
+    api.include_router(metrics_router)
     api.include_router(models_router, prefix="/api/v1")
     return api

@@ -1,0 +1,16 @@
+"""Prometheus scrape endpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from workshop_app.services.metrics import exposition
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/metrics", summary="Metrics in Prometheus text format (this process)")
+async def metrics() -> Response:
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
