@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
+    session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")

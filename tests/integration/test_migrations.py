@@ -13,7 +13,15 @@ from workshop_app.db.engine import build_engine
 from workshop_app.db.migrations import current_tables, downgrade_database, upgrade_database
 from workshop_app.settings import Settings
 
-EXPECTED_TABLES = {"alembic_version", "model_request"}
+EXPECTED_TABLES = {
+    "alembic_version",
+    "model_request",
+    "user_account",
+    "auth_session",
+    "api_key",
+    "workshop",
+    "workshop_member",
+}
 
 
 def _round_trip(settings: Settings) -> None:

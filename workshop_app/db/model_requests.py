@@ -34,3 +34,4 @@ class ModelRequest(SQLModel, table=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = Field(default=None, max_length=1000)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")

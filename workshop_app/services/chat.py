@@ -35,6 +35,8 @@ async def stream_reply(
     messages: list[dict[str, Any]],
     options: dict[str, Any] | None = None,
     backends: tuple[OllamaBackend, ...] | None = None,
+    *,
+    user_id: int | None = None,
 ) -> AsyncGenerator[ChatChunk, None]:
     """Stream the model's reply to `messages`.
 
@@ -43,7 +45,7 @@ async def stream_reply(
     """
     validate_messages(model, messages)
     backend = await backend_for(model, backends)
-    row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED)
+    row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
     started = time.perf_counter()
     try:
         async with aclosing(backend.chat_stream(model, messages, options)) as stream:

@@ -25,3 +25,28 @@ class InvalidInput(WorkshopError):
 
 class NotFound(WorkshopError):
     status_code = 404
+
+
+class Unauthorized(WorkshopError):
+    """Nobody (or nobody valid) is signed in: no session, an expired one, or a bad API key."""
+
+    status_code = 401
+    hint = "Sign in again."
+
+
+class Forbidden(WorkshopError):
+    """Signed in, but the policy does not allow this person to do this."""
+
+    status_code = 403
+    hint = "Ask your instructor or an admin if you need access."
+
+
+class RateLimited(WorkshopError):
+    """Too many attempts; `retry_after_s` says when trying again makes sense."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
+
