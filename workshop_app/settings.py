@@ -7,6 +7,7 @@ instead of surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
+    tool_max_steps: int = Field(5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops.")
+    tool_http_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts HTTP tools may call, comma-separated (api.example.com, or *.example.com for its subdomains); empty: none.",
+    )
+    tool_http_timeout: float = Field(10.0, gt=0, le=120, description="Seconds an HTTP tool call may take in all.")
+    tool_http_max_kb: int = Field(256, ge=1, le=10_240, description="Largest HTTP tool response, in kilobytes.")
 
     @field_validator("ollama_urls", mode="before")
     @classmethod
@@ -73,6 +81,21 @@ class Settings(BaseSettings):
     def _unique_urls(cls, value: list[AnyHttpUrl]) -> list[AnyHttpUrl]:
         if len({str(url) for url in value}) != len(value):
             raise ValueError("the same Ollama URL is listed twice")
+        return value
+
+    @field_validator("tool_http_allowlist", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("tool_http_allowlist")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?", pattern) or ".." in pattern:
+                raise ValueError(f"{pattern!r} is not a host name (example: api.example.com or *.example.com)")
         return value
 
     @field_validator("log_level", mode="before")
@@ -124,6 +147,10 @@ class Settings(BaseSettings):
     @property
     def upload_max_bytes(self) -> int:
         return self.upload_max_mb * 1024 * 1024
+
+    @property
+    def tool_http_max_bytes(self) -> int:
+        return self.tool_http_max_kb * 1024
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
