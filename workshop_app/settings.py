@@ -7,13 +7,13 @@ instead of surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import limits
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -50,15 +50,18 @@ class Settings(BaseSettings):
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
-    ollama_parallelism: int = Field(1, ge=1, le=256, description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL.")
-    user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight; more wait their turn.")
-    rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
-    daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
+    tool_max_steps: int = Field(5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops.")
+    tool_http_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts HTTP tools may call, comma-separated (api.example.com, or *.example.com for its subdomains); empty: none.",
+    )
+    tool_http_timeout: float = Field(10.0, gt=0, le=120, description="Seconds an HTTP tool call may take in all.")
+    tool_http_max_kb: int = Field(256, ge=1, le=10_240, description="Largest HTTP tool response, in kilobytes.")
 
     @field_validator("ollama_urls", mode="before")
     @classmethod
@@ -80,6 +83,21 @@ class Settings(BaseSettings):
             raise ValueError("the same Ollama URL is listed twice")
         return value
 
+    @field_validator("tool_http_allowlist", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("tool_http_allowlist")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?", pattern) or ".." in pattern:
+                raise ValueError(f"{pattern!r} is not a host name (example: api.example.com or *.example.com)")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
@@ -95,15 +113,6 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
-        return value
-
-    @field_validator("rate_limit")
-    @classmethod
-    def _rate_limit_syntax(cls, value: str) -> str:
-        try:
-            limits.parse(value)
-        except ValueError:
-            raise ValueError("must look like 100/minute (a number, then second, minute, hour or day)") from None
         return value
 
     @field_validator("database_url")
@@ -138,6 +147,10 @@ class Settings(BaseSettings):
     @property
     def upload_max_bytes(self) -> int:
         return self.upload_max_mb * 1024 * 1024
+
+    @property
+    def tool_http_max_bytes(self) -> int:
+        return self.tool_http_max_kb * 1024
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from reflex_base.event.context import EventContext
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import bearer
 from workshop_app.api import build_api
+from workshop_app.db.users import Role
 from workshop_app.services.chat import stream_reply
 from workshop_app.services.logs import configure_logging, get_logger
 from workshop_app.state.log_context import install_ui_event_ids
@@ -33,7 +35,7 @@ def lines(stream: io.StringIO) -> list[dict]:
 def test_a_rest_request_id_reaches_the_ollama_call(captured: io.StringIO, fake_ollama: FakeOllama) -> None:
     client = TestClient(build_api())
     configure_logging("INFO", captured)  # build_api configures logging too; keep capturing
-    response = client.get("/api/v1/models", headers={"X-Request-ID": "req-42"})
+    response = client.get("/api/v1/models", headers={"X-Request-ID": "req-42", **bearer(Role.ATTENDEE)})
     assert response.headers["x-request-id"] == "req-42"
 
     tagged = [line for line in lines(captured) if line.get("request_id") == "req-42"]

@@ -7,7 +7,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import bearer
 from workshop_app.api import build_api
+from workshop_app.db.users import Role
 from workshop_app.services.chat import stream_reply
 from workshop_app.services.metrics import count_embeddings, count_rate_limit_hit, set_active_users, set_queue_length
 
@@ -16,7 +18,7 @@ MODEL = "qwen2.5:0.5b"
 
 @pytest.fixture
 def client(migrated_database: str) -> TestClient:
-    return TestClient(build_api())
+    return TestClient(build_api(), headers=bearer(Role.ATTENDEE))
 
 
 def scrape(client: TestClient) -> dict[tuple[str, frozenset], float]:

@@ -6,10 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.fakes.ollama_server import FakeOllama
-from tests.support.accounts import actor_of, make_user
+from tests.support.accounts import bearer
 from workshop_app.api import build_api
-from workshop_app.db.users import Role
-from workshop_app.services.api_keys import create_api_key
 
 
 @pytest.fixture
@@ -43,8 +41,7 @@ def test_health_answers_quickly_when_ollama_hangs(client: TestClient, fake_ollam
 
 def test_models_lists_every_backend_model_with_its_host(client: TestClient, fake_ollama: FakeOllama) -> None:
     assert client.get("/api/v1/models").status_code == 401
-    _, key = create_api_key(actor_of(make_user(Role.INSTRUCTOR)), "tests")
-    body = client.get("/api/v1/models", headers={"Authorization": f"Bearer {key}"}).json()
+    body = client.get("/api/v1/models", headers=bearer()).json()
     assert body["hosts"][0]["reachable"] is True
     names = {m["name"] for m in body["models"]}
     assert "llama3.2:1b" in names

@@ -33,3 +33,11 @@ def actor_of(user: User) -> Actor:
         fresh = session.get(User, user.id)
         assert fresh is not None
         return actor_for_user(session, fresh)
+
+
+def bearer(role: Role = Role.ATTENDEE) -> dict[str, str]:
+    """REST headers carrying a fresh API key of a new account with `role`."""
+    from workshop_app.services.api_keys import create_api_key
+
+    _, key = create_api_key(actor_of(make_user(role, "rest")), "tests")
+    return {"Authorization": f"Bearer {key}"}

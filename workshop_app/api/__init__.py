@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from workshop_app.api.accounts import router as accounts_router
+from workshop_app.api.auth import require_api_key
 from workshop_app.api.errors import install_error_handlers
 from workshop_app.api.health import router as health_router
 from workshop_app.api.metrics import router as metrics_router
 from workshop_app.api.middleware import RequestContextMiddleware
 from workshop_app.api.models import router as models_router
+from workshop_app.api.workshops import router as workshops_router
 from workshop_app.services.logs import configure_logging
 from workshop_app.settings import get_settings
 
@@ -19,10 +22,13 @@ def build_api() -> FastAPI:
         title="Ollama Workshop Platform API",
         version="0.1.0",
         description="REST access to the workshop platform. Interactive docs at /docs, reference at /redoc.",
+        dependencies=[Depends(require_api_key)],  # every /api/v1 route needs a key, whichever router it is in
     )
     install_error_handlers(api)
     api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
     api.include_router(metrics_router)
     api.include_router(models_router, prefix="/api/v1")
+    api.include_router(accounts_router, prefix="/api/v1")
+    api.include_router(workshops_router, prefix="/api/v1")
     return api
