@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import limits
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
+    ollama_parallelism: int = Field(1, ge=1, le=256, description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL.")
+    user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight; more wait their turn.")
+    rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
+    daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     log_level: LogLevel = Field("INFO", description="Log level.")
@@ -113,6 +118,15 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_syntax(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("must look like 100/minute (a number, then second, minute, hour or day)") from None
         return value
 
     @field_validator("database_url")

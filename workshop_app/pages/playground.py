@@ -45,6 +45,22 @@ def _conversation() -> rx.Component:
     )
 
 
+def _queue_notice() -> rx.Component:
+    return rx.cond(
+        PlaygroundState.queue_position > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("hourglass")),
+            rx.callout.text(
+                "Waiting for a turn — position ", rx.text.strong(PlaygroundState.queue_position), ". Stop leaves the queue."
+            ),
+            color_scheme="amber",
+            role="status",
+            id="queue-position",
+            width="100%",
+        ),
+    )
+
+
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -93,5 +109,6 @@ def playground_page() -> rx.Component:
             align="center",
         ),
         _conversation(),
+        _queue_notice(),
         _composer(),
     )

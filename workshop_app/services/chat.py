@@ -1,4 +1,4 @@
-"""Chat with a model: validate, pick a backend, stream the reply, record the request."""
+"""Chat with a model: validate, check the rate limit, pick a backend, wait a fair turn, stream, record."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.metrics import record_request
 from workshop_app.services.ollama.backends import backend_for
 from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.scheduler import QueueUpdate, scheduler_for
 from workshop_app.services.ollama.types import ChatChunk
+from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
 
 ROLES = {"system", "user", "assistant", "tool"}
 
@@ -37,30 +39,59 @@ async def stream_reply(
     backends: tuple[OllamaBackend, ...] | None = None,
     *,
     user_id: int | None = None,
+    client_ip: str | None = None,
 ) -> AsyncGenerator[ChatChunk, None]:
-    """Stream the model's reply to `messages`.
+    """Stream the model's reply to `messages` (see `stream_reply_queued`), without queue updates."""
+    events = stream_reply_queued(model, messages, options, backends, user_id=user_id, client_ip=client_ip)
+    async with aclosing(events):
+        async for event in events:
+            if isinstance(event, ChatChunk):
+                yield event
 
-    Every request is recorded with its outcome, including a Stop (closing this
-    generator), which counts as cancelled and closes the upstream request.
+
+async def stream_reply_queued(
+    model: str,
+    messages: list[dict[str, Any]],
+    options: dict[str, Any] | None = None,
+    backends: tuple[OllamaBackend, ...] | None = None,
+    *,
+    user_id: int | None = None,
+    client_ip: str | None = None,
+) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
+    """Stream the model's reply to `messages`, preceded by queue positions while it waits.
+
+    The request passes the caller's rate limit, then waits for a fair turn on the host;
+    its tokens count toward the caller's daily quota. Every request that got a turn is
+    recorded with its outcome, including a Stop (closing this generator), which counts
+    as cancelled and closes the upstream request; a Stop while waiting leaves the queue.
     """
     validate_messages(model, messages)
+    who, allowance, limiter = requester_key(user_id, client_ip), Allowance.from_settings(), get_limiter()
+    await limiter.admit(who, allowance)
     backend = await backend_for(model, backends)
-    row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
-    started = time.perf_counter()
-    try:
-        async with aclosing(backend.chat_stream(model, messages, options)) as stream:
-            async for chunk in stream:
-                if row.ttft_ms is None and (chunk.content or chunk.tool_calls):
-                    row.ttft_ms = (time.perf_counter() - started) * 1000
-                if chunk.stats is not None:
-                    row.prompt_tokens = chunk.stats.prompt_tokens
-                    row.completion_tokens = chunk.stats.completion_tokens
-                    row.outcome = Outcome.SUCCESS
-                yield chunk
-    except WorkshopError as error:
-        row.outcome = Outcome.ERROR
-        row.error = error.message[:1000]
-        raise
-    finally:
-        row.duration_ms = (time.perf_counter() - started) * 1000
-        record_request(row)
+    async with scheduler_for(backend.url).turn(who) as turn:
+        async for position in turn.positions():
+            yield QueueUpdate(position)
+        row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
+        started, streamed = time.perf_counter(), 0
+        try:
+            async with aclosing(backend.chat_stream(model, messages, options)) as stream:
+                async for chunk in stream:
+                    if row.ttft_ms is None and (chunk.content or chunk.tool_calls):
+                        row.ttft_ms = (time.perf_counter() - started) * 1000
+                    streamed += bool(chunk.content)
+                    if chunk.stats is not None:
+                        row.prompt_tokens = chunk.stats.prompt_tokens
+                        row.completion_tokens = chunk.stats.completion_tokens
+                        row.outcome = Outcome.SUCCESS
+                    yield chunk
+        except WorkshopError as error:
+            row.outcome = Outcome.ERROR
+            row.error = error.message[:1000]
+            raise
+        finally:
+            row.duration_ms = (time.perf_counter() - started) * 1000
+            record_request(row)
+            # A reply cut short has no eval counts: its streamed pieces (about one token each) count instead.
+            used = row.prompt_tokens + row.completion_tokens if row.outcome == Outcome.SUCCESS else streamed
+            await limiter.charge_tokens(who, used, allowance)

@@ -7,9 +7,10 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from workshop_app.services.chat import stream_reply, validate_messages
+from workshop_app.services.chat import stream_reply_queued, validate_messages
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.models import load_catalog
+from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.streaming import until_stopped
 from workshop_app.state.feedback import error_toast
 
@@ -27,6 +28,7 @@ class PlaygroundState(rx.State):
     draft: str = ""
     messages: list[dict[str, str]] = []
     streaming: bool = False
+    queue_position: int = 0
     reply_stats: str = ""
 
     @rx.var
@@ -73,14 +75,18 @@ class PlaygroundState(rx.State):
             except WorkshopError as error:
                 yield error_toast(error)
                 return
-            model, token = self.model, self.router.session.client_token
+            model, token, address = self.model, self.router.session.client_token, self.router.session.client_ip
             self.messages = [*self.messages, history[-1], {"role": "assistant", "content": "", "status": "streaming"}]
             self.draft, self.reply_stats, self.streaming = "", "", True
             stop = _STOP_SIGNALS[token] = asyncio.Event()
         status = "stopped"
         try:
-            async for chunk in until_stopped(stream_reply(model, history), stop):
+            async for chunk in until_stopped(stream_reply_queued(model, history, client_ip=address), stop):
                 async with self:
+                    if isinstance(chunk, QueueUpdate):
+                        self.queue_position = chunk.position
+                        continue
+                    self.queue_position = 0
                     self.messages[-1]["content"] += chunk.content
                     if chunk.stats is not None:
                         status, self.reply_stats = "done", _describe(chunk.stats)
@@ -91,7 +97,7 @@ class PlaygroundState(rx.State):
             _STOP_SIGNALS.pop(token, None)
             async with self:
                 self.messages[-1]["status"] = status
-                self.streaming = False
+                self.streaming, self.queue_position = False, 0
 
 
 def _describe(stats) -> str:
