@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts sent to Ollama in one /api/embed call.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
     tool_max_steps: int = Field(5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops.")
     tool_http_allowlist: Annotated[list[str], NoDecode] = Field(

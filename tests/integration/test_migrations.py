@@ -21,6 +21,10 @@ EXPECTED_TABLES = {
     "api_key",
     "workshop",
     "workshop_member",
+    "document",
+    "vector_collection",
+    "collection_document",
+    "rag_system",
 }
 
 

@@ -1,7 +1,21 @@
 """Imports every table module so SQLModel.metadata is complete (Alembic reads it)."""
 
+from workshop_app.db.collections import CollectionDocument, VectorCollection
+from workshop_app.db.documents import Document
 from workshop_app.db.model_requests import ModelRequest
+from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.users import ApiKey, AuthSession, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 
-__all__ = ["ApiKey", "AuthSession", "ModelRequest", "User", "Workshop", "WorkshopMember"]
+__all__ = [
+    "ApiKey",
+    "AuthSession",
+    "CollectionDocument",
+    "Document",
+    "ModelRequest",
+    "RagSystem",
+    "User",
+    "VectorCollection",
+    "Workshop",
+    "WorkshopMember",
+]

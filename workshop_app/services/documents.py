@@ -1,0 +1,125 @@
+"""Documents: upload several files at once, keep the originals under generated names, read them back.
+
+Every read and write passes the ownership policy; a batch upload reports a result per file,
+so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from workshop_app.db.collections import CollectionDocument, VectorCollection
+from workshop_app.db.documents import Document
+from workshop_app.db.engine import session_scope
+from workshop_app.db.ownership import Visibility
+from workshop_app.services.chunking import PREVIEW_CHUNKS, Chunk, ChunkSettings, split
+from workshop_app.services.errors import WorkshopError
+from workshop_app.services.extraction import extract
+from workshop_app.services.owned_rows import owned_row, readable_rows
+from workshop_app.services.policy import Action, Actor, require_actor
+from workshop_app.services.vectorstore import get_vector_store
+from workshop_app.settings import get_settings
+
+UPLOADS_DIR = "uploads"
+TITLE_MAX = 255
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    filename: str
+    document_id: int | None = None
+    error: str = ""
+    hint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.document_id is not None
+
+
+def uploads_dir() -> Path:
+    path = get_settings().ensure_data_dir() / UPLOADS_DIR
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def upload_many(actor: Actor | None, files: Sequence[tuple[str, bytes]], visibility: str = Visibility.PRIVATE) -> list[UploadResult]:
+    """Store each (file name, content) that yields text; the others get their reason."""
+    actor = require_actor(actor)
+    results = []
+    for filename, data in files:
+        try:
+            results.append(UploadResult(filename, _store(actor, filename, data, Visibility(visibility))))
+        except WorkshopError as error:
+            results.append(UploadResult(filename, error=error.message, hint=error.hint))
+    return results
+
+
+def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility) -> int:
+    title = Path(filename.replace("\\", "/")).name[:TITLE_MAX] or "untitled"
+    extracted = extract(title, data, get_settings().upload_max_bytes)
+    stored_name = f"{uuid.uuid4().hex}.{extracted.kind}"
+    path = uploads_dir() / stored_name
+    path.write_bytes(data)
+    try:
+        with session_scope() as session:
+            document = Document(
+                creator_id=actor.id,
+                workshop_id=actor.workshop_id,
+                visibility=visibility,
+                title=title,
+                kind=extracted.kind,
+                stored_name=stored_name,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                char_count=len(extracted.text),
+                text=extracted.text,
+            )
+            session.add(document)
+            session.flush()
+            return document.id  # type: ignore[return-value]
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def list_documents(actor: Actor | None) -> list[Document]:
+    """Documents this person may read, newest first."""
+    with session_scope() as session:
+        return readable_rows(session, actor, Document)
+
+
+def load(session: Session, actor: Actor | None, document_id: int, action: Action = Action.READ) -> Document:
+    return owned_row(session, actor, Document, document_id, action, "Document")
+
+
+def get_document(actor: Actor | None, document_id: int) -> Document:
+    with session_scope() as session:
+        return load(session, actor, document_id)
+
+
+def delete_document(actor: Actor | None, document_id: int) -> None:
+    """Remove the row, the stored original, and the document's chunks from every collection."""
+    with session_scope() as session:
+        document = load(session, actor, document_id, Action.DELETE)
+        stored_name = document.stored_name
+        indexes = session.exec(
+            select(VectorCollection.chroma_name)
+            .join(CollectionDocument, CollectionDocument.collection_id == VectorCollection.id)  # type: ignore[arg-type]
+            .where(CollectionDocument.document_id == document_id)
+        ).all()
+        for chroma_name in indexes:
+            get_vector_store().delete_document(chroma_name, document_id)
+        session.delete(document)
+    (uploads_dir() / stored_name).unlink(missing_ok=True)
+
+
+def preview_chunks(actor: Actor | None, document_id: int, settings: ChunkSettings, limit: int = PREVIEW_CHUNKS) -> tuple[list[Chunk], int]:
+    """The first `limit` chunks these settings would make, and how many there would be in all."""
+    chunks = split(get_document(actor, document_id).text, settings)
+    return chunks[:limit], len(chunks)
