@@ -5,10 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import click
 
+from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
+from workshop_app.config_reference import render as render_config_reference
+from workshop_app.config_reference import write as write_config_reference
 from workshop_app.db.migrations import PROJECT_ROOT, upgrade_database
+from workshop_app.launcher import launch as launch_app
+from workshop_app.services.backup import BackupSchedule, create_backup, parse_duration, restore_backup
+from workshop_app.services.backup_crypto import is_encrypted
+from workshop_app.services.errors import WorkshopError
+from workshop_app.services.logs import configure_logging
 from workshop_app.settings import Problem, Settings, load_settings
 
 BUN_IN_REPO = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / "@oven" / "bun-linux-x64" / "bin" / "bun"
@@ -41,6 +52,7 @@ def reflex_environment() -> dict[str, str]:
 @click.group()
 def main() -> None:
     """Ollama Workshop Platform."""
+    configure_logging("WARNING")  # commands print their own results; the log only carries problems
 
 
 @main.command()
@@ -65,10 +77,23 @@ def db_upgrade() -> None:
     click.echo("Database is up to date.")
 
 
+def _duration(_context: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    try:
+        return None if value is None else parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command()
 @click.option("--dev", is_flag=True, help="Hot reload (frontend on the port, backend on port+1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on (default WORKSHOP_PORT, 3000).")
-def run(dev: bool, port: int | None) -> None:
+@click.option(
+    "--backup-every",
+    callback=_duration,
+    metavar="DURATION",
+    help="Also write a backup this often (30m, 24h, ...); encrypted when WORKSHOP_BACKUP_PASSPHRASE is set.",
+)
+def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     """Check the configuration, migrate the database, then serve the app."""
     settings = _settings_or_exit()
     upgrade_database(settings)
@@ -80,8 +105,82 @@ def run(dev: bool, port: int | None) -> None:
     else:
         command = ["--env", "prod", "--single-port", "--frontend-port", str(port)]
     click.echo(f"Serving on http://localhost:{port}")
-    completed = subprocess.run([sys.executable, "-m", "reflex", "run", *command], cwd=PROJECT_ROOT, env=env, check=False)
+    schedule = BackupSchedule(settings, backup_every, click.echo).start() if backup_every else None
+    try:
+        completed = subprocess.run([sys.executable, "-m", "reflex", "run", *command], cwd=PROJECT_ROOT, env=env, check=False)
+    finally:
+        if schedule is not None:
+            schedule.stop()
     sys.exit(completed.returncode)
+
+
+T = TypeVar("T")
+
+
+def _or_exit(action: Callable[[], T]) -> T:
+    """Run an operation; a refusal is one line on stderr and exit status 1."""
+    try:
+        return action()
+    except WorkshopError as error:
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+
+
+def _passphrase(settings: Settings, *, confirm: bool) -> str:
+    if settings.backup_passphrase is not None:
+        return settings.backup_passphrase.get_secret_value()
+    return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@main.command()
+@click.option("--encrypt", is_flag=True, help="Encrypt with a passphrase (WORKSHOP_BACKUP_PASSPHRASE, or asked for).")
+@click.option("--keep", type=click.IntRange(1), help="Keep the newest N archives (default WORKSHOP_BACKUP_KEEP, 7).")
+def backup(encrypt: bool, keep: int | None) -> None:
+    """Write one archive of the database, Chroma data, uploads and secret key; safe while the app runs."""
+    settings = _settings_or_exit()
+    passphrase = _passphrase(settings, confirm=True) if encrypt else None
+    result = _or_exit(lambda: create_backup(settings, passphrase=passphrase, keep=keep))
+    click.echo(f"Backup written: {result.path}")
+    for path in result.removed:
+        click.echo(f"Removed old backup: {path.name}")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False))
+def restore(archive: Path) -> None:
+    """Restore ARCHIVE into an empty data directory (and empty database), after checking every checksum."""
+    settings = _settings_or_exit()
+    passphrase = _passphrase(settings, confirm=False) if archive.is_file() and is_encrypted(archive) else None
+    manifest = _or_exit(lambda: restore_backup(settings, archive, passphrase=passphrase))
+    click.echo(f"Restored {archive.name} (taken {manifest['created_at']}, schema {manifest['alembic_revision']}) into {settings.data_dir}")
+    click.echo("Start the app with `workshop run`; it applies any newer migrations first.")
+
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port for a server this launch starts (default WORKSHOP_PORT).")
+def launch(port: int | None) -> None:
+    """Open the app in its own window, starting the server if it is not running; closing the window stops it."""
+    settings = _settings_or_exit()
+    port = port or settings.port
+    server = [sys.executable, "-m", "workshop_app.cli", "run", "--port", str(port)]
+    try:
+        launch_app(settings.data_dir, port, server, click.echo)
+    except RuntimeError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+@main.command("config-docs")
+@click.option("--check", is_flag=True, help="Only compare: exit 1 when the file differs from the settings.")
+def config_docs(check: bool) -> None:
+    """Write docs/configuration.md from the settings' definitions (the reference is generated, never edited)."""
+    if not check:
+        write_config_reference()
+        click.echo(f"Wrote {CONFIG_DOC_PATH}")
+    elif not CONFIG_DOC_PATH.exists() or CONFIG_DOC_PATH.read_text() != render_config_reference():
+        click.echo(f"{CONFIG_DOC_PATH} is stale; run `workshop config-docs`", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts sent to Ollama in one /api/embed call.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
+    backup_dir: Path | None = Field(None, description="Where `workshop backup` writes archives; empty means <data_dir>/backups.")
+    backup_keep: int = Field(7, ge=1, le=1000, description="Archives kept by `workshop backup` and scheduled backups (the newest N).")
+    backup_passphrase: SecretStr | None = Field(None, description="Passphrase for encrypted backups and restores; asked for when unset.")
     tool_max_steps: int = Field(5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops.")
     tool_http_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -109,7 +112,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("chroma_path", "chroma_url", "redis_url", "secret_key", mode="before")
+    @field_validator("chroma_path", "chroma_url", "redis_url", "secret_key", "backup_dir", "backup_passphrase", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -148,6 +151,7 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'workshop.db'}"
         if self.chroma_path is None:
             self.chroma_path = self.data_dir / "chroma"
+        self.backup_dir = (self.backup_dir or self.data_dir / "backups").expanduser().resolve()
         return self
 
     @property
@@ -158,6 +162,11 @@ class Settings(BaseSettings):
     def ollama_base_urls(self) -> list[str]:
         """Base URLs without the trailing slash pydantic adds, as users wrote them."""
         return [str(url).rstrip("/") for url in self.ollama_urls]
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploaded files; backups include this directory."""
+        return self.data_dir / "uploads"
 
     @property
     def upload_max_bytes(self) -> int:
@@ -198,7 +207,7 @@ def _problems(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else "settings"
-        value = "***" if field == "secret_key" else _shown(item.get("input"))
+        value = "***" if field in ("secret_key", "backup_passphrase") else _shown(item.get("input"))
         reason = item["msg"].removeprefix("Value error, ")
         problems.append(Problem(f"{ENV_PREFIX}{field.upper()}", value, reason))
     return problems
