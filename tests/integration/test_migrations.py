@@ -25,6 +25,7 @@ EXPECTED_TABLES = {
     "vector_collection",
     "collection_document",
     "rag_system",
+    "tool_definition",
 }
 
 

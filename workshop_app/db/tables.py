@@ -4,6 +4,7 @@ from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.model_requests import ModelRequest
 from workshop_app.db.rag_systems import RagSystem
+from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import ApiKey, AuthSession, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 
@@ -14,6 +15,7 @@ __all__ = [
     "Document",
     "ModelRequest",
     "RagSystem",
+    "ToolRecord",
     "User",
     "VectorCollection",
     "Workshop",
