@@ -10,6 +10,8 @@ from workshop_app.api.errors import install_error_handlers
 from workshop_app.api.health import router as health_router
 from workshop_app.api.metrics import router as metrics_router
 from workshop_app.api.middleware import RequestContextMiddleware
+from workshop_app.api.model_admin import router as model_admin_router
+from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
 from workshop_app.api.workshops import router as workshops_router
 from workshop_app.services.logs import configure_logging
@@ -29,6 +31,8 @@ def build_api() -> FastAPI:
     api.include_router(health_router)
     api.include_router(metrics_router)
     api.include_router(models_router, prefix="/api/v1")
+    api.include_router(model_catalog_router)
+    api.include_router(model_admin_router, prefix="/api/v1")
     api.include_router(accounts_router, prefix="/api/v1")
     api.include_router(workshops_router, prefix="/api/v1")
     return api

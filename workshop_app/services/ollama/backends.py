@@ -1,11 +1,14 @@
-"""The configured Ollama hosts, one client each, and the choice of host for a model."""
+"""The configured Ollama hosts: one client each, their health monitor, and the host for a model."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.errors import InvalidInput
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
+from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor
+from workshop_app.services.ollama.router import in_flight, pick_host
 from workshop_app.settings import Settings, get_settings
 
 
@@ -27,21 +30,50 @@ def get_backends() -> tuple[OllamaBackend, ...]:
     return tuple(backends_from(get_settings()))
 
 
-async def backend_for(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend:
-    """The first reachable backend that has `model`.
+_monitor: HealthMonitor | None = None
 
+
+def get_monitor(backends: tuple[OllamaBackend, ...] | None = None) -> HealthMonitor:
+    """The process-wide health monitor over `backends` (default: the configured ones).
+
+    A different set of backends (settings reloaded, or a caller's own) replaces it.
+    """
+    global _monitor
+    targets = backends if backends is not None else get_backends()
+    if _monitor is None or tuple(_monitor.backends) != targets:
+        if _monitor is not None:
+            _monitor.stop()
+        settings = get_settings()
+        _monitor = HealthMonitor(
+            targets,
+            interval=settings.ollama_health_interval,
+            max_backoff=settings.ollama_health_max_backoff,
+            probe_timeout=settings.ollama_probe_timeout,
+        )
+    return _monitor
+
+
+def backend_by_url(url: str, backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend:
+    """The configured backend at `url`; InvalidInput names the configured ones otherwise."""
+    candidates = backends if backends is not None else get_backends()
+    for backend in candidates:
+        if backend.url == url.rstrip("/"):
+            return backend
+    known = ", ".join(backend.url for backend in candidates)
+    raise InvalidInput(f"{url} is not a configured Ollama host.", hint=f"Use one of: {known}.")
+
+
+async def backend_for(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend:
+    """The host to send `model` to, from the hosts' last known state.
+
+    When no host is known to have the model (it may have been pulled since the last
+    check), or all hosts were down at the last check, the hosts are checked again, waiting at
+    most a second, before giving up.
     Raises ModelNotFound when reachable hosts lack it, BackendUnavailable when none answer.
     """
-    candidates = backends if backends is not None else get_backends()
-    unavailable: list[BackendUnavailable] = []
-    for backend in candidates:
-        try:
-            names = {info.name for info in await backend.list_models()}
-        except BackendUnavailable as error:
-            unavailable.append(error)
-            continue
-        if model in names or f"{model}:latest" in names:
-            return backend
-    if unavailable and len(unavailable) == len(candidates):
-        raise unavailable[0]
-    raise ModelNotFound(model)
+    monitor = get_monitor(backends)
+    try:
+        url = pick_host(model, await monitor.current(), in_flight)
+    except (ModelNotFound, BackendUnavailable):
+        url = pick_host(model, await monitor.refresh(max_wait=FIRST_CHECK_WAIT_S), in_flight)
+    return backend_by_url(url, tuple(monitor.backends))

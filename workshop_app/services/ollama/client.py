@@ -18,7 +18,7 @@ import ollama
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from workshop_app.services.ollama.errors import BackendBusy, BackendError, BackendUnavailable, ModelNotFound
-from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo
+from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo, PullStep, RunningModel
 
 T = TypeVar("T")
 
@@ -63,10 +63,16 @@ class OllamaBackend:
 
     # -- plumbing ---------------------------------------------------------------
 
-    async def _call(self, operation: Callable[[ollama.AsyncClient], Awaitable[T]], model: str | None = None) -> T:
-        """Run one request with connect retries and error translation."""
+    async def _call(
+        self,
+        operation: Callable[[ollama.AsyncClient], Awaitable[T]],
+        model: str | None = None,
+        *,
+        attempts: int | None = None,
+    ) -> T:
+        """Run one request with connect retries (`attempts` overrides the default) and error translation."""
         try:
-            async for attempt in self._retrying():
+            async for attempt in self._retrying(attempts or self._attempts):
                 with attempt:
                     return await operation(self._client())
         except RetryError as error:
@@ -75,10 +81,10 @@ class OllamaBackend:
             self._raise_translated(error, model)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _retrying(self) -> AsyncRetrying:
+    def _retrying(self, attempts: int) -> AsyncRetrying:
         return AsyncRetrying(
             retry=retry_if_exception_type(CONNECT_ERRORS),
-            stop=stop_after_attempt(self._attempts),
+            stop=stop_after_attempt(attempts),
             wait=self._wait,
         )
 
@@ -129,17 +135,40 @@ class OllamaBackend:
     async def version(self) -> str:
         return (await self._call(lambda client: client._request_raw("GET", "/api/version"))).json()["version"]
 
-    async def list_models(self) -> list[ModelInfo]:
-        response = await self._call(lambda client: client.list())
+    async def list_models(self, *, attempts: int | None = None) -> list[ModelInfo]:
+        response = await self._call(lambda client: client.list(), attempts=attempts)
         return [_model_info(entry) for entry in response.models]
 
-    async def loaded_models(self) -> list[dict[str, Any]]:
-        response = await self._call(lambda client: client.ps())
-        return [entry.model_dump(mode="json") for entry in response.models]
+    async def loaded_models(self, *, attempts: int | None = None) -> list[RunningModel]:
+        """Models in memory (/api/ps), with their memory, VRAM share and expiry."""
+        response = await self._call(lambda client: client.ps(), attempts=attempts)
+        return [_running_model(entry) for entry in response.models]
 
     async def show(self, model: str) -> dict[str, Any]:
-        response = await self._call(lambda client: client.show(model), model)
-        return response.model_dump(mode="json")
+        """Everything /api/show says: details, model_info, capabilities, template, license, modelfile."""
+        response = await self._call(lambda client: client._request_raw("POST", "/api/show", json={"model": model}), model)
+        return response.json()
+
+    async def pull(self, model: str) -> AsyncIterator[PullStep]:
+        """Stream a pull's progress lines. Closing this generator closes the HTTP request (cancel)."""
+        parts = self._stream(lambda client: client.pull(model, stream=True), model)
+        async with aclosing(parts):
+            async for part in parts:
+                yield PullStep(part.status or "", part.digest or "", part.total or 0, part.completed or 0)
+
+    async def delete(self, model: str) -> None:
+        await self._call(lambda client: client.delete(model), model)
+
+    async def set_residency(self, model: str, keep_alive: float | str, *, embedding: bool = False) -> None:
+        """Load (`keep_alive` > 0 or a duration) or unload (`keep_alive` 0) a model without generating.
+
+        Ollama does this for an empty generate request, or an empty embed for embedding
+        models, which cannot generate.
+        """
+        if embedding:
+            await self._call(lambda client: client.embed(model=model, input=[], keep_alive=keep_alive), model)
+        else:
+            await self._call(lambda client: client.generate(model=model, keep_alive=keep_alive), model)
 
     async def chat_stream(
         self,
@@ -175,6 +204,16 @@ def _model_info(entry: Any) -> ModelInfo:
         quantization=(details.quantization_level if details else "") or "",
         digest=entry.digest or "",
         modified_at=entry.modified_at.isoformat() if entry.modified_at else "",
+    )
+
+
+def _running_model(entry: Any) -> RunningModel:
+    return RunningModel(
+        name=entry.model or entry.name or "",
+        size_bytes=entry.size or 0,
+        vram_bytes=entry.size_vram or 0,
+        expires_at=entry.expires_at.isoformat() if entry.expires_at else "",
+        context_length=entry.context_length or 0,
     )
 
 

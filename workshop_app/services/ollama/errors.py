@@ -16,6 +16,7 @@ class BackendUnavailable(WorkshopError):
             hint=f"Start Ollama on that machine (run: ollama serve), or point WORKSHOP_OLLAMA_URLS at a running one. Tried {url}.",
         )
         self.url = url
+        self.reason = reason
 
 
 class BackendBusy(WorkshopError):

@@ -56,3 +56,29 @@ class ChatChunk:
     done: bool = False
     stats: ChatStats | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunningModel:
+    """One model held in memory, as /api/ps lists it."""
+
+    name: str
+    size_bytes: int
+    vram_bytes: int
+    expires_at: str
+    context_length: int = 0
+
+    @property
+    def vram_share(self) -> float:
+        """Fraction of the model's memory in VRAM (1.0 = fully on the GPU)."""
+        return self.vram_bytes / self.size_bytes if self.size_bytes else 0.0
+
+
+@dataclass(frozen=True)
+class PullStep:
+    """One NDJSON line of a pull: a status, and for a layer download its digest and byte counts."""
+
+    status: str
+    digest: str = ""
+    total: int = 0
+    completed: int = 0
