@@ -13,13 +13,16 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import actor_of, make_user
 from tests.support.ports import free_port
 from tests.support.redis import redis_server
 from workshop_app.api.errors import install_error_handlers
+from workshop_app.db.users import Role
 from workshop_app.services.chat import stream_reply
 from workshop_app.services.errors import RateLimited
 from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
 from workshop_app.services.streaming import until_stopped
+from workshop_app.services.workshops import WorkshopDraft, create_workshop
 from workshop_app.settings import get_settings, load_settings
 
 MODEL = "qwen2.5:0.5b"
@@ -105,6 +108,18 @@ async def test_a_workshop_can_set_its_own_figures() -> None:
     default = Allowance(limits.parse("100/minute"), 1000)
     assert default.overridden(5, None) == Allowance(limits.RateLimitItemPerMinute(5), 1000)
     assert default.overridden(None, 50) == Allowance(default.requests, 50)
+
+
+@pytest.mark.usefixtures("_database")
+async def test_a_workshops_own_rate_applies_to_its_attendees(fake_ollama: FakeOllama) -> None:
+    instructor = make_user(Role.INSTRUCTOR, "teacher")
+    workshop = create_workshop(actor_of(instructor), WorkshopDraft(title="Tight limits", requests_per_minute=1))
+    attendee, outsider = make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id), make_user(Role.ATTENDEE, "outside")
+    [_ async for _ in stream_reply(MODEL, ask("first"), user_id=attendee.id)]
+    with pytest.raises(RateLimited, match="1 per minute"):
+        [_ async for _ in stream_reply(MODEL, ask("second"), user_id=attendee.id)]
+    for n in range(2):  # outside the workshop, the configured 100/minute applies
+        [_ async for _ in stream_reply(MODEL, ask(f"q{n}"), user_id=outsider.id)]
 
 
 @pytest.mark.usefixtures("_database")

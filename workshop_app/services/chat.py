@@ -14,7 +14,7 @@ from workshop_app.services.ollama.backends import backend_for
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate, scheduler_for
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
+from workshop_app.services.ratelimit import allowance_for, get_limiter, requester_key
 
 ROLES = {"system", "user", "assistant", "tool"}
 
@@ -66,7 +66,7 @@ async def stream_reply_queued(
     as cancelled and closes the upstream request; a Stop while waiting leaves the queue.
     """
     validate_messages(model, messages)
-    who, allowance, limiter = requester_key(user_id, client_ip), Allowance.from_settings(), get_limiter()
+    who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
     await limiter.admit(who, allowance)
     backend = await backend_for(model, backends)
     async with scheduler_for(backend.url).turn(who) as turn:

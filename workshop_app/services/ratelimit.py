@@ -20,7 +20,10 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.storage import storage_from_string
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.errors import StorageError
+from sqlmodel import col, select
 
+from workshop_app.db.engine import session_scope
+from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.errors import RateLimited
 from workshop_app.services.metrics import count_rate_limit_hit
 from workshop_app.settings import Settings, get_settings
@@ -60,6 +63,21 @@ class Allowance:
     @property
     def daily_tokens(self) -> limits.RateLimitItem | None:
         return limits.RateLimitItemPerDay(self.tokens_per_day) if self.tokens_per_day else None
+
+
+def allowance_for(user_id: int | None) -> Allowance:
+    """The configured allowance, with the figures of the person's workshop where it sets them."""
+    allowance = Allowance.from_settings()
+    if user_id is None:
+        return allowance
+    query = (
+        select(Workshop.requests_per_minute, Workshop.tokens_per_day)
+        .join(WorkshopMember, col(WorkshopMember.workshop_id) == col(Workshop.id))
+        .where(WorkshopMember.user_id == user_id, col(WorkshopMember.removed_at).is_(None))
+    )
+    with session_scope() as session:
+        figures = session.exec(query).first()
+    return allowance.overridden(*figures) if figures else allowance
 
 
 class RateLimiter:
