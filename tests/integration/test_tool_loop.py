@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import actor_of, make_user
+from tests.support.collections import CORPUS, build_collection
+from workshop_app.db.users import Role
 from workshop_app.services.ollama.errors import BackendError
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
@@ -107,3 +110,21 @@ async def test_a_model_without_tool_support_is_reported_not_crashed(fake_ollama:
     with pytest.raises(BackendError, match="does not support tools"):
         async for _ in run_tool_loop("llava:7b", [{"role": "user", "content": "hi"}], [CALCULATOR], CONTEXT):
             pass
+
+
+async def test_search_a_collection_reads_as_the_person_chatting(fake_ollama: FakeOllama, migrated_database: str) -> None:
+    owner, stranger = actor_of(make_user(Role.ATTENDEE, "owner")), actor_of(make_user(Role.ATTENDEE, "stranger"))
+    collection, _job = await build_collection(owner, CORPUS)
+    search = check_definition(
+        {"name": "search_notes", "description": "Search my notes.", "implementation": {"kind": "builtin", "builtin": "search_collection", "collection_id": collection.id}},
+        (),
+    )
+    question = [{"role": "user", "content": "What can a llama carry?"}]
+    for actor in (owner, stranger):
+        fake_ollama.script_chat(MODEL, [{"tool_calls": [call("search_notes", query="What can a llama carry as a pack animal over mountain trails?", top_k=2)]}, {"content": "Done."}])
+        events = [event async for event in run_tool_loop(MODEL, question, [search], ToolContext.for_actor(actor))]
+        step = next(event for event in events if isinstance(event, TraceStep))
+        if actor is owner:
+            assert step.result.startswith("[1] llamas.md (chunk 1, score ") and "\n\n[2] " in step.result
+        else:
+            assert step.error.startswith("You may not read this vector collection")

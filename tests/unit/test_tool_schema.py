@@ -101,6 +101,9 @@ def test_a_builtin_brings_its_own_parameters() -> None:
     tool = check_definition(weather(name="calc", parameters={"type": "object"}, implementation={"kind": "builtin", "builtin": "calculator"}), ())
     assert tool.parameters == BUILTINS["calculator"].parameters
     assert problems_of(weather(implementation={"kind": "builtin", "builtin": "shell"}))[0].startswith("Unknown built-in")
+    search = {"kind": "builtin", "builtin": "search_collection"}
+    assert problems_of(weather(implementation=search)) == ["The built-in search_collection needs collection_id (a positive whole number)."]
+    assert check_definition(weather(implementation={**search, "collection_id": 7, "stray": 1}), ()).implementation == {**search, "collection_id": 7}
 
 
 def test_there_is_no_kind_that_runs_code() -> None:

@@ -115,6 +115,11 @@ def check_definition(raw: Mapping[str, Any], allowlist: tuple[str, ...] | None =
             problems.append(f"Unknown built-in tool; choose one of {', '.join(BUILTINS)}.")
         else:
             parameters = builtin.parameters  # the built-in's code reads exactly these
+            problems += [
+                f"The built-in {builtin.key} needs {setting} (a positive whole number)."
+                for setting in builtin.settings
+                if not _positive_int(implementation.get(setting))
+            ]
     else:
         problems += schema_problems(parameters)
     if not problems:
@@ -140,8 +145,15 @@ def _implementation_problems(implementation: dict[str, Any], parameter_names: se
     return []
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _tidy(implementation: dict[str, Any]) -> dict[str, Any]:
     """Only the fields the kind uses, so stored and exported definitions carry nothing stray."""
-    fields = {ToolKind.BUILTIN: ("builtin",), ToolKind.HTTP: ("method", "url"), ToolKind.MOCK: ("response",)}
     kind = ToolKind(implementation["kind"])
-    return {"kind": kind.value, **{field: implementation[field] for field in fields[kind]}}
+    if kind == ToolKind.BUILTIN:
+        fields = ("builtin", *BUILTINS[implementation["builtin"]].settings)
+    else:
+        fields = ("method", "url") if kind == ToolKind.HTTP else ("response",)
+    return {"kind": kind.value, **{field: implementation[field] for field in fields}}

@@ -35,7 +35,7 @@ async def run_tool(tool: ToolDefinition, arguments: Mapping[str, Any], context: 
         raise ToolFailed("Invalid arguments: " + "; ".join(problems) + ". Call the tool again with corrected arguments.")
     implementation = tool.implementation
     if tool.kind == ToolKind.BUILTIN:
-        return await BUILTINS[implementation["builtin"]].run(arguments, context)
+        return await BUILTINS[implementation["builtin"]].run(arguments, implementation, context)
     if tool.kind == ToolKind.HTTP:
         return await http_tool.call(implementation, arguments, context.http)
     return fill(implementation["response"], arguments)
