@@ -9,12 +9,16 @@ import pytest
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
+from workshop_app.db.model_requests import Outcome
 from workshop_app.db.users import Role
+from workshop_app.services.errors import RateLimited
+from workshop_app.services.metrics import recent_requests
 from workshop_app.services.ollama.errors import BackendError
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
 from workshop_app.services.tools.http_tool import HttpPolicy
 from workshop_app.services.tools.loop import LoopEnded, ReplyText, TraceStep, run_tool_loop
+from workshop_app.services.workshops import WorkshopDraft, create_workshop
 
 MODEL = "qwen2.5:0.5b"
 CONTEXT = ToolContext(None, HttpPolicy(("localhost",), 2.0, 4096))
@@ -28,6 +32,11 @@ WEATHER = check_definition(
     },
     (),
 )
+
+
+@pytest.fixture(autouse=True)
+def _database(migrated_database: str) -> None:
+    """Every round of the loop is a model request, recorded in the session database."""
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:
@@ -128,3 +137,18 @@ async def test_search_a_collection_reads_as_the_person_chatting(fake_ollama: Fak
             assert step.result.startswith("[1] llamas.md (chunk 1, score ") and "\n\n[2] " in step.result
         else:
             assert step.error.startswith("You may not read this vector collection")
+
+
+async def test_every_round_is_a_fair_share_request_of_the_person_chatting(fake_ollama: FakeOllama) -> None:
+    instructor = make_user(Role.INSTRUCTOR, "teacher")
+    workshop = create_workshop(actor_of(instructor), WorkshopDraft(title="Two a minute", requests_per_minute=2))
+    attendee = actor_of(make_user(Role.ATTENDEE, "looper", workshop_id=workshop.id))
+    fake_ollama.script_chat(MODEL, [{"tool_calls": [call("calc", expression="1 + 1")]}, {"tool_calls": [call("calc", expression="2 + 2")]}, {"content": "4"}])
+    trace = []
+    with pytest.raises(RateLimited, match="2 per minute"):
+        async for event in run_tool_loop(MODEL, [{"role": "user", "content": "Count"}], [CALCULATOR], ToolContext.for_actor(attendee)):
+            trace += [event] if isinstance(event, TraceStep) else []
+    assert [step.result for step in trace] == ["2", "4"]  # the third round was refused before reaching Ollama
+    rows = [row for row in recent_requests(MODEL, limit=10) if row.user_id == attendee.id]
+    assert [row.outcome for row in rows] == [Outcome.SUCCESS, Outcome.SUCCESS]
+    assert all(row.completion_tokens > 0 for row in rows)

@@ -57,6 +57,7 @@ async def stream_reply_queued(
     *,
     user_id: int | None = None,
     client_ip: str | None = None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
     """Stream the model's reply to `messages`, preceded by queue positions while it waits.
 
@@ -64,6 +65,7 @@ async def stream_reply_queued(
     its tokens count toward the caller's daily quota. Every request that got a turn is
     recorded with its outcome, including a Stop (closing this generator), which counts
     as cancelled and closes the upstream request; a Stop while waiting leaves the queue.
+    `tools` (Ollama's tools list) lets the model answer with tool calls instead of text.
     """
     validate_messages(model, messages)
     who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
@@ -75,7 +77,7 @@ async def stream_reply_queued(
         row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
         started, streamed = time.perf_counter(), 0
         try:
-            async with aclosing(backend.chat_stream(model, messages, options)) as stream:
+            async with aclosing(backend.chat_stream(model, messages, options, tools)) as stream:
                 async for chunk in stream:
                     if row.ttft_ms is None and (chunk.content or chunk.tool_calls):
                         row.ttft_ms = (time.perf_counter() - started) * 1000

@@ -6,6 +6,8 @@ goes back as a `role: tool` message carrying `tool_name`. A call that cannot run
 unknown tool, arguments that do not fit the schema, a tool that fails) is answered
 with an error result, so the model can correct itself; the loop never crashes on it.
 Every call is traced with its arguments, its result or error, and how long it took.
+Each round is one model request on the fair-sharing path (rate limit, fair queue, daily
+token quota, request record), exactly like a Playground message.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
-from workshop_app.services.chat import validate_messages
+from workshop_app.services.chat import stream_reply_queued, validate_messages
 from workshop_app.services.errors import InvalidInput
-from workshop_app.services.ollama.backends import backend_for
 from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.definitions import ToolDefinition
 from workshop_app.services.tools.errors import ToolFailed
@@ -65,7 +67,7 @@ class LoopEnded:
     step_limit_reached: bool = False
 
 
-LoopEvent = ReplyText | TraceStep | LoopEnded
+LoopEvent = QueueUpdate | ReplyText | TraceStep | LoopEnded
 
 
 async def run_tool_loop(
@@ -77,23 +79,29 @@ async def run_tool_loop(
     max_steps: int | None = None,
     options: dict[str, Any] | None = None,
     backends: tuple[OllamaBackend, ...] | None = None,
+    client_ip: str | None = None,
 ) -> AsyncGenerator[LoopEvent, None]:
     """Chat with tools for up to `max_steps` rounds of calls (default: WORKSHOP_TOOL_MAX_STEPS).
 
-    Yields reply text as it streams, each traced call as it finishes, and a final
-    LoopEnded. After the last allowed round the model is asked once more; calls it
-    still makes then are traced as not run and the loop ends with `step_limit_reached`.
+    Yields queue positions while a round waits for its turn, reply text as it streams,
+    each traced call as it finishes, and a final LoopEnded. After the last allowed round
+    the model is asked once more; calls it still makes then are traced as not run and
+    the loop ends with `step_limit_reached`.
     """
     validate_messages(model, messages)
     by_name = _by_name(tools)
     limit = max_steps if max_steps is not None else get_settings().tool_max_steps
     offered = [tool.for_model() for tool in tools] or None
-    backend = await backend_for(model, backends)
+    user_id = context.actor.id if context.actor else None
     history, trace = list(messages), []
     for round_number in range(1, limit + 2):
         content, calls = "", []
-        async with aclosing(backend.chat_stream(model, history, options, offered)) as stream:
+        round_events = stream_reply_queued(model, history, options, backends, user_id=user_id, client_ip=client_ip, tools=offered)
+        async with aclosing(round_events) as stream:
             async for chunk in stream:
+                if isinstance(chunk, QueueUpdate):
+                    yield chunk
+                    continue
                 if chunk.content:
                     content += chunk.content
                     yield ReplyText(chunk.content)
