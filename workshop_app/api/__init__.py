@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from workshop_app.api.accounts import router as accounts_router
 from workshop_app.api.auth import require_api_key
 from workshop_app.api.errors import install_error_handlers
+from workshop_app.api.gateway import router as gateway_router
 from workshop_app.api.health import router as health_router
 from workshop_app.api.metrics import router as metrics_router
 from workshop_app.api.middleware import RequestContextMiddleware
@@ -35,4 +36,5 @@ def build_api() -> FastAPI:
     api.include_router(model_admin_router, prefix="/api/v1")
     api.include_router(accounts_router, prefix="/api/v1")
     api.include_router(workshops_router, prefix="/api/v1")
+    api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     return api

@@ -1,0 +1,136 @@
+"""Attendees' own code through the gateway, with the official `ollama` and `openai` clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import ollama
+import openai
+import pytest
+
+from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import actor_of, make_user
+from tests.support.api_server import api_server
+from workshop_app.db.users import Role, User
+from workshop_app.services.api_keys import create_api_key, revoke_api_key
+from workshop_app.services.workshops import WorkshopDraft, create_workshop
+
+CHAT_MODEL = "qwen2.5:0.5b"
+EMBED_MODEL = "nomic-embed-text:latest"
+HIDDEN_MODEL = "llama3.2:1b"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    key: str
+    key_id: int
+    user: User
+
+
+@pytest.fixture
+def gateway(fake_ollama: FakeOllama, migrated_database: str) -> Iterator[str]:
+    with api_server() as url:
+        yield url
+
+
+def attendee(requests_per_minute: int | None = None) -> Attendee:
+    """An attendee with an API key, in a workshop that uses one chat and one embedding model."""
+    instructor = make_user(Role.INSTRUCTOR, "teacher")
+    draft = WorkshopDraft(title="Gateway", allowed_models=(CHAT_MODEL, EMBED_MODEL), requests_per_minute=requests_per_minute)
+    workshop = create_workshop(actor_of(instructor), draft)
+    person = make_user(Role.ATTENDEE, "coder", workshop_id=workshop.id)
+    key, secret = create_api_key(actor_of(person), "notebook")
+    return Attendee(secret, key.id, person)
+
+
+def ollama_client(gateway: str, key: str) -> ollama.Client:
+    return ollama.Client(host=f"{gateway}/ollama", headers={"Authorization": f"Bearer {key}"})
+
+
+def openai_client(gateway: str, key: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{gateway}/v1", api_key=key, max_retries=0)
+
+
+def test_the_ollama_client_lists_chats_and_embeds(gateway: str) -> None:
+    client = ollama_client(gateway, attendee().key)
+    assert sorted(model.model for model in client.list().models) == sorted([CHAT_MODEL, EMBED_MODEL])
+
+    parts = list(client.chat(model=CHAT_MODEL, messages=[{"role": "user", "content": "hello gateway"}], stream=True))
+    assert len(parts) > 2
+    assert "".join(part.message.content for part in parts).startswith("Echo: hello gateway")
+    assert parts[-1].done and parts[-1].eval_count > 0
+
+    answer = client.generate(model=CHAT_MODEL, prompt="generate me", stream=False)
+    assert answer.response.startswith("Echo: generate me")
+
+    vectors = client.embed(model=EMBED_MODEL, input=["one", "two", "three"]).embeddings
+    assert len(vectors) == 3 and len(vectors[0]) > 0
+    assert client.show(CHAT_MODEL).details is not None
+
+
+def test_an_error_in_the_middle_of_a_reply_reaches_both_clients(gateway: str, fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.fault = "error_mid_stream"
+    key = attendee().key
+    with pytest.raises(ollama.ResponseError):
+        list(ollama_client(gateway, key).chat(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
+    with pytest.raises(openai.APIError):
+        list(openai_client(gateway, key).chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
+
+
+def test_models_outside_the_workshop_are_hidden_and_refused(gateway: str) -> None:
+    client = ollama_client(gateway, attendee().key)
+    assert HIDDEN_MODEL not in {model.model for model in client.list().models}
+    with pytest.raises(ollama.ResponseError) as refused:
+        client.chat(model=HIDDEN_MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert refused.value.status_code == 403
+
+
+def test_the_openai_client_lists_streams_and_embeds(gateway: str, fake_ollama: FakeOllama) -> None:
+    client = openai_client(gateway, attendee().key)
+    assert sorted(model.id for model in client.models.list()) == sorted([CHAT_MODEL, EMBED_MODEL])
+
+    stream = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "stream please"}], stream=True)
+    chunks = list(stream)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    assert text.startswith("Echo: stream please")
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+    whole = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "all at once"}])
+    assert whole.choices[0].message.content.startswith("Echo: all at once")
+    assert whole.usage is not None and whole.usage.completion_tokens > 0
+
+    vectors = client.embeddings.create(model=EMBED_MODEL, input=["alpha", "beta"]).data
+    native = ollama_client(gateway, attendee().key).embed(model=EMBED_MODEL, input=["alpha", "beta"]).embeddings
+    assert len(vectors) == 2
+    for got, expected in zip(vectors, native, strict=True):  # float32 on the wire, as OpenAI sends them
+        assert got.embedding == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_a_revoked_key_gets_401(gateway: str) -> None:
+    person = attendee()
+    revoke_api_key(actor_of(person.user), person.key_id)
+    with pytest.raises(ollama.ResponseError) as refused:
+        ollama_client(gateway, person.key).list()
+    assert refused.value.status_code == 401
+    with pytest.raises(openai.AuthenticationError):
+        openai_client(gateway, person.key).models.list()
+    with pytest.raises(openai.AuthenticationError):
+        openai_client(gateway, "owk_not-a-key").chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}])
+
+
+def test_the_workshops_rate_limit_answers_429_with_retry_after(gateway: str, fake_ollama: FakeOllama) -> None:
+    client = openai_client(gateway, attendee(requests_per_minute=2).key)
+    for n in range(2):
+        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": f"q{n}"}])
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "one too many"}])
+    assert 1 <= int(refused.value.response.headers["Retry-After"]) <= 60
+    assert fake_ollama.stats.requests.get("/api/chat", 0) == 2
+
+
+def test_a_request_without_a_key_gets_401(gateway: str) -> None:
+    assert httpx.get(f"{gateway}/v1/models").status_code == 401
+    assert httpx.post(f"{gateway}/ollama/api/chat", json={"model": CHAT_MODEL, "messages": []}).status_code == 401
+
