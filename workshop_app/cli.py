@@ -20,6 +20,7 @@ from workshop_app.services.backup import BackupSchedule, create_backup, parse_du
 from workshop_app.services.backup_crypto import is_encrypted
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.logs import configure_logging
+from workshop_app.services.smoke import run_smoke
 from workshop_app.settings import Problem, Settings, load_settings
 
 BUN_IN_REPO = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / "@oven" / "bun-linux-x64" / "bin" / "bun"
@@ -169,6 +170,18 @@ def launch(port: int | None) -> None:
     except RuntimeError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--url", required=True, help="Base URL of the deployment, e.g. https://workshop.example.org")
+@click.option("--api-key", help="API key for the /api/v1 routes (create one on the profile page).")
+@click.option("--model", help="Model for the chat check (default: the smallest chat model listed).")
+def smoke(url: str, api_key: str | None, model: str | None) -> None:
+    """Check a running deployment end to end: health, metrics, models, a short chat. Exit 1 on any failure."""
+    results = run_smoke(url, api_key, model)
+    for result in results:
+        click.echo(result.line())
+    sys.exit(0 if all(result.ok for result in results) else 1)
 
 
 @main.command("config-docs")
