@@ -1,8 +1,9 @@
 """End-to-end checks of a running deployment, from the outside, as `workshop smoke` runs them.
 
-Each check talks to the deployment over HTTP the way a client would (health, the
-model list, metrics) and finishes with a short real chat on the Ollama host that
-serves the chosen model, so "it starts" and "it answers" are both proven.
+Each check talks to the deployment over HTTP the way a client would (health,
+metrics, the model list) and finishes with a short real chat through the
+deployment's Ollama-compatible gateway, so "it starts" and "it answers" are both
+proven, API key, queue and Ollama host included.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def run_smoke(url: str, api_key: str | None = None, model: str | None = None) ->
         results = [_guarded("health", lambda: _health(client)), _guarded("metrics", lambda: _metrics(client))]
         models: list[dict[str, Any]] = []
         results.append(_guarded("models", lambda: _models(client, models)))
-    results.append(_guarded("chat", lambda: _chat(models, model)))
+        results.append(_guarded("chat", lambda: _chat(client, models, model)))
     return results
 
 
@@ -82,22 +83,23 @@ def _models(client: httpx.Client, found: list[dict[str, Any]]) -> tuple[bool, st
     return not down, detail + (f"; unreachable: {', '.join(down)}" if down else "")
 
 
-def _chat(models: list[dict[str, Any]], wanted: str | None) -> tuple[bool, str]:
+def _chat(client: httpx.Client, models: list[dict[str, Any]], wanted: str | None) -> tuple[bool, str]:
+    """A short reply through the deployment's own Ollama-compatible gateway: key, queue and model all real."""
     chosen = _pick(models, wanted)
     if chosen is None:
         return False, f"model {wanted!r} is not listed" if wanted else "no model to chat with"
-    name, host = chosen["name"], chosen["backend_url"]
+    name = chosen["name"]
     started = time.perf_counter()
-    response = httpx.post(
-        f"{host}/api/chat",
+    response = client.post(
+        "/ollama/api/chat",
         json={"model": name, "messages": [{"role": "user", "content": CHAT_PROMPT}], "stream": False, "options": {"num_predict": 16}},
         timeout=CHAT_TIMEOUT_S,
     )
     elapsed_ms = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        return False, f"{name} on {host} answered {response.status_code}: {response.text[:200]}"
+        return False, f"{name} answered {response.status_code}: {response.text[:200]}"
     reply = " ".join(response.json()["message"]["content"].split())
-    return bool(reply), f"{name} on {host} replied in {elapsed_ms:.0f} ms: {reply[:60]!r}"
+    return bool(reply), f"{name} replied in {elapsed_ms:.0f} ms: {reply[:60]!r}"
 
 
 def _pick(models: list[dict[str, Any]], wanted: str | None) -> dict[str, Any] | None:
