@@ -13,6 +13,7 @@ import logging
 import math
 import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass
 
 import limits
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 REQUESTS = "workshop-requests"
 TOKENS = "workshop-tokens"
+
+# Refusals per requester since this process started, for the instructor's dashboard.
+_refusals: Counter[str] = Counter()
 
 
 def requester_key(user_id: int | None, client_ip: str | None) -> str:
@@ -120,7 +124,7 @@ class RateLimiter:
             return
         stats = await self._tokens.get_window_stats(item, TOKENS, who)
         if stats.remaining <= 0:
-            count_rate_limit_hit("daily_tokens")
+            _refused(who, "daily_tokens")
             raise RateLimited(
                 f"You have used today's {allowance.tokens_per_day:,} tokens.",
                 retry_after_s=_seconds_until(stats.reset_time),
@@ -131,13 +135,23 @@ class RateLimiter:
         item = allowance.requests
         if item is None or await self._requests.hit(item, REQUESTS, who):
             return
-        count_rate_limit_hit("requests")
+        _refused(who, "requests")
         wait = _seconds_until((await self._requests.get_window_stats(item, REQUESTS, who)).reset_time)
         raise RateLimited(
             f"Too many requests: the limit is {item.amount} per {_per(item)}.",
             retry_after_s=wait,
             hint=f"Wait {_duration(wait)}, then send again.",
         )
+
+
+def _refused(who: str, limit: str) -> None:
+    _refusals[who] += 1
+    count_rate_limit_hit(limit)
+
+
+def refusals(who: str) -> int:
+    """How often this requester was refused (rate or quota) since the app process started."""
+    return _refusals[who]
 
 
 def _seconds_until(reset_time: float) -> int:
