@@ -50,6 +50,14 @@ def reflex_environment() -> dict[str, str]:
     return env
 
 
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """Reflex's production server (Granian) forks WORKSHOP_WORKERS backend processes.
+
+    Without this Reflex picks 1 worker, or 2 x CPUs + 1 as soon as Redis is configured.
+    """
+    return {"REFLEX_USE_GRANIAN": "true", "GRANIAN_WORKERS": str(settings.workers)}
+
+
 @click.group()
 def main() -> None:
     """Ollama Workshop Platform."""
@@ -105,6 +113,7 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
         command = ["--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
     else:
         command = ["--env", "prod", "--single-port", "--frontend-port", str(port)]
+        env.update(worker_environment(settings))
     click.echo(f"Serving on http://localhost:{port}")
     schedule = BackupSchedule(settings, backup_every, click.echo).start() if backup_every else None
     try:

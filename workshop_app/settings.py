@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import limits
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "WORKSHOP_"
@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="App worker processes serving UI, websocket and API; more than 1 needs WORKSHOP_REDIS_URL and WORKSHOP_CHROMA_URL.",
+    )
     ollama_parallelism: int = Field(1, ge=1, le=256, description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL.")
     user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight; more wait their turn.")
     rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
@@ -125,6 +131,17 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_share_state(cls, value: int, info: ValidationInfo) -> int:
+        """Several processes must share UI state (Redis) and one vector index (a Chroma server)."""
+        if value > 1:
+            missing = [name for name in ("redis_url", "chroma_url") if info.data.get(name) is None]
+            if missing:
+                needed = " and ".join(f"{ENV_PREFIX}{name.upper()}" for name in missing)
+                raise ValueError(f"more than one worker needs {needed} (state and vectors shared by every worker)")
         return value
 
     @field_validator("rate_limit")
