@@ -1,0 +1,48 @@
+"""Asking a RAG system over REST, for scripts and load tests that do not drive the browser."""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from workshop_app.api.auth import CurrentActor
+from workshop_app.services import rag
+
+router = APIRouter(prefix="/rag-systems", tags=["rag"])
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=4000)
+
+
+class Source(BaseModel):
+    number: int
+    title: str
+    chunk: int = Field(description="1-based position of the chunk in its document")
+    score: float
+    text: str
+
+
+class Answer(BaseModel):
+    answer: str
+    sources: list[Source]
+    cited: list[int] = Field(description="Source numbers the answer cites")
+    warnings: list[str]
+
+
+@router.post("/{system_id}/answer", summary="Answer a question from the system's collections, with numbered sources")
+async def answer(system_id: int, body: Question, actor: CurrentActor) -> Answer:
+    system, inspection = await rag.prepare(actor, system_id, body.question)
+    parts = []
+    async with aclosing(rag.stream_answer(actor, system, inspection)) as chunks:
+        async for chunk in chunks:
+            parts.append(chunk.content)
+    text = "".join(parts)
+    sources = [
+        Source(number=item.number, title=item.hit.title, chunk=item.hit.position + 1, score=item.hit.score, text=item.hit.text)
+        for item in inspection.sources
+        if item.number is not None
+    ]
+    return Answer(answer=text, sources=sources, cited=rag.cited_numbers(text, inspection), warnings=inspection.warnings)
