@@ -26,6 +26,10 @@ EXPECTED_TABLES = {
     "collection_document",
     "rag_system",
     "tool_definition",
+    "chat",
+    "chat_message",
+    "prompt",
+    "prompt_version",
 }
 
 

@@ -1,8 +1,10 @@
 """Imports every table module so SQLModel.metadata is complete (Alembic reads it)."""
 
+from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.model_requests import ModelRequest
+from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import ApiKey, AuthSession, User
@@ -11,9 +13,13 @@ from workshop_app.db.workshops import Workshop, WorkshopMember
 __all__ = [
     "ApiKey",
     "AuthSession",
+    "Chat",
+    "ChatMessage",
     "CollectionDocument",
     "Document",
     "ModelRequest",
+    "Prompt",
+    "PromptVersion",
     "RagSystem",
     "ToolRecord",
     "User",

@@ -1,0 +1,59 @@
+"""One prompt to several models: every column streams its own reply and timing; Stop ends them all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.fakes.ollama_server import FakeOllama
+from tests.support.accounts import actor_of, make_user
+from workshop_app.db.users import Role
+from workshop_app.services.compare import check_comparison, compare_replies
+from workshop_app.services.errors import InvalidInput
+from workshop_app.services.streaming import until_stopped
+
+MODELS = ["llama3.2:1b", "qwen2.5:0.5b"]
+
+
+@pytest.fixture(autouse=True)
+def _database(migrated_database: str) -> None:
+    """Model requests are recorded in the session database."""
+
+
+async def test_each_model_answers_in_its_own_column_with_timing(fake_ollama: FakeOllama) -> None:
+    actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
+    columns = check_comparison(actor, MODELS, "", {"temperature": "0.1"}, "Name a fruit")
+    texts, timings = ["", ""], [None, None]
+    async for update in compare_replies(actor, columns, "Name a fruit"):
+        texts[update.index] += update.text
+        if update.finished:
+            timings[update.index] = update.timing
+    assert all(text.startswith("Echo: Name a fruit") for text in texts)
+    assert all(timing.tokens > 0 and timing.ttft_ms is not None for timing in timings)
+    assert fake_ollama.stats.requests["/api/chat"] == 2
+
+
+async def test_stop_closes_every_request(fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.token_delay = 0.1
+    fake_ollama.config.reply_tokens = 100
+    actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
+    columns = check_comparison(actor, MODELS, "", {}, "Long answers")
+    stop, seen = asyncio.Event(), 0
+    async for update in until_stopped(compare_replies(actor, columns, "Long answers"), stop):
+        seen += bool(update.text)
+        if seen == 3:
+            stop.set()
+    await asyncio.sleep(0.3)
+    assert fake_ollama.stats.active_streams == 0
+    assert fake_ollama.stats.cancelled_streams >= 1
+
+
+@pytest.mark.parametrize(
+    ("models", "prompt", "expected"),
+    [(["llama3.2:1b"], "hi", "Pick 2 to 4"), ([*MODELS, "a", "b", "c"], "hi", "Pick 2 to 4"), (MODELS, " ", "empty")],
+)
+def test_a_bad_comparison_is_refused(models: list[str], prompt: str, expected: str) -> None:
+    actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
+    with pytest.raises(InvalidInput, match=expected):
+        check_comparison(actor, models, "", {}, prompt)

@@ -1,0 +1,52 @@
+"""Chats people keep: an owned conversation and its messages, one row each.
+
+A message row is written before the model is asked (the person's words) and when the
+reply ends, however it ends, so a crash or a failed stream never loses what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import JSON, Column, Field, SQLModel, Text
+
+from workshop_app.db.model_requests import utcnow
+from workshop_app.db.ownership import Owned
+
+
+class ReplyStatus(StrEnum):
+    DONE = "done"
+    STOPPED = "stopped"  # the person pressed Stop
+    INCOMPLETE = "incomplete"  # the stream failed; the partial reply is kept
+
+
+class Chat(Owned, table=True):
+    """`options` holds the generation parameters last used (temperature, top_p, ...)."""
+
+    __tablename__ = "chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    model: str = Field(default="", max_length=300)
+    system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False))
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ChatMessage(SQLModel, table=True):
+    """One turn. Assistant turns carry the model, how the reply ended and its timing."""
+
+    __tablename__ = "chat_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20, description="user or assistant")
+    content: str = Field(default="", sa_column=Column(Text, nullable=False))
+    model: str = Field(default="", max_length=300)
+    status: str = Field(default=ReplyStatus.DONE, max_length=20, description="a ReplyStatus value")
+    error: str = Field(default="", max_length=1000)
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,285 @@
+"""Chats kept per person: send, stream and save replies, edit, regenerate, rename, search, export.
+
+The person's message is committed before the model is asked, and the reply is saved
+however the stream ends: complete, stopped (the text so far), or failed (the text so
+far, marked incomplete with the error, so the page can offer a retry).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
+from workshop_app.db.engine import session_scope
+from workshop_app.db.model_requests import utcnow
+from workshop_app.services.chat import stream_reply_queued
+from workshop_app.services.errors import InvalidInput, NotFound, WorkshopError
+from workshop_app.services.generation_options import check_options
+from workshop_app.services.ollama.scheduler import QueueUpdate
+from workshop_app.services.ollama.types import ChatChunk
+from workshop_app.services.owned_rows import owned_row
+from workshop_app.services.policy import Action, Actor, require_actor, require_model
+from workshop_app.services.reply_timing import ReplyClock, ReplyTiming
+
+TITLE_CHARS = 60
+EXPORT_FORMAT = "workshop-chat"
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What the person chose for the next reply; checked against the policy and the ranges."""
+
+    model: str
+    system_prompt: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def checked(self, actor: Actor) -> ChatSettings:
+        if not self.model.strip():
+            raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
+        require_model(actor, self.model)
+        return ChatSettings(self.model, self.system_prompt.strip(), check_options(self.options))
+
+
+@dataclass(frozen=True)
+class ChatView:
+    chat: Chat
+    messages: list[ChatMessage]
+
+
+def list_chats(actor: Actor | None, search: str = "") -> list[Chat]:
+    """This person's chats, most recently used first; `search` matches titles and message text."""
+    actor = require_actor(actor)
+    query = select(Chat).where(Chat.creator_id == actor.id).order_by(col(Chat.updated_at).desc(), col(Chat.id).desc())
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        matching = select(ChatMessage.chat_id).where(col(ChatMessage.content).ilike(pattern))
+        query = query.where(or_(col(Chat.title).ilike(pattern), col(Chat.id).in_(matching)))
+    with session_scope() as session:
+        return list(session.exec(query).all())
+
+
+def get_chat(actor: Actor | None, chat_id: int) -> ChatView:
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.READ)
+        return ChatView(chat, _messages(session, chat_id))
+
+
+def rename_chat(actor: Actor | None, chat_id: int, title: str) -> Chat:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("A chat needs a title.", hint="Type a few words that say what it is about.")
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.WRITE)
+        chat.title = title[:200]
+        session.add(chat)
+        return chat
+
+
+def delete_chat(actor: Actor | None, chat_id: int) -> None:
+    with session_scope() as session:
+        session.delete(_chat(session, actor, chat_id, Action.DELETE))
+
+
+def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSettings, text: str) -> int:
+    """Save the person's message (in a new chat when `chat_id` is None); returns the chat's id.
+
+    Everything is checked first: an empty message, a model the workshop does not use or
+    a parameter out of range is refused before anything is saved or sent.
+    """
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    if not text.strip():
+        raise InvalidInput("The message is empty.", hint="Type something before sending.")
+    with session_scope() as session:
+        chat = _new_chat(actor, text) if chat_id is None else _chat(session, actor, chat_id, Action.WRITE)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        session.add(ChatMessage(chat_id=chat.id, role="user", content=text.strip()))
+        return chat.id
+
+
+def edit_message(actor: Actor | None, message_id: int, settings: ChatSettings, text: str) -> int:
+    """Replace one of the person's messages and drop everything after it, ready to resend."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    if not text.strip():
+        raise InvalidInput("The message is empty.", hint="Type something, or delete the message instead.")
+    with session_scope() as session:
+        message, chat = _message(session, actor, message_id)
+        if message.role != "user":
+            raise InvalidInput("Only your own messages can be edited.", hint="Use Regenerate for a new reply.")
+        message.content = text.strip()
+        session.add(message)
+        _drop_after(session, message)
+        _apply(chat, settings)
+        session.add(chat)
+        return chat.id
+
+
+def prepare_regenerate(actor: Actor | None, chat_id: int, settings: ChatSettings) -> int:
+    """Drop the last reply (complete, stopped or incomplete) so a new one can be streamed."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.WRITE)
+        messages = _messages(session, chat_id)
+        if messages and messages[-1].role == "assistant":
+            session.delete(messages[-1])
+        _apply(chat, settings)
+        session.add(chat)
+        return chat_id
+
+
+def delete_message(actor: Actor | None, message_id: int) -> int:
+    with session_scope() as session:
+        message, chat = _message(session, actor, message_id)
+        session.delete(message)
+        chat.updated_at = utcnow()
+        session.add(chat)
+        return chat.id
+
+
+async def stream_chat_reply(
+    actor: Actor | None, chat_id: int, *, client_ip: str | None = None
+) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
+    """Stream the model's answer to the chat's last message, then save it however it ended.
+
+    Closing this generator (Stop) closes the request to Ollama and saves the text so far
+    as stopped; a failure mid-stream saves it as incomplete and re-raises the error.
+    """
+    actor = require_actor(actor)
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.WRITE)
+        history = _history(chat, _messages(session, chat_id))
+    require_model(actor, chat.model)
+    clock, pieces, status, error = ReplyClock(), [], ReplyStatus.STOPPED, ""
+    try:
+        events = stream_reply_queued(chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip)
+        async with aclosing(events):
+            async for event in events:
+                if isinstance(event, ChatChunk):
+                    clock.saw(event)
+                    pieces.append(event.content)
+                    if event.stats is not None:
+                        status = ReplyStatus.DONE
+                yield event
+    except WorkshopError as failure:
+        status, error = ReplyStatus.INCOMPLETE, failure.message
+        raise
+    finally:
+        _save_reply(chat_id, chat.model, "".join(pieces), status, error, clock.timing())
+
+
+def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
+    """A new chat holding one question and the answer the person picked (from a comparison)."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    with session_scope() as session:
+        chat = _new_chat(actor, prompt)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        session.add(ChatMessage(chat_id=chat.id, role="user", content=prompt.strip()))
+        session.add(
+            ChatMessage(chat_id=chat.id, role="assistant", content=reply, model=settings.model, stats=timing.as_dict())
+        )
+        return chat.id
+
+
+def export_json(actor: Actor | None, chat_id: int) -> str:
+    view = get_chat(actor, chat_id)
+    document = {
+        "format": EXPORT_FORMAT,
+        "version": 1,
+        "title": view.chat.title,
+        "model": view.chat.model,
+        "system_prompt": view.chat.system_prompt,
+        "options": view.chat.options,
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "model": m.model,
+                "status": m.status,
+                "error": m.error,
+                "stats": m.stats,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in view.messages
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def export_markdown(actor: Actor | None, chat_id: int) -> str:
+    view = get_chat(actor, chat_id)
+    parts = [f"# {view.chat.title}", f"Model: `{view.chat.model}`"]
+    if view.chat.system_prompt:
+        parts.append(f"System prompt:\n\n> {view.chat.system_prompt}")
+    for message in view.messages:
+        heading = "## You" if message.role == "user" else f"## Assistant ({message.model or view.chat.model})"
+        parts += [heading, message.content]
+        if message.status != ReplyStatus.DONE:
+            parts.append(f"_{message.status}{': ' + message.error if message.error else ''}_")
+    return "\n\n".join(parts) + "\n"
+
+
+def _chat(session: Session, actor: Actor | None, chat_id: int, action: Action) -> Chat:
+    return owned_row(session, actor, Chat, chat_id, action, "Chat")
+
+
+def _message(session: Session, actor: Actor | None, message_id: int) -> tuple[ChatMessage, Chat]:
+    message = session.get(ChatMessage, message_id)
+    if message is None:
+        raise NotFound("This message does not exist (any more).", hint="Reload the chat.")
+    return message, _chat(session, actor, message.chat_id, Action.WRITE)
+
+
+def _messages(session: Session, chat_id: int) -> list[ChatMessage]:
+    return list(session.exec(select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(col(ChatMessage.id))).all())
+
+
+def _new_chat(actor: Actor, first_message: str) -> Chat:
+    words = " ".join(first_message.split())
+    title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+    return Chat(creator_id=actor.id, workshop_id=actor.workshop_id, title=title)
+
+
+def _apply(chat: Chat, settings: ChatSettings) -> None:
+    chat.model, chat.system_prompt, chat.options = settings.model, settings.system_prompt, dict(settings.options)
+    chat.updated_at = utcnow()
+
+
+def _drop_after(session: Session, message: ChatMessage) -> None:
+    later = select(ChatMessage).where(ChatMessage.chat_id == message.chat_id, col(ChatMessage.id) > message.id)
+    for row in session.exec(later).all():
+        session.delete(row)
+
+
+def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, str]]:
+    """What the model reads: the system prompt, then every turn that has text."""
+    if not messages or messages[-1].role != "user":
+        raise InvalidInput("There is no question to answer.", hint="Type a message, or regenerate the last reply.")
+    system = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
+    return system + [{"role": m.role, "content": m.content} for m in messages if m.content]
+
+
+def _save_reply(chat_id: int, model: str, content: str, status: str, error: str, timing: ReplyTiming) -> None:
+    with session_scope() as session:
+        chat = session.get(Chat, chat_id)
+        if chat is None:  # deleted while the reply streamed
+            return
+        chat.updated_at = utcnow()
+        session.add(chat)
+        session.add(
+            ChatMessage(
+                chat_id=chat_id, role="assistant", content=content, model=model, status=status, error=error[:1000], stats=timing.as_dict()
+            )
+        )
