@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -77,6 +78,23 @@ def test_an_error_in_the_middle_of_a_reply_reaches_both_clients(gateway: str, fa
         list(ollama_client(gateway, key).chat(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
     with pytest.raises(openai.APIError):
         list(openai_client(gateway, key).chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
+
+
+def test_a_client_that_stops_reading_frees_the_ollama_slot(gateway: str, fake_ollama: FakeOllama) -> None:
+    fake_ollama.config.token_delay = 0.05
+    fake_ollama.config.reply_tokens = 200
+    stream = openai_client(gateway, attendee().key).chat.completions.create(
+        model=CHAT_MODEL, messages=[{"role": "user", "content": "a long one"}], stream=True
+    )
+    for n, _ in enumerate(stream):
+        if n == 3:
+            break
+    stream.close()
+    deadline = time.monotonic() + 5
+    while fake_ollama.stats.cancelled_streams < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_ollama.stats.cancelled_streams == 1
+    assert fake_ollama.stats.active_streams == 0
 
 
 def test_models_outside_the_workshop_are_hidden_and_refused(gateway: str) -> None:
