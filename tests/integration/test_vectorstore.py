@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.chroma import chroma_server
 from tests.support.collections import CORPUS, EMBEDDER, QUESTIONS, build_collection
 from workshop_app.db.users import Role
+from workshop_app.services.chroma_lock import chroma_paused
 from workshop_app.services.collections import CollectionSpec, create_collection, embedding_models, get_collection
 from workshop_app.services.embedding_map import collection_map
 from workshop_app.services.errors import InvalidInput
@@ -105,3 +107,19 @@ async def test_the_embedding_map_places_the_query_with_the_same_projection(fake_
     assert (picture.query.x, picture.query.y) == pytest.approx((volcano.x, volcano.y), abs=1e-6)
     spread = max(abs(p.x - q.x) + abs(p.y - q.y) for p in picture.points for q in picture.points)
     assert spread > 0.1
+
+
+def test_embedded_writes_wait_while_a_backup_copies_the_directory() -> None:
+    get_vector_store.cache_clear()
+    vectors = get_vector_store()  # embedded: the tests set no WORKSHOP_CHROMA_URL
+    name = "paused-writes"
+    vectors.drop(name)
+    vectors.create(name, "m", "cosine")
+    written = threading.Event()
+    writer = threading.Thread(target=lambda: (vectors.add(name, "m", ["a"], [[1.0, 0.0]], ["a"], [{"p": 0}]), written.set()))
+    with chroma_paused(get_settings().data_dir):
+        writer.start()
+        assert not written.wait(0.3)
+    assert written.wait(5)
+    writer.join()
+    assert vectors.count(name) == 1

@@ -45,10 +45,14 @@ class MemberDocument:
     chunk_count: int
 
 
-async def embedding_models(backends: tuple[OllamaBackend, ...] | None = None) -> list[str]:
-    """Models on a reachable host that report the embedding capability."""
+async def capable_models(capability: str, backends: tuple[OllamaBackend, ...] | None = None) -> list[str]:
+    """Models on a reachable host whose /api/show capabilities include `capability`."""
     catalog = await load_catalog(backends, fresh=True)
-    return sorted(model.name for model in catalog.models if model.healthy and EMBEDDING in model.capabilities)
+    return sorted(model.name for model in catalog.models if model.healthy and capability in model.capabilities)
+
+
+async def embedding_models(backends: tuple[OllamaBackend, ...] | None = None) -> list[str]:
+    return await capable_models(EMBEDDING, backends)
 
 
 async def create_collection(actor: Actor | None, spec: CollectionSpec, backends: tuple[OllamaBackend, ...] | None = None) -> VectorCollection:

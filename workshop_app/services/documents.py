@@ -26,7 +26,6 @@ from workshop_app.services.policy import Action, Actor, require_actor
 from workshop_app.services.vectorstore import get_vector_store
 from workshop_app.settings import get_settings
 
-UPLOADS_DIR = "uploads"
 TITLE_MAX = 255
 
 
@@ -43,9 +42,10 @@ class UploadResult:
 
 
 def uploads_dir() -> Path:
-    path = get_settings().ensure_data_dir() / UPLOADS_DIR
-    path.mkdir(exist_ok=True)
-    return path
+    settings = get_settings()
+    settings.ensure_data_dir()
+    settings.uploads_dir.mkdir(exist_ok=True)
+    return settings.uploads_dir
 
 
 def upload_many(actor: Actor | None, files: Sequence[tuple[str, bytes]], visibility: str = Visibility.PRIVATE) -> list[UploadResult]:

@@ -8,9 +8,11 @@ in its metadata, and vectors from another model or of another size are refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, NotFoundError
 
+from workshop_app.services.chroma_lock import chroma_writes
 from workshop_app.services.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.settings import Settings, get_settings
 
@@ -77,20 +80,26 @@ def client_from(settings: Settings) -> ClientAPI:
 
 
 class VectorStore:
-    def __init__(self, client: ClientAPI) -> None:
+    """`data_dir` is given for embedded Chroma: its writes then pause while a backup copies it."""
+
+    def __init__(self, client: ClientAPI, data_dir: Path | None = None) -> None:
         self._client = client
+        self._data_dir = data_dir
+
+    def _writing(self) -> AbstractContextManager[None]:
+        return chroma_writes(self._data_dir) if self._data_dir is not None else nullcontext()
 
     def create(self, name: str, embedding_model: str, distance: Distance | str) -> None:
-        self._guarded(lambda: self._client.create_collection(
-            name,
-            configuration={"hnsw": {"space": Distance(distance).value}},
-            metadata={MODEL_KEY: embedding_model},
-            embedding_function=None,
-        ))
+        space = Distance(distance).value
+        with self._writing():
+            self._guarded(lambda: self._client.create_collection(
+                name, configuration={"hnsw": {"space": space}}, metadata={MODEL_KEY: embedding_model}, embedding_function=None
+            ))
 
     def drop(self, name: str) -> None:
         try:
-            self._guarded(lambda: self._client.delete_collection(name))
+            with self._writing():
+                self._guarded(lambda: self._client.delete_collection(name))
         except NotFound:
             pass
 
@@ -108,15 +117,17 @@ class VectorStore:
         collection = self._checked(name, embedding_model, len(vectors[0]))
         if any(len(vector) != len(vectors[0]) for vector in vectors):
             raise EmbeddingMismatch("The embedding model returned vectors of different sizes.")
-        if DIMENSION_KEY not in (collection.metadata or {}):
-            self._guarded(lambda: collection.modify(metadata={**(collection.metadata or {}), DIMENSION_KEY: len(vectors[0])}))
-        self._guarded(lambda: collection.upsert(
-            ids=list(ids), embeddings=[list(v) for v in vectors], documents=list(texts), metadatas=list(metadatas)
-        ))
+        with self._writing():
+            if DIMENSION_KEY not in (collection.metadata or {}):
+                self._guarded(lambda: collection.modify(metadata={**(collection.metadata or {}), DIMENSION_KEY: len(vectors[0])}))
+            self._guarded(lambda: collection.upsert(
+                ids=list(ids), embeddings=[list(v) for v in vectors], documents=list(texts), metadatas=list(metadatas)
+            ))
 
     def delete_document(self, name: str, document_id: int) -> None:
         collection = self._collection(name)
-        self._guarded(lambda: collection.delete(where={"document_id": document_id}))
+        with self._writing():
+            self._guarded(lambda: collection.delete(where={"document_id": document_id}))
 
     def existing_ids(self, name: str, ids: Sequence[str]) -> set[str]:
         if not ids:
@@ -191,4 +202,5 @@ class VectorStore:
 @lru_cache(maxsize=1)
 def get_vector_store() -> VectorStore:
     """The process-wide store from settings."""
-    return VectorStore(client_from(get_settings()))
+    settings = get_settings()
+    return VectorStore(client_from(settings), settings.data_dir if settings.chroma_url is None else None)
