@@ -20,6 +20,7 @@ from workshop_app.api.errors import install_error_handlers
 from workshop_app.db.users import Role
 from workshop_app.services.chat import stream_reply
 from workshop_app.services.errors import RateLimited
+from workshop_app.services.metrics import recent_requests
 from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
 from workshop_app.services.streaming import until_stopped
 from workshop_app.services.workshops import WorkshopDraft, create_workshop
@@ -172,6 +173,7 @@ async def test_a_stopped_reply_counts_the_pieces_it_streamed(storage: str, fake_
     allowance = Allowance.from_settings()
     used = allowance.tokens_per_day - await get_limiter().tokens_left(requester_key(None, "10.3.0.1"), allowance)
     assert used == 3
+    assert recent_requests(MODEL, limit=1)[0].completion_tokens == 3  # the record says the same
 
 
 async def test_the_api_answers_429_with_retry_after(storage: str) -> None:

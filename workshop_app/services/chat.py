@@ -93,7 +93,8 @@ async def stream_reply_queued(
             raise
         finally:
             row.duration_ms = (time.perf_counter() - started) * 1000
+            if row.outcome != Outcome.SUCCESS:
+                # A reply cut short has no eval counts: its streamed pieces (about one token each) count instead.
+                row.completion_tokens = streamed
             record_request(row)
-            # A reply cut short has no eval counts: its streamed pieces (about one token each) count instead.
-            used = row.prompt_tokens + row.completion_tokens if row.outcome == Outcome.SUCCESS else streamed
-            await limiter.charge_tokens(who, used, allowance)
+            await limiter.charge_tokens(who, row.prompt_tokens + row.completion_tokens, allowance)
