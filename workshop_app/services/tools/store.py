@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,26 @@ VISIBILITIES = (Visibility.PRIVATE, Visibility.WORKSHOP)
 
 def definition_of(record: ToolRecord) -> ToolDefinition:
     return ToolDefinition(record.name, record.description, dict(record.parameters), dict(record.implementation))
+
+
+@dataclass(frozen=True)
+class ToolSummary:
+    """A tool as a list shows it; `editable` says whether this person may change or delete it."""
+
+    id: int
+    name: str
+    description: str
+    kind: str
+    visibility: str
+    editable: bool
+
+
+def tool_summaries(actor: Actor | None) -> list[ToolSummary]:
+    actor = require_actor(actor)
+    return [
+        ToolSummary(row.id or 0, row.name, row.description, row.implementation["kind"], row.visibility, allowed(actor, Action.WRITE, row))
+        for row in list_tools(actor)
+    ]
 
 
 def list_tools(actor: Actor | None) -> list[ToolRecord]:
