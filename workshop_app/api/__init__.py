@@ -15,6 +15,7 @@ from workshop_app.api.model_admin import router as model_admin_router
 from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
 from workshop_app.api.rag import router as rag_router
+from workshop_app.api.tools import router as tools_router
 from workshop_app.api.workshops import router as workshops_router
 from workshop_app.services.logs import configure_logging
 from workshop_app.settings import get_settings
@@ -38,5 +39,6 @@ def build_api() -> FastAPI:
     api.include_router(accounts_router, prefix="/api/v1")
     api.include_router(workshops_router, prefix="/api/v1")
     api.include_router(rag_router, prefix="/api/v1")
+    api.include_router(tools_router, prefix="/api/v1")
     api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     return api
