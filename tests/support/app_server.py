@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from tests.support.ports import free_port, wait_for_port
+from workshop_app.db.migrations import PROJECT_ROOT
 
 BUILD_AND_START_TIMEOUT_S = 900
 
 
 @contextmanager
-def app_server(data_dir: Path, ollama_url: str, log_path: Path) -> Iterator[str]:
-    """Serve the production build on a free port; yield its base URL."""
+def app_server(
+    data_dir: Path,
+    ollama_url: str,
+    log_path: Path,
+    env_overrides: Mapping[str, str] | None = None,
+    project_dir: Path | None = None,
+) -> Iterator[str]:
+    """Serve the production build on a free port; yield its base URL.
+
+    `env_overrides` replaces or adds variables (e.g. Postgres, Redis, Chroma server, workers).
+    `project_dir` runs a copy of the project (see `project_copy`): its own frontend build, so a
+    second app in one test session does not rebuild the first one's.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -27,11 +40,13 @@ def app_server(data_dir: Path, ollama_url: str, log_path: Path) -> Iterator[str]
         "WORKSHOP_OLLAMA_URLS": ollama_url,
         "WORKSHOP_DATABASE_URL": "",
         "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",
+        **(env_overrides or {}),
     }
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "workshop_app.cli", "run", "--port", str(port)],
-            env=env,
+            env={**env, "PYTHONPATH": str(project_dir)} if project_dir else env,
+            cwd=project_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -50,3 +65,13 @@ def app_server(data_dir: Path, ollama_url: str, log_path: Path) -> Iterator[str]
             process.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def project_copy(destination: Path) -> Path:
+    """A copy of the working tree without build output, data or the virtual env; bun is shared."""
+    shutil.copytree(PROJECT_ROOT, destination, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    (destination / ".tools").symlink_to(PROJECT_ROOT / ".tools", target_is_directory=True)
+    return destination
+
+
+_NOT_COPIED = (".web", ".venv", ".tools", ".git", "data", "test-artifacts", ".pytest_cache", "__pycache__", "*.egg-info", "*.whl")
