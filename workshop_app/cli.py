@@ -16,6 +16,7 @@ from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
 from workshop_app.db.migrations import PROJECT_ROOT, upgrade_database
 from workshop_app.launcher import launch as launch_app
+from workshop_app.services.auth import create_admin
 from workshop_app.services.backup import BackupSchedule, create_backup, parse_duration, restore_backup
 from workshop_app.services.backup_crypto import is_encrypted
 from workshop_app.services.errors import WorkshopError
@@ -203,6 +204,22 @@ def config_docs(check: bool) -> None:
     elif not CONFIG_DOC_PATH.exists() or CONFIG_DOC_PATH.read_text() != render_config_reference():
         click.echo(f"{CONFIG_DOC_PATH} is stale; run `workshop config-docs`", err=True)
         sys.exit(1)
+
+
+@main.command("create-admin")
+@click.option("--username", prompt=True, help="Sign-in name (3-32 characters: letters, digits, . _ -).")
+@click.option("--display-name", help="Name shown to others (default: the username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input (for scripts).")
+def create_admin_command(username: str, display_name: str | None, password_stdin: bool) -> None:
+    """Create an admin account, e.g. to set up a server or regain access; asks for the password."""
+    settings = _settings_or_exit()
+    upgrade_database(settings)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = _or_exit(lambda: create_admin(username, display_name or username, password))
+    click.echo(f"Admin account {user.username!r} created. Sign in at /login.")
 
 
 if __name__ == "__main__":

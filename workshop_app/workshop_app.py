@@ -3,12 +3,23 @@
 import reflex as rx
 
 from workshop_app.api import build_api
+from workshop_app.pages.admin import admin_page
+from workshop_app.pages.join import join_page
+from workshop_app.pages.login import login_page
 from workshop_app.pages.models import models_page
 from workshop_app.pages.playground import playground_page
+from workshop_app.pages.profile import profile_page
+from workshop_app.pages.register import register_page
 from workshop_app.pages.sections import register_upcoming
+from workshop_app.pages.workshop import workshop_page
+from workshop_app.state.account_forms_state import AccountFormsState
+from workshop_app.state.admin_state import AdminState
+from workshop_app.state.auth_state import AuthState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.models_state import ModelsState
 from workshop_app.state.playground_state import PlaygroundState
+from workshop_app.state.profile_state import ProfileState
+from workshop_app.state.workshop_state import WorkshopState
 
 
 def index() -> rx.Component:
@@ -18,6 +29,13 @@ def index() -> rx.Component:
 install_ui_event_ids()
 app = rx.App(api_transformer=build_api())
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
-app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=ModelsState.refresh)
+app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=[AuthState.require_sign_in, ModelsState.refresh])
 app.add_page(playground_page, route="/playground", title="Playground · Ollama Workshop", on_load=PlaygroundState.load_models)
+app.add_page(login_page, route="/login", title="Sign in · Ollama Workshop", on_load=AccountFormsState.open_login)
+app.add_page(register_page, route="/register", title="Create an account · Ollama Workshop", on_load=AccountFormsState.open_login)
+app.add_page(join_page, route="/join", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join)
+app.add_page(join_page, route="/join/[join_code]", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join)
+app.add_page(profile_page, route="/profile", title="Profile · Ollama Workshop", on_load=ProfileState.load)
+app.add_page(workshop_page, route="/workshop", title="Workshop · Ollama Workshop", on_load=WorkshopState.load)
+app.add_page(admin_page, route="/admin", title="Admin · Ollama Workshop", on_load=AdminState.load)
 register_upcoming(app)

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.people import new_person, register
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def second_page(browser: Browser, page: Page) -> Iterator[Page]:
-    """Another attendee's browser, next to `page`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    other = context.new_page()
-    other.set_default_timeout(15_000)
-    yield other
-    context.close()
+def second_page(open_page: Callable[[], Page], app_url: str, page: Page) -> Page:
+    """Another attendee's browser, next to `page`, signed in as someone else."""
+    other = open_page()
+    register(other, app_url, new_person("attendee"))
+    return other
 
 
 def _send(page: Page, app_url: str, text: str) -> None:

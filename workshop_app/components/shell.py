@@ -1,10 +1,11 @@
-"""The one shell every page lives in: sidebar, top bar with the colour-mode toggle."""
+"""The one shell every page lives in: sidebar, top bar with the user menu and the colour-mode toggle."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from workshop_app.components.navigation import SECTIONS, Section
+from workshop_app.components.user_menu import user_menu
 
 PRODUCT_NAME = "Ollama Workshop"
 
@@ -49,6 +50,7 @@ def top_bar(title: str) -> rx.Component:
     return rx.hstack(
         rx.heading(title, size="6", as_="h1"),
         rx.spacer(),
+        user_menu(),
         rx.color_mode.button(aria_label="Toggle light and dark mode"),
         width="100%",
         align="center",

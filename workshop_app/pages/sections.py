@@ -7,7 +7,7 @@ import reflex as rx
 from workshop_app.components.navigation import SECTIONS, Section
 from workshop_app.components.shell import page_shell
 
-BUILT = {"/models", "/playground"}
+BUILT = {"/models", "/playground", "/workshop", "/admin"}
 
 
 def _upcoming(section: Section):

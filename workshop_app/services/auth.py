@@ -74,6 +74,12 @@ def create_account(
     return user
 
 
+def has_accounts() -> bool:
+    """False only on a fresh install: the sign-in page then offers to create the admin."""
+    with session_scope() as session:
+        return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def register(username: str, display_name: str, password: str, client_ip: str = "") -> tuple[Actor, str]:
     """Open registration; the very first account becomes the admin."""
     with session_scope() as session:

@@ -20,7 +20,7 @@ from workshop_app.services import throttle
 from workshop_app.services.auth import actor_for_user, check_display_name, create_account, now, revoke_sessions, start_session
 from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
 from workshop_app.services.join_codes import looks_like_join_code, new_join_code, normalize_join_code
-from workshop_app.services.policy import Action, Actor, require, require_actor, require_role
+from workshop_app.services.policy import Action, Actor, allowed, require, require_actor, require_role
 
 MAX_FAILED_JOINS_PER_ADDRESS = 20
 
@@ -113,6 +113,11 @@ def list_workshops(actor: Actor | None) -> list[Workshop]:
         query = query.where(or_(Workshop.creator_id == actor.id, Workshop.id == actor.workshop_id))
     with session_scope() as session:
         return list(session.exec(query).all())
+
+
+def may_run(actor: Actor, workshop: Workshop) -> bool:
+    """Whether this person manages the workshop (roster, edit, close), for showing the controls."""
+    return allowed(actor, Action.WRITE, workshop)
 
 
 def roster(actor: Actor | None, workshop_id: int) -> list[RosterEntry]:

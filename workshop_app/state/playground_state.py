@@ -11,7 +11,9 @@ from workshop_app.services.chat import stream_reply_queued, validate_messages
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.models import load_catalog
 from workshop_app.services.ollama.scheduler import QueueUpdate
+from workshop_app.services.policy import require_model, usable_models
 from workshop_app.services.streaming import until_stopped
+from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 
 # One stop signal per browser tab with a reply in flight. A tab's events all reach
@@ -19,7 +21,7 @@ from workshop_app.state.feedback import error_toast
 _STOP_SIGNALS: dict[str, asyncio.Event] = {}
 
 
-class PlaygroundState(rx.State):
+class PlaygroundState(AuthState):
     """One conversation with one model."""
 
     model: str = ""
@@ -37,9 +39,12 @@ class PlaygroundState(rx.State):
 
     @rx.event
     async def load_models(self):
+        actor = self.signed_in()
+        if actor is None:
+            return self.to_login()
         catalog = await load_catalog()
         self.hosts = [asdict(host) for host in catalog.hosts]
-        self.model_options = catalog.model_names
+        self.model_options = usable_models(actor, catalog.model_names)
         if self.model not in self.model_options:
             self.model = self.model_options[0] if self.model_options else ""
 
@@ -72,6 +77,7 @@ class PlaygroundState(rx.State):
             history.append({"role": "user", "content": self.draft.strip()})
             try:
                 validate_messages(self.model, history)
+                actor = require_model(self.acting(), self.model)
             except WorkshopError as error:
                 yield error_toast(error)
                 return
@@ -81,7 +87,7 @@ class PlaygroundState(rx.State):
             stop = _STOP_SIGNALS[token] = asyncio.Event()
         status = "stopped"
         try:
-            async for chunk in until_stopped(stream_reply_queued(model, history, client_ip=address), stop):
+            async for chunk in until_stopped(stream_reply_queued(model, history, user_id=actor.id, client_ip=address), stop):
                 async with self:
                     if isinstance(chunk, QueueUpdate):
                         self.queue_position = chunk.position

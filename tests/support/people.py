@@ -1,0 +1,57 @@
+"""People in the browser: sign up, sign in and join through the UI, as a person would.
+
+The app under test runs in its own process with its own database, so accounts are
+made through the pages (never by writing that database from the test).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "a long enough test password"
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    display_name: str
+    password: str = PASSWORD
+
+
+def new_person(stem: str = "person") -> Person:
+    number = next(_counter)
+    return Person(f"{stem}-{number}-{uuid.uuid4().hex[:4]}", f"{stem.title()} {number}")
+
+
+def register(page: Page, app_url: str, person: Person) -> None:
+    """Create the account through the sign-up page; the browser ends up signed in."""
+    page.goto(f"{app_url}/register")
+    page.get_by_label("Username").fill(person.username)
+    page.get_by_label("Display name").fill(person.display_name)
+    page.get_by_label("Password", exact=True).fill(person.password)
+    page.get_by_label("Repeat the password").fill(person.password)
+    page.get_by_label("Repeat the password").press("Enter")
+    page.wait_for_url("**/playground")
+
+
+def sign_in(page: Page, app_url: str, person: Person, next_path: str = "/playground") -> None:
+    """Sign in through the login page (Enter submits) and wait for the page it leads to."""
+    page.goto(f"{app_url}/login?next={next_path}")
+    page.get_by_label("Username").fill(person.username)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(f"**{next_path}")
+    expect(page.locator("#user-menu")).to_contain_text(person.display_name)
+
+
+def join(page: Page, app_url: str, code: str, name: str) -> None:
+    """Join a workshop with its code and a display name, as an attendee does."""
+    page.goto(f"{app_url}/join")
+    page.get_by_label("Workshop code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Your name").press("Enter")

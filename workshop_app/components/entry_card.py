@@ -1,0 +1,51 @@
+"""The centred card the ways in (sign in, sign up, join) share: no sidebar, one form."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.components.shell import PRODUCT_NAME
+
+
+def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.text(PRODUCT_NAME, weight="bold")),
+                rx.heading(title, size="6", as_="h1"),
+                rx.text(intro, color=rx.color("gray", 11)),
+                *children,
+                spacing="4",
+                width="100%",
+            ),
+            width="100%",
+            max_width="26rem",
+            size="3",
+        ),
+        rx.box(rx.color_mode.button(aria_label="Toggle light and dark mode"), position="fixed", top="1rem", right="1rem"),
+        min_height="100vh",
+        padding="1rem",
+    )
+
+
+def label_for(text: str, control_id: str) -> rx.Component:
+    """A real <label for=...>, so clicking it focuses the control and assistive tech names it."""
+    return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=control_id)
+
+
+def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", value=None, on_change=None, **props) -> rx.Component:
+    """A labelled input (the label is what screen readers and tests find it by)."""
+    control = {"value": value, "on_change": on_change} if on_change is not None else {}
+    return rx.vstack(
+        label_for(label, name),
+        rx.input(id=name, name=name, type=type_, placeholder=placeholder, width="100%", **control, **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def form_error(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id="form-error", width="100%"),
+    )

@@ -1,0 +1,67 @@
+"""Sign in, sign up, and join a workshop with its code: the ways into the platform."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.services import auth, workshops
+from workshop_app.services.errors import WorkshopError
+from workshop_app.state.auth_state import AuthState
+from workshop_app.state.feedback import error_toast
+
+HOME = "/playground"
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after signing in."""
+    return target if target.startswith("/") and not target.startswith("//") else HOME
+
+
+class AccountFormsState(AuthState):
+    """One form at a time; `error` repeats the last refusal next to the form."""
+
+    error: str = ""
+    no_accounts_yet: bool = False
+    join_code: str = ""
+
+    @rx.event
+    def open_login(self):
+        self.error = ""
+        self.no_accounts_yet = not auth.has_accounts()
+        if self.signed_in() is not None:
+            return rx.redirect(HOME)
+
+    @rx.event
+    def open_join(self):
+        self.error = ""
+        code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")
+        self.join_code = code or self.join_code
+
+    @rx.event
+    def set_join_code(self, value: str):
+        self.join_code = value
+
+    @rx.event
+    def sign_in(self, form: dict):
+        return self._enter(lambda ip: auth.sign_in(form.get("username", ""), form.get("password", ""), ip))
+
+    @rx.event
+    def register(self, form: dict):
+        if form.get("password") != form.get("confirm"):
+            self.error = "The two passwords differ."
+            return rx.toast.error(self.error, description="Type the same password twice.")
+        return self._enter(lambda ip: auth.register(form.get("username", ""), form.get("display_name", ""), form.get("password", ""), ip))
+
+    @rx.event
+    def join(self, form: dict):
+        return self._enter(lambda ip: workshops.join_workshop(form.get("code", ""), form.get("display_name", ""), ip), HOME)
+
+    def _enter(self, attempt, target: str | None = None):
+        try:
+            actor, token = attempt(self.router.session.client_ip)
+        except WorkshopError as error:
+            self.error = f"{error.message} {error.hint}".strip()
+            return error_toast(error)
+        self.error = ""
+        self.begin_session(actor, token)
+        return rx.redirect(target or _safe_next(self.router.url.query_parameters.get("next", HOME)))
