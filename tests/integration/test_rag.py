@@ -64,12 +64,14 @@ async def test_chunks_under_the_score_threshold_stay_out_of_the_prompt(actor: Ac
 
 
 async def test_a_small_context_window_cuts_sources_and_says_so(actor: Actor) -> None:
-    long_docs = {f"doc{n}.txt": (f"Llama topic {n}. " + "Llamas walk the mountain trails every day. " * 40).encode() for n in range(4)}
-    collection, _job = await build_collection(actor, long_docs, chunks=ChunkSettings(600, 0))
+    # Four equal chunks of about 130 estimated tokens each: one fits the ~190 tokens left for sources.
+    long_doc = {"trails.txt": ("Llamas walk the mountain trails every day. " * 52).encode()}
+    collection, _job = await build_collection(actor, long_doc, chunks=ChunkSettings(600, 0))
     system = create_rag_system(actor, RagSpec("Tight", CHAT_MODEL, [collection.id], top_k=4, num_ctx=512))  # type: ignore[list-item]
     _system, inspection = await prepare(actor, system.id, "Where do llamas walk every day?")  # type: ignore[arg-type]
     budget = inspection.budget
-    assert budget.chunks_cut > 0 and budget.context_tokens <= budget.available_for_context
+    assert len(inspection.retrieved) == 4 and len(inspection.sources) == 1
+    assert budget.chunks_cut == 3 and budget.context_tokens <= budget.available_for_context
     assert budget.reserved_for_answer == 256
     assert [item.fate for item in inspection.retrieved].count(Fate.OVER_BUDGET) == budget.chunks_cut
     assert any(w.startswith("Context was cut") and "num_ctx=512" in w for w in inspection.warnings)

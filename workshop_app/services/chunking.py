@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from semantic_text_splitter import MarkdownSplitter, TextSplitter
 
+from workshop_app.services.choices import choice
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.token_count import estimate_tokens
 
@@ -28,7 +29,7 @@ class Unit(StrEnum):
 class ChunkSettings:
     size: int = 800
     overlap: int = 100
-    unit: Unit = Unit.CHARS
+    unit: Unit | str = Unit.CHARS  # a str from a form is checked by validated()
     markdown: bool = True
 
     def validated(self) -> ChunkSettings:
@@ -36,7 +37,7 @@ class ChunkSettings:
             raise InvalidInput(f"Chunk size {self.size} is out of range.", hint=f"Use 20 to {MAX_CHUNK_SIZE} {self.unit}.")
         if not 0 <= self.overlap < self.size:
             raise InvalidInput("The overlap must be smaller than the chunk size.", hint="Try an overlap of 10-20% of the size.")
-        return replace(self, unit=Unit(self.unit))
+        return replace(self, unit=choice(Unit, self.unit, "chunk unit"))
 
 
 @dataclass(frozen=True)

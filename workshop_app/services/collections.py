@@ -17,6 +17,7 @@ from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
+from workshop_app.services.choices import choice
 from workshop_app.services.chunking import ChunkSettings, Unit
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.models import load_catalog
@@ -63,11 +64,11 @@ async def create_collection(actor: Actor | None, spec: CollectionSpec, backends:
     if spec.embedding_model not in await embedding_models(backends):
         raise InvalidInput(f"{spec.embedding_model} cannot make embeddings (or no reachable host has it).",
                            hint="Pick a model with the embedding capability, e.g. nomic-embed-text.")
-    distance, chunks = Distance(spec.distance), spec.chunks.validated()
+    distance, chunks = choice(Distance, spec.distance, "distance"), spec.chunks.validated()
     row = VectorCollection(
         creator_id=actor.id,
         workshop_id=actor.workshop_id,
-        visibility=Visibility(spec.visibility),
+        visibility=choice(Visibility, spec.visibility, "visibility"),
         name=name[:120],
         chroma_name=f"{(_SLUG.sub('-', name.lower()).strip('-') or 'c')[:30]}-{uuid.uuid4().hex[:16]}",
         embedding_model=spec.embedding_model,

@@ -18,6 +18,7 @@ from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
+from workshop_app.services.choices import choice
 from workshop_app.services.chunking import PREVIEW_CHUNKS, Chunk, ChunkSettings, split
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.extraction import extract
@@ -50,11 +51,11 @@ def uploads_dir() -> Path:
 
 def upload_many(actor: Actor | None, files: Sequence[tuple[str, bytes]], visibility: str = Visibility.PRIVATE) -> list[UploadResult]:
     """Store each (file name, content) that yields text; the others get their reason."""
-    actor = require_actor(actor)
+    actor, shared = require_actor(actor), choice(Visibility, visibility, "visibility")
     results = []
     for filename, data in files:
         try:
-            results.append(UploadResult(filename, _store(actor, filename, data, Visibility(visibility))))
+            results.append(UploadResult(filename, _store(actor, filename, data, shared)))
         except WorkshopError as error:
             results.append(UploadResult(filename, error=error.message, hint=error.hint))
     return results

@@ -16,6 +16,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.services.chat import stream_reply
+from workshop_app.services.choices import choice
 from workshop_app.services.collections import get_collection
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.ollama.client import OllamaBackend
@@ -118,7 +119,7 @@ def create_rag_system(actor: Actor | None, spec: RagSpec) -> RagSystem:
     for collection_id in spec.collection_ids:
         get_collection(actor, collection_id)
     row = RagSystem(
-        creator_id=actor.id, workshop_id=actor.workshop_id, visibility=Visibility(spec.visibility),
+        creator_id=actor.id, workshop_id=actor.workshop_id, visibility=choice(Visibility, spec.visibility, "visibility"),
         name=spec.name.strip()[:120], chat_model=spec.chat_model, collection_ids=list(dict.fromkeys(spec.collection_ids)),
         prompt_template=spec.prompt_template, top_k=spec.top_k, score_threshold=spec.score_threshold, num_ctx=spec.num_ctx,
     )
