@@ -49,3 +49,12 @@ def form_error(message: rx.Var) -> rx.Component:
         message != "",
         rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id="form-error", width="100%"),
     )
+
+
+def entry_form(on_submit, error: rx.Var, button: str, button_id: str, *fields: rx.Component) -> rx.Component:
+    """Labelled fields, the last refusal, and one submit button (Enter in any field submits)."""
+    return rx.form(
+        rx.vstack(*fields, form_error(error), rx.button(button, type="submit", width="100%", id=button_id), spacing="3", width="100%"),
+        on_submit=on_submit,
+        reset_on_submit=False,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.components.entry_card import entry_card, field, form_error
+from workshop_app.components.entry_card import entry_card, entry_form, field
 from workshop_app.state.account_forms_state import AccountFormsState
 
 
@@ -12,25 +12,21 @@ def join_page() -> rx.Component:
     return entry_card(
         "Join a workshop",
         "Type the code on the instructor's screen and the name others should see. You land in the playground.",
-        rx.form(
-            rx.vstack(
-                field(
-                    "Workshop code",
-                    "code",
-                    placeholder="blue-otter-42",
-                    value=AccountFormsState.join_code,
-                    on_change=AccountFormsState.set_join_code,
-                    required=True,
-                    auto_complete="off",
-                ),
-                field("Your name", "display_name", placeholder="Ada", required=True, auto_focus=True, max_length=40),
-                form_error(AccountFormsState.error),
-                rx.button("Join", type="submit", width="100%", id="join-button"),
-                spacing="3",
-                width="100%",
+        entry_form(
+            AccountFormsState.join,
+            AccountFormsState.error,
+            "Join",
+            "join-button",
+            field(
+                "Workshop code",
+                "code",
+                placeholder="blue-otter-42",
+                value=AccountFormsState.join_code,
+                on_change=AccountFormsState.set_join_code,
+                required=True,
+                auto_complete="off",
             ),
-            on_submit=AccountFormsState.join,
-            reset_on_submit=False,
+            field("Your name", "display_name", placeholder="Ada", required=True, auto_focus=True, max_length=40),
         ),
         rx.text("Have a password? ", rx.link("Sign in", href="/login"), size="2"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.components.entry_card import entry_card, field, form_error
+from workshop_app.components.entry_card import entry_card, entry_form, field
 from workshop_app.state.account_forms_state import AccountFormsState
 
 
@@ -19,17 +19,13 @@ def login_page() -> rx.Component:
                 icon="info",
             ),
         ),
-        rx.form(
-            rx.vstack(
-                field("Username", "username", auto_complete="username", required=True, auto_focus=True),
-                field("Password", "password", type_="password", auto_complete="current-password", required=True),
-                form_error(AccountFormsState.error),
-                rx.button("Sign in", type="submit", width="100%", id="sign-in-button"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=AccountFormsState.sign_in,
-            reset_on_submit=False,
+        entry_form(
+            AccountFormsState.sign_in,
+            AccountFormsState.error,
+            "Sign in",
+            "sign-in-button",
+            field("Username", "username", auto_complete="username", required=True, auto_focus=True),
+            field("Password", "password", type_="password", auto_complete="current-password", required=True),
         ),
         rx.divider(),
         rx.text("In a workshop? ", rx.link("Join with the code", href="/join"), " — no password needed.", size="2"),
