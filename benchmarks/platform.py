@@ -1,0 +1,109 @@
+"""A running platform to measure: a data directory prepared through the services (people with API
+keys, a public RAG system), the app served by `workshop run` from a copy of the project, and
+the processes that make up the server. Everything listens on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+CHAT_MODEL = "llama3.2:1b"
+EMBED_MODEL = "nomic-embed-text:latest"
+QUESTION = "What can a llama carry as a pack animal over mountain trails?"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    data_dir: Path
+    keys: list[str]  # one API key per simulated attendee
+    rag_system_id: int
+
+
+def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Path:
+    """Point this process's settings at a fresh data directory (SQLite) and the given hosts."""
+    data_dir = Path(tempfile.mkdtemp(prefix="workshop-bench-"))
+    os.environ.update({
+        "WORKSHOP_DATA_DIR": str(data_dir / "data"),
+        "WORKSHOP_DATABASE_URL": "",
+        "WORKSHOP_OLLAMA_URLS": ollama_urls,
+        "WORKSHOP_LOG_LEVEL": "WARNING",
+        **(extra or {}),
+    })
+    from workshop_app.settings import get_settings
+
+    get_settings.cache_clear()
+    return data_dir
+
+
+def prepare(people: int) -> Prepared:
+    """Migrate, then create `people` attendees with a key each and one public RAG system."""
+    from tests.support.accounts import actor_of, make_user
+    from tests.support.collections import CORPUS
+    from workshop_app.db.ownership import Visibility
+    from workshop_app.db.users import Role
+    from workshop_app.db.migrations import upgrade_database
+    from workshop_app.services.api_keys import create_api_key
+    from workshop_app.services.collections import CollectionSpec, create_collection
+    from workshop_app.services.documents import upload_many
+    from workshop_app.services.embedding_jobs import get_jobs
+    from workshop_app.services.rag import RagSpec, create_rag_system
+    from workshop_app.settings import get_settings
+
+    settings = get_settings()
+    upgrade_database(settings)
+    owner = actor_of(make_user(Role.INSTRUCTOR, "bench-owner"))
+
+    async def build() -> int:
+        documents = [r.document_id for r in upload_many(owner, list(CORPUS.items()), Visibility.PUBLIC)]
+        collection = await create_collection(owner, CollectionSpec("Bench corpus", EMBED_MODEL, visibility=Visibility.PUBLIC))
+        await get_jobs().wait(get_jobs().start(owner, collection.id, documents).id)  # type: ignore[arg-type]
+        spec = RagSpec("Bench helper", CHAT_MODEL, [collection.id], top_k=2, visibility=Visibility.PUBLIC)  # type: ignore[list-item]
+        return create_rag_system(owner, spec).id  # type: ignore[return-value]
+
+    system_id = asyncio.run(build())
+    keys = [create_api_key(actor_of(make_user(Role.ATTENDEE, "bench")), "bench")[1] for _ in range(people)]
+    return Prepared(settings.data_dir, keys, system_id)
+
+
+@contextmanager
+def served(prepared: Prepared, log_path: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, float]]:
+    """Serve the prepared data with `workshop run`; yield the URL and seconds from start to a healthy /health."""
+    from tests.support.app_server import app_server, project_copy
+
+    project = project_copy(Path(tempfile.mkdtemp(prefix="workshop-bench-app-")) / "project")
+    env = {name: value for name, value in os.environ.items() if name.startswith("WORKSHOP_")}
+    env.update(extra_env or {})
+    started = time.perf_counter()
+    with app_server(prepared.data_dir, env["WORKSHOP_OLLAMA_URLS"], log_path, env, project_dir=project) as url:
+        yield url, time.perf_counter() - started
+
+
+def server_processes(url: str) -> list[psutil.Process]:
+    """`workshop run` for this port and every process below it (Reflex, Granian and its workers)."""
+    port = url.rsplit(":", 1)[1]
+    roots = [
+        process for process in psutil.process_iter(["cmdline"])
+        if "workshop_app.cli" in " ".join(process.info["cmdline"] or []) and port in (process.info["cmdline"] or [])
+    ]
+    return [process for root in roots for process in (root, *root.children(recursive=True))]
+
+
+def memory_mb(processes: list[psutil.Process]) -> tuple[float, float]:
+    """Summed RSS and PSS (shared pages split between the processes that share them), in MB."""
+    rss = pss = 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except psutil.NoSuchProcess:
+            continue
+        rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+    return rss / 2**20, pss / 2**20

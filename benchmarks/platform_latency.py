@@ -1,0 +1,136 @@
+"""Through the platform vs straight to Ollama, in one run: time to first token and full-stream
+time at 1 and at N concurrent attendees (gateway API), idle memory of the whole server,
+start-to-ready, and the model list while one host hangs.
+
+The backend is the Ollama-speaking fake with fixed delays, so every difference between the
+direct and the platform columns is the platform's own cost.
+
+    .venv/bin/python -m benchmarks.platform_latency [--users 50] [--rounds 3] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.figures import line, ms, percentile
+from benchmarks.platform import CHAT_MODEL, memory_mb, prepare, server_processes, served, use_data_dir
+
+IDLE_SETTLE_S = 5.0
+
+
+async def one_stream(client: httpx.AsyncClient, url: str, headers: dict[str, str], text: str) -> tuple[float, float]:
+    """Seconds to the first token and to the end of one streamed chat."""
+    body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": text}], "stream": True}
+    started, first = time.perf_counter(), None
+    async with client.stream("POST", url, json=body, headers=headers) as response:
+        response.raise_for_status()
+        async for raw in response.aiter_lines():
+            if not raw.strip():
+                continue
+            part = json.loads(raw)
+            if first is None and part.get("message", {}).get("content"):
+                first = time.perf_counter()
+            if part.get("done"):
+                break
+    end = time.perf_counter()
+    return (first or end) - started, end - started
+
+
+async def streams(url: str, keys: list[str | None], rounds: int, concurrent: bool) -> tuple[list[float], list[float]]:
+    """TTFT and totals of `rounds` rounds: all keys at once (concurrent) or one after another."""
+    limits = httpx.Limits(max_connections=len(keys) + 5, max_keepalive_connections=len(keys) + 5)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        await one_stream(client, url, _headers(keys[0]), "warm up")
+        results: list[tuple[float, float]] = []
+        for round_ in range(rounds):
+            jobs = [one_stream(client, url, _headers(key), f"round {round_} user {n}") for n, key in enumerate(keys)]
+            if concurrent:
+                results += await asyncio.gather(*jobs)
+            else:
+                results += [await job for job in jobs]
+    return [r[0] for r in results], [r[1] for r in results]
+
+
+def _headers(key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def model_list_times(url: str, key: str, samples: int = 10) -> list[float]:
+    times = []
+    with httpx.Client(timeout=30) as client:
+        for _ in range(samples):
+            started = time.perf_counter()
+            client.get(f"{url}/api/v1/models", headers=_headers(key)).raise_for_status()
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50, help="concurrent attendees in the loaded case")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of streams per case")
+    parser.add_argument("--single-samples", type=int, default=20, help="sequential streams in the 1-user case")
+    parser.add_argument("--workers", type=int, default=1, help="WORKSHOP_WORKERS (more than 1 needs Redis and Chroma server)")
+    parser.add_argument("--first-token-delay", type=float, default=0.2)
+    parser.add_argument("--token-delay", type=float, default=0.02)
+    parser.add_argument("--tokens", type=int, default=20)
+    args = parser.parse_args()
+
+    from tests.fakes.ollama_server import FakeOllama
+
+    with FakeOllama(port=0) as backend, FakeOllama(port=0) as hanging:
+        hanging.config.fault = "hang"
+        use_data_dir(f"{backend.url},{hanging.url}", {
+            "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
+            "WORKSHOP_RATE_LIMIT": "100000/minute",
+            "WORKSHOP_OLLAMA_PROBE_TIMEOUT": "1",
+            "WORKSHOP_WORKERS": str(args.workers),
+        })
+        prepared = prepare(args.users)
+        log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"
+        print(f"Building and starting the app (log: {log}) ...", flush=True)
+        with served(prepared, log) as (url, start_s):
+            time.sleep(IDLE_SETTLE_S)
+            processes = server_processes(url)
+            rss, pss = memory_mb(processes)
+            listing = model_list_times(url, prepared.keys[0])
+            config = backend.config
+            config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
+            direct_url, platform_url = f"{backend.url}/api/chat", f"{url}/ollama/api/chat"
+            single = {
+                name: asyncio.run(streams(target, [key], args.single_samples, concurrent=False))
+                for name, target, key in (("direct", direct_url, None), ("platform", platform_url, prepared.keys[0]))
+            }
+            loaded = {
+                name: asyncio.run(streams(target, keys, args.rounds, concurrent=True))
+                for name, target, keys in (
+                    ("direct", direct_url, [None] * args.users),
+                    ("platform", platform_url, prepared.keys[: args.users]),
+                )
+            }
+            hung_chats = hanging.stats.requests.get("/api/chat", 0)
+
+    print(f"\nServer: `workshop run`, {args.workers} worker(s), SQLite, embedded Chroma; backend: fake with "
+          f"first token {args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
+    print(f"\nStart to ready (build of the frontend included): {start_s:.1f} s")
+    print(f"Idle memory, {len(processes)} server processes: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
+    line("Model list, one of two hosts hanging", f"p50 {ms(percentile(listing, 50))}", f"max {ms(max(listing))}")
+    print()
+    line("", "direct", "platform", "difference", "ratio")
+    for label, (direct, platform) in (("1 user", (single["direct"], single["platform"])), (f"{args.users} users", (loaded["direct"], loaded["platform"]))):
+        for metric, index in (("TTFT", 0), ("full stream", 1)):
+            for q in (50, 95):
+                d, p = percentile(direct[index], q), percentile(platform[index], q)
+                line(f"{label} {metric} p{q}", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")
+    print(f"\n(chats sent to the hanging host: {hung_chats})")
+
+
+if __name__ == "__main__":
+    main()
