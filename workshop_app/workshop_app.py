@@ -6,6 +6,8 @@ from workshop_app.api import build_api
 from workshop_app.pages.admin import admin_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
+from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
+from workshop_app.pages.model_details import model_details_page
 from workshop_app.pages.models import models_page
 from workshop_app.pages.playground import playground_page
 from workshop_app.pages.profile import profile_page
@@ -16,6 +18,7 @@ from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.log_context import install_ui_event_ids
+from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.profile_state import ProfileState
@@ -30,6 +33,7 @@ install_ui_event_ids()
 app = rx.App(api_transformer=build_api())
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
 app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=[AuthState.require_sign_in, ModelsState.refresh])
+app.add_page(model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load)
 app.add_page(playground_page, route="/playground", title="Playground · Ollama Workshop", on_load=PlaygroundState.load_models)
 app.add_page(login_page, route="/login", title="Sign in · Ollama Workshop", on_load=AccountFormsState.open_login)
 app.add_page(register_page, route="/register", title="Create an account · Ollama Workshop", on_load=AccountFormsState.open_login)

@@ -1,51 +1,165 @@
-"""State of the Models page: the catalog of every backend."""
+"""State of the Models page: the catalog, the host panel, pulls in progress, and model actions."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import asyncio
 
 import reflex as rx
 
-from workshop_app.services.models import load_catalog
+from workshop_app.services import model_admin
+from workshop_app.services.errors import WorkshopError
+from workshop_app.services.models import catalog_for, select_models
+from workshop_app.services.resources import machine_resources
+from workshop_app.state.auth_state import AuthState
+from workshop_app.state.feedback import error_toast
+from workshop_app.state.model_views import (
+    HostView,
+    MachineView,
+    ModelRow,
+    PullView,
+    host_view,
+    machine_view,
+    model_row,
+    pull_view,
+)
+
+PULL_POLL_S = 0.4
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
+class ModelsState(AuthState):
+    """The catalog as last known, filtered and sorted here; pulls watched while any runs."""
 
-
-class ModelsState(rx.State):
-    """Models and host health, refreshed on page load and on demand."""
-
-    hosts: list[dict[str, str | bool | float | int | None]] = []
-    models: list[dict[str, str]] = []
+    rows: list[ModelRow] = []
+    hosts: list[HostView] = []
+    machine: MachineView = MachineView()
+    pulls: list[PullView] = []
+    search: str = ""
+    capability: str = "all"
+    sort: str = "name"
+    pull_name: str = ""
+    delete_target: str = ""
     loading: bool = False
     loaded_once: bool = False
+    watching: bool = False
+    _models: list = []
 
     @rx.var
-    def unreachable_hosts(self) -> list[dict[str, str | bool | float | int | None]]:
-        return [host for host in self.hosts if not host["reachable"]]
+    def unreachable_hosts(self) -> list[HostView]:
+        return [host for host in self.hosts if not host.reachable]
+
+    def _show(self, catalog) -> None:
+        self._models = catalog.models
+        self.hosts = [host_view(host) for host in catalog.hosts]
+        self._apply_view()
+        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+        self.loaded_once = True
+
+    def _apply_view(self) -> None:
+        capability = "" if self.capability == "all" else self.capability
+        self.rows = [model_row(m) for m in select_models(self._models, self.search, capability, self.sort)]
 
     @rx.event
     async def refresh(self):
+        """Page load, Refresh and Retry: check the hosts again, waiting at most a second for them."""
+        actor = self.signed_in()
+        if actor is None:
+            return
         self.loading = True
         yield
-        catalog = await load_catalog()
-        self.hosts = [asdict(host) for host in catalog.hosts]
-        self.models = [
-            {
-                "name": entry.model.name,
-                "size": human_size(entry.model.size_bytes),
-                "family": entry.model.family,
-                "parameter_size": entry.model.parameter_size,
-                "quantization": entry.model.quantization,
-                "backend": entry.backend_url,
-            }
-            for entry in catalog.entries
-        ]
+        self._show(await catalog_for(actor, fresh=True))
+        self.machine = machine_view(await machine_resources())
         self.loading = False
-        self.loaded_once = True
+        if any(p.running for p in self.pulls):
+            yield ModelsState.watch_pulls
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value
+        self._apply_view()
+
+    @rx.event
+    def set_capability(self, value: str):
+        self.capability = value
+        self._apply_view()
+
+    @rx.event
+    def set_sort(self, value: str):
+        self.sort = value
+        self._apply_view()
+
+    @rx.event
+    def set_pull_name(self, value: str):
+        self.pull_name = value
+
+    @rx.event
+    async def start_pull(self):
+        try:
+            await model_admin.start_pull(self.acting(), self.pull_name)
+        except WorkshopError as error:
+            return error_toast(error)
+        self.pull_name = ""
+        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+        return ModelsState.watch_pulls
+
+    @rx.event
+    async def cancel_pull(self, model: str, host: str):
+        try:
+            await model_admin.cancel_pull(self.acting(), model, host)
+        except WorkshopError as error:
+            return error_toast(error)
+        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+
+    @rx.event(background=True)
+    async def watch_pulls(self):
+        """Follow the server-side pulls until none runs, then show the new catalog."""
+        async with self:
+            if self.watching:
+                return
+            self.watching = True
+        try:
+            while True:
+                progress = [pull_view(p) for p in model_admin.pull_progress()]
+                async with self:
+                    self.pulls = progress
+                if not any(p.running for p in progress):
+                    break
+                await asyncio.sleep(PULL_POLL_S)
+            async with self:
+                actor = self.signed_in()
+            if actor is not None:
+                catalog = await catalog_for(actor)
+                async with self:
+                    self._show(catalog)
+        finally:
+            async with self:
+                self.watching = False
+
+    @rx.event
+    async def load_model(self, name: str):
+        return await self._act(model_admin.load_model, name, f"{name} is loaded.")
+
+    @rx.event
+    async def unload_model(self, name: str):
+        return await self._act(model_admin.unload_model, name, f"{name} is unloaded.")
+
+    @rx.event
+    def ask_delete(self, name: str):
+        self.delete_target = name
+
+    @rx.event
+    def cancel_delete(self):
+        self.delete_target = ""
+
+    @rx.event
+    async def confirm_delete(self):
+        name, self.delete_target = self.delete_target, ""
+        return await self._act(model_admin.delete_model, name, f"{name} is deleted.")
+
+    async def _act(self, action, name: str, done: str):
+        try:
+            actor = self.acting()
+            await action(actor, name)
+            self._show(await catalog_for(actor))
+        except WorkshopError as error:
+            return error_toast(error)
+        return rx.toast.success(done)

@@ -1,0 +1,65 @@
+"""A model's details: identity, host, show data (parameters, template, system, license, modelfile), recent requests."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.components.model_charts import latency_chart
+from workshop_app.components.shell import page_shell
+from workshop_app.state.model_detail_state import ModelDetailState
+
+ROUTE = "/model/[[...splat]]"
+
+
+def _flag(label: str, on: rx.Var) -> rx.Component:
+    return rx.badge(rx.icon(rx.cond(on, "check", "x"), size=12), label, color_scheme=rx.cond(on, "green", "gray"), variant="soft")
+
+
+def _block(title: str, text: rx.Var) -> rx.Component:
+    return rx.cond(
+        text != "",
+        rx.vstack(rx.heading(title, size="3"), rx.code_block(text, language="log", wrap_long_lines=True, width="100%"), width="100%"),
+    )
+
+
+def _summary() -> rx.Component:
+    row = ModelDetailState.row
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading(row.name, size="5", id="model-name"), rx.badge("ollama", variant="outline"), align="center"),
+            rx.text("Served from ", rx.code(ModelDetailState.host_url)),
+            rx.text(row.family + " · " + row.parameter_size + " · " + row.quantization + " · " + row.size + " · context " + row.context),
+            rx.hstack(_flag("streaming", ModelDetailState.streaming), _flag("tools", ModelDetailState.tools),
+                      rx.foreach(row.capabilities, lambda c: rx.badge(c, variant="outline")), wrap="wrap"),
+            rx.text(row.usage + " · avg " + row.latency + " · p95 " + row.p95 + " · " + row.speed, size="2"),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def model_details_page() -> rx.Component:
+    return page_shell(
+        "Model details",
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14), "All models", align="center"), href="/models"),
+        rx.cond(
+            ModelDetailState.error != "",
+            rx.callout(ModelDetailState.error, icon="triangle-alert", color_scheme="red", width="100%"),
+            rx.vstack(
+                _summary(),
+                rx.heading("Recent requests", size="3"),
+                rx.cond(
+                    ModelDetailState.points.length() > 0,
+                    latency_chart(ModelDetailState.points),
+                    rx.text("No requests yet: chat with this model in the Playground and its latency shows here."),
+                ),
+                _block("System prompt", ModelDetailState.system),
+                _block("Parameters", ModelDetailState.parameters),
+                _block("Template", ModelDetailState.template),
+                _block("Modelfile", ModelDetailState.modelfile),
+                _block("License", ModelDetailState.license),
+                width="100%",
+                spacing="4",
+            ),
+        ),
+    )

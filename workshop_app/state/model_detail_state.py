@@ -1,0 +1,45 @@
+"""State of a model's details page (/model/<name>, names may contain slashes)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.services.errors import WorkshopError
+from workshop_app.services.models import model_details
+from workshop_app.state.auth_state import AuthState
+from workshop_app.state.feedback import error_toast
+from workshop_app.state.model_views import ModelRow, chart_points, model_row
+
+
+class ModelDetailState(AuthState):
+    name: str = ""
+    row: ModelRow = ModelRow()
+    host_url: str = ""
+    parameters: str = ""
+    template: str = ""
+    system: str = ""
+    license: str = ""
+    modelfile: str = ""
+    streaming: bool = False
+    tools: bool = False
+    points: list[dict[str, float | str]] = []
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        actor = self.signed_in()
+        if actor is None:
+            return self.to_login()
+        self.name = "/".join(self.router.page.params.get("splat", []))
+        self.error = ""
+        try:
+            details = await model_details(actor, self.name)
+        except WorkshopError as error:
+            self.error = error.message
+            return error_toast(error)
+        self.row = model_row(details.summary)
+        self.host_url = details.host_url
+        self.parameters, self.template, self.system = details.parameters, details.template, details.system
+        self.license, self.modelfile = details.license, details.modelfile
+        self.streaming, self.tools = details.supports_streaming, details.supports_tools
+        self.points = chart_points(details.points)

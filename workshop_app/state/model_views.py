@@ -1,0 +1,176 @@
+"""What the model pages display: service results turned into typed, already formatted rows.
+
+Typed dataclasses (not loose dicts) so the pages can iterate nested lists (hosts,
+capabilities) with rx.foreach, and so every number is formatted in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from workshop_app.services.model_metrics import RequestPoint
+from workshop_app.services.models import HostStatus, ModelSummary, Placement
+from workshop_app.services.ollama.pulls import PullProgress
+from workshop_app.services.resources import Resources
+
+
+@dataclasses.dataclass
+class PlacementView:
+    url: str = ""
+    reachable: bool = False
+    loaded: bool = False
+    memory: str = ""
+
+
+@dataclasses.dataclass
+class ModelRow:
+    name: str = ""
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""
+    size: str = ""
+    capabilities: list[str] = dataclasses.field(default_factory=list)
+    context: str = ""
+    healthy: bool = False
+    loaded: bool = False
+    placements: list[PlacementView] = dataclasses.field(default_factory=list)
+    usage: str = "no requests yet"
+    latency: str = "—"
+    p95: str = "—"
+    speed: str = "—"
+    last_used: str = "never"
+
+
+@dataclasses.dataclass
+class HostView:
+    url: str = ""
+    reachable: bool = False
+    checked: bool = False
+    age: str = ""
+    error: str = ""
+    hint: str = ""
+    models: int = 0
+    loaded: str = ""
+
+
+@dataclasses.dataclass
+class PullView:
+    model: str = ""
+    host: str = ""
+    state: str = ""
+    status: str = ""
+    percent: float = 0.0
+    amount: str = ""
+    speed: str = ""
+    eta: str = ""
+    error: str = ""
+    hint: str = ""
+    running: bool = False
+
+
+@dataclasses.dataclass
+class MachineView:
+    cpu: str = ""
+    cpu_percent: float = 0.0
+    ram: str = ""
+    ram_percent: float = 0.0
+    gpus: list[str] = dataclasses.field(default_factory=list)
+    has_gpu_tool: bool = False
+
+
+def human_size(size: float) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def human_age(seconds: float | None) -> str:
+    if seconds is None:
+        return "not checked yet"
+    if seconds < 60:
+        return f"checked {seconds:.0f} s ago"
+    return f"checked {seconds / 60:.0f} min ago"
+
+
+def _clock(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
+    except ValueError:
+        return iso
+
+
+def _context(tokens: int | None) -> str:
+    if not tokens:
+        return "—"
+    return f"{tokens // 1024}K" if tokens >= 1024 else str(tokens)
+
+
+def _placement(placement: Placement) -> PlacementView:
+    memory = ""
+    if placement.loaded:
+        memory = f"{human_size(placement.memory_bytes)} in memory, {placement.vram_share:.0%} VRAM, until {_clock(placement.expires_at)}"
+    return PlacementView(placement.url, placement.reachable, placement.loaded, memory)
+
+
+def model_row(model: ModelSummary) -> ModelRow:
+    row = ModelRow(
+        name=model.name,
+        family=model.family,
+        parameter_size=model.parameter_size,
+        quantization=model.quantization,
+        size=human_size(model.size_bytes),
+        capabilities=list(model.capabilities),
+        context=_context(model.context_length),
+        healthy=model.healthy,
+        loaded=model.loaded,
+        placements=[_placement(p) for p in model.placements],
+    )
+    metrics = model.metrics
+    if metrics is not None:
+        row.usage = f"{metrics.total_requests} requests · {metrics.success_rate:.0%} ok"
+        row.latency = f"{metrics.avg_latency_ms / 1000:.2f} s" if metrics.avg_latency_ms is not None else "—"
+        row.p95 = f"{metrics.p95_latency_ms / 1000:.2f} s" if metrics.p95_latency_ms is not None else "—"
+        row.speed = f"{metrics.avg_tokens_per_s:.1f} tok/s" if metrics.avg_tokens_per_s is not None else "—"
+        row.last_used = datetime.fromisoformat(metrics.last_used).astimezone().strftime("%Y-%m-%d %H:%M")
+    return row
+
+
+def host_view(host: HostStatus) -> HostView:
+    loaded = f"{host.loaded_count} loaded · {human_size(host.loaded_bytes)}" if host.reachable else ""
+    return HostView(host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded)
+
+
+def pull_view(progress: PullProgress) -> PullView:
+    amount = f"{human_size(progress.completed)} / {human_size(progress.total)}" if progress.total else ""
+    speed = f"{human_size(progress.bytes_per_s)}/s" if progress.bytes_per_s else ""
+    eta = f"{progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
+    return PullView(
+        progress.model, progress.host, progress.state.value, progress.status, round(progress.percent, 1),
+        amount, speed, eta, progress.error, progress.hint, not progress.finished,
+    )
+
+
+def machine_view(resources: Resources) -> MachineView:
+    gpus = [
+        f"{gpu.name}: {gpu.memory_used_mb / 1024:.1f} / {gpu.memory_total_mb / 1024:.1f} GB" for gpu in resources.gpus or []
+    ]
+    return MachineView(
+        cpu=f"{resources.cpu_percent:.0f} % of {resources.cpu_count} cores",
+        cpu_percent=resources.cpu_percent,
+        ram=f"{human_size(resources.ram_used_bytes)} / {human_size(resources.ram_total_bytes)}",
+        ram_percent=100 * resources.ram_used_bytes / resources.ram_total_bytes if resources.ram_total_bytes else 0.0,
+        gpus=gpus,
+        has_gpu_tool=resources.gpus is not None,
+    )
+
+
+def chart_points(points: list[RequestPoint]) -> list[dict[str, float | str]]:
+    """Recent requests as recharts rows: time label, latency in seconds, tokens per second."""
+    return [
+        {"time": _clock(p.started_at), "latency_s": round(p.latency_ms / 1000, 3), "tokens_per_s": round(p.tokens_per_s or 0, 1)}
+        for p in points
+    ]
