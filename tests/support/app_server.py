@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -60,7 +61,8 @@ def app_server(
             raise RuntimeError(f"the app did not start; see {log_path}:\n{log_path.read_text()[-3000:]}") from error
         yield base_url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # nothing left of a server that failed to start
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
@@ -70,7 +72,8 @@ def app_server(
 def project_copy(destination: Path) -> Path:
     """A copy of the working tree without build output, data or the virtual env; bun is shared."""
     shutil.copytree(PROJECT_ROOT, destination, ignore=shutil.ignore_patterns(*_NOT_COPIED))
-    (destination / ".tools").symlink_to(PROJECT_ROOT / ".tools", target_is_directory=True)
+    if (PROJECT_ROOT / ".tools").exists():
+        (destination / ".tools").symlink_to(PROJECT_ROOT / ".tools", target_is_directory=True)
     return destination
 
 
