@@ -4,6 +4,7 @@ import reflex as rx
 
 from workshop_app.api import build_api
 from workshop_app.pages.admin import admin_page
+from workshop_app.pages.dashboard import dashboard_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
 from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
@@ -17,6 +18,7 @@ from workshop_app.pages.workshop import workshop_page
 from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
+from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
@@ -42,4 +44,5 @@ app.add_page(join_page, route="/join/[join_code]", title="Join a workshop · Oll
 app.add_page(profile_page, route="/profile", title="Profile · Ollama Workshop", on_load=ProfileState.load)
 app.add_page(workshop_page, route="/workshop", title="Workshop · Ollama Workshop", on_load=WorkshopState.load)
 app.add_page(admin_page, route="/admin", title="Admin · Ollama Workshop", on_load=AdminState.load)
+app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Ollama Workshop", on_load=DashboardState.load)
 register_upcoming(app)

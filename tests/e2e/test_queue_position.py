@@ -25,8 +25,8 @@ def second_page(open_page: Callable[[], Page], app_url: str, page: Page) -> Page
 def _send(page: Page, app_url: str, text: str) -> None:
     page.goto(f"{app_url}/playground")
     expect(page.locator("#model-select")).to_contain_text("llama3.2:1b")
-    page.get_by_label("Message").fill(text)
-    page.get_by_label("Message").press("Enter")
+    page.locator("#message-input").fill(text)
+    page.locator("#message-input").press("Enter")
 
 
 def test_the_second_attendee_waits_with_a_position_and_can_leave_the_queue(
@@ -47,8 +47,8 @@ def test_the_second_attendee_waits_with_a_position_and_can_leave_the_queue(
     expect(second_page.locator(".message-assistant").get_by_text("stopped")).to_be_visible()
     assert fake_server.stats.requests.get("/api/chat", 0) == 1, "the stopped request never reached Ollama"
 
-    second_page.get_by_label("Message").fill("Now I will wait")
-    second_page.get_by_label("Message").press("Enter")
+    second_page.locator("#message-input").fill("Now I will wait")
+    second_page.locator("#message-input").press("Enter")
     expect(notice).to_contain_text("position 1")
     page.locator("#stop-button").click()  # the first attendee stops; the second gets the turn
     expect(notice).to_be_hidden()

@@ -22,5 +22,6 @@ SECTIONS: tuple[Section, ...] = (
     Section("Collections", "/collections", "database", "Embed documents into vector collections and search them."),
     Section("RAG", "/rag", "sparkles", "Build retrieval-augmented chat with citations."),
     Section("Workshop", "/workshop", "users", "Run a workshop: join code, roster and limits."),
+    Section("Dashboard", "/dashboard", "activity", "Watch a workshop live: attendees, usage, queues."),
     Section("Admin", "/admin", "shield", "Manage users and the platform."),
 )

@@ -7,7 +7,7 @@ import reflex as rx
 from workshop_app.components.navigation import SECTIONS, Section
 from workshop_app.components.shell import page_shell
 
-BUILT = {"/models", "/playground", "/workshop", "/admin"}
+BUILT = {"/models", "/playground", "/workshop", "/admin", "/dashboard"}
 
 
 def _upcoming(section: Section):
