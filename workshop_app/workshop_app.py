@@ -4,6 +4,8 @@ import reflex as rx
 
 from workshop_app.api import build_api
 from workshop_app.pages.admin import admin_page
+from workshop_app.pages.collections import collections_page
+from workshop_app.pages.documents import documents_page
 from workshop_app.pages.dashboard import dashboard_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
@@ -12,18 +14,22 @@ from workshop_app.pages.model_details import model_details_page
 from workshop_app.pages.models import models_page
 from workshop_app.pages.playground import playground_page
 from workshop_app.pages.profile import profile_page
+from workshop_app.pages.rag import rag_page
 from workshop_app.pages.register import register_page
 from workshop_app.pages.sections import register_upcoming
 from workshop_app.pages.workshop import workshop_page
 from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
+from workshop_app.state.collections_state import CollectionsState
+from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.profile_state import ProfileState
+from workshop_app.state.rag_state import RagState
 from workshop_app.state.workshop_state import WorkshopState
 
 
@@ -45,4 +51,7 @@ app.add_page(profile_page, route="/profile", title="Profile · Ollama Workshop",
 app.add_page(workshop_page, route="/workshop", title="Workshop · Ollama Workshop", on_load=WorkshopState.load)
 app.add_page(admin_page, route="/admin", title="Admin · Ollama Workshop", on_load=AdminState.load)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Ollama Workshop", on_load=DashboardState.load)
+app.add_page(documents_page, route="/documents", title="Documents · Ollama Workshop", on_load=DocumentsState.load)
+app.add_page(collections_page, route="/collections", title="Collections · Ollama Workshop", on_load=CollectionsState.load)
+app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=RagState.load)
 register_upcoming(app)

@@ -1,0 +1,103 @@
+"""A signed-in attendee grounds a model in their own files: upload, embed with a progress bar, search, ask, inspect."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.collections import CORPUS
+
+pytestmark = pytest.mark.e2e
+
+UPLOAD_INPUT = "#documents-upload input[type=file]"
+
+
+def visit(page: Page, url: str) -> None:
+    """Open a page and wait until it is live (its on_load ran over the websocket)."""
+    page.goto(url)
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, artifacts: Path) -> None:
+    visit(page, f"{app_url}/documents")
+    expect(page.get_by_text("No documents yet")).to_be_visible()
+    page.locator(UPLOAD_INPUT).set_input_files([
+        {"name": "llamas.md", "mimeType": "text/markdown", "buffer": CORPUS["llamas.md"]},
+        {"name": "volcanoes.txt", "mimeType": "text/plain", "buffer": CORPUS["volcanoes.txt"]},
+        {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""},
+    ])
+    page.locator("#upload-button").click()
+    expect(page.locator('.upload-result[data-ok="yes"]')).to_have_count(2)
+    expect(page.locator('.upload-result[data-ok="no"]')).to_have_text(re.compile("empty.txt.*the file is empty"))
+    expect(page.locator(".document-row")).to_have_count(2)
+    page.screenshot(path=artifacts / "rag-documents-uploaded.png", full_page=True)
+
+    page.locator(".document-row").filter(has_text="llamas.md").get_by_role("button", name="Preview").click()
+    page.get_by_role("tab", name="Chunks").click()
+    expect(page.locator(".chunk-preview").first).to_contain_text("Llamas are domesticated")
+    page.screenshot(path=artifacts / "rag-chunk-preview.png")
+    page.keyboard.press("Escape")
+
+    visit(page, f"{app_url}/collections")
+    expect(page.get_by_text("No collections yet")).to_be_visible()
+    page.locator("#new-collection").click()
+    page.get_by_label("Name").fill("Field notes")
+    choose(page, "Embedding model", "nomic-embed-text:latest")
+    page.get_by_label("Chunk size").fill("120")
+    page.get_by_label("Overlap").fill("10")
+    page.locator("#create-collection").click()
+    expect(page.locator(".collection-item")).to_have_count(1)
+
+    for title in ("llamas.md", "volcanoes.txt"):
+        page.get_by_role("checkbox", name=title).click()
+    page.locator("#embed-documents").click()
+    job = page.locator(".embedding-job").first
+    expect(job).to_have_attribute("data-status", "done", timeout=20_000)
+    expect(job).to_contain_text(re.compile(r"(\d+) / \1 chunks"))
+    expect(job.get_by_role("progressbar")).to_be_visible()
+    page.screenshot(path=artifacts / "rag-collection-embedded.png", full_page=True)
+    visit(page, f"{app_url}/collections")  # jobs live on the server: a reloaded page finds them again
+    expect(page.locator(".embedding-job").first).to_have_attribute("data-status", "done")
+
+    page.locator("#search-query").fill("What can a llama carry as a pack animal?")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".chunk-card").first).to_contain_text("llamas.md")
+    chart = page.locator(".embedding-map")
+    for series in ("llamas.md", "volcanoes.txt", "your query"):
+        expect(chart.locator(".recharts-legend-item").filter(has_text=series)).to_be_visible()
+    expect(chart.locator(".recharts-scatter-symbol").nth(2)).to_be_visible()  # chunks of both documents plus the query
+    page.screenshot(path=artifacts / "rag-search-and-map.png", full_page=True)
+
+    visit(page, f"{app_url}/rag")
+    page.locator("#new-rag-system").click()
+    page.get_by_label("Name").fill("Field guide")
+    choose(page, "Chat model", "llama3.2:1b")
+    page.get_by_role("checkbox", name="Field notes").click()
+    page.locator("#create-rag-system").click()
+    expect(page.locator(".rag-system-item")).to_have_count(1)
+
+    page.locator("#rag-question").fill("What can a llama carry as a pack animal?")
+    page.locator("#rag-ask").click()
+    answer = page.locator(".rag-answer").last
+    expect(answer).to_have_attribute("data-status", "done", timeout=20_000)
+    expect(answer.locator(".citation").first).to_contain_text("[1] llamas.md")
+
+    answer.locator(".citation").first.click()
+    expect(page.locator(".citation-dialog")).to_contain_text("Andean people use a llama as a pack animal")
+    page.screenshot(path=artifacts / "rag-citation.png")
+    page.keyboard.press("Escape")
+
+    answer.locator(".open-inspector").click()
+    inspector = page.locator(".inspector-dialog")
+    expect(inspector).to_contain_text("Exact prompt sent")
+    expect(inspector).to_contain_text("Question: What can a llama carry as a pack animal?")
+    expect(inspector).to_contain_text(re.compile(r"of num_ctx 4,096"))
+    page.screenshot(path=artifacts / "rag-inspector.png")

@@ -1,0 +1,176 @@
+"""RAG page: build a RAG system, ask it questions, open the numbered citations and the inspector."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
+from workshop_app.components.shell import page_shell
+from workshop_app.state.rag_state import RagState
+
+
+def _new_system_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "New RAG system", id="new-rag-system")),
+        rx.dialog.content(
+            rx.dialog.title("New RAG system"),
+            rx.form(
+                rx.vstack(
+                    field("Name", rx.input(name="name", placeholder="Course assistant", required=True)),
+                    field("Chat model", rx.select(RagState.chat_models, name="chat_model", placeholder="Choose a chat model")),
+                    field("Collections", rx.cond(
+                        RagState.collections.length() > 0,
+                        rx.hstack(rx.foreach(RagState.collections, lambda c: rx.checkbox(
+                            c.name, checked=RagState.chosen_collections.contains(c.id),
+                            on_change=lambda checked: RagState.toggle_collection(c.id, checked),
+                        )), wrap="wrap", spacing="4"),
+                        rx.link("Create a collection first →", href="/collections"),
+                    )),
+                    field("Prompt template", rx.text_area(name="prompt_template", default_value=RagState.default_template, rows="9"),
+                          "{{context}} becomes the numbered sources, {{question}} the question."),
+                    visibility_field(),
+                    rx.hstack(
+                        field("top_k", rx.input(name="top_k", default_value="4")),
+                        field("Score threshold", rx.input(name="score_threshold", default_value="0")),
+                        field("num_ctx", rx.input(name="num_ctx", default_value="4096")),
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Create", type="submit", id="create-rag-system"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=RagState.create,
+            ),
+            max_width="44rem",
+        ),
+        open=RagState.form_open,
+        on_open_change=RagState.set_form_open,
+    )
+
+
+def _system_item(row: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.text(row.name, weight="medium"), rx.text(row.chat_model, size="1"),
+                  rx.text(row.settings, size="1", color=rx.color("gray", 11)), spacing="1"),
+        on_click=RagState.select(row.id),
+        cursor="pointer",
+        width="100%",
+        background=rx.cond(RagState.selected_id == row.id, rx.color("accent", 3), rx.color("gray", 1)),
+        class_name="rag-system-item",
+    )
+
+
+def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.card(rx.text(answer.question), background=rx.color("accent", 3), align_self="end", max_width="80%"),
+        rx.card(
+            rx.vstack(
+                rx.text(answer.text, white_space="pre-wrap", class_name="answer-text"),
+                rx.cond(answer.status == "streaming", rx.spinner(size="1")),
+                rx.hstack(
+                    rx.text("Sources:", size="1", weight="medium"),
+                    rx.foreach(answer.sources, lambda source: rx.button(
+                        "[", source.number, "] ", source.title,
+                        size="1",
+                        variant=rx.cond(answer.cited.contains(source.number), "solid", "soft"),
+                        on_click=RagState.open_citation(index, source.number),
+                        class_name="citation",
+                    )),
+                    rx.spacer(),
+                    rx.button(rx.icon("microscope", size=14), "Inspector", size="1", variant="outline",
+                              on_click=RagState.inspect(index), class_name="open-inspector"),
+                    wrap="wrap",
+                    align="center",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            width="100%",
+            class_name="rag-answer",
+            data_status=answer.status,
+        ),
+        width="100%",
+    )
+
+
+def _citation_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Source [", RagState.citation.number, "]"),
+            chunk_card(RagState.citation),
+            rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", margin_top="1rem")),
+            max_width="48rem",
+            class_name="citation-dialog",
+        ),
+        open=RagState.citation_open,
+        on_open_change=RagState.set_citation_open,
+    )
+
+
+def _inspector_dialog() -> rx.Component:
+    answer = RagState.inspected
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("How this answer was made"),
+            rx.scroll_area(
+                rx.vstack(
+                    rx.foreach(answer.warnings, lambda w: rx.callout(w, icon="triangle-alert", color_scheme="orange", width="100%")),
+                    rx.heading("Token budget", size="3"),
+                    rx.progress(value=answer.budget_percent, max=100, width="100%", aria_label="Share of the context window used"),
+                    rx.text(answer.budget, size="2"),
+                    rx.heading("Retrieved chunks", size="3"),
+                    rx.foreach(answer.retrieved, lambda hit: chunk_card(hit)),
+                    rx.heading("Exact prompt sent", size="3"),
+                    rx.code_block(answer.prompt, language="markdown", wrap_long_lines=True, width="100%"),
+                    width="100%",
+                    spacing="3",
+                ),
+                max_height="70vh",
+            ),
+            rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", margin_top="1rem")),
+            max_width="60rem",
+            class_name="inspector-dialog",
+        ),
+        open=RagState.inspector_open,
+        on_open_change=RagState.set_inspector_open,
+    )
+
+
+def _chat() -> rx.Component:
+    return rx.vstack(
+        rx.heading(RagState.selected.name, size="5"),
+        rx.text(RagState.selected.chat_model, " · ", RagState.selected.settings, size="2", color=rx.color("gray", 11)),
+        rx.foreach(RagState.answers, _answer),
+        rx.form(
+            rx.hstack(
+                rx.input(value=RagState.draft, on_change=RagState.set_draft, placeholder="Ask a question about your documents",
+                         aria_label="Question", width="100%", id="rag-question"),
+                rx.button(rx.icon("send", size=16), "Ask", type="submit", loading=RagState.streaming, id="rag-ask"),
+                width="100%",
+            ),
+            on_submit=lambda _form: RagState.ask(),
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def rag_page() -> rx.Component:
+    return page_shell(
+        "RAG",
+        list_and_detail(
+            "Retrieval-augmented chat: answers grounded in your collections, with numbered citations.",
+            _new_system_dialog(),
+            RagState.systems.length() > 0,
+            rx.foreach(RagState.systems, _system_item),
+            _chat(),
+            empty_state("sparkles", "No RAG systems yet — create one from a collection."),
+        ),
+        _citation_dialog(),
+        _inspector_dialog(),
+    )

@@ -1,0 +1,198 @@
+"""State of the Collections page: create, add documents as a watched background job, search, map."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from workshop_app.services import collections, documents
+from workshop_app.services.collections import CollectionSpec
+from workshop_app.services.embedding_jobs import get_jobs
+from workshop_app.services.embedding_map import collection_map
+from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.policy import usable_models
+from workshop_app.services.retrieval import search
+from workshop_app.state.auth_state import AuthState
+from workshop_app.state.documents_state import chunk_settings_from
+from workshop_app.state.feedback import error_toast
+from workshop_app.state.rag_views import (
+    CollectionRow,
+    DocumentRow,
+    HitView,
+    JobView,
+    MapSeries,
+    MemberRow,
+    collection_row,
+    document_row,
+    hit_view,
+    job_view,
+    map_series,
+    member_row,
+)
+
+JOB_POLL_S = 0.3
+JOBS_SHOWN = 3
+
+
+class CollectionsState(AuthState):
+    rows: list[CollectionRow] = []
+    selected_id: int = 0
+    members: list[MemberRow] = []
+    documents: list[DocumentRow] = []
+    chosen_documents: list[int] = []
+    embedding_models: list[str] = []
+    form_open: bool = False
+    jobs: list[JobView] = []
+    watching: bool = False
+    query: str = ""
+    top_k: str = "5"
+    hits: list[HitView] = []
+    series: list[MapSeries] = []
+    query_point: list[dict[str, float | str]] = []
+    map_note: str = ""
+    _query_vector: list[float] = []
+
+    @rx.var
+    def selected(self) -> CollectionRow:
+        return next((row for row in self.rows if row.id == self.selected_id), CollectionRow())
+
+    @rx.var
+    def job_running(self) -> bool:
+        return any(job.running for job in self.jobs)
+
+    @rx.event
+    async def load(self):
+        if self.signed_in() is None:
+            return self.to_login()
+        try:
+            actor = self.acting()
+            self.embedding_models = usable_models(actor, await collections.embedding_models())
+        except WorkshopError as error:
+            return error_toast(error)
+        return self._reload()
+
+    def _reload(self):
+        try:
+            actor = self.acting()
+            self.rows = [collection_row(c) for c in collections.list_collections(actor)]
+            self.documents = [document_row(d) for d in documents.list_documents(actor)]
+            if self.selected_id not in {row.id for row in self.rows}:
+                self.selected_id = self.rows[0].id if self.rows else 0
+            self._show_selected()
+        except WorkshopError as error:
+            return error_toast(error)
+        return CollectionsState.watch_jobs if self.job_running else None
+
+    def _show_selected(self) -> None:
+        if not self.selected_id:
+            self.members, self.jobs = [], []
+            return
+        actor = self.acting()
+        self.members = [member_row(m) for m in collections.member_documents(actor, self.selected_id)]
+        self.jobs = [job_view(job) for job in get_jobs().for_collection(actor, self.selected_id)[:JOBS_SHOWN]]
+
+    @rx.event
+    def select(self, collection_id: int):
+        self.selected_id = collection_id
+        self.hits, self.series, self.query_point, self.map_note, self._query_vector = [], [], [], "", []
+        return self._reload()
+
+    @rx.event
+    def set_form_open(self, value: bool):
+        self.form_open = value
+
+    @rx.event
+    async def create(self, form: dict):
+        try:
+            chunks = chunk_settings_from(form.get("chunk_size", ""), form.get("chunk_overlap", ""),
+                                         form.get("chunk_unit", "chars"), form.get("markdown") == "on")
+            spec = CollectionSpec(form.get("name", ""), form.get("embedding_model", ""), form.get("distance", "cosine"), chunks,
+                                  form.get("visibility", "private"))
+            row = await collections.create_collection(self.acting(), spec)
+        except WorkshopError as error:
+            return error_toast(error)
+        self.form_open, self.selected_id = False, row.id or 0
+        return self._reload()
+
+    @rx.event
+    def toggle_document(self, document_id: int, chosen: bool):
+        others = [d for d in self.chosen_documents if d != document_id]
+        self.chosen_documents = [*others, document_id] if chosen else others
+
+    @rx.event
+    async def add_documents(self):
+        """Start the job here (in the server's event loop) and watch it; it outlives this page."""
+        try:
+            get_jobs().start(self.acting(), self.selected_id, list(self.chosen_documents))
+        except WorkshopError as error:
+            return error_toast(error)
+        self.chosen_documents = []
+        self._show_selected()
+        return CollectionsState.watch_jobs
+
+    @rx.event
+    def cancel_job(self, job_id: str):
+        try:
+            get_jobs().cancel(self.acting(), job_id)
+        except WorkshopError as error:
+            return error_toast(error)
+        return None
+
+    @rx.event(background=True)
+    async def watch_jobs(self):
+        async with self:
+            if self.watching:
+                return
+            self.watching = True
+        try:
+            running = True
+            while running:
+                await asyncio.sleep(JOB_POLL_S)
+                async with self:
+                    self._reload_quietly()
+                    running = self.job_running
+        finally:
+            async with self:
+                self.watching = False
+                self._reload_quietly()
+
+    def _reload_quietly(self) -> None:
+        try:
+            self.rows = [collection_row(c) for c in collections.list_collections(self.acting())]
+            self._show_selected()
+        except WorkshopError:
+            self.jobs = []
+
+    @rx.event
+    def set_query(self, value: str):
+        self.query = value
+
+    @rx.event
+    def set_top_k(self, value: str):
+        self.top_k = value
+
+    @rx.event
+    async def run_search(self):
+        try:
+            if not self.top_k.strip().isdigit():
+                raise InvalidInput("Results must be a whole number.", hint="For example 5.")
+            result = await search(self.acting(), self.selected_id, self.query, int(self.top_k))
+        except WorkshopError as error:
+            return error_toast(error)
+        self.hits = [hit_view(hit, number) for number, hit in enumerate(result.hits, start=1)]
+        self._query_vector = result.vector
+        return CollectionsState.show_map
+
+    @rx.event
+    async def show_map(self):
+        try:
+            picture = await collection_map(self.acting(), self.selected_id, self._query_vector or None)
+        except WorkshopError as error:
+            return error_toast(error)
+        self.series = map_series(picture)
+        self.query_point = [{"x": round(picture.query.x, 4), "y": round(picture.query.y, 4)}] if picture.query else []
+        first, second = picture.explained
+        self.map_note = (f"{len(picture.points)} chunks · the two axes show {first:.0%} and {second:.0%} of the variance"
+                         if picture.points else "No vectors yet: add documents first.")
+        return None

@@ -1,0 +1,144 @@
+"""State of the RAG page: define RAG systems, ask them, open citations and the inspector per answer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workshop_app.services import collections, rag
+from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.policy import usable_models
+from workshop_app.services.rag import RagSpec
+from workshop_app.state.auth_state import AuthState
+from workshop_app.state.feedback import error_toast
+from workshop_app.state.rag_views import AnswerView, CollectionRow, HitView, SystemRow, answer_view, collection_row, system_row
+
+COMPLETION = "completion"
+
+
+def _spec(form: dict, collection_ids: list[int]) -> RagSpec:
+    numbers = {}
+    for field, label in (("top_k", "top_k"), ("num_ctx", "num_ctx")):
+        if not str(form.get(field, "")).strip().isdigit():
+            raise InvalidInput(f"{label} must be a whole number.")
+        numbers[field] = int(form[field])
+    try:
+        threshold = float(form.get("score_threshold", "0") or 0)
+    except ValueError:
+        raise InvalidInput("The score threshold must be a number, e.g. 0.2.") from None
+    return RagSpec(form.get("name", ""), form.get("chat_model", ""), collection_ids, form.get("prompt_template", ""),
+                   numbers["top_k"], threshold, numbers["num_ctx"], form.get("visibility", "private"))
+
+
+class RagState(AuthState):
+    systems: list[SystemRow] = []
+    selected_id: int = 0
+    chat_models: list[str] = []
+    collections: list[CollectionRow] = []
+    chosen_collections: list[int] = []
+    form_open: bool = False
+    default_template: str = rag.DEFAULT_TEMPLATE
+    draft: str = ""
+    answers: list[AnswerView] = []
+    streaming: bool = False
+    citation: HitView = HitView()
+    citation_open: bool = False
+    inspected: AnswerView = AnswerView()
+    inspector_open: bool = False
+
+    @rx.var
+    def selected(self) -> SystemRow:
+        return next((row for row in self.systems if row.id == self.selected_id), SystemRow())
+
+    @rx.event
+    async def load(self):
+        if self.signed_in() is None:
+            return self.to_login()
+        try:
+            actor = self.acting()
+            self.chat_models = usable_models(actor, await collections.capable_models(COMPLETION))
+            self.collections = [collection_row(c) for c in collections.list_collections(actor)]
+            self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
+        except WorkshopError as error:
+            return error_toast(error)
+        if self.selected_id not in {row.id for row in self.systems}:
+            self.selected_id = self.systems[0].id if self.systems else 0
+        return None
+
+    @rx.event
+    def select(self, system_id: int):
+        if not self.streaming:
+            self.selected_id, self.answers = system_id, []
+
+    @rx.event
+    def set_form_open(self, value: bool):
+        self.form_open = value
+
+    @rx.event
+    def toggle_collection(self, collection_id: int, chosen: bool):
+        others = [c for c in self.chosen_collections if c != collection_id]
+        self.chosen_collections = [*others, collection_id] if chosen else others
+
+    @rx.event
+    async def create(self, form: dict):
+        try:
+            system = rag.create_rag_system(self.acting(), _spec(form, list(self.chosen_collections)))
+        except WorkshopError as error:
+            return error_toast(error)
+        self.form_open, self.selected_id, self.answers, self.chosen_collections = False, system.id or 0, [], []
+        return RagState.load
+
+    @rx.event
+    def set_draft(self, value: str):
+        self.draft = value
+
+    @rx.event(background=True)
+    async def ask(self):
+        async with self:
+            if self.streaming:
+                return
+            question, system_id, self.streaming = self.draft.strip(), self.selected_id, True
+            try:
+                actor = self.acting()
+            except WorkshopError as error:
+                self.streaming = False
+                yield error_toast(error)
+                return
+        try:
+            system, inspection = await rag.prepare(actor, system_id, question)
+            async with self:
+                self.draft = ""
+                self.answers = [*self.answers, answer_view(question, inspection)]
+            async for chunk in rag.stream_answer(actor, system, inspection):
+                async with self:
+                    self.answers[-1].text += chunk.content
+            async with self:
+                self.answers[-1].status = "done"
+                self.answers[-1].cited = rag.cited_numbers(self.answers[-1].text, inspection)
+                if inspection.reported_prompt_tokens is not None:
+                    self.answers[-1].budget += f" · Ollama counted {inspection.reported_prompt_tokens:,} prompt tokens"
+        except WorkshopError as error:
+            async with self:
+                if self.answers and self.answers[-1].status == "streaming":
+                    self.answers[-1].status = "failed"
+            yield error_toast(error)
+        finally:
+            async with self:
+                self.streaming = False
+
+    @rx.event
+    def open_citation(self, answer_index: int, number: int):
+        source = next((s for s in self.answers[answer_index].sources if s.number == number), None)
+        if source is not None:
+            self.citation, self.citation_open = source, True
+
+    @rx.event
+    def set_citation_open(self, value: bool):
+        self.citation_open = value
+
+    @rx.event
+    def inspect(self, answer_index: int):
+        self.inspected, self.inspector_open = self.answers[answer_index], True
+
+    @rx.event
+    def set_inspector_open(self, value: bool):
+        self.inspector_open = value
