@@ -17,6 +17,7 @@ from workshop_app.services.collections import CollectionSpec, create_collection,
 from workshop_app.services.documents import delete_document
 from workshop_app.services.embedding_jobs import JobStatus, get_jobs
 from workshop_app.services.errors import Forbidden
+from workshop_app.services.metrics import EMBEDDED_ITEMS, EMBEDDING_BATCHES
 from workshop_app.services.policy import Actor
 from workshop_app.services.vectorstore import get_vector_store
 
@@ -38,10 +39,13 @@ def lines(count: int, stem: str = "fact") -> bytes:
 async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunning_adds_nothing(
     fake_ollama: FakeOllama, actor: Actor
 ) -> None:
+    items, batches = EMBEDDED_ITEMS.labels(EMBEDDER)._value.get(), EMBEDDING_BATCHES.labels(EMBEDDER)._value.get()
     collection, job = await build_collection(actor, {"facts.txt": lines(600), "more.txt": lines(400, "more")}, chunks=ONE_CHUNK_PER_LINE)
     assert (job.status, job.total, job.done, job.skipped) == ("done", 1000, 1000, 0)
     assert fake_ollama.stats.embed_calls <= math.ceil(1000 / BATCH_SIZE)
     assert fake_ollama.stats.embed_inputs == 1000
+    assert EMBEDDED_ITEMS.labels(EMBEDDER)._value.get() - items == 1000  # what /metrics reports
+    assert EMBEDDING_BATCHES.labels(EMBEDDER)._value.get() - batches == fake_ollama.stats.embed_calls
     assert get_vector_store().count(collection.chroma_name) == 1000
     assert job.rate > 0 and job.fraction == 1.0
 

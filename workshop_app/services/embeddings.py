@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from workshop_app.services.errors import InvalidInput
+from workshop_app.services.metrics import count_embeddings
 from workshop_app.services.ollama.backends import backend_for
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import scheduler_for
@@ -42,7 +43,9 @@ class Embedder:
         """One /api/embed call for all of `texts`, after a fair turn on the host."""
         async with scheduler_for(self.backend.url).turn(self.requester) as turn:
             await turn.wait()
-            return await self.backend.embed(self.model, list(texts))
+            vectors = await self.backend.embed(self.model, list(texts))
+        count_embeddings(self.model, len(texts))
+        return vectors
 
 
 async def embed_texts(
