@@ -5,6 +5,7 @@ import reflex as rx
 from workshop_app.api import build_api
 from workshop_app.pages.admin import admin_page
 from workshop_app.pages.collections import collections_page
+from workshop_app.pages.compare import compare_page
 from workshop_app.pages.documents import documents_page
 from workshop_app.pages.dashboard import dashboard_page
 from workshop_app.pages.join import join_page
@@ -14,6 +15,7 @@ from workshop_app.pages.model_details import model_details_page
 from workshop_app.pages.models import models_page
 from workshop_app.pages.playground import playground_page
 from workshop_app.pages.profile import profile_page
+from workshop_app.pages.prompts import prompts_page
 from workshop_app.pages.rag import rag_page
 from workshop_app.pages.register import register_page
 from workshop_app.pages.sections import register_upcoming
@@ -22,6 +24,7 @@ from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.collections_state import CollectionsState
+from workshop_app.state.compare_state import CompareState
 from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.log_context import install_ui_event_ids
@@ -29,6 +32,7 @@ from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.profile_state import ProfileState
+from workshop_app.state.prompts_state import PromptsState
 from workshop_app.state.rag_state import RagState
 from workshop_app.state.workshop_state import WorkshopState
 
@@ -43,6 +47,8 @@ app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/pl
 app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=[AuthState.require_sign_in, ModelsState.refresh])
 app.add_page(model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load)
 app.add_page(playground_page, route="/playground", title="Playground · Ollama Workshop", on_load=PlaygroundState.load_models)
+app.add_page(compare_page, route="/compare", title="Compare models · Ollama Workshop", on_load=CompareState.load)
+app.add_page(prompts_page, route="/prompts", title="Prompts · Ollama Workshop", on_load=PromptsState.load)
 app.add_page(login_page, route="/login", title="Sign in · Ollama Workshop", on_load=AccountFormsState.open_login)
 app.add_page(register_page, route="/register", title="Create an account · Ollama Workshop", on_load=AccountFormsState.open_login)
 app.add_page(join_page, route="/join", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join)

@@ -1,38 +1,239 @@
-"""Playground page: chat with one model, the reply streaming in."""
+"""Playground page: kept chats on the left, the conversation with its settings on the right."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
+from workshop_app.components.entry_card import label_for
+from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
-from workshop_app.state.playground_state import PlaygroundState
+from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
 
-def _bubble(message: rx.Var) -> rx.Component:
+def _icon_button(icon: str, label: str, on_click, **props) -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(rx.icon(icon, size=14), on_click=on_click, aria_label=label, size="1", variant="ghost", type="button", **props),
+        content=label,
+    )
+
+
+def _history_item(chat: rx.Var) -> rx.Component:
+    current = chat["id"] == PlaygroundState.chat_id.to_string()
+    return rx.hstack(
+        rx.box(
+            rx.text(chat["title"], size="2", weight=rx.cond(current, "bold", "regular"), trim="both", class_name="chat-title"),
+            rx.text(chat["model"], " · ", chat["when"], size="1", color=rx.color("gray", 10)),
+            on_click=PlaygroundState.open_chat(chat["id"]),
+            cursor="pointer",
+            flex="1",
+            min_width="0",
+        ),
+        _icon_button("trash-2", "Delete chat", PlaygroundState.delete_chat(chat["id"]), color_scheme="red"),
+        class_name="chat-item",
+        width="100%",
+        padding="0.4rem 0.5rem",
+        border_radius="var(--radius-3)",
+        background=rx.cond(current, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _history() -> rx.Component:
+    return rx.vstack(
+        rx.button(rx.icon("plus", size=14), "New chat", on_click=PlaygroundState.new_chat, width="100%", variant="soft", id="new-chat"),
+        rx.input(
+            placeholder="Search chats…",
+            value=PlaygroundState.search,
+            on_change=PlaygroundState.set_search.debounce(300),
+            aria_label="Search chats",
+            width="100%",
+        ),
+        rx.cond(
+            PlaygroundState.chats.length() > 0,
+            rx.vstack(rx.foreach(PlaygroundState.chats, _history_item), spacing="1", width="100%", id="chat-list"),
+            rx.text("No chats yet — your conversations are kept here.", size="1", color=rx.color("gray", 10)),
+        ),
+        width="15rem",
+        min_width="15rem",
+        spacing="3",
+        display=["none", "none", "flex"],
+    )
+
+
+def _model_picker() -> rx.Component:
+    return rx.hstack(
+        label_for("Model", "model-select"),
+        rx.select(
+            PlaygroundState.model_options,
+            value=PlaygroundState.model,
+            on_change=PlaygroundState.set_model,
+            placeholder="No model available",
+            id="model-select",
+        ),
+        rx.foreach(PlaygroundState.model_capabilities, lambda capability: rx.badge(capability, variant="surface")),
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _toolbar() -> rx.Component:
+    return rx.hstack(
+        _model_picker(),
+        rx.spacer(),
+        rx.link(rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"), href="/compare"),
+        rx.cond(
+            PlaygroundState.chat_id > 0,
+            rx.menu.root(
+                rx.menu.trigger(rx.button(rx.icon("download", size=14), "Export", variant="soft", color_scheme="gray")),
+                rx.menu.content(
+                    rx.menu.item("Markdown", on_click=PlaygroundState.export("md")),
+                    rx.menu.item("JSON", on_click=PlaygroundState.export("json")),
+                ),
+            ),
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _title() -> rx.Component:
+    return rx.cond(
+        PlaygroundState.chat_id > 0,
+        rx.input(
+            value=PlaygroundState.title,
+            on_change=PlaygroundState.set_title,
+            on_blur=PlaygroundState.rename,
+            aria_label="Chat title",
+            id="chat-title",
+            variant="soft",
+            size="3",
+            width="100%",
+        ),
+    )
+
+
+def _parameter(field: tuple[str, str, str]) -> rx.Component:
+    name, label, help_text = field
+    return rx.vstack(
+        label_for(label, f"param-{name}"),
+        rx.input(
+            value=PlaygroundState.params[name],
+            on_change=lambda value: PlaygroundState.set_param(name, value),
+            placeholder="default",
+            id=f"param-{name}",
+            type="number",
+            step="any",
+            width="100%",
+        ),
+        rx.text(help_text, size="1", color=rx.color("gray", 10)),
+        spacing="1",
+    )
+
+
+def _settings() -> rx.Component:
+    return rx.accordion.root(
+        rx.accordion.item(
+            header="System prompt and parameters",
+            content=rx.vstack(
+                label_for("System prompt", "system-prompt"),
+                rx.text_area(
+                    value=PlaygroundState.system_prompt,
+                    on_change=PlaygroundState.set_system_prompt,
+                    placeholder="Instructions the model follows for the whole chat, e.g. “Answer in one paragraph.”",
+                    id="system-prompt",
+                    rows="3",
+                    width="100%",
+                ),
+                rx.grid(*(_parameter(field) for field in PARAMETER_FIELDS), columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%"),
+                width="100%",
+            ),
+            value="settings",
+        ),
+        type="single",
+        collapsible=True,
+        variant="soft",
+        width="100%",
+    )
+
+
+def _user_actions(message: rx.Var) -> rx.Component:
+    return rx.hstack(
+        _icon_button("pencil", "Edit and resend", PlaygroundState.start_edit(message["id"], message["content"])),
+        _icon_button("trash-2", "Delete message", PlaygroundState.delete_message(message["id"])),
+        justify="end",
+    )
+
+
+def _reply_actions(message: rx.Var, is_last: rx.Var) -> rx.Component:
+    return rx.hstack(
+        timing_line(message["stats"]),
+        rx.spacer(),
+        rx.cond(
+            is_last & (message["status"] == "incomplete"),
+            rx.button(rx.icon("rotate-ccw", size=14), "Retry", on_click=PlaygroundState.regenerate, size="1", color_scheme="red", id="retry-button"),
+            rx.cond(is_last, _icon_button("refresh-cw", "Regenerate", PlaygroundState.regenerate, id="regenerate-button")),
+        ),
+        _icon_button("trash-2", "Delete message", PlaygroundState.delete_message(message["id"])),
+        width="100%",
+        align="center",
+    )
+
+
+def _edit_box() -> rx.Component:
+    return rx.vstack(
+        rx.text_area(value=PlaygroundState.edit_text, on_change=PlaygroundState.set_edit_text, aria_label="Edit message", rows="3", width="100%"),
+        rx.hstack(
+            rx.button("Cancel", on_click=PlaygroundState.cancel_edit, variant="soft", color_scheme="gray", size="1"),
+            rx.button("Save and resend", on_click=PlaygroundState.resend_edit, size="1"),
+            justify="end",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
     is_user = message["role"] == "user"
+    is_last = index == PlaygroundState.messages.length() - 1
+    settled = ~PlaygroundState.streaming & (message["id"] != "")
     return rx.box(
-        rx.text(rx.cond(is_user, "You", "Assistant"), size="1", weight="bold", color=rx.color("gray", 11)),
+        rx.text(rx.cond(is_user, "You", message["model"]), size="1", weight="bold", color=rx.color("gray", 11)),
         rx.cond(
             is_user,
-            rx.text(message["content"], white_space="pre-wrap"),
-            rx.markdown(message["content"]),
+            rx.cond(PlaygroundState.editing_id == message["id"], _edit_box(), rx.text(message["content"], white_space="pre-wrap")),
+            reply_markdown(message["content"]),
         ),
         rx.cond(message["status"] == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
-        rx.cond(message["status"] == "failed", rx.badge("incomplete — the model reported an error", color_scheme="red")),
+        rx.cond(
+            message["status"] == "incomplete",
+            rx.badge("incomplete — ", message["error"], color_scheme="red", variant="soft", white_space="normal"),
+        ),
+        rx.cond(settled, rx.cond(is_user, _user_actions(message), _reply_actions(message, is_last))),
         class_name=rx.cond(is_user, "message message-user", "message message-assistant"),
         background=rx.cond(is_user, rx.color("accent", 3), rx.color("gray", 3)),
         align_self=rx.cond(is_user, "end", "start"),
         max_width="85%",
+        min_width=rx.cond(is_user, "auto", "50%"),
         padding="0.75rem 1rem",
         border_radius="var(--radius-4)",
     )
 
 
 def _conversation() -> rx.Component:
+    # column-reverse keeps the view pinned to the newest text while a reply streams in.
     return rx.cond(
         PlaygroundState.messages.length() > 0,
-        rx.vstack(rx.foreach(PlaygroundState.messages, _bubble), width="100%", spacing="3", id="conversation"),
+        rx.box(
+            rx.vstack(rx.foreach(PlaygroundState.messages, _bubble), width="100%", spacing="3", id="conversation"),
+            display="flex",
+            flex_direction="column-reverse",
+            max_height="60vh",
+            overflow_y="auto",
+            width="100%",
+            padding_right="0.5rem",
+        ),
         rx.center(
             rx.vstack(
                 rx.icon("message-square", size=32, color=rx.color("gray", 9)),
@@ -77,7 +278,6 @@ def _composer() -> rx.Component:
             rx.hstack(
                 rx.text(PlaygroundState.reply_stats, size="1", color=rx.color("gray", 11), id="reply-stats"),
                 rx.spacer(),
-                rx.button("Clear", on_click=PlaygroundState.clear, variant="soft", color_scheme="gray", type="button", disabled=PlaygroundState.streaming),
                 rx.cond(
                     PlaygroundState.streaming,
                     rx.button(rx.icon("square", size=14), "Stop", on_click=PlaygroundState.stop, color_scheme="red", type="button", id="stop-button"),
@@ -98,17 +298,10 @@ def playground_page() -> rx.Component:
         "Playground",
         backend_banner(PlaygroundState.unreachable_hosts, PlaygroundState.load_models),
         rx.hstack(
-            rx.text("Model", as_="label", html_for="model-select", weight="medium"),
-            rx.select(
-                PlaygroundState.model_options,
-                value=PlaygroundState.model,
-                on_change=PlaygroundState.set_model,
-                placeholder="No model available",
-                id="model-select",
-            ),
-            align="center",
+            _history(),
+            rx.vstack(_toolbar(), _title(), _settings(), _conversation(), _queue_notice(), _composer(), flex="1", min_width="0", spacing="3"),
+            width="100%",
+            align="start",
+            spacing="5",
         ),
-        _conversation(),
-        _queue_notice(),
-        _composer(),
     )

@@ -1,34 +1,43 @@
-"""State of the Playground page: pick a model, send, watch the reply stream, stop it."""
+"""State of the Playground page: a kept chat with one model, its settings, and the reply streaming in."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 
 import reflex as rx
 
-from workshop_app.services.chat import stream_reply_queued, validate_messages
+from workshop_app.services import chats
+from workshop_app.services.chat_models import chat_models
+from workshop_app.services.chats import ChatSettings
 from workshop_app.services.errors import WorkshopError
-from workshop_app.services.models import load_catalog
+from workshop_app.services.generation_options import PARAMETERS
 from workshop_app.services.ollama.scheduler import QueueUpdate
-from workshop_app.services.policy import require_model, usable_models
 from workshop_app.services.streaming import until_stopped
+from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
+from workshop_app.state.chat_views import chat_row, message_row, model_row
 from workshop_app.state.feedback import error_toast
 
-# One stop signal per browser tab with a reply in flight. A tab's events all reach
-# the worker that holds its websocket, so a process-local registry is enough.
-_STOP_SIGNALS: dict[str, asyncio.Event] = {}
+# (name, label, help) of each generation parameter, for the settings form.
+PARAMETER_FIELDS = [(p.name, p.label, p.help) for p in PARAMETERS]
 
 
 class PlaygroundState(AuthState):
-    """One conversation with one model."""
+    """One conversation with one model, kept in the person's chat history."""
 
     model: str = ""
-    model_options: list[str] = []
+    models: list[dict[str, str]] = []
     hosts: list[dict[str, str | bool | float | int | None]] = []
+    system_prompt: str = ""
+    params: dict[str, str] = {name: "" for name, _, _ in PARAMETER_FIELDS}
     draft: str = ""
+    chat_id: int = 0
+    title: str = ""
     messages: list[dict[str, str]] = []
+    chats: list[dict[str, str]] = []
+    search: str = ""
+    editing_id: str = ""
+    edit_text: str = ""
     streaming: bool = False
     queue_position: int = 0
     reply_stats: str = ""
@@ -37,16 +46,26 @@ class PlaygroundState(AuthState):
     def unreachable_hosts(self) -> list[dict[str, str | bool | float | int | None]]:
         return [host for host in self.hosts if not host["reachable"]]
 
+    @rx.var
+    def model_options(self) -> list[str]:
+        return [row["name"] for row in self.models]
+
+    @rx.var
+    def model_capabilities(self) -> list[str]:
+        row = next((row for row in self.models if row["name"] == self.model), None)
+        return row["capabilities"].split(", ") if row and row["capabilities"] else []
+
     @rx.event
     async def load_models(self):
+        """Page load: the models this person may use, their chats, and the open chat."""
         actor = self.signed_in()
         if actor is None:
             return self.to_login()
-        catalog = await load_catalog()
-        self.hosts = [asdict(host) for host in catalog.hosts]
-        self.model_options = usable_models(actor, catalog.model_names)
+        choices, hosts = await chat_models(actor)
+        self.models, self.hosts = [model_row(c) for c in choices], [asdict(h) for h in hosts]
         if self.model not in self.model_options:
             self.model = self.model_options[0] if self.model_options else ""
+        return [event for event in (self._show(self.chat_id), self._list()) if event is not None]
 
     @rx.event
     def set_model(self, value: str):
@@ -57,54 +76,152 @@ class PlaygroundState(AuthState):
         self.draft = value
 
     @rx.event
-    def clear(self):
+    def set_system_prompt(self, value: str):
+        self.system_prompt = value
+
+    @rx.event
+    def set_param(self, name: str, value: str):
+        self.params[name] = value
+
+    @rx.event
+    def set_title(self, value: str):
+        self.title = value
+
+    @rx.event
+    def set_edit_text(self, value: str):
+        self.edit_text = value
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value
+        return self._list()
+
+    @rx.event
+    def new_chat(self):
         if not self.streaming:
-            self.messages = []
-            self.reply_stats = ""
+            self._reset_chat()
+
+    @rx.event
+    def open_chat(self, chat_id: str):
+        if not self.streaming:
+            return self._show(int(chat_id))
+
+    @rx.event
+    def rename(self):
+        if self.chat_id:
+            return self.attempt(lambda actor: chats.rename_chat(actor, self.chat_id, self.title)) or self._list()
+
+    @rx.event
+    def delete_chat(self, chat_id: str):
+        refused = self.attempt(lambda actor: chats.delete_chat(actor, int(chat_id)))
+        if refused is None and int(chat_id) == self.chat_id:
+            self._reset_chat()
+        return refused or self._list()
+
+    @rx.event
+    def delete_message(self, message_id: str):
+        return self.attempt(lambda actor: chats.delete_message(actor, int(message_id))) or self._show(self.chat_id)
+
+    @rx.event
+    def start_edit(self, message_id: str, content: str):
+        self.editing_id, self.edit_text = message_id, content
+
+    @rx.event
+    def cancel_edit(self):
+        self.editing_id = ""
+
+    @rx.event
+    def export(self, kind: str):
+        """Download the open chat as Markdown or JSON."""
+        try:
+            exporter = chats.export_markdown if kind == "md" else chats.export_json
+            text = exporter(self.acting(), self.chat_id)
+        except WorkshopError as error:
+            return error_toast(error)
+        return rx.download(data=text, filename=f"chat-{self.chat_id}.{kind}")
 
     @rx.event
     def stop(self):
-        signal = _STOP_SIGNALS.get(self.router.session.client_token)
-        if signal is not None:
-            signal.set()
+        stop_signals.stop(self.router.session.client_token)
 
     @rx.event(background=True)
     async def send(self):
+        """Save the message (before anything is sent), then stream the reply."""
+        async for event in self._prepare_and_stream(lambda actor: chats.send_message(actor, self.chat_id or None, self._settings(), self.draft)):
+            yield event
+
+    @rx.event(background=True)
+    async def regenerate(self):
+        """A new reply to the last question; also the retry for an incomplete reply."""
+        async for event in self._prepare_and_stream(lambda actor: chats.prepare_regenerate(actor, self.chat_id, self._settings())):
+            yield event
+
+    @rx.event(background=True)
+    async def resend_edit(self):
+        async for event in self._prepare_and_stream(
+            lambda actor: chats.edit_message(actor, int(self.editing_id), self._settings(), self.edit_text)
+        ):
+            yield event
+
+    async def _prepare_and_stream(self, prepare):
+        """Run one saving service call, then stream the chat's reply into the last bubble."""
         async with self:
             if self.streaming:
                 return
-            history = [{"role": m["role"], "content": m["content"]} for m in self.messages]
-            history.append({"role": "user", "content": self.draft.strip()})
             try:
-                validate_messages(self.model, history)
-                actor = require_model(self.acting(), self.model)
+                actor = self.acting()
+                chat_id = prepare(actor)
             except WorkshopError as error:
                 yield error_toast(error)
                 return
-            model, token, address = self.model, self.router.session.client_token, self.router.session.client_ip
-            self.messages = [*self.messages, history[-1], {"role": "assistant", "content": "", "status": "streaming"}]
-            self.draft, self.reply_stats, self.streaming = "", "", True
-            stop = _STOP_SIGNALS[token] = asyncio.Event()
-        status = "stopped"
+            token, address = self.router.session.client_token, self.router.session.client_ip
+            self.draft, self.editing_id, self.reply_stats, self.streaming = "", "", "", True
+            self._show(chat_id)
+            self.messages.append({"id": "", "role": "assistant", "content": "", "model": self.model, "status": "streaming", "error": "", "stats": ""})
+            stop = stop_signals.begin(token)
         try:
-            async for chunk in until_stopped(stream_reply_queued(model, history, user_id=actor.id, client_ip=address), stop):
+            async for chunk in until_stopped(chats.stream_chat_reply(actor, chat_id, client_ip=address), stop):
                 async with self:
                     if isinstance(chunk, QueueUpdate):
                         self.queue_position = chunk.position
                         continue
                     self.queue_position = 0
                     self.messages[-1]["content"] += chunk.content
-                    if chunk.stats is not None:
-                        status, self.reply_stats = "done", _describe(chunk.stats)
         except WorkshopError as error:
-            status = "failed"
             yield error_toast(error)
         finally:
-            _STOP_SIGNALS.pop(token, None)
+            stop_signals.end(token)
             async with self:
-                self.messages[-1]["status"] = status
                 self.streaming, self.queue_position = False, 0
+                self._show(chat_id)
+                self._list()
 
+    def _reset_chat(self) -> None:
+        self.chat_id, self.title, self.messages, self.reply_stats, self.editing_id = 0, "", [], "", ""
 
-def _describe(stats) -> str:
-    return f"{stats.completion_tokens} tokens · {stats.total_ms / 1000:.1f} s · {stats.tokens_per_second:.1f} tokens/s"
+    def _settings(self) -> ChatSettings:
+        return ChatSettings(self.model, self.system_prompt, dict(self.params))
+
+    def _show(self, chat_id: int):
+        """Show a kept chat as saved (0: a new, empty one); a refusal becomes a toast."""
+        if not chat_id:
+            return None
+        try:
+            view = chats.get_chat(self.acting(), chat_id)
+        except WorkshopError as error:
+            self.chat_id = 0
+            return error_toast(error)
+        self.chat_id, self.title, self.model = chat_id, view.chat.title, view.chat.model or self.model
+        self.system_prompt = view.chat.system_prompt
+        self.params = {name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS}
+        self.messages = [message_row(m) for m in view.messages]
+        replies = [m for m in self.messages if m["role"] == "assistant"]
+        self.reply_stats = replies[-1]["stats"] if replies else ""
+        return None
+
+    def _list(self):
+        try:
+            self.chats = [chat_row(c) for c in chats.list_chats(self.acting(), self.search)]
+        except WorkshopError as error:
+            return error_toast(error)
+        return None

@@ -1,0 +1,141 @@
+"""Kept chats with streaming and Stop, a failed reply retried, two models compared, a template run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.ollama_server import FakeOllama
+
+pytestmark = pytest.mark.e2e
+
+MODEL = "llama3.2:1b"
+
+
+def _open_playground(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/playground")
+    expect(page.locator("#model-select")).to_contain_text(MODEL)
+
+
+def _send(page: Page, text: str) -> None:
+    page.get_by_label("Message").fill(text)
+    page.get_by_label("Message").press("Enter")
+
+
+def test_a_streamed_reply_is_kept_and_stop_keeps_what_arrived(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+    fake_server.config.token_delay = 0.15
+    fake_server.config.reply_tokens = 80
+    _open_playground(page, app_url)
+    _send(page, "Tell me about alpacas")
+
+    reply = page.locator(".message-assistant").last
+    expect(reply).to_contain_text("alpacas", timeout=10_000)
+    first = len(reply.inner_text())
+    time.sleep(1.0)
+    assert len(reply.inner_text()) > first, "the reply grows while the model streams"
+    page.locator("#stop-button").click()
+    expect(reply.get_by_text("stopped")).to_be_visible()
+    assert fake_server.stats.cancelled_streams >= 1, "Stop closed the request to Ollama"
+    page.screenshot(path=artifacts / "playground-chat-stopped.png", full_page=True)
+
+    page.reload()  # the chat and its partial reply were saved
+    expect(page.locator(".chat-item").first).to_contain_text("Tell me about alpacas")
+    expect(page.locator(".message-user")).to_contain_text("Tell me about alpacas")
+    expect(page.locator(".message-assistant").last).to_contain_text("Echo: Tell me about alpacas")
+    expect(page.locator(".message-assistant").last.get_by_text("stopped")).to_be_visible()
+
+
+def test_a_reply_shows_timing_and_code_with_a_copy_button(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+    fake_server.script_chat(MODEL, [{"content": "Here it is:\n\n```python\nprint('hello llamas')\n```\n\nDone."}])
+    _open_playground(page, app_url)
+    _send(page, "Show me some code")
+    reply = page.locator(".message-assistant").last
+    expect(reply.locator(".reply-timing")).to_contain_text("TTFT")
+    expect(reply.locator(".reply-timing")).to_contain_text("tokens/s")
+    expect(reply.locator("code").filter(has_text="print('hello llamas')")).to_be_visible()
+    expect(reply.get_by_role("button", name="Copy code")).to_be_visible()
+    page.screenshot(path=artifacts / "playground-code-reply.png", full_page=True)
+
+
+def test_a_failed_reply_is_kept_as_incomplete_and_retried(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+    fake_server.config.reply_tokens = 30
+    fake_server.config.fault = "error_mid_stream"
+    _open_playground(page, app_url)
+    _send(page, "This one breaks")
+    reply = page.locator(".message-assistant").last
+    expect(reply).to_contain_text("incomplete")
+    expect(reply).to_contain_text("Echo: This one")  # the part that arrived before the error
+    page.screenshot(path=artifacts / "playground-incomplete.png", full_page=True)
+
+    fake_server.config.fault = None
+    page.locator("#retry-button").click()
+    expect(page.locator(".message-assistant").last.locator(".reply-timing")).to_contain_text("tokens/s", timeout=10_000)
+    expect(page.locator(".message-assistant")).to_have_count(1)
+    expect(page.locator(".message-assistant").get_by_text("incomplete")).to_have_count(0)
+
+
+def test_an_out_of_range_parameter_is_refused_with_a_message(page: Page, app_url: str, fake_server: FakeOllama) -> None:
+    _open_playground(page, app_url)
+    page.get_by_text("System prompt and parameters").click()
+    page.locator("#param-temperature").fill("5")
+    _send(page, "Too hot")
+    expect(page.get_by_text("Temperature must be between 0 and 2.")).to_be_visible()
+    expect(page.get_by_text("No chats yet")).to_be_visible()  # nothing was saved, so nothing was sent
+    expect(page.locator(".message")).to_have_count(0)
+    expect(page.get_by_label("Message")).to_have_value("Too hot")  # the draft is kept to fix and resend
+
+
+def test_two_models_compared_side_by_side_and_one_answer_kept(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+    fake_server.config.token_delay = 0.02
+    page.goto(f"{app_url}/compare")
+    page.locator(".compare-model").filter(has_text="llama3.2:1b").click()
+    page.locator(".compare-model").filter(has_text="qwen2.5:0.5b").click()
+    page.get_by_label("Prompt", exact=True).fill("Name three fruits")
+    page.locator("#compare-run").click()
+
+    columns = page.locator(".compare-column")
+    expect(columns).to_have_count(2)
+    for index, model in enumerate(["llama3.2:1b", "qwen2.5:0.5b"]):
+        expect(columns.nth(index)).to_contain_text(model)
+        expect(columns.nth(index)).to_contain_text("Echo: Name three fruits", timeout=10_000)
+        expect(columns.nth(index).locator(".reply-timing")).to_contain_text("tokens/s", timeout=10_000)
+    assert fake_server.stats.requests.get("/api/chat", 0) == 2
+    page.screenshot(path=artifacts / "compare-two-models.png", full_page=True)
+
+    columns.nth(1).get_by_role("button", name="Continue with this answer").click()
+    page.wait_for_url("**/playground")
+    expect(page.locator(".message-user")).to_contain_text("Name three fruits")
+    expect(page.locator(".message-assistant")).to_contain_text("Echo: Name three fruits")
+    expect(page.locator("#model-select")).to_contain_text("qwen2.5:0.5b")
+
+
+def test_a_template_with_two_variables_is_filled_from_its_form_and_run(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+    page.goto(f"{app_url}/prompts")
+    expect(page.get_by_text("No prompts yet")).to_be_visible()
+    page.get_by_label("Name").fill("Explainer")
+    page.get_by_label("Tags (comma-separated)").fill("teaching")
+    page.locator("#prompt-body").fill("Explain {{topic}} to {{audience}} briefly.")
+    page.locator("#save-prompt").click()
+
+    form = page.locator("#variables-form")
+    expect(form.get_by_label("topic")).to_be_visible()
+    expect(form.get_by_label("audience")).to_be_visible()
+    page.locator("#run-in-playground").click()
+    expect(page.get_by_text("Fill in {{topic}}, {{audience}} first.")).to_be_visible()
+
+    form.get_by_label("topic").fill("tides")
+    form.get_by_label("audience").fill("children")
+    page.locator("#prompt-body").fill("Explain {{topic}} to {{audience}} in one line.")
+    page.locator("#save-prompt").click()
+    expect(page.locator(".version-row")).to_have_count(2)
+    page.screenshot(path=artifacts / "prompt-template-form.png", full_page=True)
+
+    page.locator("#run-in-playground").click()
+    page.wait_for_url("**/playground")
+    expect(page.get_by_label("Message")).to_have_value("Explain tides to children in one line.")
+    page.get_by_label("Message").press("Enter")
+    expect(page.locator(".message-assistant").last).to_contain_text("Echo: Explain tides to children in one line.", timeout=10_000)
+    page.screenshot(path=artifacts / "prompt-template-run.png", full_page=True)
