@@ -19,6 +19,8 @@ from workshop_app.pages.prompts import prompts_page
 from workshop_app.pages.rag import rag_page
 from workshop_app.pages.register import register_page
 from workshop_app.pages.sections import register_upcoming
+from workshop_app.pages.tool_playground import tool_playground_page
+from workshop_app.pages.tools import tools_page
 from workshop_app.pages.workshop import workshop_page
 from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
@@ -34,6 +36,8 @@ from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.profile_state import ProfileState
 from workshop_app.state.prompts_state import PromptsState
 from workshop_app.state.rag_state import RagState
+from workshop_app.state.tool_playground_state import ToolPlaygroundState
+from workshop_app.state.tools_state import ToolsState
 from workshop_app.state.workshop_state import WorkshopState
 
 
@@ -60,4 +64,6 @@ app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Ollama Work
 app.add_page(documents_page, route="/documents", title="Documents · Ollama Workshop", on_load=DocumentsState.load)
 app.add_page(collections_page, route="/collections", title="Collections · Ollama Workshop", on_load=CollectionsState.load)
 app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=RagState.load)
+app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
+app.add_page(tool_playground_page, route="/tools/playground", title="Tool playground · Ollama Workshop", on_load=ToolPlaygroundState.load)
 register_upcoming(app)
