@@ -68,7 +68,10 @@ async def test_stop_works_while_the_model_is_still_thinking(fake_ollama: FakeOll
     asyncio.get_running_loop().call_later(0.3, stop.set)
     received = [c async for c in until_stopped(stream_reply(MODEL, ask("think")), stop)]
     assert received == []
-    await asyncio.sleep(0.3)
+    for _ in range(50):  # the server notices the closed connection shortly after
+        if fake_ollama.stats.cancelled_streams:
+            break
+        await asyncio.sleep(0.05)
     assert fake_ollama.stats.cancelled_streams == 1
 
 
