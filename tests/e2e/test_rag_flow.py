@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fakes.ollama_server import FakeOllama
 from tests.support.collections import CORPUS
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +28,7 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).click()
 
 
-def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, artifacts: Path) -> None:
+def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
     visit(page, f"{app_url}/documents")
     expect(page.get_by_text("No documents yet")).to_be_visible()
     page.locator(UPLOAD_INPUT).set_input_files([
@@ -101,3 +103,15 @@ def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, artifacts
     expect(inspector).to_contain_text("Question: What can a llama carry as a pack animal?")
     expect(inspector).to_contain_text(re.compile(r"of num_ctx 4,096"))
     page.screenshot(path=artifacts / "rag-inspector.png")
+    page.keyboard.press("Escape")
+
+    fake_server.config.token_delay, fake_server.config.reply_tokens = 0.2, 400
+    page.locator("#rag-question").fill("Why do volcanoes erupt?")
+    page.locator("#rag-ask").click()
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator(".rag-answer").last).to_have_attribute("data-status", "stopped")
+    expect(page.locator("#rag-ask")).to_be_enabled()
+    deadline = time.monotonic() + 5
+    while fake_server.stats.cancelled_streams == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fake_server.stats.cancelled_streams == 1, "Stop closed the request to Ollama"

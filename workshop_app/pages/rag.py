@@ -149,7 +149,11 @@ def _chat() -> rx.Component:
             rx.hstack(
                 rx.input(value=RagState.draft, on_change=RagState.set_draft, placeholder="Ask a question about your documents",
                          aria_label="Question", width="100%", id="rag-question"),
-                rx.button(rx.icon("send", size=16), "Ask", type="submit", loading=RagState.streaming, id="rag-ask"),
+                rx.cond(
+                    RagState.streaming,
+                    rx.button(rx.icon("square", size=16), "Stop", type="button", color_scheme="red", on_click=RagState.stop),
+                    rx.button(rx.icon("send", size=16), "Ask", type="submit", id="rag-ask"),
+                ),
                 width="100%",
             ),
             on_submit=lambda _form: RagState.ask(),

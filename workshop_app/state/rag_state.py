@@ -8,6 +8,8 @@ from workshop_app.services import collections, rag
 from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.policy import usable_models
 from workshop_app.services.rag import RagSpec
+from workshop_app.services.streaming import until_stopped
+from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.rag_views import AnswerView, CollectionRow, HitView, SystemRow, answer_view, collection_row, system_row
@@ -103,27 +105,35 @@ class RagState(AuthState):
                 self.streaming = False
                 yield error_toast(error)
                 return
+            tab = self.router.session.client_token
+            stop = stop_signals.begin(tab)
+        status = "stopped"
         try:
             system, inspection = await rag.prepare(actor, system_id, question)
             async with self:
                 self.draft = ""
                 self.answers = [*self.answers, answer_view(question, inspection)]
-            async for chunk in rag.stream_answer(actor, system, inspection):
+            async for chunk in until_stopped(rag.stream_answer(actor, system, inspection), stop):
                 async with self:
                     self.answers[-1].text += chunk.content
+                    status = "done" if chunk.done else status
             async with self:
-                self.answers[-1].status = "done"
                 self.answers[-1].cited = rag.cited_numbers(self.answers[-1].text, inspection)
                 if inspection.reported_prompt_tokens is not None:
                     self.answers[-1].budget += f" · Ollama counted {inspection.reported_prompt_tokens:,} prompt tokens"
         except WorkshopError as error:
-            async with self:
-                if self.answers and self.answers[-1].status == "streaming":
-                    self.answers[-1].status = "failed"
+            status = "failed"
             yield error_toast(error)
         finally:
+            stop_signals.end(tab)
             async with self:
+                if self.answers and self.answers[-1].status == "streaming":
+                    self.answers[-1].status = status
                 self.streaming = False
+
+    @rx.event
+    def stop(self):
+        stop_signals.stop(self.router.session.client_token)
 
     @rx.event
     def open_citation(self, answer_index: int, number: int):
