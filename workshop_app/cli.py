@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from workshop_app.services.backup_crypto import is_encrypted
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.logs import configure_logging
 from workshop_app.services.smoke import run_smoke
+from workshop_app.services.users import actor_for_username
+from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_bundle
 from workshop_app.settings import Problem, Settings, load_settings
 
 BUN_IN_REPO = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / "@oven" / "bun-linux-x64" / "bin" / "bun"
@@ -192,6 +195,40 @@ def smoke(url: str, api_key: str | None, model: str | None) -> None:
     for result in results:
         click.echo(result.line())
     sys.exit(0 if all(result.ok for result in results) else 1)
+
+
+@main.command("export-workshop")
+@click.argument("workshop_id", type=int)
+@click.option("--user", "username", required=True, help="Act as this account: the workshop's instructor or an admin.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Bundle file to write (default: named after the workshop).")
+def export_workshop(workshop_id: int, username: str, output: Path | None) -> None:
+    """Write one bundle file with a workshop's settings, prompts, tools, documents, collections and RAG systems."""
+    _settings_or_exit()
+    bundle = _or_exit(lambda: export_bundle(actor_for_username(username), workshop_id))
+    target = output or Path(bundle.filename)
+    target.write_bytes(bundle.data)
+    click.echo(f"Bundle written: {target} ({_counted(bundle.counts)})")
+
+
+@main.command("import-workshop")
+@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--user", "username", required=True, help="The instructor or admin who will own the new workshop.")
+@click.option("--embed/--no-embed", default=True, help="Embed the collections' documents now (default), or later from the Collections page.")
+def import_workshop(bundle: Path, username: str, embed: bool) -> None:
+    """Create a new workshop (with a new join code) from a bundle; nothing is imported unless all of it can be."""
+    upgrade_database(_settings_or_exit())
+    actor = _or_exit(lambda: actor_for_username(username))
+    imported = _or_exit(lambda: import_bundle(actor, bundle))
+    click.echo(f"Imported “{imported.title}” as workshop {imported.workshop_id}, join code {imported.join_code} ({_counted(imported.counts)})")
+    for old, new in imported.renamed_tools.items():
+        click.echo(f"Tool {old} saved as {new}: you already had a tool with that name.")
+    if embed:
+        for job in asyncio.run(embed_imported(actor, imported, wait=True)):
+            click.echo(f"Collection {job.collection_id}: embedding {job.status}, {job.done}/{job.total} chunks {job.error}".rstrip())
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{number} {name.replace('_', ' ')}" for name, number in counts.items())
 
 
 @main.command("config-docs")

@@ -22,14 +22,13 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, make_url, text
 
 from workshop_app.db.engine import build_engine
-from workshop_app.services.backup_archive import FORMAT_VERSION, checksums, extract_verified, write_archive
+from workshop_app.services.backup_archive import FORMAT_VERSION, app_version, checksums, extract_verified, write_archive
 from workshop_app.services.backup_crypto import decrypt_file, encrypt_file, is_encrypted
 from workshop_app.services.backup_errors import BackupError, TargetNotEmpty
 from workshop_app.services.chroma_lock import LOCK_FILE, chroma_paused
@@ -95,7 +94,7 @@ def _stage(settings: Settings, staging: Path) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "created_at": datetime.now(UTC).isoformat(),
-        "app_version": _app_version(),
+        "app_version": app_version(),
         "alembic_revision": database.pop("revision"),
         "database": database,
         "chroma": chroma,
@@ -324,10 +323,3 @@ class BackupSchedule:
                 self._report(f"Scheduled backup failed: {error}")
             else:
                 self._report(f"Backup written: {result.path}")
-
-
-def _app_version() -> str:
-    try:
-        return version("workshop-app")
-    except PackageNotFoundError:
-        return "unknown (not installed as a package)"

@@ -11,10 +11,13 @@ import hashlib
 import json
 import tarfile
 import zlib
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from workshop_app.services.backup_errors import DamagedArchive
+from workshop_app.services.errors import WorkshopError
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -48,34 +51,61 @@ def write_archive(staging: Path, manifest: dict[str, Any], target: Path) -> None
 
 
 def extract_verified(archive_path: Path, target: Path) -> dict[str, Any]:
-    """Unpack into `target` and check every file against the manifest; returns the manifest."""
+    """Unpack a backup into `target` and check every file against the manifest; returns the manifest."""
+    return unpack_verified(archive_path, target, "backup archive", _backup_format)
+
+
+def _backup_format(manifest: dict[str, Any]) -> str | None:
+    version = manifest["format"]
+    return None if version == FORMAT_VERSION else f"uses backup format {version}; this version reads {FORMAT_VERSION}"
+
+
+def unpack_verified(
+    archive_path: Path,
+    target: Path,
+    what: str,
+    refusal: Callable[[dict[str, Any]], str | None],
+    error: type[WorkshopError] = DamagedArchive,
+) -> dict[str, Any]:
+    """Unpack a manifest-carrying archive into `target`, refusing it with `error` unless every file is whole.
+
+    `refusal` reads the manifest and says why this kind or version of archive is not
+    accepted (a KeyError or TypeError from it counts as a damaged manifest).
+    """
     try:
         with tarfile.open(archive_path, "r:gz") as archive:
             archive.extractall(target, filter="data")  # refuses absolute paths, links out, devices
-    except _READ_ERRORS as error:
-        raise DamagedArchive(f"{archive_path.name} is damaged or not a backup archive ({_why(error)})") from None
+    except _READ_ERRORS as problem:
+        raise error(f"{archive_path.name} is damaged or not a {what} ({_why(problem)})") from None
     manifest_path = target / MANIFEST
     if not manifest_path.is_file():
-        raise DamagedArchive(f"{archive_path.name} has no manifest; it is not a workshop backup")
+        raise error(f"{archive_path.name} has no manifest; it is not a {what}")
     try:
         manifest = json.loads(manifest_path.read_text())
         listed: dict[str, dict[str, Any]] = manifest["files"]
-        version = manifest["format"]
+        reason = refusal(manifest)
     except (ValueError, KeyError, TypeError):
-        raise DamagedArchive(f"{archive_path.name} has a damaged manifest") from None
-    if version != FORMAT_VERSION:
-        raise DamagedArchive(f"{archive_path.name} uses backup format {version}; this version reads {FORMAT_VERSION}")
+        raise error(f"{archive_path.name} has a damaged manifest") from None
+    if reason:
+        raise error(f"{archive_path.name} {reason}")
     manifest_path.unlink()
     found = checksums(target)
     for relative, expected in sorted(listed.items()):
         if relative not in found:
-            raise DamagedArchive(f"{archive_path.name} is damaged: {relative} is missing")
+            raise error(f"{archive_path.name} is damaged: {relative} is missing")
         if found[relative] != expected:
-            raise DamagedArchive(f"{archive_path.name} is damaged: checksum mismatch for {relative}")
+            raise error(f"{archive_path.name} is damaged: checksum mismatch for {relative}")
     extra = sorted(set(found) - set(listed))
     if extra:
-        raise DamagedArchive(f"{archive_path.name} holds files its manifest does not list ({extra[0]})")
+        raise error(f"{archive_path.name} holds files its manifest does not list ({extra[0]})")
     return manifest
+
+
+def app_version() -> str:
+    try:
+        return version("workshop-app")
+    except PackageNotFoundError:
+        return "unknown (not installed as a package)"
 
 
 def _why(error: BaseException) -> str:

@@ -58,16 +58,25 @@ async def embedding_models(backends: tuple[OllamaBackend, ...] | None = None) ->
 
 async def create_collection(actor: Actor | None, spec: CollectionSpec, backends: tuple[OllamaBackend, ...] | None = None) -> VectorCollection:
     actor = require_model(actor, spec.embedding_model)
-    name = spec.name.strip()
-    if not name:
-        raise InvalidInput("Give the collection a name.")
+    row = collection_row(actor, spec, actor.workshop_id)
     if spec.embedding_model not in await embedding_models(backends):
         raise InvalidInput(f"{spec.embedding_model} cannot make embeddings (or no reachable host has it).",
                            hint="Pick a model with the embedding capability, e.g. nomic-embed-text.")
+    get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
+    with session_scope() as session:
+        session.add(row)
+    return row
+
+
+def collection_row(actor: Actor, spec: CollectionSpec, workshop_id: int | None) -> VectorCollection:
+    """An unsaved, checked row of `actor`'s with a fresh Chroma name (its index is not created here)."""
+    name = spec.name.strip()
+    if not name:
+        raise InvalidInput("Give the collection a name.")
     distance, chunks = choice(Distance, spec.distance, "distance"), spec.chunks.validated()
-    row = VectorCollection(
+    return VectorCollection(
         creator_id=actor.id,
-        workshop_id=actor.workshop_id,
+        workshop_id=workshop_id,
         visibility=choice(Visibility, spec.visibility, "visibility"),
         name=name[:120],
         chroma_name=f"{(_SLUG.sub('-', name.lower()).strip('-') or 'c')[:30]}-{uuid.uuid4().hex[:16]}",
@@ -78,10 +87,6 @@ async def create_collection(actor: Actor | None, spec: CollectionSpec, backends:
         chunk_unit=chunks.unit,
         markdown_aware=chunks.markdown,
     )
-    get_vector_store().create(row.chroma_name, row.embedding_model, distance)
-    with session_scope() as session:
-        session.add(row)
-    return row
 
 
 def chunk_settings(collection: VectorCollection) -> ChunkSettings:

@@ -21,7 +21,7 @@ from workshop_app.db.ownership import Visibility
 from workshop_app.services.choices import choice
 from workshop_app.services.chunking import PREVIEW_CHUNKS, Chunk, ChunkSettings, split
 from workshop_app.services.errors import WorkshopError
-from workshop_app.services.extraction import extract
+from workshop_app.services.extraction import Extracted, extract
 from workshop_app.services.owned_rows import owned_row, readable_rows
 from workshop_app.services.policy import Action, Actor, require_actor
 from workshop_app.services.vectorstore import get_vector_store
@@ -62,31 +62,52 @@ def upload_many(actor: Actor | None, files: Sequence[tuple[str, bytes]], visibil
 
 
 def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility) -> int:
-    title = Path(filename.replace("\\", "/")).name[:TITLE_MAX] or "untitled"
+    title = document_title(filename)
     extracted = extract(title, data, get_settings().upload_max_bytes)
-    stored_name = f"{uuid.uuid4().hex}.{extracted.kind}"
-    path = uploads_dir() / stored_name
-    path.write_bytes(data)
+    stored_name = save_original(extracted.kind, data)
     try:
         with session_scope() as session:
-            document = Document(
-                creator_id=actor.id,
-                workshop_id=actor.workshop_id,
-                visibility=visibility,
-                title=title,
-                kind=extracted.kind,
-                stored_name=stored_name,
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                char_count=len(extracted.text),
-                text=extracted.text,
-            )
-            session.add(document)
-            session.flush()
-            return document.id  # type: ignore[return-value]
+            return add_document(session, actor, title, data, extracted, visibility, actor.workshop_id, stored_name).id  # type: ignore[return-value]
     except BaseException:
-        path.unlink(missing_ok=True)
+        remove_original(stored_name)
         raise
+
+
+def document_title(filename: str) -> str:
+    """The label of an upload: its base name only, so a name never becomes a path."""
+    return Path(filename.replace("\\", "/")).name[:TITLE_MAX] or "untitled"
+
+
+def save_original(kind: str, data: bytes) -> str:
+    """Write an original under a generated name in the uploads directory; returns that name."""
+    stored_name = f"{uuid.uuid4().hex}.{kind}"
+    (uploads_dir() / stored_name).write_bytes(data)
+    return stored_name
+
+
+def remove_original(stored_name: str) -> None:
+    (uploads_dir() / stored_name).unlink(missing_ok=True)
+
+
+def add_document(
+    session: Session, actor: Actor, title: str, data: bytes, extracted: Extracted, visibility: Visibility, workshop_id: int | None, stored_name: str
+) -> Document:
+    """The row for an original already saved as `stored_name`, owned by `actor`, in the caller's transaction."""
+    document = Document(
+        creator_id=actor.id,
+        workshop_id=workshop_id,
+        visibility=visibility,
+        title=title,
+        kind=extracted.kind,
+        stored_name=stored_name,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        char_count=len(extracted.text),
+        text=extracted.text,
+    )
+    session.add(document)
+    session.flush()
+    return document
 
 
 def list_documents(actor: Actor | None) -> list[Document]:
@@ -117,7 +138,7 @@ def delete_document(actor: Actor | None, document_id: int) -> None:
         for chroma_name in indexes:
             get_vector_store().delete_document(chroma_name, document_id)
         session.delete(document)
-    (uploads_dir() / stored_name).unlink(missing_ok=True)
+    remove_original(stored_name)
 
 
 def preview_chunks(actor: Actor | None, document_id: int, settings: ChunkSettings, limit: int = PREVIEW_CHUNKS) -> tuple[list[Chunk], int]:

@@ -95,7 +95,7 @@ def create_prompt(actor: Actor | None, draft: PromptDraft) -> PromptView:
     actor = require_actor(actor)
     draft = draft.checked()
     with session_scope() as session:
-        prompt = _new_prompt(session, actor, draft, _workshop_of(actor, draft.visibility))
+        prompt = new_prompt(session, actor, draft, _workshop_of(actor, draft.visibility))
         return _view(session, actor, prompt, prompt.version)
 
 
@@ -108,7 +108,7 @@ def save_prompt(actor: Actor | None, prompt_id: int, draft: PromptDraft) -> Prom
         prompt.name, prompt.tags = draft.name, list(draft.tags)
         prompt.workshop_id = prompt.workshop_id or _workshop_of(actor, draft.visibility)
         prompt.visibility = draft.visibility
-        _add_version(session, actor, prompt, draft.system_prompt, draft.body)
+        add_version(session, actor, prompt, draft.system_prompt, draft.body)
         return _view(session, actor, prompt, prompt.version)
 
 
@@ -118,7 +118,7 @@ def restore_version(actor: Actor | None, prompt_id: int, number: int) -> PromptV
     with session_scope() as session:
         prompt = _prompt(session, actor, prompt_id, Action.WRITE)
         old = _version(session, prompt_id, number)
-        _add_version(session, actor, prompt, old.system_prompt, old.body, note=f"restored version {number}")
+        add_version(session, actor, prompt, old.system_prompt, old.body, note=f"restored version {number}")
         return _view(session, actor, prompt, prompt.version)
 
 
@@ -148,7 +148,7 @@ def import_json(actor: Actor | None, text: str) -> list[Prompt]:
     actor = require_actor(actor)
     drafts = _drafts_from(text)
     with session_scope() as session:
-        return [_new_prompt(session, actor, draft, actor.workshop_id) for draft in drafts]
+        return [new_prompt(session, actor, draft, actor.workshop_id) for draft in drafts]
 
 
 def push_to_workshop(actor: Actor | None, prompt_id: int, workshop_id: int) -> int:
@@ -173,7 +173,7 @@ def _deliver(session: Session, prompt: Prompt, current: PromptVersion, user_id: 
     copy = session.exec(select(Prompt).where(Prompt.creator_id == user_id, Prompt.source_id == prompt.id)).first()
     if copy is None:
         copy = Prompt(creator_id=user_id, workshop_id=workshop_id, name=prompt.name, tags=list(prompt.tags), version=0, source_id=prompt.id)
-    _add_version(session, actor, copy, current.system_prompt, current.body, note=f"pushed by {actor.display_name or actor.username}")
+    add_version(session, actor, copy, current.system_prompt, current.body, note=f"pushed by {actor.display_name or actor.username}")
 
 
 def _drafts_from(text: str) -> list[PromptDraft]:
@@ -216,13 +216,15 @@ def _view(session: Session, actor: Actor, prompt: Prompt, number: int) -> Prompt
     return PromptView(prompt, version, variables(version.system_prompt, version.body), allowed(actor, Action.WRITE, prompt))
 
 
-def _new_prompt(session: Session, actor: Actor, draft: PromptDraft, workshop_id: int | None) -> Prompt:
+def new_prompt(session: Session, actor: Actor, draft: PromptDraft, workshop_id: int | None) -> Prompt:
+    """A prompt of `actor`'s whose first version is `draft`, in the caller's transaction."""
     prompt = Prompt(creator_id=actor.id, workshop_id=workshop_id, visibility=draft.visibility, name=draft.name, tags=list(draft.tags), version=0)
-    _add_version(session, actor, prompt, draft.system_prompt, draft.body)
+    add_version(session, actor, prompt, draft.system_prompt, draft.body)
     return prompt
 
 
-def _add_version(session: Session, actor: Actor, prompt: Prompt, system_prompt: str, body: str, note: str = "") -> None:
+def add_version(session: Session, actor: Actor, prompt: Prompt, system_prompt: str, body: str, note: str = "") -> None:
+    """The prompt's next version, in the caller's transaction."""
     prompt.version += 1
     prompt.updated_at = utcnow()
     session.add(prompt)

@@ -115,17 +115,22 @@ def validate_spec(spec: RagSpec) -> None:
 
 def create_rag_system(actor: Actor | None, spec: RagSpec) -> RagSystem:
     actor = require_model(actor, spec.chat_model)
-    validate_spec(spec)
+    row = rag_system_row(actor, spec, actor.workshop_id)
     for collection_id in spec.collection_ids:
         get_collection(actor, collection_id)
-    row = RagSystem(
-        creator_id=actor.id, workshop_id=actor.workshop_id, visibility=choice(Visibility, spec.visibility, "visibility"),
-        name=spec.name.strip()[:120], chat_model=spec.chat_model, collection_ids=list(dict.fromkeys(spec.collection_ids)),
-        prompt_template=spec.prompt_template, top_k=spec.top_k, score_threshold=spec.score_threshold, num_ctx=spec.num_ctx,
-    )
     with session_scope() as session:
         session.add(row)
     return row
+
+
+def rag_system_row(actor: Actor, spec: RagSpec, workshop_id: int | None) -> RagSystem:
+    """An unsaved, checked row of `actor`'s (access to the collections is the caller's check)."""
+    validate_spec(spec)
+    return RagSystem(
+        creator_id=actor.id, workshop_id=workshop_id, visibility=choice(Visibility, spec.visibility, "visibility"),
+        name=spec.name.strip()[:120], chat_model=spec.chat_model, collection_ids=list(dict.fromkeys(spec.collection_ids)),
+        prompt_template=spec.prompt_template, top_k=spec.top_k, score_threshold=spec.score_threshold, num_ctx=spec.num_ctx,
+    )
 
 
 def list_rag_systems(actor: Actor | None) -> list[RagSystem]:

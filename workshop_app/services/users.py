@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
-from workshop_app.services.auth import check_display_name, revoke_sessions
+from workshop_app.services.auth import actor_for_user, check_display_name, normalize_username, revoke_sessions
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
 from workshop_app.services.policy import Action, Actor, require, require_role
@@ -17,6 +17,15 @@ from workshop_app.services.policy import Action, Actor, require, require_role
 def get_account(actor: Actor | None, user_id: int) -> User:
     with session_scope() as session:
         return _load(session, actor, user_id, Action.READ)
+
+
+def actor_for_username(username: str) -> Actor:
+    """The person with this username, for commands an operator runs on their behalf."""
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.username == normalize_username(username))).first()
+        if user is None:
+            raise NotFound(f"There is no account named {username!r}.", hint="Use the username shown on the Admin page.")
+        return actor_for_user(session, user)
 
 
 def update_display_name(actor: Actor | None, user_id: int, display_name: str) -> User:

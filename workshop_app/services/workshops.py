@@ -64,12 +64,16 @@ class RosterEntry:
 
 def create_workshop(actor: Actor | None, draft: WorkshopDraft) -> Workshop:
     actor = require_role(actor, Role.INSTRUCTOR)
-    values = draft.checked()
     with session_scope() as session:
-        workshop = Workshop(creator_id=actor.id, join_code=_unused_code(session), **_columns(values))
-        session.add(workshop)
-        session.flush()
-        return workshop
+        return add_workshop(session, actor, draft)
+
+
+def add_workshop(session: Session, actor: Actor, draft: WorkshopDraft) -> Workshop:
+    """A new workshop run by `actor`, with a fresh join code, in the caller's transaction."""
+    workshop = Workshop(creator_id=actor.id, join_code=_unused_code(session), **_columns(draft.checked()))
+    session.add(workshop)
+    session.flush()
+    return workshop
 
 
 def update_workshop(actor: Actor | None, workshop_id: int, draft: WorkshopDraft) -> Workshop:

@@ -69,7 +69,7 @@ def create_tool(
     """Check and save a new definition; InvalidDefinition lists what to fix."""
     actor = require_actor(actor)
     definition = check_definition(raw)
-    record = _new_record(actor, definition, visibility, workshop_id)
+    record = new_record(actor, definition, visibility, workshop_id)
     with _names_must_be_new([definition.name]), session_scope() as session:
         session.add(record)
     return record
@@ -107,7 +107,7 @@ def import_json(
     """Save every tool of an export as this person's; nothing is saved unless all of them can be."""
     actor = require_actor(actor)
     definitions = import_tools(text)
-    records = [_new_record(actor, definition, visibility, workshop_id) for definition in definitions]
+    records = [new_record(actor, definition, visibility, workshop_id) for definition in definitions]
     with _names_must_be_new([definition.name for definition in definitions]), session_scope() as session:
         session.add_all(records)
     return records
@@ -128,7 +128,8 @@ def _fill(record: ToolRecord, definition: ToolDefinition) -> None:
     record.implementation = definition.implementation
 
 
-def _new_record(actor: Actor, definition: ToolDefinition, visibility: str, workshop_id: int | None) -> ToolRecord:
+def new_record(actor: Actor, definition: ToolDefinition, visibility: str, workshop_id: int | None) -> ToolRecord:
+    """An unsaved row of `actor`'s for a checked definition (the caller adds it to a session)."""
     workshop = _workshop_of(actor, workshop_id)
     record = ToolRecord(creator_id=actor.id, workshop_id=workshop, visibility=_visibility(visibility, workshop))
     _fill(record, definition)
