@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.bundle_panel import export_button, import_button
 from workshop_app.components.copy_button import copy_button
 from workshop_app.components.entry_card import field, label_for
 from workshop_app.components.shell import page_shell
@@ -135,6 +136,7 @@ def _selected() -> rx.Component:
                 W["runs"],
                 rx.hstack(
                     rx.button(rx.icon("pencil", size=14), "Edit", on_click=WorkshopState.open_edit, variant="soft"),
+                    export_button(W["id"]),
                     rx.cond(
                         W["open"],
                         rx.button(rx.icon("lock", size=14), "Close workshop", on_click=WorkshopState.set_open(False), color_scheme="amber", id="close-workshop"),
@@ -189,7 +191,7 @@ def _empty() -> rx.Component:
             rx.callout.icon(rx.icon("users")),
             rx.vstack(
                 rx.text("No workshops yet — create one. Attendees join it with its code and land in the playground."),
-                rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new),
+                rx.hstack(rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new), import_button()),
             ),
             width="100%",
         ),
@@ -206,7 +208,7 @@ def workshop_page() -> rx.Component:
         "Workshop",
         rx.cond(
             WorkshopState.is_instructor & (WorkshopState.workshops.length() > 0),
-            rx.hstack(_picker(), rx.spacer(), rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new, id="new-workshop"), width="100%"),
+            rx.hstack(_picker(), rx.spacer(), import_button(), rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new, id="new-workshop"), width="100%"),
         ),
         rx.cond(WorkshopState.workshops.length() > 0, _selected(), _empty()),
         _form_dialog(),

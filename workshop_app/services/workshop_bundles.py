@@ -171,6 +171,14 @@ def import_bundle(actor: Actor | None, path: Path) -> ImportedBundle:
     return _apply(actor, plan)
 
 
+def import_uploaded(actor: Actor | None, filename: str, data: bytes) -> ImportedBundle:
+    """`import_bundle` for a file that arrived as bytes (an upload in the browser)."""
+    with tempfile.TemporaryDirectory(prefix="bundle-upload-") as work:
+        path = Path(work) / (Path(filename).name or "upload" + SUFFIX)
+        path.write_bytes(data)
+        return import_bundle(actor, path)
+
+
 def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
     w = contents["workshop"]
     draft = WorkshopDraft(str(w["title"]), str(w["description"]), tuple(map(str, w["allowed_models"])), w["requests_per_minute"], w["tokens_per_day"])
