@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from tests.support.postgres import postgres_server
 from workshop_app.db.engine import build_engine
@@ -32,10 +32,27 @@ EXPECTED_TABLES = {
     "prompt_version",
 }
 
+# Columns added to existing tables by later revisions (tables above appear whole).
+EXPECTED_COLUMNS = {
+    "chat": {"tool_ids"},
+    "chat_message": {"tool_messages", "tool_trace"},
+    "rag_system": {"tool_ids"},
+}
+
+
+def _columns(settings: Settings) -> dict[str, set[str]]:
+    engine = build_engine(settings)
+    try:
+        inspector = inspect(engine)
+        return {table: {column["name"] for column in inspector.get_columns(table)} for table in EXPECTED_COLUMNS}
+    finally:
+        engine.dispose()
+
 
 def _round_trip(settings: Settings) -> None:
     upgrade_database(settings)
     assert EXPECTED_TABLES <= current_tables(settings)
+    assert all(EXPECTED_COLUMNS[table] <= columns for table, columns in _columns(settings).items())
     downgrade_database(settings, "base")
     assert current_tables(settings) == {"alembic_version"}
     upgrade_database(settings)

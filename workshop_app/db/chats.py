@@ -23,7 +23,8 @@ class ReplyStatus(StrEnum):
 
 
 class Chat(Owned, table=True):
-    """`options` holds the generation parameters last used (temperature, top_p, ...)."""
+    """`options` holds the generation parameters last used (temperature, top_p, ...);
+    `tool_ids` the person's tools the model may call (none: replies are plain streams)."""
 
     __tablename__ = "chat"
 
@@ -32,12 +33,19 @@ class Chat(Owned, table=True):
     model: str = Field(default="", max_length=300)
     system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False))
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tool_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class ChatMessage(SQLModel, table=True):
-    """One turn. Assistant turns carry the model, how the reply ended and its timing."""
+    """One turn. Assistant turns carry the model, how the reply ended and its timing.
+
+    A reply made with tools also keeps, in Ollama's message shape, the tool calls and
+    `role: tool` results that led to it (`tool_messages`, re-sent as history on the next
+    turn) and the trace of those calls as the page shows them (`tool_trace`), so deleting
+    or regenerating the reply removes its steps with it.
+    """
 
     __tablename__ = "chat_message"
 
@@ -49,4 +57,6 @@ class ChatMessage(SQLModel, table=True):
     status: str = Field(default=ReplyStatus.DONE, max_length=20, description="a ReplyStatus value")
     error: str = Field(default="", max_length=1000)
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tool_messages: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    tool_trace: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)

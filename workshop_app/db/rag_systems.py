@@ -1,4 +1,4 @@
-"""RAG systems: a named recipe of chat model, collections, prompt template and retrieval limits."""
+"""RAG systems: a named recipe of chat model, collections, prompt template, retrieval limits and tools."""
 
 from __future__ import annotations
 
@@ -21,4 +21,5 @@ class RagSystem(Owned, table=True):
     top_k: int = 4
     score_threshold: float = 0.0
     num_ctx: int = 4096
+    tool_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)

@@ -3,6 +3,9 @@
 The person's message is committed before the model is asked, and the reply is saved
 however the stream ends: complete, stopped (the text so far), or failed (the text so
 far, marked incomplete with the error, so the page can offer a retry).
+
+A chat may have some of the person's tools attached: its replies then run the tool
+loop instead of a plain stream, and each keeps its calls, results and trace.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.owned_rows import owned_row
 from workshop_app.services.policy import Action, Actor, require_actor, require_model
 from workshop_app.services.reply_timing import ReplyClock, ReplyTiming
+from workshop_app.services.tools.loop import LoopEnded, TraceStep
+from workshop_app.services.tools.playground import reply_with_tools
+from workshop_app.services.tools.store import definitions_for
 
 TITLE_CHARS = 60
 EXPORT_FORMAT = "workshop-chat"
@@ -33,17 +39,23 @@ EXPORT_FORMAT = "workshop-chat"
 
 @dataclass(frozen=True)
 class ChatSettings:
-    """What the person chose for the next reply; checked against the policy and the ranges."""
+    """What the person chose for the next reply; checked against the policy and the ranges.
+
+    `tool_ids` are tools the model may call; each must be one the person may read.
+    """
 
     model: str
     system_prompt: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    tool_ids: tuple[int, ...] = ()
 
     def checked(self, actor: Actor) -> ChatSettings:
         if not self.model.strip():
             raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
         require_model(actor, self.model)
-        return ChatSettings(self.model, self.system_prompt.strip(), check_options(self.options))
+        tool_ids = tuple(dict.fromkeys(self.tool_ids))
+        definitions_for(actor, tool_ids)
+        return ChatSettings(self.model, self.system_prompt.strip(), check_options(self.options), tool_ids)
 
 
 @dataclass(frozen=True)
@@ -146,35 +158,68 @@ def delete_message(actor: Actor | None, message_id: int) -> int:
         return chat.id
 
 
+@dataclass
+class _ReplySoFar:
+    """What to save of a reply, whichever way its stream ends."""
+
+    asked: int  # how many messages the model was sent
+    clock: ReplyClock = field(default_factory=ReplyClock)
+    pieces: list[str] = field(default_factory=list)
+    status: str = ReplyStatus.STOPPED
+    error: str = ""
+    answer: str | None = None  # the final text, when the tool loop ended
+    tool_messages: list[dict[str, Any]] = field(default_factory=list)
+    trace: list[TraceStep] = field(default_factory=list)
+
+    def saw(self, event: ChatChunk | QueueUpdate | TraceStep | LoopEnded) -> None:
+        if isinstance(event, ChatChunk):
+            self.clock.saw(event)
+            self.pieces.append(event.content)
+            if event.stats is not None:
+                self.status = ReplyStatus.DONE
+        elif isinstance(event, TraceStep):
+            self.trace.append(event)
+        elif isinstance(event, LoopEnded):
+            # Between the question and the answer: the model's calls and their results.
+            self.status, self.answer, self.tool_messages = ReplyStatus.DONE, event.reply, event.messages[self.asked : -1]
+
+    @property
+    def content(self) -> str:
+        return self.answer if self.answer is not None else "".join(self.pieces)
+
+
 async def stream_chat_reply(
     actor: Actor | None, chat_id: int, *, client_ip: str | None = None
-) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
+) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep, None]:
     """Stream the model's answer to the chat's last message, then save it however it ended.
 
-    Closing this generator (Stop) closes the request to Ollama and saves the text so far
-    as stopped; a failure mid-stream saves it as incomplete and re-raises the error.
+    With tools attached, the model must be able to call tools; each call is yielded as a
+    TraceStep once it ran. Closing this generator (Stop) closes the request to Ollama and
+    saves the text so far as stopped; a failure mid-stream saves it as incomplete and
+    re-raises the error.
     """
     actor = require_actor(actor)
     with session_scope() as session:
         chat = _chat(session, actor, chat_id, Action.WRITE)
         history = _history(chat, _messages(session, chat_id))
     require_model(actor, chat.model)
-    clock, pieces, status, error = ReplyClock(), [], ReplyStatus.STOPPED, ""
+    reply = _ReplySoFar(len(history))
     try:
-        events = stream_reply_queued(chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip)
+        events = (
+            reply_with_tools(actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip)
+            if chat.tool_ids
+            else stream_reply_queued(chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip)
+        )
         async with aclosing(events):
             async for event in events:
-                if isinstance(event, ChatChunk):
-                    clock.saw(event)
-                    pieces.append(event.content)
-                    if event.stats is not None:
-                        status = ReplyStatus.DONE
-                yield event
+                reply.saw(event)
+                if not isinstance(event, LoopEnded):
+                    yield event
     except WorkshopError as failure:
-        status, error = ReplyStatus.INCOMPLETE, failure.message
+        reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
         raise
     finally:
-        _save_reply(chat_id, chat.model, "".join(pieces), status, error, clock.timing())
+        _save_reply(chat_id, chat.model, reply)
 
 
 def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
@@ -210,6 +255,7 @@ def export_json(actor: Actor | None, chat_id: int) -> str:
                 "status": m.status,
                 "error": m.error,
                 "stats": m.stats,
+                **({"tool_messages": m.tool_messages, "tool_trace": m.tool_trace} if m.tool_trace else {}),
                 "created_at": m.created_at.isoformat(),
             }
             for m in view.messages
@@ -225,10 +271,15 @@ def export_markdown(actor: Actor | None, chat_id: int) -> str:
         parts.append(f"System prompt:\n\n> {view.chat.system_prompt}")
     for message in view.messages:
         heading = "## You" if message.role == "user" else f"## Assistant ({message.model or view.chat.model})"
-        parts += [heading, message.content]
+        parts += [heading, *(_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace), message.content]
         if message.status != ReplyStatus.DONE:
             parts.append(f"_{message.status}{': ' + message.error if message.error else ''}_")
     return "\n\n".join(parts) + "\n"
+
+
+def _markdown_step(step: TraceStep) -> str:
+    outcome = f"error: {step.error}" if step.error else step.result
+    return f"> Tool `{step.tool}` with `{json.dumps(step.arguments, ensure_ascii=False)}` → {outcome}"
 
 
 def _chat(session: Session, actor: Actor | None, chat_id: int, action: Action) -> Chat:
@@ -254,6 +305,7 @@ def _new_chat(actor: Actor, first_message: str) -> Chat:
 
 def _apply(chat: Chat, settings: ChatSettings) -> None:
     chat.model, chat.system_prompt, chat.options = settings.model, settings.system_prompt, dict(settings.options)
+    chat.tool_ids = list(settings.tool_ids)
     chat.updated_at = utcnow()
 
 
@@ -263,15 +315,25 @@ def _drop_after(session: Session, message: ChatMessage) -> None:
         session.delete(row)
 
 
-def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, str]]:
-    """What the model reads: the system prompt, then every turn that has text."""
+def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    """What the model reads: the system prompt, then every turn that has text.
+
+    While tools are attached, each earlier reply is preceded by the tool calls and
+    results that led to it, as Ollama sent and received them; without tools the model
+    reads the answers alone.
+    """
     if not messages or messages[-1].role != "user":
         raise InvalidInput("There is no question to answer.", hint="Type a message, or regenerate the last reply.")
-    system = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
-    return system + [{"role": m.role, "content": m.content} for m in messages if m.content]
+    history: list[dict[str, Any]] = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
+    for message in messages:
+        if chat.tool_ids:
+            history += message.tool_messages
+        if message.content:
+            history.append({"role": message.role, "content": message.content})
+    return history
 
 
-def _save_reply(chat_id: int, model: str, content: str, status: str, error: str, timing: ReplyTiming) -> None:
+def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> None:
     with session_scope() as session:
         chat = session.get(Chat, chat_id)
         if chat is None:  # deleted while the reply streamed
@@ -280,6 +342,7 @@ def _save_reply(chat_id: int, model: str, content: str, status: str, error: str,
         session.add(chat)
         session.add(
             ChatMessage(
-                chat_id=chat_id, role="assistant", content=content, model=model, status=status, error=error[:1000], stats=timing.as_dict()
+                chat_id=chat_id, role="assistant", content=reply.content, model=model, status=reply.status, error=reply.error[:1000],
+                stats=reply.clock.timing().as_dict(), tool_messages=reply.tool_messages, tool_trace=[step.as_dict() for step in reply.trace],
             )
         )

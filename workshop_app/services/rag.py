@@ -3,6 +3,7 @@
 `prepare` retrieves, applies the score threshold and fits the numbered sources into the
 context window; the resulting `Inspection` keeps every retrieved chunk with its score and
 fate, the exact prompt, and the token budget, so a person can see how the answer was made.
+A system may list tools its answers can call; each call then shows up in the answer's trace.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from workshop_app.services.owned_rows import owned_row, readable_rows
 from workshop_app.services.policy import Action, Actor, require_model
 from workshop_app.services.retrieval import MAX_TOP_K, Hit, search_collection
 from workshop_app.services.token_count import estimate_tokens
+from workshop_app.services.tools.loop import LoopEnded, TraceStep
+from workshop_app.services.tools.playground import reply_with_tools
+from workshop_app.services.tools.store import definitions_for
 
 CONTEXT, QUESTION = "{{context}}", "{{question}}"
 _PLACEHOLDER = re.compile(r"\{\{(context|question)\}\}")
@@ -52,6 +56,7 @@ class RagSpec:
     score_threshold: float = 0.0
     num_ctx: int = 4096
     visibility: str = Visibility.PRIVATE
+    tool_ids: tuple[int, ...] = ()
 
 
 class Fate:
@@ -118,6 +123,7 @@ def create_rag_system(actor: Actor | None, spec: RagSpec) -> RagSystem:
     row = rag_system_row(actor, spec, actor.workshop_id)
     for collection_id in spec.collection_ids:
         get_collection(actor, collection_id)
+    definitions_for(actor, spec.tool_ids)
     with session_scope() as session:
         session.add(row)
     return row
@@ -130,6 +136,7 @@ def rag_system_row(actor: Actor, spec: RagSpec, workshop_id: int | None) -> RagS
         creator_id=actor.id, workshop_id=workshop_id, visibility=choice(Visibility, spec.visibility, "visibility"),
         name=spec.name.strip()[:120], chat_model=spec.chat_model, collection_ids=list(dict.fromkeys(spec.collection_ids)),
         prompt_template=spec.prompt_template, top_k=spec.top_k, score_threshold=spec.score_threshold, num_ctx=spec.num_ctx,
+        tool_ids=list(dict.fromkeys(spec.tool_ids)),
     )
 
 
@@ -208,16 +215,28 @@ def build_inspection(system: RagSystem, question: str, hits: list[Hit]) -> Inspe
 
 async def stream_answer(
     actor: Actor | None, system: RagSystem, inspection: Inspection, *, backends: tuple[OllamaBackend, ...] | None = None
-) -> AsyncGenerator[ChatChunk, None]:
-    """Stream the chat model's answer to the inspected prompt, with `num_ctx` as prepared."""
+) -> AsyncGenerator[ChatChunk | TraceStep, None]:
+    """Stream the chat model's answer to the inspected prompt, with `num_ctx` as prepared.
+
+    With tools listed on the system the answer runs the tool loop (as the asking person,
+    with a model that can call tools), and each call comes as a TraceStep once it ran.
+    """
     actor = require_model(actor, system.chat_model)
     messages = [{"role": "user", "content": inspection.prompt}]
-    replies = stream_reply(system.chat_model, messages, {"num_ctx": system.num_ctx}, backends, user_id=actor.id)
+    options = {"num_ctx": system.num_ctx}
+    replies = (
+        reply_with_tools(actor, system.chat_model, system.tool_ids, messages, options=options, backends=backends)
+        if system.tool_ids
+        else stream_reply(system.chat_model, messages, options, backends, user_id=actor.id)
+    )
     async with aclosing(replies):
-        async for chunk in replies:
-            if chunk.stats is not None:
-                inspection.reported_prompt_tokens = chunk.stats.prompt_tokens
-            yield chunk
+        async for event in replies:
+            if isinstance(event, ChatChunk) and event.stats is not None:
+                inspection.reported_prompt_tokens = event.stats.prompt_tokens
+            if isinstance(event, ChatChunk | TraceStep):
+                yield event
+            elif isinstance(event, LoopEnded):  # the loop's last round finished: the answer is whole
+                yield ChatChunk("", done=True)
 
 
 def cited_numbers(answer: str, inspection: Inspection) -> list[int]:

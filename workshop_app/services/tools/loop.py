@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from workshop_app.services.chat import stream_reply_queued, validate_messages
@@ -48,6 +48,14 @@ class TraceStep:
     def as_message(self) -> dict[str, Any]:
         """The `role: tool` message that carries this result back to the model."""
         return {"role": "tool", "tool_name": self.tool, "content": self.result if self.ok else f"Error: {self.error}"}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The step as kept with a saved reply."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> TraceStep:
+        return cls(**{name: saved[name] for name in cls.__dataclass_fields__ if name in saved})
 
 
 @dataclass(frozen=True)

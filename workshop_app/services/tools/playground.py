@@ -1,4 +1,9 @@
-"""The tool playground: which models can call tools, and one question run through the loop as a person."""
+"""Tools with a model: which models can call them, and conversations run through the loop as a person.
+
+The tool playground, a Playground chat with tools attached and a RAG system with tools
+all come through `_checked_loop`, so each checks the same things the same way: the person
+may use the model, may read every tool, and the model can call tools at all.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from contextlib import aclosing
 from typing import Any
 
 from workshop_app.services.errors import InvalidInput
-from workshop_app.services.models import catalog_for
+from workshop_app.services.models import catalog_for, load_catalog
+from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.scheduler import QueueUpdate
+from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.policy import Actor, require_model
 from workshop_app.services.tools.context import ToolContext
-from workshop_app.services.tools.loop import LoopEvent, run_tool_loop
+from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep, run_tool_loop
 from workshop_app.services.tools.store import definitions_for
 
 
@@ -18,6 +26,19 @@ async def tool_models(actor: Actor | None) -> list[str]:
     """Reachable models this person may use whose /api/show capabilities include tools."""
     catalog = await catalog_for(actor)
     return [model.name for model in catalog.models if model.healthy and "tools" in model.capabilities]
+
+
+async def require_tool_model(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> None:
+    """Refuse a model whose /api/show capabilities are known and do not include tools.
+
+    A model no host reports is left to the request itself, which says it is missing.
+    """
+    summary = (await load_catalog(backends)).find(model)
+    if summary is not None and summary.capabilities and "tools" not in summary.capabilities:
+        raise InvalidInput(
+            f"{model} cannot call tools (its capabilities: {', '.join(summary.capabilities)}).",
+            hint="Pick a model with the tools capability, or remove the attached tools.",
+        )
 
 
 async def ask_with_tools(
@@ -34,12 +55,37 @@ async def ask_with_tools(
     The tools are loaded as this person may read them, and run on their behalf (a
     "search a collection" tool reads only what they may read).
     """
-    actor = require_model(actor, model)
     if not tool_ids:
         raise InvalidInput("Pick at least one tool.", hint="Tick the tools the model may call.")
-    tools = definitions_for(actor, tool_ids)
-    messages = [*history, {"role": "user", "content": question}]
-    events = run_tool_loop(model, messages, tools, ToolContext.for_actor(actor), client_ip=client_ip)
+    events = await _checked_loop(actor, model, tool_ids, [*history, {"role": "user", "content": question}], client_ip=client_ip)
     async with aclosing(events):
         async for event in events:
             yield event
+
+
+async def reply_with_tools(
+    actor: Actor | None,
+    model: str,
+    tool_ids: Sequence[int],
+    messages: list[dict[str, Any]],
+    *,
+    options: dict[str, Any] | None = None,
+    backends: tuple[OllamaBackend, ...] | None = None,
+    client_ip: str | None = None,
+) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep | LoopEnded, None]:
+    """A reply made with attached tools, streamed like a plain one: its text comes as ChatChunks,
+    with each traced call and the final LoopEnded (the calls and results in Ollama's shape) between."""
+    events = await _checked_loop(actor, model, tool_ids, messages, options=options, backends=backends, client_ip=client_ip)
+    async with aclosing(events):
+        async for event in events:
+            yield ChatChunk(event.text) if isinstance(event, ReplyText) else event
+
+
+async def _checked_loop(
+    actor: Actor | None, model: str, tool_ids: Sequence[int], messages: list[dict[str, Any]], **request: Any
+) -> AsyncGenerator[LoopEvent, None]:
+    """The loop, once the person may use the model and read every tool, and the model can call tools."""
+    actor = require_model(actor, model)
+    tools = definitions_for(actor, tool_ids)
+    await require_tool_model(model, request.get("backends"))
+    return run_tool_loop(model, messages, tools, ToolContext.for_actor(actor), **request)
