@@ -40,6 +40,24 @@ def kind_badge(kind: rx.Var) -> rx.Component:
     return rx.badge(kind, variant="soft", color_scheme="iris")
 
 
+def tool_choice(tool: rx.Var, chosen: rx.Var, on_change, class_name: str) -> rx.Component:
+    """A tool to tick for a model: its name, kind and description."""
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(checked=chosen, on_change=on_change),
+            rx.vstack(
+                rx.hstack(rx.code(tool.name, size="2"), kind_badge(tool.kind), spacing="2", align="center"),
+                rx.text(tool.description, size="1", color=rx.color("gray", 11)),
+                spacing="1",
+            ),
+            align="start",
+            spacing="2",
+        ),
+        class_name=class_name,
+        cursor="pointer",
+    )
+
+
 def visibility_badge(visibility: rx.Var) -> rx.Component:
     return rx.badge(rx.cond(visibility == "workshop", "shared with workshop", "private"), variant="outline", color_scheme="gray")
 

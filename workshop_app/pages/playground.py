@@ -8,6 +8,7 @@ from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
+from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
 
@@ -77,9 +78,57 @@ def _model_picker() -> rx.Component:
     )
 
 
+def _tool_choice(tool: rx.Var) -> rx.Component:
+    chosen = PlaygroundState.tool_ids.contains(tool.id)
+    return tool_choice(tool, chosen, lambda checked: PlaygroundState.toggle_tool(tool.id, checked), "chat-tool-choice")
+
+
+def _tool_picker() -> rx.Component:
+    """The person's tools the model may call in this chat; with none ticked, replies are plain."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("wrench", size=14),
+                rx.cond(PlaygroundState.tool_ids.length() > 0, f"Tools ({PlaygroundState.tool_ids.length()})", "Tools"),
+                variant=rx.cond(PlaygroundState.tool_ids.length() > 0, "solid", "soft"),
+                color_scheme="iris",
+                id="chat-tools",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text("Tools the model may call", size="2", weight="medium"),
+                rx.cond(
+                    PlaygroundState.tools.length() > 0,
+                    rx.vstack(rx.foreach(PlaygroundState.tools, _tool_choice), spacing="2", max_width="22rem"),
+                    rx.text("No tools yet. ", rx.link("Define one", href=TOOLS_ROUTE), " first.", size="2"),
+                ),
+                rx.text("Used from your next message on; each call shows under the reply.", size="1", color=rx.color("gray", 11)),
+                spacing="2",
+            ),
+            id="chat-tools-panel",
+        ),
+    )
+
+
+def _tools_notice() -> rx.Component:
+    return rx.cond(
+        PlaygroundState.tools_refused,
+        rx.callout(
+            "This model cannot call tools. Pick a model marked “tools”, or untick the tools.",
+            icon="triangle-alert",
+            color_scheme="orange",
+            size="1",
+            width="100%",
+            id="tools-refused",
+        ),
+    )
+
+
 def _toolbar() -> rx.Component:
     return rx.hstack(
         _model_picker(),
+        _tool_picker(),
         rx.spacer(),
         rx.link(rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"), href="/compare"),
         rx.cond(
@@ -194,6 +243,17 @@ def _edit_box() -> rx.Component:
     )
 
 
+def _trace(message_id: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text("Tool calls", size="1", weight="medium", color=rx.color("gray", 11)),
+        rx.foreach(PlaygroundState.traces[message_id], trace_step),
+        spacing="2",
+        width="100%",
+        class_name="reply-trace",
+        margin_top="0.5rem",
+    )
+
+
 def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
     is_user = message["role"] == "user"
     is_last = index == PlaygroundState.messages.length() - 1
@@ -205,6 +265,7 @@ def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
             rx.cond(PlaygroundState.editing_id == message["id"], _edit_box(), rx.text(message["content"], white_space="pre-wrap")),
             reply_markdown(message["content"]),
         ),
+        rx.cond(PlaygroundState.traces.contains(message["id"]), _trace(message["id"])),
         rx.cond(message["status"] == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
         rx.cond(
             message["status"] == "incomplete",
@@ -299,7 +360,7 @@ def playground_page() -> rx.Component:
         backend_banner(PlaygroundState.unreachable_hosts, PlaygroundState.load_models),
         rx.hstack(
             _history(),
-            rx.vstack(_toolbar(), _title(), _settings(), _conversation(), _queue_notice(), _composer(), flex="1", min_width="0", spacing="3"),
+            rx.vstack(_toolbar(), _tools_notice(), _title(), _settings(), _conversation(), _queue_notice(), _composer(), flex="1", min_width="0", spacing="3"),
             width="100%",
             align="start",
             spacing="5",

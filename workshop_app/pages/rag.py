@@ -6,6 +6,7 @@ import reflex as rx
 
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
 from workshop_app.components.shell import page_shell
+from workshop_app.components.tool_parts import TOOLS_ROUTE, trace_step
 from workshop_app.state.rag_state import RagState
 
 
@@ -26,6 +27,14 @@ def _new_system_dialog() -> rx.Component:
                         )), wrap="wrap", spacing="4"),
                         rx.link("Create a collection first →", href="/collections"),
                     )),
+                    field("Tools (optional)", rx.cond(
+                        RagState.tools.length() > 0,
+                        rx.hstack(rx.foreach(RagState.tools, lambda t: rx.checkbox(
+                            t.name, checked=RagState.chosen_tools.contains(t.id),
+                            on_change=lambda checked: RagState.toggle_tool(t.id, checked),
+                        )), wrap="wrap", spacing="4", id="rag-tool-choices"),
+                        rx.link("Define a tool →", href=TOOLS_ROUTE),
+                    ), "Answers may call these; the chat model needs the tools capability."),
                     field("Prompt template", rx.text_area(name="prompt_template", default_value=RagState.default_template, rows="9"),
                           "{{context}} becomes the numbered sources, {{question}} the question."),
                     visibility_field(),
@@ -81,6 +90,7 @@ def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
                         class_name="citation",
                     )),
                     rx.spacer(),
+                    rx.cond(answer.trace.length() > 0, rx.badge(answer.trace.length(), " tool calls", variant="soft", color_scheme="iris")),
                     rx.button(rx.icon("microscope", size=14), "Inspector", size="1", variant="outline",
                               on_click=RagState.inspect(index), class_name="open-inspector"),
                     wrap="wrap",
@@ -126,6 +136,10 @@ def _inspector_dialog() -> rx.Component:
                     rx.foreach(answer.retrieved, lambda hit: chunk_card(hit)),
                     rx.heading("Exact prompt sent", size="3"),
                     rx.code_block(answer.prompt, language="markdown", wrap_long_lines=True, width="100%"),
+                    rx.cond(
+                        answer.trace.length() > 0,
+                        rx.vstack(rx.heading("Tool calls", size="3"), rx.foreach(answer.trace, trace_step), width="100%", id="rag-trace"),
+                    ),
                     width="100%",
                     spacing="3",
                 ),

@@ -6,25 +6,12 @@ import reflex as rx
 
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.shell import page_shell
-from workshop_app.components.tool_parts import PLAYGROUND_ROUTE, TOOLS_ROUTE, kind_badge, tools_switch, trace_step
+from workshop_app.components.tool_parts import PLAYGROUND_ROUTE, TOOLS_ROUTE, tool_choice, tools_switch, trace_step
 from workshop_app.state.tool_playground_state import ToolPlaygroundState as State
 
 
 def _tool_choice(tool: rx.Var) -> rx.Component:
-    return rx.el.label(
-        rx.hstack(
-            rx.checkbox(checked=State.chosen.contains(tool.id), on_change=lambda checked: State.toggle_tool(tool.id, checked)),
-            rx.vstack(
-                rx.hstack(rx.code(tool.name, size="2"), kind_badge(tool.kind), spacing="2", align="center"),
-                rx.text(tool.description, size="1", color=rx.color("gray", 11)),
-                spacing="1",
-            ),
-            align="start",
-            spacing="2",
-        ),
-        class_name="tool-choice",
-        cursor="pointer",
-    )
+    return tool_choice(tool, State.chosen.contains(tool.id), lambda checked: State.toggle_tool(tool.id, checked), "tool-choice")
 
 
 def _setup() -> rx.Component:

@@ -8,7 +8,9 @@ from typing import Any
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.services.chat_models import ModelChoice
 from workshop_app.services.reply_timing import ReplyTiming
+from workshop_app.services.tools.loop import TraceStep
 from workshop_app.state.time_format import ago
+from workshop_app.state.tool_views import TranscriptEntry, step_entry
 
 
 def timing_text(stats: Mapping[str, Any] | ReplyTiming | None) -> str:
@@ -36,6 +38,11 @@ def message_row(message: ChatMessage) -> dict[str, str]:
         "error": message.error,
         "stats": timing_text(message.stats),
     }
+
+
+def trace_entries(message: ChatMessage) -> list[TranscriptEntry]:
+    """The tool calls a saved reply made, as the trace under it shows them."""
+    return [step_entry(TraceStep.from_dict(step)) for step in message.tool_trace]
 
 
 def chat_row(chat: Chat) -> dict[str, str]:

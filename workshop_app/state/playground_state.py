@@ -1,4 +1,4 @@
-"""State of the Playground page: a kept chat with one model, its settings, and the reply streaming in."""
+"""State of the Playground page: a kept chat with one model, its settings and tools, and the reply streaming in."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from workshop_app.services.errors import WorkshopError
 from workshop_app.services.generation_options import PARAMETERS
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.streaming import until_stopped
+from workshop_app.services.tools.loop import TraceStep
+from workshop_app.services.tools.store import tool_summaries
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.chat_views import chat_row, message_row, model_row
+from workshop_app.state.chat_views import chat_row, message_row, model_row, trace_entries
 from workshop_app.state.feedback import error_toast
+from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
 # (name, label, help) of each generation parameter, for the settings form.
 PARAMETER_FIELDS = [(p.name, p.label, p.help) for p in PARAMETERS]
@@ -30,10 +33,13 @@ class PlaygroundState(AuthState):
     hosts: list[dict[str, str | bool | float | int | None]] = []
     system_prompt: str = ""
     params: dict[str, str] = {name: "" for name, _, _ in PARAMETER_FIELDS}
+    tools: list[ToolRow] = []
+    tool_ids: list[int] = []
     draft: str = ""
     chat_id: int = 0
     title: str = ""
     messages: list[dict[str, str]] = []
+    traces: dict[str, list[TranscriptEntry]] = {}  # tool calls per reply id ("" while it streams)
     chats: list[dict[str, str]] = []
     search: str = ""
     editing_id: str = ""
@@ -55,6 +61,11 @@ class PlaygroundState(AuthState):
         row = next((row for row in self.models if row["name"] == self.model), None)
         return row["capabilities"].split(", ") if row and row["capabilities"] else []
 
+    @rx.var
+    def tools_refused(self) -> bool:
+        """Tools are attached but the chosen model says it cannot call them."""
+        return bool(self.tool_ids) and bool(self.model_capabilities) and "tools" not in self.model_capabilities
+
     @rx.event
     async def load_models(self):
         """Page load: the models this person may use, their chats, and the open chat."""
@@ -63,6 +74,8 @@ class PlaygroundState(AuthState):
             return self.to_login()
         choices, hosts = await chat_models(actor)
         self.models, self.hosts = [model_row(c) for c in choices], [asdict(h) for h in hosts]
+        self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
+        self.tool_ids = [tool.id for tool in self.tools if tool.id in self.tool_ids]
         if self.model not in self.model_options:
             self.model = self.model_options[0] if self.model_options else ""
         return [event for event in (self._show(self.chat_id), self._list()) if event is not None]
@@ -82,6 +95,11 @@ class PlaygroundState(AuthState):
     @rx.event
     def set_param(self, name: str, value: str):
         self.params[name] = value
+
+    @rx.event
+    def toggle_tool(self, tool_id: int, chosen: bool):
+        others = [existing for existing in self.tool_ids if existing != tool_id]
+        self.tool_ids = [*others, tool_id] if chosen else others
 
     @rx.event
     def set_title(self, value: str):
@@ -186,7 +204,10 @@ class PlaygroundState(AuthState):
                         self.queue_position = chunk.position
                         continue
                     self.queue_position = 0
-                    self.messages[-1]["content"] += chunk.content
+                    if isinstance(chunk, TraceStep):
+                        self.traces[""] = [*self.traces.get("", []), step_entry(chunk)]
+                    else:
+                        self.messages[-1]["content"] += chunk.content
         except WorkshopError as error:
             yield error_toast(error)
         finally:
@@ -197,10 +218,10 @@ class PlaygroundState(AuthState):
                 self._list()
 
     def _reset_chat(self) -> None:
-        self.chat_id, self.title, self.messages, self.reply_stats, self.editing_id = 0, "", [], "", ""
+        self.chat_id, self.title, self.messages, self.reply_stats, self.editing_id, self.traces = 0, "", [], "", "", {}
 
     def _settings(self) -> ChatSettings:
-        return ChatSettings(self.model, self.system_prompt, dict(self.params))
+        return ChatSettings(self.model, self.system_prompt, dict(self.params), tuple(self.tool_ids))
 
     def _show(self, chat_id: int):
         """Show a kept chat as saved (0: a new, empty one); a refusal becomes a toast."""
@@ -214,7 +235,9 @@ class PlaygroundState(AuthState):
         self.chat_id, self.title, self.model = chat_id, view.chat.title, view.chat.model or self.model
         self.system_prompt = view.chat.system_prompt
         self.params = {name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS}
+        self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
         self.messages = [message_row(m) for m in view.messages]
+        self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
         replies = [m for m in self.messages if m["role"] == "assistant"]
         self.reply_stats = replies[-1]["stats"] if replies else ""
         return None

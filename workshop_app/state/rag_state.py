@@ -9,15 +9,18 @@ from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.policy import usable_models
 from workshop_app.services.rag import RagSpec
 from workshop_app.services.streaming import until_stopped
+from workshop_app.services.tools.loop import TraceStep
+from workshop_app.services.tools.store import tool_summaries
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.rag_views import AnswerView, CollectionRow, HitView, SystemRow, answer_view, collection_row, system_row
+from workshop_app.state.tool_views import ToolRow, step_entry, tool_row
 
 COMPLETION = "completion"
 
 
-def _spec(form: dict, collection_ids: list[int]) -> RagSpec:
+def _spec(form: dict, collection_ids: list[int], tool_ids: list[int]) -> RagSpec:
     numbers = {}
     for field, label in (("top_k", "top_k"), ("num_ctx", "num_ctx")):
         if not str(form.get(field, "")).strip().isdigit():
@@ -28,7 +31,7 @@ def _spec(form: dict, collection_ids: list[int]) -> RagSpec:
     except ValueError:
         raise InvalidInput("The score threshold must be a number, e.g. 0.2.") from None
     return RagSpec(form.get("name", ""), form.get("chat_model", ""), collection_ids, form.get("prompt_template", ""),
-                   numbers["top_k"], threshold, numbers["num_ctx"], form.get("visibility", "private"))
+                   numbers["top_k"], threshold, numbers["num_ctx"], form.get("visibility", "private"), tuple(tool_ids))
 
 
 class RagState(AuthState):
@@ -37,6 +40,8 @@ class RagState(AuthState):
     chat_models: list[str] = []
     collections: list[CollectionRow] = []
     chosen_collections: list[int] = []
+    tools: list[ToolRow] = []
+    chosen_tools: list[int] = []
     form_open: bool = False
     default_template: str = rag.DEFAULT_TEMPLATE
     draft: str = ""
@@ -59,6 +64,7 @@ class RagState(AuthState):
             actor = self.acting()
             self.chat_models = usable_models(actor, await collections.capable_models(COMPLETION))
             self.collections = [collection_row(c) for c in collections.list_collections(actor)]
+            self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
             self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
         except WorkshopError as error:
             return error_toast(error)
@@ -81,12 +87,17 @@ class RagState(AuthState):
         self.chosen_collections = [*others, collection_id] if chosen else others
 
     @rx.event
+    def toggle_tool(self, tool_id: int, chosen: bool):
+        others = [t for t in self.chosen_tools if t != tool_id]
+        self.chosen_tools = [*others, tool_id] if chosen else others
+
+    @rx.event
     async def create(self, form: dict):
         try:
-            system = rag.create_rag_system(self.acting(), _spec(form, list(self.chosen_collections)))
+            system = rag.create_rag_system(self.acting(), _spec(form, list(self.chosen_collections), list(self.chosen_tools)))
         except WorkshopError as error:
             return error_toast(error)
-        self.form_open, self.selected_id, self.answers, self.chosen_collections = False, system.id or 0, [], []
+        self.form_open, self.selected_id, self.answers, self.chosen_collections, self.chosen_tools = False, system.id or 0, [], [], []
         return RagState.load
 
     @rx.event
@@ -113,10 +124,13 @@ class RagState(AuthState):
             async with self:
                 self.draft = ""
                 self.answers = [*self.answers, answer_view(question, inspection)]
-            async for chunk in until_stopped(rag.stream_answer(actor, system, inspection), stop):
+            async for event in until_stopped(rag.stream_answer(actor, system, inspection), stop):
                 async with self:
-                    self.answers[-1].text += chunk.content
-                    status = "done" if chunk.done else status
+                    if isinstance(event, TraceStep):
+                        self.answers[-1].trace.append(step_entry(event))
+                        continue
+                    self.answers[-1].text += event.content
+                    status = "done" if event.done else status
             async with self:
                 self.answers[-1].cited = rag.cited_numbers(self.answers[-1].text, inspection)
                 if inspection.reported_prompt_tokens is not None:

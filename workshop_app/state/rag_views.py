@@ -15,6 +15,7 @@ from workshop_app.services.embedding_map import EmbeddingMap
 from workshop_app.services.rag import Inspection, Retrieved
 from workshop_app.services.retrieval import Hit
 from workshop_app.state.model_views import human_size
+from workshop_app.state.tool_views import TranscriptEntry
 
 # Radix scales, one per document in the embedding map (theme colours, no ad-hoc values).
 MAP_COLOURS = ("blue", "orange", "grass", "purple", "crimson", "teal", "amber", "indigo", "brown", "cyan")
@@ -112,6 +113,7 @@ class AnswerView:
     budget_percent: int = 0
     warnings: list[str] = dataclasses.field(default_factory=list)
     cited: list[int] = dataclasses.field(default_factory=list)
+    trace: list[TranscriptEntry] = dataclasses.field(default_factory=list)  # calls of the system's tools
 
 
 def upload_row(result: UploadResult) -> UploadRow:
@@ -168,8 +170,9 @@ def map_series(picture: EmbeddingMap) -> list[MapSeries]:
 
 
 def system_row(system: RagSystem) -> SystemRow:
+    tools = f" · {len(system.tool_ids)} tool{'s' if len(system.tool_ids) != 1 else ''}" if system.tool_ids else ""
     return SystemRow(system.id or 0, system.name, system.chat_model,
-                     f"top {system.top_k} · threshold {system.score_threshold:g} · num_ctx {system.num_ctx:,}")
+                     f"top {system.top_k} · threshold {system.score_threshold:g} · num_ctx {system.num_ctx:,}{tools}")
 
 
 def answer_view(question: str, inspection: Inspection) -> AnswerView:
