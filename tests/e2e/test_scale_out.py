@@ -24,6 +24,7 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
 from tests.support.people import Person, sign_in
+from tests.support.run_async import run_coroutine
 from tests.support.scale_out import scale_out_app, scale_out_services
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.users import Role
@@ -78,8 +79,6 @@ async def _prepare(hosts: tuple[FakeOllama, FakeOllama], url: str) -> Deployment
 
 @pytest.fixture(scope="module")
 def deployment(artifacts: Path) -> Iterator[Deployment]:
-    import asyncio
-
     with scale_out_services() as (settings_env, hosts), pytest.MonkeyPatch.context() as patch:
         httpx.post(f"{hosts[1].url}/api/pull", json={"model": ONLY_ON_SECOND_HOST, "stream": False}, timeout=30).raise_for_status()
         for name, value in settings_env.items():
@@ -88,7 +87,7 @@ def deployment(artifacts: Path) -> Iterator[Deployment]:
         upgrade_database(get_settings())
         health = {"WORKSHOP_OLLAMA_HEALTH_INTERVAL": "1"}
         with scale_out_app(settings_env, WORKERS, artifacts / "scale-out-server.log", health) as url:
-            yield asyncio.run(_prepare(hosts, url))
+            yield run_coroutine(_prepare(hosts, url))
     _reset_caches()
 
 
