@@ -18,7 +18,8 @@ from workshop_app.services.ollama.backends import backend_for, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendError, BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import HealthMonitor
-from workshop_app.services.ollama.router import InFlight, pick_host
+from workshop_app.services.ollama.router import pick_host
+from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for
 from workshop_app.services.policy import Actor
 
 
@@ -96,11 +97,14 @@ async def test_a_model_on_one_host_is_routed_there_and_a_missing_one_is_not_foun
 
 
 async def test_among_equal_hosts_the_least_busy_one_is_chosen(two_hosts: Hosts) -> None:
+    """Busy is what the fair scheduler holds for a host: requests in flight plus waiting."""
     states = await get_monitor().current()
-    busy = InFlight()
-    with busy.track(two_hosts.a.url), busy.track(two_hosts.a.url), busy.track(two_hosts.b.url):
-        assert pick_host("llama3.2:1b", states, busy) == two_hosts.b.url
-    assert pick_host("llama3.2:1b", states, busy) == two_hosts.a.url
+    assert pick_host("llama3.2:1b", states, QueueBusy()) == two_hosts.a.url, "idle hosts: the first configured"
+    async with scheduler_for(two_hosts.a.url).turn("attendee-1") as turn:
+        await turn.wait()
+        assert pick_host("llama3.2:1b", states, QueueBusy()) == two_hosts.b.url
+        assert (await backend_for("llama3.2:1b")).url == two_hosts.b.url
+    assert pick_host("llama3.2:1b", states, QueueBusy()) == two_hosts.a.url
 
 
 async def test_a_model_pulled_since_the_last_check_is_found(two_hosts: Hosts) -> None:

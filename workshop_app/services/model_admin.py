@@ -17,7 +17,8 @@ from workshop_app.services.ollama.backends import backend_by_url, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.pulls import PullProgress, pulls
-from workshop_app.services.ollama.router import canonical_name, in_flight, pick_host
+from workshop_app.services.ollama.router import canonical_name, pick_host
+from workshop_app.services.ollama.scheduler import QueueBusy
 from workshop_app.services.policy import Actor, require_role
 
 KEEP_LOADED = "30m"
@@ -37,14 +38,14 @@ async def _target(name: str, host: str | None, backends: Backends) -> OllamaBack
     monitor = get_monitor(backends)
     if host:
         return backend_by_url(host, tuple(monitor.backends))
-    return backend_by_url(pick_host(name, await monitor.current(), in_flight), tuple(monitor.backends))
+    return backend_by_url(pick_host(name, await monitor.current(), QueueBusy()), tuple(monitor.backends))
 
 
 async def _hosts_with(name: str, host: str | None, backends: Backends, *, loaded_only: bool = False) -> list[OllamaBackend]:
     """The hosts holding the model (or just `host`); 404 if none, 503 if it was last seen on a down host."""
     monitor = get_monitor(backends)
     states = await monitor.current()
-    pick_host(name, states, in_flight)
+    pick_host(name, states, QueueBusy())
     wanted = canonical_name(name)
     urls = [
         state.url for state in states

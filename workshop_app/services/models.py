@@ -17,7 +17,8 @@ from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable
 from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor, HostState
-from workshop_app.services.ollama.router import canonical_name, in_flight, pick_host
+from workshop_app.services.ollama.router import canonical_name, pick_host
+from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for
 from workshop_app.services.ollama.types import ModelInfo
 from workshop_app.services.policy import Actor, require_actor, require_model, usable_models
 
@@ -165,7 +166,7 @@ def _host_status(state: HostState) -> HostStatus:
         loaded_count=len(state.running),
         loaded_bytes=sum(entry.size_bytes for entry in state.running),
         vram_bytes=sum(entry.vram_bytes for entry in state.running),
-        in_flight=in_flight.count(state.url),
+        in_flight=scheduler_for(state.url).load().in_flight,
     )
 
 
@@ -238,7 +239,7 @@ async def model_status(actor: Actor | None, name: str, backends: tuple[OllamaBac
     Forbidden if this person's workshop does not use it."""
     require_actor(actor)
     catalog = await load_catalog(backends)
-    pick_host(name, get_monitor(backends).states())  # raises the 404 or the 503 naming the host
+    pick_host(name, get_monitor(backends).states(), QueueBusy())  # raises the 404 or the 503 naming the host
     summary = catalog.find(name)
     assert summary is not None  # pick_host found a reachable host listing it
     require_model(actor, summary.name)

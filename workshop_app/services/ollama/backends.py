@@ -8,7 +8,8 @@ from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor
-from workshop_app.services.ollama.router import in_flight, pick_host
+from workshop_app.services.ollama.router import pick_host
+from workshop_app.services.ollama.scheduler import QueueBusy
 from workshop_app.settings import Settings, get_settings
 
 
@@ -73,7 +74,7 @@ async def backend_for(model: str, backends: tuple[OllamaBackend, ...] | None = N
     """
     monitor = get_monitor(backends)
     try:
-        url = pick_host(model, await monitor.current(), in_flight)
+        url = pick_host(model, await monitor.current(), QueueBusy())
     except (ModelNotFound, BackendUnavailable):
-        url = pick_host(model, await monitor.refresh(max_wait=FIRST_CHECK_WAIT_S), in_flight)
+        url = pick_host(model, await monitor.refresh(max_wait=FIRST_CHECK_WAIT_S), QueueBusy())
     return backend_by_url(url, tuple(monitor.backends))

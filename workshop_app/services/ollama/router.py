@@ -1,15 +1,14 @@
 """Which host serves a model: one that has it, preferring one where it is loaded, then the least busy.
 
-"Busy" is the number of requests in flight per host, counted by whoever sends them
-(`in_flight.track(url)` around a request); a scheduler that queues requests per host
-wraps the same counter, so the router sees the load the platform itself puts on a host.
+"Busy" is whatever the caller measures per host URL; the platform passes the fair
+scheduler's load (requests in flight plus waiting), so the router sees the load the
+platform itself puts on each host.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from typing import Protocol
 
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import HostState
@@ -21,29 +20,13 @@ def canonical_name(model: str) -> str:
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
-class InFlight:
-    """Requests in flight per host URL (single event loop, so a plain counter suffices)."""
+class Busy(Protocol):
+    """How busy a host is, as a number to compare between hosts."""
 
-    def __init__(self) -> None:
-        self._counts: Counter[str] = Counter()
-
-    @contextmanager
-    def track(self, url: str) -> Iterator[None]:
-        self._counts[url] += 1
-        try:
-            yield
-        finally:
-            self._counts[url] -= 1
-
-    def count(self, url: str) -> int:
-        return self._counts[url]
+    def count(self, url: str) -> int: ...
 
 
-in_flight = InFlight()
-"""The process-wide counter the router reads."""
-
-
-def pick_host(model: str, states: Sequence[HostState], busy: InFlight = in_flight) -> str:
+def pick_host(model: str, states: Sequence[HostState], busy: Busy) -> str:
     """The URL of the host to send `model` to.
 
     Raises BackendUnavailable (naming the host) when the model was last seen on a host

@@ -172,6 +172,14 @@ def scheduler_for(url: str) -> HostScheduler:
     return schedulers[url]
 
 
+class QueueBusy:
+    """The router's measure of a host's load: requests in flight plus those waiting for it."""
+
+    def count(self, url: str) -> int:
+        load = scheduler_for(url).load()
+        return load.in_flight + load.waiting
+
+
 def queue_loads() -> list[QueueLoad]:
     """Load of every host that has a scheduler in this event loop."""
     return [scheduler.load() for scheduler in _SCHEDULERS.get(asyncio.get_running_loop(), {}).values()]
