@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         description="App worker processes serving UI, websocket and API; more than 1 needs WORKSHOP_REDIS_URL and WORKSHOP_CHROMA_URL.",
     )
     ollama_parallelism: int = Field(1, ge=1, le=256, description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL.")
-    user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight; more wait their turn.")
+    user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.")
     rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
     daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")

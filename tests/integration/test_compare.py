@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -12,6 +13,7 @@ from workshop_app.db.users import Role
 from workshop_app.services.compare import check_comparison, compare_replies
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.streaming import until_stopped
+from workshop_app.settings import get_settings
 
 MODELS = ["llama3.2:1b", "qwen2.5:0.5b"]
 
@@ -32,6 +34,26 @@ async def test_each_model_answers_in_its_own_column_with_timing(fake_ollama: Fak
     assert all(text.startswith("Echo: Name a fruit") for text in texts)
     assert all(timing.tokens > 0 and timing.ttft_ms is not None for timing in timings)
     assert fake_ollama.stats.requests["/api/chat"] == 2
+
+
+async def test_columns_stream_in_parallel_when_the_host_has_room(fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default limit of one request per person, a comparison is one action: both columns stream at once."""
+    monkeypatch.setenv("WORKSHOP_OLLAMA_PARALLELISM", "2")
+    get_settings.cache_clear()
+    fake_ollama.config.reply_tokens = 10
+    fake_ollama.config.token_delay = 0.03
+    actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
+    columns = check_comparison(actor, MODELS, "", {}, "Count to ten")
+    first_token: dict[int, float] = {}
+    finished: dict[int, float] = {}
+    async for update in compare_replies(actor, columns, "Count to ten"):
+        if update.text:
+            first_token.setdefault(update.index, time.perf_counter())
+        if update.finished:
+            assert not update.error
+            finished[update.index] = time.perf_counter()
+    # Each column had its first token before the other column finished: their streams overlapped.
+    assert first_token[0] < finished[1] and first_token[1] < finished[0], (first_token, finished)
 
 
 async def test_stop_closes_every_request(fake_ollama: FakeOllama) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, aclosing
 
 import pytest
 from prometheus_client import REGISTRY
@@ -12,7 +13,7 @@ from prometheus_client import REGISTRY
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.fairness import GREEDY, run_fairness
 from workshop_app.services.chat import stream_reply, stream_reply_queued
-from workshop_app.services.ollama.scheduler import QueueUpdate, scheduler_for
+from workshop_app.services.ollama.scheduler import HostScheduler, QueueUpdate, Turn, scheduler_for
 from workshop_app.services.streaming import until_stopped
 from workshop_app.settings import get_settings
 
@@ -146,3 +147,51 @@ async def test_the_next_in_line_moves_up_when_someone_leaves(slow_fake: FakeOlla
     assert await anext(staying) == QueueUpdate(1)
     await staying.aclose()
     await busy
+
+
+async def test_a_group_is_one_action_whose_requests_stream_side_by_side(slow_fake: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(monkeypatch, ollama_parallelism=4, user_concurrency=1)
+    slow_fake.config.reply_tokens = 20  # keep every admitted reply streaming while the test looks
+    async with AsyncExitStack() as requests:
+
+        async def first_event(n: int, text: str, group: str | None = None) -> object:
+            events = await requests.enter_async_context(aclosing(stream_reply_queued(MODEL, ask(text), client_ip=person(n), group=group)))
+            return await anext(events)
+
+        columns = [await first_event(1, f"column {c}", group="compare-1") for c in range(3)]
+        assert not any(isinstance(event, QueueUpdate) for event in columns)  # all three got a slot at once
+        # The group is the person's one action: their plain request waits although a slot is free.
+        assert await first_event(1, "and another thing") == QueueUpdate(1)
+        assert scheduler_for(slow_fake.url).load().in_flight == 3
+        # Someone else takes that free slot.
+        assert not isinstance(await first_event(2, "me too"), QueueUpdate)
+        assert slow_fake.stats.active_streams == 4
+
+
+async def _enter(requests: AsyncExitStack, scheduler: HostScheduler, user: str, group: str | None = None) -> Turn:
+    return await requests.enter_async_context(scheduler.turn(user, group))
+
+
+async def test_a_groups_later_requests_yield_to_another_users_waiting_request() -> None:
+    scheduler = HostScheduler("http://host.test", parallelism=2, per_user=1)
+    async with AsyncExitStack() as other, AsyncExitStack() as first_column, AsyncExitStack() as later:
+        busy = await _enter(other, scheduler, "busy")
+        columns = [await _enter(first_column if c == 0 else later, scheduler, "comparer", "g") for c in range(3)]
+        assert [busy.position, *(column.position for column in columns)] == [0, 0, 1, 2]
+        # Another person asks after the comparison, yet queues ahead of its later columns.
+        asking = await _enter(later, scheduler, "asker")
+        assert [asking.position, columns[1].position, columns[2].position] == [1, 2, 3]
+        await other.aclose()  # a slot frees up: it goes to the other person, not to the comparison
+        assert [asking.position, columns[1].position, columns[2].position] == [0, 1, 2]
+        await first_column.aclose()  # the comparison's own slot passes to its next column
+        assert [columns[1].position, columns[2].position] == [0, 1]
+        assert scheduler.load().in_flight == 2
+
+
+async def test_a_groups_later_requests_take_slots_nobody_else_may_use() -> None:
+    scheduler = HostScheduler("http://host.test", parallelism=3, per_user=1)
+    async with AsyncExitStack() as requests:
+        running = await _enter(requests, scheduler, "eager")
+        second = await _enter(requests, scheduler, "eager")  # waits for the eager person's limit, not for a slot
+        columns = [await _enter(requests, scheduler, "comparer", "g") for _ in range(2)]
+        assert [running.position, second.position, *(column.position for column in columns)] == [0, 1, 0, 0]

@@ -58,6 +58,7 @@ async def stream_reply_queued(
     user_id: int | None = None,
     client_ip: str | None = None,
     tools: list[dict[str, Any]] | None = None,
+    group: str | None = None,
 ) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
     """Stream the model's reply to `messages`, preceded by queue positions while it waits.
 
@@ -66,12 +67,13 @@ async def stream_reply_queued(
     recorded with its outcome, including a Stop (closing this generator), which counts
     as cancelled and closes the upstream request; a Stop while waiting leaves the queue.
     `tools` (Ollama's tools list) lets the model answer with tool calls instead of text.
+    Requests sharing a `group` (a comparison's columns) take one fair turn together.
     """
     validate_messages(model, messages)
     who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
     await limiter.admit(who, allowance)
     backend = await backend_for(model, backends)
-    async with scheduler_for(backend.url).turn(who) as turn:
+    async with scheduler_for(backend.url).turn(who, group) as turn:
         async for position in turn.positions():
             yield QueueUpdate(position)
         row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)

@@ -1,14 +1,16 @@
 """One prompt to several models at once, their replies streamed side by side.
 
-Each model's request goes through the same rate limit and fair queue as a chat, so a
-comparison cannot jump the room's queue: with a per-person limit of one request in
-flight the columns take turns, and each shows its queue position while it waits.
-A failing model ends only its own column.
+Each model's request goes through the same rate limit and fair queue as a chat, and
+the columns form one group in that queue: the comparison counts as one action against
+the per-person limit and takes its turn like one request, while its columns stream in
+parallel on whatever slots no one else waiting could take (see the scheduler's rule).
+A column still waiting shows its queue position. A failing model ends only its own column.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -54,7 +56,10 @@ async def compare_replies(
 ) -> AsyncGenerator[ColumnUpdate, None]:
     """Updates from every column as they come; closing it (Stop) closes every request."""
     updates: asyncio.Queue[ColumnUpdate] = asyncio.Queue()
-    tasks = [asyncio.create_task(_column(index, settings, prompt, actor, client_ip, updates)) for index, settings in enumerate(columns)]
+    group = uuid.uuid4().hex
+    tasks = [
+        asyncio.create_task(_column(index, settings, prompt, actor, client_ip, group, updates)) for index, settings in enumerate(columns)
+    ]
     try:
         remaining = len(tasks)
         while remaining:
@@ -68,13 +73,21 @@ async def compare_replies(
 
 
 async def _column(
-    index: int, settings: ChatSettings, prompt: str, actor: Actor, client_ip: str | None, updates: asyncio.Queue[ColumnUpdate]
+    index: int,
+    settings: ChatSettings,
+    prompt: str,
+    actor: Actor,
+    client_ip: str | None,
+    group: str,
+    updates: asyncio.Queue[ColumnUpdate],
 ) -> None:
     system = [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
     messages = [*system, {"role": "user", "content": prompt.strip()}]
     clock, error = ReplyClock(), ""
     try:
-        events = stream_reply_queued(settings.model, messages, dict(settings.options), user_id=actor.id, client_ip=client_ip)
+        events = stream_reply_queued(
+            settings.model, messages, dict(settings.options), user_id=actor.id, client_ip=client_ip, group=group
+        )
         async with aclosing(events):
             async for event in events:
                 if isinstance(event, QueueUpdate):

@@ -4,8 +4,22 @@ Ollama serves only a few requests at once (its OLLAMA_NUM_PARALLEL) and queues t
 rest first-come-first-served, so one attendee who fires twenty requests would block
 the room. Here at most the host's parallelism is in flight; waiting requests are
 admitted round-robin across users, least recently served first, and no user has more
-than `per_user` requests in flight. A waiting request sees its live queue position and
+than `per_user` actions in flight. A waiting request sees its live queue position and
 leaves the queue when its caller stops waiting (Stop, a closed tab, a cancelled task).
+
+An action is one request, or one group of requests that belong together (the columns
+of a comparison, `turn(user, group)`), so a comparison is one action against the
+per-user limit while its requests may run side by side. The rule, per free slot:
+1. Leaders first: a request that would start an action (a plain request, or the first
+   waiting request of a group with nothing in flight) is admitted round-robin across
+   users, if its user has fewer than `per_user` actions in flight.
+2. Only when no leader can take the slot does a group's further request ride along
+   with its group already in flight (round-robin across users again).
+A comparison therefore takes its turn like one request, and its extra requests use
+only slots no other user's waiting request could take right now. A group with nothing
+in flight (its running requests have ended) leads again through rule 1, so a busy room
+can slow its later requests down to one at a time but never starve them. Queue
+positions follow the same order: every waiting leader, then the riders.
 
 The queue lives in the app process (one per event loop): with several app processes,
 each keeps its own share of the host's parallelism.
@@ -16,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,6 +43,7 @@ from workshop_app.settings import get_settings
 class _Ticket:
     user: str
     serial: int
+    group: object
     admitted: bool = False
     released: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -59,15 +74,19 @@ class HostScheduler:
         self.parallelism = parallelism
         self.per_user = per_user
         self._waiting: dict[str, deque[_Ticket]] = {}
-        self._running: dict[str, int] = {}
+        self._running: dict[str, Counter[object]] = {}  # user -> admitted requests per action in flight
         self._last_served: dict[str, int] = {}
         self._serials = itertools.count()
         self._in_flight = 0
 
     @asynccontextmanager
-    async def turn(self, user: str) -> AsyncIterator[Turn]:
-        """Queue a request for `user`; leaving the block frees its place or its slot."""
-        ticket = _Ticket(user, next(self._serials))
+    async def turn(self, user: str, group: str | None = None) -> AsyncIterator[Turn]:
+        """Queue a request for `user`; leaving the block frees its place or its slot.
+
+        Requests of `user` with the same `group` count as one action (see the module's rule).
+        """
+        serial = next(self._serials)
+        ticket = _Ticket(user, serial, serial if group is None else group)
         self._waiting.setdefault(user, deque()).append(ticket)
         self._dispatch()
         try:
@@ -83,16 +102,35 @@ class HostScheduler:
         return 0 if ticket.admitted else self._order().index(ticket) + 1
 
     def _order(self) -> list[_Ticket]:
-        """Waiting requests in round-robin order: each user's n-th request in the n-th round."""
-        users = sorted(self._waiting, key=lambda user: (self._last_served.get(user, -1), self._waiting[user][0].serial))
-        rounds = itertools.zip_longest(*(self._waiting[user] for user in users))
+        """Waiting requests in the order they would be admitted: leaders, then riders."""
+        leaders, riders = self._lines()
+        return leaders + riders
+
+    def _lines(self) -> tuple[list[_Ticket], list[_Ticket]]:
+        """Leaders (each starts an action) and riders (each joins its group's action), each round-robin."""
+        leaders: dict[str, list[_Ticket]] = {}
+        riders: dict[str, list[_Ticket]] = {}
+        for user, queue in self._waiting.items():
+            seen: set[object] = set(self._running.get(user, ()))
+            for ticket in queue:
+                (riders if ticket.group in seen else leaders).setdefault(user, []).append(ticket)
+                seen.add(ticket.group)
+        return self._rounds(leaders), self._rounds(riders)
+
+    def _rounds(self, waiting: dict[str, list[_Ticket]]) -> list[_Ticket]:
+        """Each user's n-th request in the n-th round, least recently served user first."""
+        users = sorted(waiting, key=lambda user: (self._last_served.get(user, -1), waiting[user][0].serial))
+        rounds = itertools.zip_longest(*(waiting[user] for user in users))
         return [ticket for round_ in rounds for ticket in round_ if ticket is not None]
 
+    def _next(self) -> _Ticket | None:
+        """The request the next free slot goes to (the module's rule), if any may start."""
+        leaders, riders = self._lines()
+        leader = next((t for t in leaders if len(self._running.get(t.user, ())) < self.per_user), None)
+        return leader or next((t for t in riders if t.group in self._running.get(t.user, ())), None)
+
     def _dispatch(self) -> None:
-        while self._in_flight < self.parallelism:
-            ticket = next((t for t in self._order() if self._running.get(t.user, 0) < self.per_user), None)
-            if ticket is None:
-                break
+        while self._in_flight < self.parallelism and (ticket := self._next()) is not None:
             self._admit(ticket)
         for queue in self._waiting.values():
             for ticket in queue:
@@ -104,7 +142,7 @@ class HostScheduler:
         ticket.admitted = True
         ticket.changed.set()
         self._in_flight += 1
-        self._running[ticket.user] = self._running.get(ticket.user, 0) + 1
+        self._running.setdefault(ticket.user, Counter())[ticket.group] += 1
         self._last_served[ticket.user] = next(self._serials)
 
     def _leave(self, ticket: _Ticket) -> None:
@@ -113,8 +151,11 @@ class HostScheduler:
         ticket.released = True
         if ticket.admitted:
             self._in_flight -= 1
-            self._running[ticket.user] -= 1
-            if not self._running[ticket.user]:
+            actions = self._running[ticket.user]
+            actions[ticket.group] -= 1
+            if not actions[ticket.group]:
+                del actions[ticket.group]
+            if not actions:
                 del self._running[ticket.user]
         else:
             self._remove_waiting(ticket)
