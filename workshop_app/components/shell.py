@@ -12,17 +12,22 @@ PRODUCT_NAME = "Ollama Workshop"
 
 def _nav_link(section: Section) -> rx.Component:
     active = rx.State.router.page.path == section.route
+    # "&&" doubles the class specificity: pages with an upload field load the theme's
+    # stylesheet a second time after these rules, and equal specificity would then lose.
     return rx.link(
         rx.hstack(rx.icon(section.icon, size=18), rx.text(section.label, size="3"), spacing="3", align="center"),
         href=section.route,
         underline="none",
-        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
-        background=rx.cond(active, rx.color("accent", 3), "transparent"),
-        border_radius="var(--radius-3)",
-        padding_x="0.75rem",
-        padding_y="0.5rem",
-        width="100%",
-        _hover={"background": rx.color("gray", 3)},
+        style={
+            "&&": {
+                "color": rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+                "background": rx.cond(active, rx.color("accent", 3), "transparent"),
+                "border_radius": "var(--radius-3)",
+                "padding": "0.5rem 0.75rem",
+                "width": "100%",
+            },
+            "&&:hover": {"background": rx.color("gray", 3)},
+        },
     )
 
 
@@ -51,7 +56,7 @@ def top_bar(title: str) -> rx.Component:
         rx.heading(title, size="6", as_="h1"),
         rx.spacer(),
         user_menu(),
-        rx.color_mode.button(aria_label="Toggle light and dark mode"),
+        rx.color_mode.button(aria_label="Toggle light and dark mode", variant="ghost"),
         width="100%",
         align="center",
         padding_y="0.75rem",
