@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from tests.fakes.ollama_server import FakeOllama
-from tests.support.accounts import actor_of, make_user
+from tests.support.personas import PERSONAS, build_cast
 from workshop_app.api import build_api
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import ApiKey, Role, User
@@ -30,7 +30,6 @@ from workshop_app.services.errors import Forbidden, Unauthorized
 from workshop_app.services.policy import Actor
 from workshop_app.services.workshops import WorkshopDraft
 
-PERSONAS = ("owner", "same_workshop_attendee", "other_workshop_attendee", "instructor", "admin", "anonymous")
 OWNER_ADMIN = {"owner", "admin"}
 SIGNED_IN = set(PERSONAS) - {"anonymous"}
 
@@ -42,7 +41,7 @@ class World:
     people: dict[str, Actor]
     keys: dict[str, str]
     workshop: Workshop
-    peer: User
+    peer: Actor
     peer_key: ApiKey
 
     def who(self, kind: str, persona: str) -> str | None:
@@ -71,21 +70,9 @@ class World:
 
 
 def build_world() -> World:
-    i1, i2 = make_user(Role.INSTRUCTOR, "inst-one"), make_user(Role.INSTRUCTOR, "inst-two")
-    w1 = workshops.create_workshop(actor_of(i1), WorkshopDraft("Owned workshop"))
-    w2 = workshops.create_workshop(actor_of(i2), WorkshopDraft("Other workshop"))
-    accounts = {
-        "i1": i1,
-        "i2": i2,
-        "peer": make_user(Role.ATTENDEE, "peer", workshop_id=w1.id),
-        "same_workshop_attendee": make_user(Role.ATTENDEE, "member", workshop_id=w1.id),
-        "other_workshop_attendee": make_user(Role.ATTENDEE, "outsider", workshop_id=w2.id),
-        "admin": make_user(Role.ADMIN, "admin"),
-    }
-    people = {name: actor_of(user) for name, user in accounts.items()}
-    keys = {name: create_api_key(actor, "matrix")[1] for name, actor in people.items()}
-    peer_key, _ = create_api_key(people["peer"], "target")
-    return World(people, keys, w1, accounts["peer"], peer_key)
+    cast = build_cast()
+    peer_key, _ = create_api_key(cast.people["peer"], "target")
+    return World(cast.people, cast.keys, cast.workshop, cast.people["peer"], peer_key)
 
 
 @dataclass(frozen=True)

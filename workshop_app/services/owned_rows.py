@@ -20,7 +20,10 @@ def readable_rows(session: Session, actor: Actor | None, table: type[Row]) -> li
 
 
 def owned_row(session: Session, actor: Actor | None, table: type[Row], row_id: int, action: Action, label: str) -> Row:
-    """The row, after the policy allowed `action` on it; NotFound names it by `label`."""
+    """The row, after the policy allowed `action` on it; NotFound names it by `label`.
+
+    Nobody signed in learns nothing, not even whether the row exists."""
+    actor = require_actor(actor)
     row = session.get(table, row_id)
     if row is None:
         raise NotFound(f"{label} {row_id} does not exist.", hint=f"Reload the list of {label.lower()}s.")

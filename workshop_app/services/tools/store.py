@@ -18,8 +18,9 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import utcnow
-from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
-from workshop_app.services.policy import Action, Actor, allowed, require, require_actor
+from workshop_app.services.errors import Forbidden, InvalidInput
+from workshop_app.services.owned_rows import owned_row
+from workshop_app.services.policy import Action, Actor, allowed, require_actor
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
 from workshop_app.services.tools.transfer import export_tools, import_tools
 
@@ -114,11 +115,7 @@ def import_json(
 
 
 def _load(session: Session, actor: Actor | None, tool_id: int, action: Action) -> ToolRecord:
-    record = session.get(ToolRecord, tool_id)
-    if record is None:
-        raise NotFound(f"Tool {tool_id} does not exist.", hint="Reload the list of tools.")
-    require(actor, action, record)
-    return record
+    return owned_row(session, actor, ToolRecord, tool_id, action, "Tool")
 
 
 def _fill(record: ToolRecord, definition: ToolDefinition) -> None:
