@@ -23,7 +23,7 @@ from workshop_app.services.errors import RateLimited
 from workshop_app.services.metrics import recent_requests
 from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
 from workshop_app.services.streaming import until_stopped
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.workshops import WorkshopDraft, create_workshop, update_workshop
 from workshop_app.settings import get_settings, load_settings
 
 MODEL = "qwen2.5:0.5b"
@@ -121,6 +121,18 @@ async def test_a_workshops_own_rate_applies_to_its_attendees(fake_ollama: FakeOl
         [_ async for _ in stream_reply(MODEL, ask("second"), user_id=attendee.id)]
     for n in range(2):  # outside the workshop, the configured 100/minute applies
         [_ async for _ in stream_reply(MODEL, ask(f"q{n}"), user_id=outsider.id)]
+
+
+@pytest.mark.usefixtures("_database")
+async def test_an_instructor_raising_the_workshops_rate_lets_the_next_request_through(fake_ollama: FakeOllama) -> None:
+    instructor = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
+    workshop = create_workshop(instructor, WorkshopDraft(title="Raised limits", requests_per_minute=1))
+    attendee = make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id)
+    [_ async for _ in stream_reply(MODEL, ask("first"), user_id=attendee.id)]
+    with pytest.raises(RateLimited):
+        [_ async for _ in stream_reply(MODEL, ask("second"), user_id=attendee.id)]
+    update_workshop(instructor, workshop.id, WorkshopDraft(title="Raised limits", requests_per_minute=5))
+    [_ async for _ in stream_reply(MODEL, ask("third"), user_id=attendee.id)]
 
 
 @pytest.mark.usefixtures("_database")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import anyio.to_thread
 from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import ApiKey, User
+from workshop_app.services import actor_cache
 from workshop_app.services.auth import actor_for_user, now
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.policy import Action, Actor, require, require_actor
@@ -53,6 +55,16 @@ def revoke_api_key(actor: Actor | None, key_id: int) -> None:
         if key.revoked_at is None:
             key.revoked_at = now()
             session.add(key)
+    actor_cache.forget_key(key_id)
+
+
+async def recent_actor_for_api_key(secret: str) -> Actor:
+    """The key's owner as checked within the last few seconds (see actor_cache), for every gateway request.
+
+    A fresh check runs in a worker thread (the pool FastAPI uses for plain functions), so the
+    database reads never stall other streams.
+    """
+    return actor_cache.cached_actor(token_hash(secret)) or await anyio.to_thread.run_sync(actor_for_api_key, secret)
 
 
 def actor_for_api_key(secret: str) -> Actor:
@@ -66,4 +78,6 @@ def actor_for_api_key(secret: str) -> Actor:
             session.add(key)
         user = session.get(User, key.creator_id)
         assert user is not None  # keys are deleted with their account
-        return actor_for_user(session, user)
+        actor = actor_for_user(session, user)
+    actor_cache.remember(key.key_hash, key.id, actor)  # type: ignore[arg-type]
+    return actor

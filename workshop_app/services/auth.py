@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select, update
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import AuthSession, Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
-from workshop_app.services import throttle
+from workshop_app.services import actor_cache, throttle
 from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
 from workshop_app.services.policy import Actor
@@ -173,6 +173,8 @@ def sign_out(token: str) -> None:
 
 
 def revoke_sessions(session: Session, user_id: int) -> None:
+    """End the person's sessions; their API keys are checked afresh on the next request too."""
+    actor_cache.forget_user(user_id)
     session.exec(
         update(AuthSession)
         .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))

@@ -27,6 +27,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.errors import RateLimited
 from workshop_app.services.metrics import count_rate_limit_hit
+from workshop_app.services.ttl_memo import TtlMemo
 from workshop_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,28 @@ class Allowance:
         return limits.RateLimitItemPerDay(self.tokens_per_day) if self.tokens_per_day else None
 
 
+# The person's workshop's own figures (requests per minute, tokens per day), read before every
+# model request; a change to a workshop's limits reaches each process within a few seconds.
+_workshop_figures: TtlMemo[int, tuple[int | None, int | None]] = TtlMemo(ttl_s=5.0)
+
+
+def forget_workshop_limits() -> None:
+    """After a workshop's limits changed: the next request in this process reads them again."""
+    _workshop_figures.forget(lambda _user, _figures: True)
+
+
 def allowance_for(user_id: int | None) -> Allowance:
     """The configured allowance, with the figures of the person's workshop where it sets them."""
     allowance = Allowance.from_settings()
     if user_id is None:
         return allowance
+    figures = _workshop_figures.get(user_id)
+    if figures is None:
+        figures = _workshop_figures.put(user_id, _read_workshop_figures(user_id))
+    return allowance.overridden(*figures)
+
+
+def _read_workshop_figures(user_id: int) -> tuple[int | None, int | None]:
     query = (
         select(Workshop.requests_per_minute, Workshop.tokens_per_day)
         .join(WorkshopMember, col(WorkshopMember.workshop_id) == col(Workshop.id))
@@ -81,7 +99,7 @@ def allowance_for(user_id: int | None) -> Allowance:
     )
     with session_scope() as session:
         figures = session.exec(query).first()
-    return allowance.overridden(*figures) if figures else allowance
+    return (figures[0], figures[1]) if figures else (None, None)  # (None, None): no workshop, the settings apply
 
 
 class RateLimiter:

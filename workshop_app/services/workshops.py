@@ -16,11 +16,12 @@ from sqlmodel import Session, col, or_, select
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
-from workshop_app.services import throttle
+from workshop_app.services import actor_cache, throttle
 from workshop_app.services.auth import actor_for_user, check_display_name, create_account, now, revoke_sessions, start_session
 from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
 from workshop_app.services.join_codes import looks_like_join_code, new_join_code, normalize_join_code
 from workshop_app.services.policy import Action, Actor, allowed, require, require_actor, require_role
+from workshop_app.services.ratelimit import forget_workshop_limits
 
 MAX_FAILED_JOINS_PER_ADDRESS = 20
 
@@ -83,7 +84,9 @@ def update_workshop(actor: Actor | None, workshop_id: int, draft: WorkshopDraft)
         for name, value in _columns(values).items():
             setattr(workshop, name, value)
         session.add(workshop)
-        return workshop
+    forget_workshop_limits()  # its limits and model list apply from the next request
+    actor_cache.forget_everyone()
+    return workshop
 
 
 def set_open(actor: Actor | None, workshop_id: int, is_open: bool) -> Workshop:
