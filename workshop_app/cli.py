@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import click
 
+from workshop_app import serving
 from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
@@ -107,24 +108,35 @@ def _duration(_context: click.Context, _param: click.Parameter, value: str | Non
     help="Also write a backup this often (30m, 24h, ...); encrypted when WORKSHOP_BACKUP_PASSPHRASE is set.",
 )
 def run(dev: bool, port: int | None, backup_every: float | None) -> None:
-    """Check the configuration, migrate the database, then serve the app."""
+    """Check the configuration, migrate the database, build the frontend if its sources changed, then serve the app.
+
+    Without --backup-every this process becomes the server (exec), so nothing of the
+    command stays resident; with it, this process stays as the backup scheduler.
+    """
     settings = _settings_or_exit()
     upgrade_database(settings)
     port = port or settings.port
     env = reflex_environment()
     env["WORKSHOP_PORT"] = str(port)
     if dev:
-        command = ["--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
+        command = [sys.executable, "-m", "reflex", "run", "--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
     else:
-        command = ["--env", "prod", "--single-port", "--frontend-port", str(port)]
         env.update(worker_environment(settings))
+        key = serving.build_key(settings, port, env)
+        if not serving.build_is_current(key) and not serving.build_frontend(key, env):
+            click.echo("Error: the frontend build failed (see above).", err=True)
+            sys.exit(1)
+        command = serving.serve_command(port)
     click.echo(f"Serving on http://localhost:{port}")
-    schedule = BackupSchedule(settings, backup_every, click.echo).start() if backup_every else None
+    if backup_every is None:
+        sys.stdout.flush()
+        os.chdir(PROJECT_ROOT)
+        os.execve(command[0], command, env)
+    schedule = BackupSchedule(settings, backup_every, click.echo).start()
     try:
-        completed = subprocess.run([sys.executable, "-m", "reflex", "run", *command], cwd=PROJECT_ROOT, env=env, check=False)
+        completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False)
     finally:
-        if schedule is not None:
-            schedule.stop()
+        schedule.stop()
     sys.exit(completed.returncode)
 
 

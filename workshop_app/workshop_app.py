@@ -22,6 +22,7 @@ from workshop_app.pages.sections import register_upcoming
 from workshop_app.pages.tool_playground import tool_playground_page
 from workshop_app.pages.tools import tools_page
 from workshop_app.pages.workshop import workshop_page
+from workshop_app.serving import freeze_startup_heap
 from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
@@ -47,6 +48,7 @@ def index() -> rx.Component:
 
 install_ui_event_ids()
 app = rx.App(api_transformer=build_api())
+app.register_lifespan_task(freeze_startup_heap)  # runs in each server worker once the app is loaded
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
 app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=[AuthState.require_sign_in, ModelsState.refresh])
 app.add_page(model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load)
