@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from workshop_app.services.collections import get_collection
 from workshop_app.services.policy import Actor
 from workshop_app.services.vectorstore import get_vector_store
+
+if TYPE_CHECKING:  # numpy is imported by `project`, the first time someone opens a map, not by every server process
+    import numpy as np
 
 MAP_LIMIT = 2000
 
@@ -37,6 +39,8 @@ class EmbeddingMap:
 
 def project(vectors: Sequence[Sequence[float]], extra: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float]]:
     """PCA to two axes (SVD of the centred matrix); `extra` is placed with the same axes."""
+    import numpy as np
+
     matrix = np.asarray(vectors, dtype=float)
     mean = matrix.mean(axis=0)
     centred = matrix - mean

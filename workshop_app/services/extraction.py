@@ -14,8 +14,6 @@ from enum import StrEnum
 from pathlib import PurePath
 
 from bs4 import BeautifulSoup
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from workshop_app.services.errors import InvalidInput
 
@@ -89,6 +87,9 @@ def _decoded(filename: str, data: bytes) -> str:
 
 
 def _pdf_text(filename: str, data: bytes) -> str:
+    from pypdf import PdfReader  # ~20 MB per server process, only needed once someone uploads a PDF
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

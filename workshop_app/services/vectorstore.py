@@ -13,19 +13,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import chromadb
 import httpx
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError, NotFoundError
 
 from workshop_app.services.chroma_lock import chroma_writes
 from workshop_app.services.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # chromadb (with numpy, gRPC, OpenTelemetry) costs ~65 MB per process: imported on first use
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 Metadata = dict[str, str | int | float | bool]
 MODEL_KEY, DIMENSION_KEY = "embedding_model", "dimension"
@@ -67,6 +66,9 @@ def similarity(distance: Distance | str, value: float) -> float:
 
 
 def client_from(settings: Settings) -> ClientAPI:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url is None:
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
@@ -186,6 +188,8 @@ class VectorStore:
 
     @staticmethod
     def _guarded(call: Any) -> Any:
+        from chromadb.errors import ChromaError, NotFoundError
+
         try:
             return call()
         except NotFoundError:
