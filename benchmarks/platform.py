@@ -74,27 +74,46 @@ def prepare(people: int) -> Prepared:
     return Prepared(settings.data_dir, keys, system_id)
 
 
-@contextmanager
-def served(prepared: Prepared, log_path: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, float]]:
-    """Serve the prepared data with `workshop run`; yield the URL and seconds from start to a healthy /health."""
-    from tests.support.app_server import app_server, project_copy
+def fresh_project() -> Path:
+    """A copy of the project without a frontend build: its first `workshop run` builds one."""
+    from tests.support.app_server import project_copy
 
-    project = project_copy(Path(tempfile.mkdtemp(prefix="workshop-bench-app-")) / "project")
+    return project_copy(Path(tempfile.mkdtemp(prefix="workshop-bench-app-")) / "project")
+
+
+@contextmanager
+def served(
+    prepared: Prepared,
+    log_path: Path,
+    extra_env: Mapping[str, str] | None = None,
+    project: Path | None = None,
+    port: int | None = None,
+) -> Iterator[tuple[str, float]]:
+    """Serve the prepared data with `workshop run` from `project` (default: a fresh copy, so a cold start);
+    yield the URL and seconds from start to a healthy /health. A second start of the same project on
+    the same port reuses the first one's frontend build."""
+    from tests.support.app_server import app_server
+
+    project = project or fresh_project()
     env = {name: value for name, value in os.environ.items() if name.startswith("WORKSHOP_")}
     env.update(extra_env or {})
     started = time.perf_counter()
-    with app_server(prepared.data_dir, env["WORKSHOP_OLLAMA_URLS"], log_path, env, project_dir=project) as url:
+    with app_server(prepared.data_dir, env["WORKSHOP_OLLAMA_URLS"], log_path, env, project_dir=project, port=port) as url:
         yield url, time.perf_counter() - started
 
 
 def server_processes(url: str) -> list[psutil.Process]:
-    """`workshop run` for this port and every process below it (Reflex, Granian and its workers)."""
+    """The server for this port and every process below it (Granian's workers).
+
+    The top one is `workshop run`, which becomes `python -m workshop_app.serving PORT`.
+    """
     port = url.rsplit(":", 1)[1]
     roots = [
         process for process in psutil.process_iter(["cmdline"])
-        if "workshop_app.cli" in " ".join(process.info["cmdline"] or []) and port in (process.info["cmdline"] or [])
+        if any(arg.startswith("workshop_app.") for arg in process.info["cmdline"] or []) and port in (process.info["cmdline"] or [])
     ]
-    return [process for root in roots for process in (root, *root.children(recursive=True))]
+    found = {process.pid: process for root in roots for process in (root, *root.children(recursive=True))}
+    return list(found.values())
 
 
 def memory_mb(processes: list[psutil.Process]) -> tuple[float, float]:

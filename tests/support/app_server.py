@@ -27,14 +27,16 @@ def app_server(
     log_path: Path,
     env_overrides: Mapping[str, str] | None = None,
     project_dir: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Serve the production build on a free port; yield its base URL.
 
     `env_overrides` replaces or adds variables (e.g. Postgres, Redis, Chroma server, workers).
     `project_dir` runs a copy of the project (see `project_copy`): its own frontend build, so a
     second app in one test session does not rebuild the first one's.
+    `port` defaults to a free one; the build names its port, so reusing a build needs the same port.
     """
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "WORKSHOP_DATA_DIR": str(data_dir),
