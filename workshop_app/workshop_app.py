@@ -6,8 +6,8 @@ from workshop_app.api import build_api
 from workshop_app.pages.admin import admin_page
 from workshop_app.pages.collections import collections_page
 from workshop_app.pages.compare import compare_page
-from workshop_app.pages.documents import documents_page
 from workshop_app.pages.dashboard import dashboard_page
+from workshop_app.pages.documents import documents_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
 from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
@@ -28,8 +28,8 @@ from workshop_app.state.admin_state import AdminState
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.collections_state import CollectionsState
 from workshop_app.state.compare_state import CompareState
-from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.dashboard_state import DashboardState
+from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
