@@ -18,3 +18,13 @@ def ms(seconds: float) -> str:
 
 def line(label: str, *cells: str) -> None:
     print(f"  {label:<44}" + "".join(f"{cell:>16}" for cell in cells))
+
+
+def compare_streams(column: str, cases: dict[str, tuple[tuple[list[float], ...], tuple[list[float], ...]]]) -> None:
+    """TTFT and full-stream percentiles per case (label: direct, platform), with difference and ratio."""
+    line("", "direct", column, "difference", "ratio")
+    for label, (direct, platform) in cases.items():
+        for metric, index in (("TTFT", 0), ("full stream", 1)):
+            for q in (50, 95):
+                d, p = percentile(direct[index], q), percentile(platform[index], q)
+                line(f"{label} {metric} p{q}", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")

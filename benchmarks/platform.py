@@ -5,6 +5,7 @@ the processes that make up the server. Everything listens on loopback.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import tempfile
@@ -26,6 +27,16 @@ class Prepared:
     data_dir: Path
     keys: list[str]  # one API key per simulated attendee
     rag_system_id: int
+
+
+def stream_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every streaming benchmark shares: how many attendees and streams, and the fake's fixed delays."""
+    parser.add_argument("--users", type=int, default=50, help="concurrent attendees in the loaded case")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of streams per case")
+    parser.add_argument("--single-samples", type=int, default=20, help="sequential streams in the 1-user case")
+    parser.add_argument("--first-token-delay", type=float, default=0.2)
+    parser.add_argument("--token-delay", type=float, default=0.02)
+    parser.add_argument("--tokens", type=int, default=20)
 
 
 def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Path:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.figures import line, ms, percentile
-from benchmarks.platform import CHAT_MODEL, fresh_project, memory_mb, prepare, server_processes, served, use_data_dir
+from benchmarks.figures import compare_streams, line, ms, percentile
+from benchmarks.platform import CHAT_MODEL, fresh_project, memory_mb, prepare, server_processes, served, stream_arguments, use_data_dir
 from tests.support.ports import free_port
 
 IDLE_SETTLE_S = 5.0
@@ -77,13 +77,8 @@ def model_list_times(url: str, key: str, samples: int = 10) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=50, help="concurrent attendees in the loaded case")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of streams per case")
-    parser.add_argument("--single-samples", type=int, default=20, help="sequential streams in the 1-user case")
+    stream_arguments(parser)
     parser.add_argument("--workers", type=int, default=1, help="WORKSHOP_WORKERS (more than 1 needs Redis and Chroma server)")
-    parser.add_argument("--first-token-delay", type=float, default=0.2)
-    parser.add_argument("--token-delay", type=float, default=0.02)
-    parser.add_argument("--tokens", type=int, default=20)
     args = parser.parse_args()
 
     from tests.fakes.ollama_server import FakeOllama
@@ -130,12 +125,10 @@ def main() -> None:
     print(f"Idle memory, {len(processes)} server processes: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
     line("Model list, one of two hosts hanging", f"p50 {ms(percentile(listing, 50))}", f"max {ms(max(listing))}")
     print()
-    line("", "direct", "platform", "difference", "ratio")
-    for label, (direct, platform) in (("1 user", (single["direct"], single["platform"])), (f"{args.users} users", (loaded["direct"], loaded["platform"]))):
-        for metric, index in (("TTFT", 0), ("full stream", 1)):
-            for q in (50, 95):
-                d, p = percentile(direct[index], q), percentile(platform[index], q)
-                line(f"{label} {metric} p{q}", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")
+    compare_streams("platform", {
+        "1 user": (single["direct"], single["platform"]),
+        f"{args.users} users": (loaded["direct"], loaded["platform"]),
+    })
     for q in (50, 95):  # every key's first request, all at once: the platform looks each key up in the database
         d, p = percentile(loaded["direct"][2], q), percentile(loaded["platform"][2], q)
         line(f"{args.users} users TTFT p{q}, first use of each key", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")

@@ -1,0 +1,175 @@
+"""Through the UI's websocket event protocol vs straight to Ollama, in one run: time to first
+token and full-stream time of a Playground chat at 1 and at N concurrent simulated attendees.
+
+A simulated attendee is what the browser does on the Playground page, without the browser:
+it opens the socket.io connection at /_event with its tab token, hydrates with the session
+cookie of a signed-in account (so the page's on_load runs as that person), then sends the
+Playground's `set_model`, `set_draft` and `send` events. The clock starts when `send` is
+emitted; the first token is the first state delta whose last message is an assistant reply
+with text, the end is the delta that turns `streaming` off (the reply saved and shown).
+
+The backend is the Ollama-speaking fake with fixed delays, so every difference between the
+direct and the platform columns is the platform's own cost, Reflex's state handling included.
+
+    .venv/bin/python -m benchmarks.ui_latency [--users 50] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from benchmarks.figures import compare_streams
+from benchmarks.platform import CHAT_MODEL, prepare, served, stream_arguments, use_data_dir
+from benchmarks.platform_latency import streams
+
+PAGE = "/playground"
+EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol
+ROUND_TIMEOUT_S = 120.0
+
+
+def _names() -> tuple[str, str, str]:
+    """Full names of the root state, the auth state (owner of the session cookie) and the Playground's state."""
+    from reflex.state import State
+
+    from workshop_app.state.auth_state import AuthState
+    from workshop_app.state.playground_state import PlaygroundState
+
+    return State.get_full_name(), AuthState.get_full_name(), PlaygroundState.get_full_name()
+
+
+def session_tokens(count: int) -> list[str]:
+    """Signed-in browser sessions of `count` new attendees, as the login page would start them."""
+    from tests.support.accounts import make_user
+    from workshop_app.db.engine import session_scope
+    from workshop_app.db.users import Role
+    from workshop_app.services.auth import start_session
+
+    tokens = []
+    for _ in range(count):
+        user = make_user(Role.ATTENDEE, "ui-bench")
+        with session_scope() as session:
+            tokens.append(start_session(session, user, "127.0.0.1"))
+    return tokens
+
+
+class Attendee:
+    """One browser tab on the Playground page, speaking Reflex's event protocol."""
+
+    def __init__(self, url: str, session_token: str) -> None:
+        self.url, self.session_token = url, session_token
+        self.root, self.auth, self.playground = _names()
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
+
+    def _event(self, handler: str, **payload: Any) -> dict[str, Any]:
+        return {"name": handler, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
+
+    async def open(self) -> None:
+        """Connect with the hydrate event in the CONNECT packet, as the frontend does; wait until the page's
+        on_load has listed the models (which also proves the session cookie signed the tab in)."""
+        hydrate = self._event(f"{self.root}.hydrate_and_load", vars={f"{self.auth}.session_token": self.session_token})
+        await self.client.connect(
+            f"{self.url}?token={uuid.uuid4()}", socketio_path=EVENTS, namespaces=[EVENTS], transports=["websocket"], auth={"event": hydrate}
+        )
+        await self._until(lambda mine: CHAT_MODEL in mine.get("model_options_rx_state_", []))
+
+    async def chat(self, text: str) -> tuple[float, float]:
+        """Seconds from emitting `send` to the first assistant text and to the end of the stream."""
+        await self._emit("set_model", value=CHAT_MODEL)
+        await self._emit("set_draft", value=text)
+        started = time.perf_counter()
+        await self._emit("send")
+        await self._until(_has_reply_text)
+        first = time.perf_counter()
+        await self._until(lambda mine: mine.get("streaming_rx_state_") is False)
+        return first - started, time.perf_counter() - started
+
+    async def _emit(self, handler: str, **payload: Any) -> None:
+        await self.client.emit("event", self._event(f"{self.playground}.{handler}", **payload), namespace=EVENTS)
+
+    async def _until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The Playground's part of the next state delta for which `done` holds; toasts are failures."""
+        while True:
+            update = await asyncio.wait_for(self.updates.get(), ROUND_TIMEOUT_S)
+            for event in update.get("events", []):
+                if "toast" in str(event):
+                    raise RuntimeError(f"the Playground refused: {event}")
+            mine = update.get("delta", {}).get(self.playground, {})
+            if mine and done(mine):
+                return mine
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+def _has_reply_text(mine: dict[str, Any]) -> bool:
+    messages = mine.get("messages_rx_state_") or []
+    return bool(messages) and messages[-1].get("role") == "assistant" and bool(messages[-1].get("content"))
+
+
+async def ui_streams(url: str, tokens: list[str], rounds: int, concurrent: bool) -> tuple[list[float], list[float]]:
+    """TTFT and totals of `rounds` rounds over the tabs of `tokens` (all at once, or one after another),
+    after one warm-up chat per tab."""
+    attendees = [Attendee(url, token) for token in tokens]
+    try:
+        await asyncio.gather(*(attendee.open() for attendee in attendees))
+        await asyncio.gather(*(attendee.chat("warm up") for attendee in attendees))
+        results: list[tuple[float, float]] = []
+        for round_ in range(rounds):
+            jobs = [attendee.chat(f"round {round_} user {n}") for n, attendee in enumerate(attendees)]
+            if concurrent:
+                results += await asyncio.gather(*jobs)
+            else:
+                results += [await job for job in jobs]
+    finally:
+        await asyncio.gather(*(attendee.close() for attendee in attendees))
+    return [r[0] for r in results], [r[1] for r in results]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    stream_arguments(parser)
+    args = parser.parse_args()
+
+    from tests.fakes.ollama_server import FakeOllama
+
+    with FakeOllama(port=0) as backend:
+        use_data_dir(backend.url, {
+            "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
+            "WORKSHOP_RATE_LIMIT": "100000/minute",
+        })
+        prepared = prepare(0)
+        tokens = session_tokens(args.users)
+        log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"
+        print(f"Building and starting the app (log: {log}) ...", flush=True)
+        with served(prepared, log) as (url, _start_s):
+            config = backend.config
+            config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
+            direct_url = f"{backend.url}/api/chat"
+            single = {
+                "direct": asyncio.run(streams(direct_url, [None], args.single_samples, concurrent=False))[:2],
+                "UI": asyncio.run(ui_streams(url, tokens[:1], args.single_samples, concurrent=False)),
+            }
+            loaded = {
+                "direct": asyncio.run(streams(direct_url, [None] * args.users, args.rounds, concurrent=True))[:2],
+                "UI": asyncio.run(ui_streams(url, tokens, args.rounds, concurrent=True)),
+            }
+
+    print(f"\nServer: `workshop run`, 1 worker, SQLite; backend: fake with first token "
+          f"{args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
+    print("UI: simulated attendees on the Playground over Reflex's websocket event protocol\n")
+    compare_streams("UI", {"1 user": (single["direct"], single["UI"]), f"{args.users} users": (loaded["direct"], loaded["UI"])})
+
+
+if __name__ == "__main__":
+    main()
