@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -14,13 +13,10 @@ from workshop_app.services.streaming import until_stopped
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep
 from workshop_app.services.tools.playground import ask_with_tools, tool_models
 from workshop_app.services.tools.store import tool_summaries
+from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
-
-# One stop signal per browser tab with a question in flight (its events all reach one worker).
-_STOP_SIGNALS: dict[str, asyncio.Event] = {}
-
 
 class ToolPlaygroundState(AuthState):
     models: list[str] = []
@@ -68,9 +64,7 @@ class ToolPlaygroundState(AuthState):
 
     @rx.event
     def stop(self):
-        signal = _STOP_SIGNALS.get(self.router.session.client_token)
-        if signal is not None:
-            signal.set()
+        stop_signals.stop(self.router.session.client_token)
 
     @rx.event(background=True)
     async def send(self):
@@ -81,7 +75,7 @@ class ToolPlaygroundState(AuthState):
             actor, question = self.signed_in(), self.draft
             events = ask_with_tools(actor, self.model, list(self.chosen), list(self._history), question, client_ip=self.router.session.client_ip)
             token = self.router.session.client_token
-            stop = _STOP_SIGNALS[token] = asyncio.Event()
+            stop = stop_signals.begin(token)
             self.entries.append(TranscriptEntry(kind="user", text=question))
             self.draft, self.running = "", True
         try:
@@ -95,7 +89,7 @@ class ToolPlaygroundState(AuthState):
                     self.draft = question
             yield error_toast(error)
         finally:
-            _STOP_SIGNALS.pop(token, None)
+            stop_signals.end(token)
             async with self:
                 self.running, self.queue_position = False, 0
 
