@@ -1,4 +1,4 @@
-"""Stopping a stream promptly, even while it waits for its next item."""
+"""Stopping a stream promptly, even while it waits for its next item, and pacing its delivery."""
 
 from __future__ import annotations
 
@@ -34,3 +34,45 @@ async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) ->
                 yield item
     finally:
         stop_wait.cancel()
+
+
+async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIterator[list[T]]:
+    """The items of `stream` in lists: the first alone at once, then at most one list per `window_s`.
+
+    A page that redraws per item sends the whole reply so far over the websocket for every
+    token; redrawing per list keeps that to a few dozen updates a second however fast the
+    model writes, while a slow model's tokens, further apart than the window, still show
+    one by one as they arrive. Items that arrived before the stream ended or failed are
+    always delivered first.
+    """
+    loop = asyncio.get_running_loop()
+    batch: list[T] = []
+    due = loop.time()  # the first item goes out at once
+    pending: asyncio.Future[T] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(stream))
+            wait_s = max(0.0, due - loop.time()) if batch else None
+            await asyncio.wait({pending}, timeout=wait_s)
+            if pending.done():
+                finished, pending = pending, None
+                try:
+                    batch.append(finished.result())
+                except StopAsyncIteration:
+                    if batch:
+                        yield batch
+                    return
+                except BaseException:
+                    if batch:
+                        yield batch
+                    raise
+            if batch and loop.time() >= due:
+                yield batch
+                batch, due = [], loop.time() + window_s
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with suppress(asyncio.CancelledError, Exception):  # closing: what the read would have raised no longer matters
+                await pending
+        await stream.aclose()
