@@ -104,6 +104,7 @@ def test_signing_out_ends_only_that_session() -> None:
     auth.register(name, "Fay", PASSWORD)
     _, laptop = auth.sign_in(name, PASSWORD)
     _, phone = auth.sign_in(name, PASSWORD)
+    assert auth.actor_for_session(laptop).username == name  # checked a moment ago: remembered for a few seconds
     auth.sign_out(laptop)
     with pytest.raises(Unauthorized, match="session has ended"):
         auth.actor_for_session(laptop)
@@ -114,6 +115,7 @@ def test_signing_out_everywhere_ends_every_session() -> None:
     name = unique_name("gus")
     actor, first = auth.register(name, "Gus", PASSWORD)
     _, second = auth.sign_in(name, PASSWORD)
+    assert all(auth.optional_actor(token) for token in (first, second))
     auth.sign_out_everywhere(actor)
     for token in (first, second):
         assert auth.optional_actor(token) is None
@@ -134,6 +136,7 @@ def test_a_disabled_account_loses_its_sessions_and_keys_at_once() -> None:
     name = unique_name("ivy")
     actor, token = auth.register(name, "Ivy", PASSWORD)
     _, key = create_api_key(actor, "script")
+    assert auth.actor_for_session(token).id == actor_for_api_key(key).id == actor.id
     users.set_disabled(admin, actor.id, True)
     with pytest.raises(Unauthorized):
         auth.actor_for_session(token)
@@ -165,6 +168,16 @@ def test_an_admin_reset_gives_a_working_temporary_password_and_ends_sessions() -
     temporary = users.reset_password(admin, actor.id)
     assert auth.optional_actor(token) is None
     assert auth.sign_in(actor.username, temporary)[0].id == actor.id
+
+
+def test_a_new_role_or_name_applies_to_open_sessions_at_once() -> None:
+    admin = actor_of(make_user(Role.ADMIN, "root"))
+    actor, token = auth.register(unique_name("kim"), "Kim", PASSWORD)
+    assert auth.actor_for_session(token).role == Role.ATTENDEE
+    users.change_role(admin, actor.id, Role.INSTRUCTOR)
+    users.update_display_name(actor, actor.id, "Kim the instructor")
+    now_signed_in = auth.actor_for_session(token)
+    assert (now_signed_in.role, now_signed_in.display_name) == (Role.INSTRUCTOR, "Kim the instructor")
 
 
 def test_the_last_admin_cannot_be_demoted() -> None:

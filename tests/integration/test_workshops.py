@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import actor_of, make_user
+from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
 from workshop_app.services import auth, throttle, workshops
 from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
@@ -29,6 +30,16 @@ def test_an_instructor_creates_a_workshop_with_a_readable_code(instructor) -> No
     assert workshop.allowed_models == ["llama3.2:1b"]
     assert workshop.is_open
     assert looks_like_join_code(workshop.join_code), workshop.join_code
+
+
+def test_a_new_workshop_is_run_by_its_signed_in_instructor_at_once() -> None:
+    teacher = make_user(Role.INSTRUCTOR, "ada")
+    with session_scope() as session:
+        token = auth.start_session(session, teacher)
+    assert auth.actor_for_session(token).teaching == frozenset()  # remembered for a few seconds
+    workshop = workshops.create_workshop(auth.actor_for_session(token), WorkshopDraft("Fresh"))
+    assert auth.actor_for_session(token).teaching == {workshop.id}
+    assert [entry.display_name for entry in workshops.roster(auth.actor_for_session(token), workshop.id)] == []
 
 
 def test_attendees_cannot_create_workshops() -> None:
@@ -98,6 +109,7 @@ def test_a_removed_attendee_loses_access_at_once(instructor) -> None:
     attendee, token = workshops.join_workshop(workshop.join_code, "Noisy")
     set_password(attendee, attendee.id, "i will be back")
     _, key = create_api_key(attendee, "sneaky")
+    assert auth.actor_for_session(token).id == actor_for_api_key(key).id == attendee.id  # both remembered for a few seconds
     workshops.remove_attendee(instructor, workshop.id, attendee.id)
     assert auth.optional_actor(token) is None
     with pytest.raises(Forbidden, match="removed"):
@@ -129,6 +141,7 @@ def test_attendees_only_use_the_models_their_workshop_allows(instructor) -> None
 def test_deleting_a_workshop_ends_its_attendees_access(instructor) -> None:
     workshop = workshops.create_workshop(instructor, WorkshopDraft("Short-lived"))
     _, token = workshops.join_workshop(workshop.join_code, "Passing")
+    assert auth.optional_actor(token) is not None
     workshops.delete_workshop(instructor, workshop.id)
     assert auth.optional_actor(token) is None
     with pytest.raises(NotFound):

@@ -123,13 +123,19 @@ def actor_for_session(token: str) -> Actor:
     """The signed-in person behind a browser's token, checked now; Unauthorized otherwise."""
     if not token:
         raise Unauthorized("You are not signed in.", hint="Sign in or join a workshop with its code.")
+    hashed = token_hash(token)
+    if (cached := actor_cache.cached_session_actor(hashed)) is not None:
+        return cached
     with session_scope() as session:
-        row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == hashed)).first()
         if row is None or row.revoked_at is not None or row.expires_at <= now():
             raise Unauthorized("Your session has ended.", hint="Sign in again.")
         user = session.get(User, row.user_id)
         assert user is not None  # sessions are deleted with their account
-        return actor_for_user(session, user)
+        actor = actor_for_user(session, user)
+        if row.expires_at - now() > timedelta(seconds=actor_cache.TTL_S):  # never remembered past its end
+            actor_cache.remember_session(hashed, actor)
+        return actor
 
 
 def optional_actor(token: str) -> Actor | None:
@@ -164,6 +170,7 @@ def actor_for_user(session: Session, user: User) -> Actor:
 
 def sign_out(token: str) -> None:
     """End this browser's session (a no-op for an unknown token)."""
+    actor_cache.forget_session(token_hash(token))
     with session_scope() as session:
         session.exec(
             update(AuthSession)

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
+from workshop_app.services import actor_cache
 from workshop_app.services.auth import actor_for_user, check_display_name, normalize_username, revoke_sessions
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
@@ -33,7 +34,8 @@ def update_display_name(actor: Actor | None, user_id: int, display_name: str) ->
         user = _load(session, actor, user_id, Action.WRITE)
         user.display_name = check_display_name(display_name)
         session.add(user)
-        return user
+    actor_cache.forget_user(user_id)
+    return user
 
 
 def set_password(actor: Actor | None, user_id: int, new_password: str, current_password: str = "") -> None:
@@ -64,7 +66,8 @@ def change_role(actor: Actor | None, user_id: int, role: Role) -> User:
             _keep_an_admin(session)
         user.role = Role(role)
         session.add(user)
-        return user
+    actor_cache.forget_user(user_id)
+    return user
 
 
 def set_disabled(actor: Actor | None, user_id: int, disabled: bool) -> User:

@@ -36,6 +36,7 @@ from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
+from workshop_app.services import actor_cache
 from workshop_app.services.bundle_format import SUFFIX, DamagedBundle, bundle_file, document_path, read_bundle, write_bundle
 from workshop_app.services.choices import choice
 from workshop_app.services.chunking import ChunkSettings
@@ -261,6 +262,7 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
         for name in indexes:
             get_vector_store().drop(name)
         raise
+    actor_cache.forget_user(actor.id)  # they teach one more workshop
     return imported
 
 

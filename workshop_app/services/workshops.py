@@ -66,7 +66,9 @@ class RosterEntry:
 def create_workshop(actor: Actor | None, draft: WorkshopDraft) -> Workshop:
     actor = require_role(actor, Role.INSTRUCTOR)
     with session_scope() as session:
-        return add_workshop(session, actor, draft)
+        workshop = add_workshop(session, actor, draft)
+    actor_cache.forget_user(actor.id)  # they teach one more workshop
+    return workshop
 
 
 def add_workshop(session: Session, actor: Actor, draft: WorkshopDraft) -> Workshop:
@@ -105,6 +107,7 @@ def delete_workshop(actor: Actor | None, workshop_id: int) -> None:
         for member in session.exec(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)).all():
             _remove(session, member)
         session.delete(workshop)
+    actor_cache.forget_everyone()  # whoever taught it
 
 
 def get_workshop(actor: Actor | None, workshop_id: int) -> Workshop:
