@@ -51,6 +51,19 @@ async def test_a_reply_is_saved_with_its_timing(fake_ollama: FakeOllama, person)
     assert 0 < reply.stats["ttft_ms"] <= reply.stats["latency_ms"]
 
 
+async def test_a_reply_opens_with_the_chat_the_model_reads_and_closes_with_the_reply_as_saved(fake_ollama: FakeOllama, person) -> None:
+    chat_id = chats.send_message(person, None, ChatSettings(MODEL, "Be brief."), "Hello there")
+    events = [event async for event in chats.stream_chat_reply(person, chat_id)]
+
+    opened, closed = events[0], events[-1]
+    assert isinstance(opened, chats.ChatView) and opened.chat.system_prompt == "Be brief."
+    assert [(m.role, m.content) for m in opened.messages] == [("user", "Hello there")]
+    assert isinstance(closed, chats.ReplySaved)
+    kept = chats.get_chat(person, chat_id)
+    assert (closed.reply.id, closed.reply.content, closed.reply.stats) == (kept.messages[-1].id, kept.messages[-1].content, kept.messages[-1].stats)
+    assert closed.chat.updated_at == kept.chat.updated_at >= opened.chat.updated_at
+
+
 async def test_the_message_is_saved_before_it_is_sent(fake_ollama: FakeOllama, person) -> None:
     fake_ollama.refuse_connections()
     chat_id = chats.send_message(person, None, ChatSettings(MODEL), "Are you there?")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import anyio.to_thread
 from sqlmodel import col, select
 
-from workshop_app.db.engine import session_scope
+from workshop_app.db.engine import off_loop, session_scope
 from workshop_app.db.users import ApiKey, User
 from workshop_app.services import actor_cache
 from workshop_app.services.auth import actor_for_user, now
@@ -61,10 +60,9 @@ def revoke_api_key(actor: Actor | None, key_id: int) -> None:
 async def recent_actor_for_api_key(secret: str) -> Actor:
     """The key's owner as checked within the last few seconds (see actor_cache), for every gateway request.
 
-    A fresh check runs in a worker thread (the pool FastAPI uses for plain functions), so the
-    database reads never stall other streams.
+    A fresh check runs in the database threads (`off_loop`), so its reads never stall other streams.
     """
-    return actor_cache.cached_actor(token_hash(secret)) or await anyio.to_thread.run_sync(actor_for_api_key, secret)
+    return actor_cache.cached_actor(token_hash(secret)) or await off_loop(actor_for_api_key, secret)
 
 
 def actor_for_api_key(secret: str) -> Actor:

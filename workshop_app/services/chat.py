@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
+from workshop_app.db.engine import off_loop
 from workshop_app.db.model_requests import ModelRequest, Outcome
 from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.metrics import record_request
@@ -98,5 +99,5 @@ async def stream_reply_queued(
             if row.outcome != Outcome.SUCCESS:
                 # A reply cut short has no eval counts: its streamed pieces (about one token each) count instead.
                 row.completion_tokens = streamed
-            record_request(row)
+            await off_loop(record_request, row)  # written even if this task is cancelled meanwhile
             await limiter.charge_tokens(who, row.prompt_tokens + row.completion_tokens, allowance)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
-from workshop_app.db.engine import session_scope
+from workshop_app.db.engine import off_loop, session_scope
 from workshop_app.db.model_requests import utcnow
 from workshop_app.services.chat import stream_reply_queued
 from workshop_app.services.errors import InvalidInput, NotFound, WorkshopError
@@ -62,6 +62,14 @@ class ChatSettings:
 class ChatView:
     chat: Chat
     messages: list[ChatMessage]
+
+
+@dataclass(frozen=True)
+class ReplySaved:
+    """The last event of a reply that ran to its end: the reply as kept and its chat, just touched."""
+
+    chat: Chat
+    reply: ChatMessage
 
 
 def list_chats(actor: Actor | None, search: str = "") -> list[Chat]:
@@ -190,21 +198,24 @@ class _ReplySoFar:
 
 async def stream_chat_reply(
     actor: Actor | None, chat_id: int, *, client_ip: str | None = None
-) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep, None]:
+) -> AsyncGenerator[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved, None]:
     """Stream the model's answer to the chat's last message, then save it however it ended.
 
+    First comes the chat as it stands (ChatView: what the model reads), then the reply.
     With tools attached, the model must be able to call tools; each call is yielded as a
-    TraceStep once it ran. Closing this generator (Stop) closes the request to Ollama and
-    saves the text so far as stopped; a failure mid-stream saves it as incomplete and
-    re-raises the error.
+    TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
+    so a page can show it as kept without reading the chat again. Closing this generator
+    (Stop) closes the request to Ollama and saves the text so far as stopped; a failure
+    mid-stream saves it as incomplete and re-raises the error. The database work runs in
+    threads, off the event loop that streams everyone's replies.
     """
     actor = require_actor(actor)
-    with session_scope() as session:
-        chat = _chat(session, actor, chat_id, Action.WRITE)
-        history = _history(chat, _messages(session, chat_id))
+    view = await off_loop(_writable_view, actor, chat_id)
+    chat, history = view.chat, _history(view.chat, view.messages)
     require_model(actor, chat.model)
-    reply = _ReplySoFar(len(history))
+    reply, saving = _ReplySoFar(len(history)), False
     try:
+        yield view
         events = (
             reply_with_tools(actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip)
             if chat.tool_ids
@@ -215,11 +226,15 @@ async def stream_chat_reply(
                 reply.saw(event)
                 if not isinstance(event, LoopEnded):
                     yield event
+        saving = True
+        if (saved := await off_loop(_save_reply, chat_id, chat.model, reply)) is not None:
+            yield saved
     except WorkshopError as failure:
         reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
         raise
     finally:
-        _save_reply(chat_id, chat.model, reply)
+        if not saving:
+            await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled meanwhile
 
 
 def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
@@ -315,6 +330,11 @@ def _drop_after(session: Session, message: ChatMessage) -> None:
         session.delete(row)
 
 
+def _writable_view(actor: Actor, chat_id: int) -> ChatView:
+    with session_scope() as session:
+        return ChatView(_chat(session, actor, chat_id, Action.WRITE), _messages(session, chat_id))
+
+
 def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
     """What the model reads: the system prompt, then every turn that has text.
 
@@ -333,16 +353,17 @@ def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
     return history
 
 
-def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> None:
+def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | None:
     with session_scope() as session:
         chat = session.get(Chat, chat_id)
         if chat is None:  # deleted while the reply streamed
-            return
+            return None
         chat.updated_at = utcnow()
         session.add(chat)
-        session.add(
-            ChatMessage(
-                chat_id=chat_id, role="assistant", content=reply.content, model=model, status=reply.status, error=reply.error[:1000],
-                stats=reply.clock.timing().as_dict(), tool_messages=reply.tool_messages, tool_trace=[step.as_dict() for step in reply.trace],
-            )
+        message = ChatMessage(
+            chat_id=chat_id, role="assistant", content=reply.content, model=model, status=reply.status, error=reply.error[:1000],
+            stats=reply.clock.timing().as_dict(), tool_messages=reply.tool_messages, tool_trace=[step.as_dict() for step in reply.trace],
         )
+        session.add(message)
+        session.flush()
+        return ReplySaved(chat, message)

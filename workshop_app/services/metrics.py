@@ -47,7 +47,7 @@ EMBEDDING_BATCHES = Counter("workshop_embedding_batches_total", "Embedding batch
 
 
 def record_request(row: ModelRequest) -> None:
-    """Persist one finished request and count it (a short synchronous write, safe in a `finally`)."""
+    """Persist one finished request and count it (from async code: through `off_loop`)."""
     observe_model_request(row)
     with session_scope() as session:
         session.add(row)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from workshop_app.db.engine import off_loop
 from workshop_app.services import auth
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.policy import Actor
@@ -46,7 +47,13 @@ class AuthState(rx.State):
 
     def acting(self) -> Actor:
         """Like `signed_in`, but the service's typed error says why nobody is signed in."""
-        actor = auth.actor_for_session(self.session_token)
+        return self._shown_as(auth.actor_for_session(self.session_token))
+
+    async def acting_off_loop(self) -> Actor:
+        """`acting` with its database reads in a thread, for handlers that must not hold up other tabs."""
+        return self._shown_as(await off_loop(auth.actor_for_session, self.session_token))
+
+    def _shown_as(self, actor: Actor) -> Actor:
         self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
         return actor
 
@@ -64,7 +71,7 @@ class AuthState(rx.State):
 
     def begin_session(self, actor: Actor, token: str) -> None:
         self.session_token = token
-        self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
+        self._shown_as(actor)
 
     @rx.event
     def require_sign_in(self):

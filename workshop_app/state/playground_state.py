@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 
 import reflex as rx
 
+from workshop_app.db.chats import Chat
+from workshop_app.db.engine import off_loop
 from workshop_app.services import chats
 from workshop_app.services.chat_models import chat_models
-from workshop_app.services.chats import ChatSettings
+from workshop_app.services.chats import ChatSettings, ChatView, ReplySaved
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.generation_options import PARAMETERS
 from workshop_app.services.ollama.scheduler import QueueUpdate
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.ollama.types import ChatChunk
+from workshop_app.services.policy import Actor
+from workshop_app.services.streaming import batched, until_stopped
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
 from workshop_app.state import stop_signals
@@ -23,6 +29,7 @@ from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, 
 
 # (name, label, help) of each generation parameter, for the settings form.
 PARAMETER_FIELDS = [(p.name, p.label, p.help) for p in PARAMETERS]
+REDRAW_WINDOW_S = 0.05  # a streaming reply is redrawn at most 20 times a second
 
 
 class PlaygroundState(AuthState):
@@ -165,57 +172,97 @@ class PlaygroundState(AuthState):
     @rx.event(background=True)
     async def send(self):
         """Save the message (before anything is sent), then stream the reply."""
-        async for event in self._prepare_and_stream(lambda actor: chats.send_message(actor, self.chat_id or None, self._settings(), self.draft)):
+        async for event in self._prepare_and_stream(
+            lambda: partial(chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft)
+        ):
             yield event
 
     @rx.event(background=True)
     async def regenerate(self):
         """A new reply to the last question; also the retry for an incomplete reply."""
-        async for event in self._prepare_and_stream(lambda actor: chats.prepare_regenerate(actor, self.chat_id, self._settings())):
+        async for event in self._prepare_and_stream(lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())):
             yield event
 
     @rx.event(background=True)
     async def resend_edit(self):
         async for event in self._prepare_and_stream(
-            lambda actor: chats.edit_message(actor, int(self.editing_id), self._settings(), self.edit_text)
+            lambda: partial(chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text)
         ):
             yield event
 
-    async def _prepare_and_stream(self, prepare):
-        """Run one saving service call, then stream the chat's reply into the last bubble."""
+    async def _prepare_and_stream(self, saving: Callable[[], Callable[[Actor], int]]):
+        """Save with one service call (`saving` reads the form), then stream the chat's reply into the last bubble.
+
+        The database work runs in threads, the chat is shown from what the stream reads and
+        saves anyway, and the reply is redrawn at most once per `REDRAW_WINDOW_S`: a room
+        pressing Send at once does not queue on the worker's event loop behind each other's
+        reads and per-token redraws.
+        """
         async with self:
             if self.streaming:
                 return
+            save = saving()
             try:
-                actor = self.acting()
-                chat_id = prepare(actor)
+                actor = await self.acting_off_loop()
+                chat_id = await off_loop(save, actor)
             except WorkshopError as error:
                 yield error_toast(error)
                 return
             token, address = self.router.session.client_token, self.router.session.client_ip
             self.draft, self.editing_id, self.reply_stats, self.streaming = "", "", "", True
-            self._show(chat_id)
-            self.messages.append({"id": "", "role": "assistant", "content": "", "model": self.model, "status": "streaming", "error": "", "stats": ""})
             stop = stop_signals.begin(token)
+        shown_as_saved = False
         try:
-            async for chunk in until_stopped(chats.stream_chat_reply(actor, chat_id, client_ip=address), stop):
+            reply = until_stopped(chats.stream_chat_reply(actor, chat_id, client_ip=address), stop)
+            async for batch in batched(reply, REDRAW_WINDOW_S):
                 async with self:
-                    if isinstance(chunk, QueueUpdate):
-                        self.queue_position = chunk.position
-                        continue
-                    self.queue_position = 0
-                    if isinstance(chunk, TraceStep):
-                        self.traces[""] = [*self.traces.get("", []), step_entry(chunk)]
-                    else:
-                        self.messages[-1]["content"] += chunk.content
+                    shown_as_saved = self._take(batch) or shown_as_saved
         except WorkshopError as error:
             yield error_toast(error)
         finally:
             stop_signals.end(token)
             async with self:
                 self.streaming, self.queue_position = False, 0
-                self._show(chat_id)
-                self._list()
+                if not shown_as_saved:  # stopped, failed, or deleted meanwhile in another tab
+                    view, rows = await off_loop(_saved_chat_and_list, actor, chat_id, self.search)
+                    self.chats = [chat_row(c) for c in rows]
+                    if view is None:
+                        self._reset_chat()
+                    else:
+                        self._apply_view(view)
+
+    def _take(self, batch: list[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved]) -> bool:
+        """Show what arrived since the last redraw, in order; True once the reply is shown as saved."""
+        shown_as_saved = False
+        for event in batch:
+            if isinstance(event, QueueUpdate):
+                self.queue_position = event.position
+            elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
+                self._apply_view(event)
+                self.reply_stats = ""
+                self.messages.append({"id": "", "role": "assistant", "content": "", "model": self.model, "status": "streaming", "error": "", "stats": ""})
+            elif isinstance(event, ReplySaved):
+                shown_as_saved = self._show_saved(event)
+            else:
+                self.queue_position = 0
+                if isinstance(event, TraceStep):
+                    self.traces[""] = [*self.traces.get("", []), step_entry(event)]
+                else:
+                    self.messages[-1]["content"] += event.content
+        return shown_as_saved
+
+    def _show_saved(self, saved: ReplySaved) -> bool:
+        """The reply as kept (id, status, timing, tool calls) in place of the one that streamed; False if the list needs a search."""
+        row = message_row(saved.reply)
+        self.messages[-1] = row
+        self.traces = {key: steps for key, steps in self.traces.items() if key} | (
+            {row["id"]: trace_entries(saved.reply)} if saved.reply.tool_trace else {}
+        )
+        self.reply_stats = row["stats"]
+        if self.search:  # whether the chat matches it now is the search's answer
+            return False
+        self.chats = [chat_row(saved.chat), *(c for c in self.chats if c["id"] != str(saved.chat.id))]
+        return True
 
     def _reset_chat(self) -> None:
         self.chat_id, self.title, self.messages, self.reply_stats, self.editing_id, self.traces = 0, "", [], "", "", {}
@@ -232,7 +279,11 @@ class PlaygroundState(AuthState):
         except WorkshopError as error:
             self.chat_id = 0
             return error_toast(error)
-        self.chat_id, self.title, self.model = chat_id, view.chat.title, view.chat.model or self.model
+        self._apply_view(view)
+        return None
+
+    def _apply_view(self, view: ChatView) -> None:
+        self.chat_id, self.title, self.model = view.chat.id or 0, view.chat.title, view.chat.model or self.model
         self.system_prompt = view.chat.system_prompt
         self.params = {name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS}
         self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
@@ -240,7 +291,6 @@ class PlaygroundState(AuthState):
         self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
         replies = [m for m in self.messages if m["role"] == "assistant"]
         self.reply_stats = replies[-1]["stats"] if replies else ""
-        return None
 
     def _list(self):
         try:
@@ -248,3 +298,12 @@ class PlaygroundState(AuthState):
         except WorkshopError as error:
             return error_toast(error)
         return None
+
+
+def _saved_chat_and_list(actor: Actor, chat_id: int, search: str) -> tuple[ChatView | None, list[Chat]]:
+    """After a reply: the chat as saved (None if it was deleted meanwhile) and the person's chat list."""
+    try:
+        view = chats.get_chat(actor, chat_id)
+    except WorkshopError:
+        view = None
+    return view, chats.list_chats(actor, search)
