@@ -5,6 +5,7 @@ the processes that make up the server. Everything listens on loopback.
 
 from __future__ import annotations
 
+import contextlib
 import argparse
 import asyncio
 import os
@@ -125,6 +126,16 @@ def server_processes(url: str) -> list[psutil.Process]:
     ]
     found = {process.pid: process for root in roots for process in (root, *root.children(recursive=True))}
     return list(found.values())
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU time the server's processes (all their threads) have used so far."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def memory_mb(processes: list[psutil.Process]) -> tuple[float, float]:

@@ -16,12 +16,14 @@ import asyncio
 import json
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
 
 from benchmarks.figures import compare_streams, line, ms, percentile
-from benchmarks.platform import CHAT_MODEL, fresh_project, memory_mb, prepare, server_processes, served, stream_arguments, use_data_dir
+from benchmarks.platform import CHAT_MODEL, cpu_seconds, fresh_project, memory_mb, prepare, server_processes, served, stream_arguments, use_data_dir
 from tests.support.ports import free_port
 
 IDLE_SETTLE_S = 5.0
@@ -45,20 +47,25 @@ async def one_stream(client: httpx.AsyncClient, url: str, headers: dict[str, str
     return (first or end) - started, end - started
 
 
-async def streams(url: str, keys: list[str | None], rounds: int, concurrent: bool) -> tuple[list[float], list[float], list[float]]:
+async def streams(
+    url: str, keys: list[str | None], rounds: int, concurrent: bool, cpu: Callable[[], float] = lambda: 0.0
+) -> tuple[list[float], list[float], list[float], float]:
     """TTFT and totals of `rounds` rounds: all keys at once (concurrent) or one after another,
-    after a warm-up round in which every key is used once (its TTFTs are returned third)."""
+    after a warm-up round in which every key is used once (its TTFTs are returned third);
+    fourth, the CPU seconds per measured stream of the server whose total `cpu` reads."""
     limits = httpx.Limits(max_connections=len(keys) + 5, max_keepalive_connections=len(keys) + 5)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         warm_up = await asyncio.gather(*(one_stream(client, url, _headers(key), "warm up") for key in keys))
         results: list[tuple[float, float]] = []
+        cpu_before = cpu()
         for round_ in range(rounds):
             jobs = [one_stream(client, url, _headers(key), f"round {round_} user {n}") for n, key in enumerate(keys)]
             if concurrent:
                 results += await asyncio.gather(*jobs)
             else:
                 results += [await job for job in jobs]
-    return [r[0] for r in results], [r[1] for r in results], [r[0] for r in warm_up]
+        cpu_per_stream = (cpu() - cpu_before) / len(results)
+    return [r[0] for r in results], [r[1] for r in results], [r[0] for r in warm_up], cpu_per_stream
 
 
 def _headers(key: str | None) -> dict[str, str]:
@@ -106,12 +113,13 @@ def main() -> None:
             config = backend.config
             config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
             direct_url, platform_url = f"{backend.url}/api/chat", f"{url}/ollama/api/chat"
+            server_cpu = partial(cpu_seconds, processes)
             single = {
-                name: asyncio.run(streams(target, [key], args.single_samples, concurrent=False))
+                name: asyncio.run(streams(target, [key], args.single_samples, concurrent=False, cpu=server_cpu))
                 for name, target, key in (("direct", direct_url, None), ("platform", platform_url, prepared.keys[0]))
             }
             loaded = {
-                name: asyncio.run(streams(target, keys, args.rounds, concurrent=True))
+                name: asyncio.run(streams(target, keys, args.rounds, concurrent=True, cpu=server_cpu))
                 for name, target, keys in (
                     ("direct", direct_url, [None] * args.users),
                     ("platform", platform_url, prepared.keys[: args.users]),
@@ -132,7 +140,9 @@ def main() -> None:
     for q in (50, 95):  # every key's first request, all at once: the platform looks each key up in the database
         d, p = percentile(loaded["direct"][2], q), percentile(loaded["platform"][2], q)
         line(f"{args.users} users TTFT p{q}, first use of each key", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")
-    print(f"\n(chats sent to the hanging host: {hung_chats})")
+    print(f"\nServer CPU per chat (all its processes): {single['platform'][3] * 1000:.1f} ms at 1 user, "
+          f"{loaded['platform'][3] * 1000:.1f} ms at {args.users} users")
+    print(f"(chats sent to the hanging host: {hung_chats})")
 
 
 if __name__ == "__main__":

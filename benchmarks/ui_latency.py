@@ -28,7 +28,7 @@ from typing import Any
 import socketio
 
 from benchmarks.figures import compare_streams
-from benchmarks.platform import CHAT_MODEL, prepare, served, stream_arguments, use_data_dir
+from benchmarks.platform import CHAT_MODEL, cpu_seconds, prepare, served, server_processes, stream_arguments, use_data_dir
 from benchmarks.platform_latency import streams
 
 PAGE = "/playground"
@@ -117,23 +117,27 @@ def _has_reply_text(mine: dict[str, Any]) -> bool:
     return bool(messages) and messages[-1].get("role") == "assistant" and bool(messages[-1].get("content"))
 
 
-async def ui_streams(url: str, tokens: list[str], rounds: int, concurrent: bool) -> tuple[list[float], list[float]]:
+async def ui_streams(
+    url: str, tokens: list[str], rounds: int, concurrent: bool, cpu: Callable[[], float]
+) -> tuple[list[float], list[float], float]:
     """TTFT and totals of `rounds` rounds over the tabs of `tokens` (all at once, or one after another),
-    after one warm-up chat per tab."""
+    after one warm-up chat per tab; and the server's CPU seconds per measured chat (`cpu` reads its total)."""
     attendees = [Attendee(url, token) for token in tokens]
     try:
         await asyncio.gather(*(attendee.open() for attendee in attendees))
         await asyncio.gather(*(attendee.chat("warm up") for attendee in attendees))
         results: list[tuple[float, float]] = []
+        cpu_before = cpu()
         for round_ in range(rounds):
             jobs = [attendee.chat(f"round {round_} user {n}") for n, attendee in enumerate(attendees)]
             if concurrent:
                 results += await asyncio.gather(*jobs)
             else:
                 results += [await job for job in jobs]
+        cpu_per_chat = (cpu() - cpu_before) / len(results)
     finally:
         await asyncio.gather(*(attendee.close() for attendee in attendees))
-    return [r[0] for r in results], [r[1] for r in results]
+    return [r[0] for r in results], [r[1] for r in results], cpu_per_chat
 
 
 def main() -> None:
@@ -153,22 +157,21 @@ def main() -> None:
         log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"
         print(f"Building and starting the app (log: {log}) ...", flush=True)
         with served(prepared, log) as (url, _start_s):
+            processes = server_processes(url)
             config = backend.config
             config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
             direct_url = f"{backend.url}/api/chat"
-            single = {
-                "direct": asyncio.run(streams(direct_url, [None], args.single_samples, concurrent=False))[:2],
-                "UI": asyncio.run(ui_streams(url, tokens[:1], args.single_samples, concurrent=False)),
-            }
-            loaded = {
-                "direct": asyncio.run(streams(direct_url, [None] * args.users, args.rounds, concurrent=True))[:2],
-                "UI": asyncio.run(ui_streams(url, tokens, args.rounds, concurrent=True)),
-            }
+            single_direct = asyncio.run(streams(direct_url, [None], args.single_samples, concurrent=False))[:2]
+            *single_ui, single_cpu = asyncio.run(ui_streams(url, tokens[:1], args.single_samples, False, lambda: cpu_seconds(processes)))
+            loaded_direct = asyncio.run(streams(direct_url, [None] * args.users, args.rounds, concurrent=True))[:2]
+            *loaded_ui, loaded_cpu = asyncio.run(ui_streams(url, tokens, args.rounds, True, lambda: cpu_seconds(processes)))
+            single, loaded = {"direct": single_direct, "UI": single_ui}, {"direct": loaded_direct, "UI": loaded_ui}
 
     print(f"\nServer: `workshop run`, 1 worker, SQLite; backend: fake with first token "
           f"{args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
     print("UI: simulated attendees on the Playground over Reflex's websocket event protocol\n")
     compare_streams("UI", {"1 user": (single["direct"], single["UI"]), f"{args.users} users": (loaded["direct"], loaded["UI"])})
+    print(f"\nServer CPU per chat (all its processes): {single_cpu * 1000:.1f} ms at 1 user, {loaded_cpu * 1000:.1f} ms at {args.users} users")
 
 
 if __name__ == "__main__":
