@@ -111,6 +111,19 @@ def test_signing_out_ends_only_that_session() -> None:
     assert auth.actor_for_session(phone).username == name
 
 
+async def test_a_page_handler_checks_the_session_like_everyone_else() -> None:
+    name = unique_name("ida")
+    auth.register(name, "Ida", PASSWORD)
+    _, token = auth.sign_in(name, PASSWORD)
+    assert (await auth.recent_actor_for_session(token)).username == name  # read in a database thread
+    assert (await auth.recent_actor_for_session(token)).username == name  # remembered
+    auth.sign_out(token)
+    with pytest.raises(Unauthorized, match="session has ended"):
+        await auth.recent_actor_for_session(token)
+    with pytest.raises(Unauthorized, match="not signed in"):
+        await auth.recent_actor_for_session("")
+
+
 def test_signing_out_everywhere_ends_every_session() -> None:
     name = unique_name("gus")
     actor, first = auth.register(name, "Gus", PASSWORD)

@@ -58,6 +58,22 @@ async def test_a_piece_held_for_the_window_is_shown_when_the_window_ends_even_if
     assert received[1][0] - started < 0.5
 
 
+async def test_the_stream_reads_on_while_the_page_shows_a_batch():
+    events: list[str] = []
+
+    async def chat_then_reply() -> AsyncGenerator[str, None]:
+        yield "the chat"
+        events.append("request to the model")
+        yield "reply"
+
+    async for batch in batched(chat_then_reply(), 0.05):
+        if batch == ["the chat"]:
+            await asyncio.sleep(0.05)  # a slow redraw
+            events.append("chat shown")
+
+    assert events == ["request to the model", "chat shown"]
+
+
 async def test_pieces_before_a_failure_are_delivered_then_the_failure_is_raised():
     delivered: list[int] = []
     with pytest.raises(RuntimeError, match="went away"):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select, update
 
-from workshop_app.db.engine import session_scope
+from workshop_app.db.engine import off_loop, session_scope
 from workshop_app.db.users import AuthSession, Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache, throttle
@@ -136,6 +136,14 @@ def actor_for_session(token: str) -> Actor:
         if row.expires_at - now() > timedelta(seconds=actor_cache.TTL_S):  # never remembered past its end
             actor_cache.remember_session(hashed, actor)
         return actor
+
+
+async def recent_actor_for_session(token: str) -> Actor:
+    """`actor_for_session` for handlers on the event loop: from memory when checked in the last
+    few seconds (see actor_cache), otherwise in the database threads, so other tabs stream on."""
+    if token and (cached := actor_cache.cached_session_actor(token_hash(token))) is not None:
+        return cached
+    return await off_loop(actor_for_session, token)
 
 
 def optional_actor(token: str) -> Actor | None:

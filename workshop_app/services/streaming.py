@@ -42,7 +42,9 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIter
     A page that redraws per item sends the whole reply so far over the websocket for every
     token; redrawing per list keeps that to a few dozen updates a second however fast the
     model writes, while a slow model's tokens, further apart than the window, still show
-    one by one as they arrive. Items that arrived before the stream ended or failed are
+    one by one as they arrive. The next item is read while the caller handles a list, so
+    a slow redraw never holds up the stream itself (the request to the model starts while
+    the page shows the chat). Items that arrived before the stream ended or failed are
     always delivered first.
     """
     loop = asyncio.get_running_loop()
@@ -68,6 +70,8 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIter
                         yield batch
                     raise
             if batch and loop.time() >= due:
+                if pending is None:  # the stream reads on while the page shows this batch
+                    pending = asyncio.ensure_future(anext(stream))
                 yield batch
                 batch, due = [], loop.time() + window_s
     finally:

@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from workshop_app.db.engine import off_loop
 from workshop_app.services import auth
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.policy import Actor
@@ -50,8 +49,8 @@ class AuthState(rx.State):
         return self._shown_as(auth.actor_for_session(self.session_token))
 
     async def acting_off_loop(self) -> Actor:
-        """`acting` with its database reads in a thread, for handlers that must not hold up other tabs."""
-        return self._shown_as(await off_loop(auth.actor_for_session, self.session_token))
+        """`acting` without database reads on the event loop, for handlers that must not hold up other tabs."""
+        return self._shown_as(await auth.recent_actor_for_session(self.session_token))
 
     def _shown_as(self, actor: Actor) -> Actor:
         self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
