@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -135,6 +136,23 @@ def test_the_manifest_records_versions_counts_and_checksums(source: Settings) ->
     assert manifest["chroma"] == "embedded"
     assert set(manifest["files"]) >= {"database/workshop.db", "uploads/handout.pdf", "chroma/chroma.sqlite3"}
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
+
+
+def test_an_upload_still_being_written_or_deleted_meanwhile_is_left_out(source: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    (source.uploads_dir / ".notes.pdf.partial").write_bytes(b"half a fi")
+    (source.uploads_dir / "deleted-meanwhile.pdf").write_bytes(b"gone soon")
+    copy = shutil.copy2
+
+    def delete_first(origin: str | Path, target: str | Path) -> object:  # the document is removed just as the backup reaches it
+        if Path(origin).name == "deleted-meanwhile.pdf":
+            Path(origin).unlink()
+        return copy(origin, target)
+
+    monkeypatch.setattr(shutil, "copy2", delete_first)
+    files = create_backup(source).manifest["files"]
+
+    assert "uploads/handout.pdf" in files
+    assert not any("partial" in name or "deleted-meanwhile" in name for name in files)
 
 
 def test_encrypted_round_trip(source: Settings, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +87,8 @@ def _stage(settings: Settings, staging: Path) -> dict[str, Any]:
         database = _dump_postgres(settings, staging / POSTGRES_FILE)
     chroma = _stage_chroma(settings, staging / "chroma")
     if settings.uploads_dir.is_dir():
-        shutil.copytree(settings.uploads_dir, staging / "uploads")
+        # Hidden files are uploads still being written (they land whole, by rename).
+        shutil.copytree(settings.uploads_dir, staging / "uploads", ignore=shutil.ignore_patterns(".*"), copy_function=_copy_if_still_there)
     secret = settings.data_dir / SECRET_KEY_FILE
     if secret.is_file():
         shutil.copy2(secret, staging / SECRET_KEY_FILE)
@@ -100,6 +101,12 @@ def _stage(settings: Settings, staging: Path) -> dict[str, Any]:
         "chroma": chroma,
         "files": checksums(staging),
     }
+
+
+def _copy_if_still_there(source: str | Path, target: str | Path) -> None:
+    """Copy one upload; one deleted (its document removed) while the backup runs is simply not in it."""
+    with suppress(FileNotFoundError):
+        shutil.copy2(source, target)
 
 
 def _sqlite_path(settings: Settings) -> Path:

@@ -80,8 +80,10 @@ def document_title(filename: str) -> str:
 
 def save_original(kind: str, data: bytes) -> str:
     """Write an original under a generated name in the uploads directory; returns that name."""
-    stored_name = f"{uuid.uuid4().hex}.{kind}"
-    (uploads_dir() / stored_name).write_bytes(data)
+    stored_name, uploads = f"{uuid.uuid4().hex}.{kind}", uploads_dir()
+    partial = uploads / f".{stored_name}.partial"  # hidden until whole, so a backup never copies half a file
+    partial.write_bytes(data)
+    partial.replace(uploads / stored_name)
     return stored_name
 
 
