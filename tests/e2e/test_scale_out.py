@@ -24,10 +24,12 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
 from tests.support.people import Person, sign_in
+from tests.support.playground_tab import PlaygroundTab
 from tests.support.run_async import run_coroutine
 from tests.support.scale_out import scale_out_app, scale_out_services
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.users import Role
+from workshop_app.services import auth
 from workshop_app.services.api_keys import create_api_key
 from workshop_app.services.embedding_jobs import JobStatus
 from workshop_app.services.rag import RagSpec, create_rag_system
@@ -164,6 +166,28 @@ def test_chat_in_the_browser(deployment: Deployment, browser: Browser, artifacts
         page.screenshot(path=artifacts / "scale-out-chat.png", full_page=True)
     finally:
         context.close()
+
+
+def test_a_message_sent_right_after_typing_goes_out_as_typed(deployment: Deployment) -> None:
+    """The page sends the draft's last keystroke and Send back to back; with the tab's state in
+    Redis, Send must still see the whole draft (Reflex starts a background handler at once)."""
+    _, session_token = auth.sign_in(deployment.attendee.username, deployment.attendee.password)
+    typed = [f"Typed and sent at once {n}" for n in range(5)]
+
+    async def replies() -> list[str]:
+        tab = PlaygroundTab(deployment.url, session_token, timeout_s=30)
+        try:
+            await tab.open(CHAT_MODEL)
+            answers = []
+            for text in typed:
+                await tab.chat(CHAT_MODEL, text)  # set_model, set_draft and send without waiting in between
+                answers.append(tab.messages[-1]["content"])
+            return answers
+        finally:
+            await tab.close()
+
+    for text, reply in zip(typed, run_coroutine(replies()), strict=True):
+        assert reply.startswith(f"Echo: {text}")
 
 
 def test_the_rate_limit_in_the_browser_says_how_long_to_wait(deployment: Deployment, browser: Browser, artifacts: Path) -> None:

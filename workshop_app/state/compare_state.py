@@ -63,8 +63,13 @@ class CompareState(AuthState):
     def stop(self):
         stop_signals.stop(self.router.session.client_token)
 
+    @rx.event
+    def run(self):
+        """In order after the prompt's last keystroke (see PlaygroundState.send), then in the background."""
+        return CompareState.stream_run
+
     @rx.event(background=True)
-    async def run(self):
+    async def stream_run(self):
         async with self:
             if self.running:
                 return

@@ -169,8 +169,24 @@ class PlaygroundState(AuthState):
     def stop(self):
         stop_signals.stop(self.router.session.client_token)
 
+    # Buttons call an ordinary handler that hands over to the background one. Reflex starts
+    # a background handler as soon as its event arrives, even before the tab's earlier
+    # events (the draft's last keystroke, a parameter just changed) are applied, above all
+    # with Redis; an ordinary handler runs after them.
+    @rx.event
+    def send(self):
+        return PlaygroundState.stream_send
+
+    @rx.event
+    def regenerate(self):
+        return PlaygroundState.stream_regenerate
+
+    @rx.event
+    def resend_edit(self):
+        return PlaygroundState.stream_resend_edit
+
     @rx.event(background=True)
-    async def send(self):
+    async def stream_send(self):
         """Save the message (before anything is sent), then stream the reply."""
         async for event in self._prepare_and_stream(
             lambda: partial(chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft)
@@ -178,13 +194,13 @@ class PlaygroundState(AuthState):
             yield event
 
     @rx.event(background=True)
-    async def regenerate(self):
+    async def stream_regenerate(self):
         """A new reply to the last question; also the retry for an incomplete reply."""
         async for event in self._prepare_and_stream(lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())):
             yield event
 
     @rx.event(background=True)
-    async def resend_edit(self):
+    async def stream_resend_edit(self):
         async for event in self._prepare_and_stream(
             lambda: partial(chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text)
         ):

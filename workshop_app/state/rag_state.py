@@ -104,8 +104,13 @@ class RagState(AuthState):
     def set_draft(self, value: str):
         self.draft = value
 
+    @rx.event
+    def ask(self):
+        """In order after the question's last keystroke (see PlaygroundState.send), then in the background."""
+        return RagState.stream_ask
+
     @rx.event(background=True)
-    async def ask(self):
+    async def stream_ask(self):
         async with self:
             if self.streaming:
                 return

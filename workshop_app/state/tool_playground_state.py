@@ -66,8 +66,13 @@ class ToolPlaygroundState(AuthState):
     def stop(self):
         stop_signals.stop(self.router.session.client_token)
 
+    @rx.event
+    def send(self):
+        """In order after the question's last keystroke (see PlaygroundState.send), then in the background."""
+        return ToolPlaygroundState.stream_send
+
     @rx.event(background=True)
-    async def send(self):
+    async def stream_send(self):
         """Run the question through the tool loop; every step shows up as it finishes."""
         async with self:
             if self.running or not self.draft.strip():
