@@ -38,6 +38,23 @@ def stream_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--first-token-delay", type=float, default=0.2)
     parser.add_argument("--token-delay", type=float, default=0.02)
     parser.add_argument("--tokens", type=int, default=20)
+    parser.add_argument(
+        "--workers", type=int, default=1,
+        help="WORKSHOP_WORKERS; with more than 1, Redis and a Chroma server are started too (SQLite stays)",
+    )
+
+
+@contextmanager
+def shared_services(workers: int) -> Iterator[dict[str, str]]:
+    """For more than one worker, the Redis and Chroma server processes `workshop check` asks for; yield their settings."""
+    if workers <= 1:
+        yield {}
+        return
+    from tests.support.chroma import chroma_server
+    from tests.support.redis import redis_server
+
+    with redis_server() as redis, chroma_server() as chroma:
+        yield {"WORKSHOP_REDIS_URL": redis, "WORKSHOP_CHROMA_URL": chroma}
 
 
 def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Path:
@@ -54,6 +71,19 @@ def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Pa
 
     get_settings.cache_clear()
     return data_dir
+
+
+def server_setup() -> str:
+    """What the server runs on, from the settings this process gave it, for the report's header."""
+    from workshop_app.settings import get_settings
+
+    settings = get_settings()
+    return ", ".join((
+        f"{settings.workers} worker(s)",
+        "SQLite" if settings.is_sqlite else "Postgres",
+        "Redis" if settings.redis_url else "state in memory",
+        "Chroma server" if settings.chroma_url else "embedded Chroma",
+    ))
 
 
 def prepare(people: int) -> Prepared:

@@ -23,7 +23,9 @@ from pathlib import Path
 import httpx
 
 from benchmarks.figures import compare_streams, line, ms, percentile
-from benchmarks.platform import CHAT_MODEL, cpu_seconds, fresh_project, memory_mb, prepare, server_processes, served, stream_arguments, use_data_dir
+from benchmarks.platform import (
+    CHAT_MODEL, cpu_seconds, fresh_project, memory_mb, prepare, server_processes, server_setup, shared_services, served, stream_arguments, use_data_dir,
+)
 from tests.support.ports import free_port
 
 IDLE_SETTLE_S = 5.0
@@ -85,14 +87,14 @@ def model_list_times(url: str, key: str, samples: int = 10) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     stream_arguments(parser)
-    parser.add_argument("--workers", type=int, default=1, help="WORKSHOP_WORKERS (more than 1 needs Redis and Chroma server)")
     args = parser.parse_args()
 
     from tests.fakes.ollama_server import FakeOllama
 
-    with FakeOllama(port=0) as backend, FakeOllama(port=0) as hanging:
+    with FakeOllama(port=0) as backend, FakeOllama(port=0) as hanging, shared_services(args.workers) as shared:
         hanging.config.fault = "hang"
         use_data_dir(f"{backend.url},{hanging.url}", {
+            **shared,
             "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
             "WORKSHOP_RATE_LIMIT": "100000/minute",
             "WORKSHOP_OLLAMA_PROBE_TIMEOUT": "1",
@@ -127,7 +129,7 @@ def main() -> None:
             }
             hung_chats = hanging.stats.requests.get("/api/chat", 0)
 
-    print(f"\nServer: `workshop run`, {args.workers} worker(s), SQLite, embedded Chroma; backend: fake with "
+    print(f"\nServer: `workshop run`, {server_setup()}; backend: fake with "
           f"first token {args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
     print(f"\nStart to ready: cold (frontend built) {cold_start_s:.1f} s; prebuilt frontend {start_s:.1f} s")
     print(f"Idle memory, {len(processes)} server processes: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")

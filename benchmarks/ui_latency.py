@@ -19,31 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import socketio
 
 from benchmarks.figures import compare_streams
-from benchmarks.platform import CHAT_MODEL, cpu_seconds, prepare, served, server_processes, stream_arguments, use_data_dir
+from benchmarks.platform import (
+    CHAT_MODEL, cpu_seconds, prepare, served, server_processes, server_setup, shared_services, stream_arguments, use_data_dir,
+)
 from benchmarks.platform_latency import streams
+from tests.support.playground_tab import PlaygroundTab
 
-PAGE = "/playground"
-EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol
 ROUND_TIMEOUT_S = 120.0
-
-
-def _names() -> tuple[str, str, str]:
-    """Full names of the root state, the auth state (owner of the session cookie) and the Playground's state."""
-    from reflex.state import State
-
-    from workshop_app.state.auth_state import AuthState
-    from workshop_app.state.playground_state import PlaygroundState
-
-    return State.get_full_name(), AuthState.get_full_name(), PlaygroundState.get_full_name()
 
 
 def session_tokens(count: int) -> list[str]:
@@ -61,75 +47,19 @@ def session_tokens(count: int) -> list[str]:
     return tokens
 
 
-class Attendee:
-    """One browser tab on the Playground page, speaking Reflex's event protocol."""
-
-    def __init__(self, url: str, session_token: str) -> None:
-        self.url, self.session_token = url, session_token
-        self.root, self.auth, self.playground = _names()
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
-
-    def _event(self, handler: str, **payload: Any) -> dict[str, Any]:
-        return {"name": handler, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
-
-    async def open(self) -> None:
-        """Connect with the hydrate event in the CONNECT packet, as the frontend does; wait until the page's
-        on_load has listed the models (which also proves the session cookie signed the tab in)."""
-        hydrate = self._event(f"{self.root}.hydrate_and_load", vars={f"{self.auth}.session_token": self.session_token})
-        await self.client.connect(
-            f"{self.url}?token={uuid.uuid4()}", socketio_path=EVENTS, namespaces=[EVENTS], transports=["websocket"], auth={"event": hydrate}
-        )
-        await self._until(lambda mine: CHAT_MODEL in mine.get("model_options_rx_state_", []))
-
-    async def chat(self, text: str) -> tuple[float, float]:
-        """Seconds from emitting `send` to the first assistant text and to the end of the stream."""
-        await self._emit("set_model", value=CHAT_MODEL)
-        await self._emit("set_draft", value=text)
-        started = time.perf_counter()
-        await self._emit("send")
-        await self._until(_has_reply_text)
-        first = time.perf_counter()
-        await self._until(lambda mine: mine.get("streaming_rx_state_") is False)
-        return first - started, time.perf_counter() - started
-
-    async def _emit(self, handler: str, **payload: Any) -> None:
-        await self.client.emit("event", self._event(f"{self.playground}.{handler}", **payload), namespace=EVENTS)
-
-    async def _until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """The Playground's part of the next state delta for which `done` holds; toasts are failures."""
-        while True:
-            update = await asyncio.wait_for(self.updates.get(), ROUND_TIMEOUT_S)
-            for event in update.get("events", []):
-                if "toast" in str(event):
-                    raise RuntimeError(f"the Playground refused: {event}")
-            mine = update.get("delta", {}).get(self.playground, {})
-            if mine and done(mine):
-                return mine
-
-    async def close(self) -> None:
-        await self.client.disconnect()
-
-
-def _has_reply_text(mine: dict[str, Any]) -> bool:
-    messages = mine.get("messages_rx_state_") or []
-    return bool(messages) and messages[-1].get("role") == "assistant" and bool(messages[-1].get("content"))
-
-
 async def ui_streams(
     url: str, tokens: list[str], rounds: int, concurrent: bool, cpu: Callable[[], float]
 ) -> tuple[list[float], list[float], float]:
     """TTFT and totals of `rounds` rounds over the tabs of `tokens` (all at once, or one after another),
     after one warm-up chat per tab; and the server's CPU seconds per measured chat (`cpu` reads its total)."""
-    attendees = [Attendee(url, token) for token in tokens]
+    attendees = [PlaygroundTab(url, token, ROUND_TIMEOUT_S) for token in tokens]
     try:
-        await asyncio.gather(*(attendee.open() for attendee in attendees))
-        await asyncio.gather(*(attendee.chat("warm up") for attendee in attendees))
+        await asyncio.gather(*(attendee.open(CHAT_MODEL) for attendee in attendees))
+        await asyncio.gather(*(attendee.chat(CHAT_MODEL, "warm up") for attendee in attendees))
         results: list[tuple[float, float]] = []
         cpu_before = cpu()
         for round_ in range(rounds):
-            jobs = [attendee.chat(f"round {round_} user {n}") for n, attendee in enumerate(attendees)]
+            jobs = [attendee.chat(CHAT_MODEL, f"round {round_} user {n}") for n, attendee in enumerate(attendees)]
             if concurrent:
                 results += await asyncio.gather(*jobs)
             else:
@@ -147,10 +77,12 @@ def main() -> None:
 
     from tests.fakes.ollama_server import FakeOllama
 
-    with FakeOllama(port=0) as backend:
+    with FakeOllama(port=0) as backend, shared_services(args.workers) as shared:
         use_data_dir(backend.url, {
+            **shared,
             "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
             "WORKSHOP_RATE_LIMIT": "100000/minute",
+            "WORKSHOP_WORKERS": str(args.workers),
         })
         prepared = prepare(0)
         tokens = session_tokens(args.users)
@@ -167,7 +99,7 @@ def main() -> None:
             *loaded_ui, loaded_cpu = asyncio.run(ui_streams(url, tokens, args.rounds, True, lambda: cpu_seconds(processes)))
             single, loaded = {"direct": single_direct, "UI": single_ui}, {"direct": loaded_direct, "UI": loaded_ui}
 
-    print(f"\nServer: `workshop run`, 1 worker, SQLite; backend: fake with first token "
+    print(f"\nServer: `workshop run`, {server_setup()}; backend: fake with first token "
           f"{args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
     print("UI: simulated attendees on the Playground over Reflex's websocket event protocol\n")
     compare_streams("UI", {"1 user": (single["direct"], single["UI"]), f"{args.users} users": (loaded["direct"], loaded["UI"])})
