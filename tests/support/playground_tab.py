@@ -31,7 +31,7 @@ def _names() -> tuple[str, str, str]:
 
 
 class PlaygroundTab:
-    """One browser tab on the Playground page; `messages` is the chat as the page last showed it."""
+    """One browser tab on the Playground page; `messages` is the chat as the page last showed it since Send."""
 
     def __init__(self, url: str, session_token: str, timeout_s: float = 120.0) -> None:
         self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
@@ -58,6 +58,7 @@ class PlaygroundTab:
         await self._emit("set_model", value=model)
         await self._emit("set_draft", value=text)
         started = time.perf_counter()
+        self.messages = []  # the previous reply is not this one's first token
         await self._emit("send")
         await self._until(lambda _mine: self._has_reply_text())
         first = time.perf_counter()
