@@ -5,14 +5,13 @@ the processes that make up the server. Everything listens on loopback.
 
 from __future__ import annotations
 
-import contextlib
 import argparse
 import asyncio
 import os
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,15 +45,16 @@ def stream_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def shared_services(workers: int) -> Iterator[dict[str, str]]:
-    """For more than one worker, the Redis and Chroma server processes `workshop check` asks for; yield their settings."""
+    """Yield the settings for `workers` workers; for more than one, start the Redis and Chroma
+    server processes `workshop check` asks for."""
     if workers <= 1:
-        yield {}
+        yield {"WORKSHOP_WORKERS": "1"}
         return
     from tests.support.chroma import chroma_server
     from tests.support.redis import redis_server
 
     with redis_server() as redis, chroma_server() as chroma:
-        yield {"WORKSHOP_REDIS_URL": redis, "WORKSHOP_CHROMA_URL": chroma}
+        yield {"WORKSHOP_WORKERS": str(workers), "WORKSHOP_REDIS_URL": redis, "WORKSHOP_CHROMA_URL": chroma}
 
 
 def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Path:
@@ -162,7 +162,7 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     """User and system CPU time the server's processes (all their threads) have used so far."""
     total = 0.0
     for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
+        with suppress(psutil.NoSuchProcess):
             times = process.cpu_times()
             total += times.user + times.system
     return total

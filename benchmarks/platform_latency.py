@@ -98,7 +98,6 @@ def main() -> None:
             "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
             "WORKSHOP_RATE_LIMIT": "100000/minute",
             "WORKSHOP_OLLAMA_PROBE_TIMEOUT": "1",
-            "WORKSHOP_WORKERS": str(args.workers),
         })
         prepared = prepare(args.users)
         log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"

@@ -82,7 +82,6 @@ def main() -> None:
             **shared,
             "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
             "WORKSHOP_RATE_LIMIT": "100000/minute",
-            "WORKSHOP_WORKERS": str(args.workers),
         })
         prepared = prepare(0)
         tokens = session_tokens(args.users)

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from workshop_app.db.engine import off_loop, session_scope
+from workshop_app.db.engine import session_scope
 from workshop_app.db.users import ApiKey, User
 from workshop_app.services import actor_cache
 from workshop_app.services.auth import actor_for_user, now
+from workshop_app.services.database_threads import off_loop
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.policy import Action, Actor, require, require_actor
 from workshop_app.services.tokens import new_token, token_hash

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select, update
 
-from workshop_app.db.engine import off_loop, session_scope
+from workshop_app.db.engine import session_scope
 from workshop_app.db.users import AuthSession, Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache, throttle
+from workshop_app.services.database_threads import off_loop
 from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
 from workshop_app.services.policy import Actor

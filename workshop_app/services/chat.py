@@ -7,8 +7,8 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
-from workshop_app.db.engine import off_loop
 from workshop_app.db.model_requests import ModelRequest, Outcome
+from workshop_app.services.database_threads import off_loop
 from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.metrics import record_request
 from workshop_app.services.ollama.backends import backend_for

@@ -19,9 +19,10 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
-from workshop_app.db.engine import off_loop, session_scope
+from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import utcnow
 from workshop_app.services.chat import stream_reply_queued
+from workshop_app.services.database_threads import off_loop
 from workshop_app.services.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.services.generation_options import check_options
 from workshop_app.services.ollama.scheduler import QueueUpdate
@@ -85,9 +86,7 @@ def list_chats(actor: Actor | None, search: str = "") -> list[Chat]:
 
 
 def get_chat(actor: Actor | None, chat_id: int) -> ChatView:
-    with session_scope() as session:
-        chat = _chat(session, actor, chat_id, Action.READ)
-        return ChatView(chat, _messages(session, chat_id))
+    return _view(actor, chat_id, Action.READ)
 
 
 def rename_chat(actor: Actor | None, chat_id: int, title: str) -> Chat:
@@ -210,7 +209,7 @@ async def stream_chat_reply(
     threads, off the event loop that streams everyone's replies.
     """
     actor = require_actor(actor)
-    view = await off_loop(_writable_view, actor, chat_id)
+    view = await off_loop(_view, actor, chat_id, Action.WRITE)
     chat, history = view.chat, _history(view.chat, view.messages)
     require_model(actor, chat.model)
     reply, saving = _ReplySoFar(len(history)), False
@@ -330,9 +329,9 @@ def _drop_after(session: Session, message: ChatMessage) -> None:
         session.delete(row)
 
 
-def _writable_view(actor: Actor, chat_id: int) -> ChatView:
+def _view(actor: Actor | None, chat_id: int, action: Action) -> ChatView:
     with session_scope() as session:
-        return ChatView(_chat(session, actor, chat_id, Action.WRITE), _messages(session, chat_id))
+        return ChatView(_chat(session, actor, chat_id, action), _messages(session, chat_id))
 
 
 def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:

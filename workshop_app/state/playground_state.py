@@ -9,10 +9,10 @@ from functools import partial
 import reflex as rx
 
 from workshop_app.db.chats import Chat
-from workshop_app.db.engine import off_loop
 from workshop_app.services import chats
 from workshop_app.services.chat_models import chat_models
 from workshop_app.services.chats import ChatSettings, ChatView, ReplySaved
+from workshop_app.services.database_threads import off_loop
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.generation_options import PARAMETERS
 from workshop_app.services.ollama.scheduler import QueueUpdate
