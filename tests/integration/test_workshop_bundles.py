@@ -169,6 +169,17 @@ async def test_a_damaged_foreign_or_newer_bundle_is_refused_and_nothing_is_impor
     assert state_counts() == before
 
 
+@pytest.mark.parametrize("missing", [1, 4, 8, 20, 36])
+async def test_a_bundle_missing_its_last_bytes_is_refused(source: Source, tmp_path: Path, missing: int) -> None:
+    """The gzip trailer (CRC and length) and the tar padding are part of the bundle: a short copy is damaged."""
+    bad = tmp_path / "short.workshop.tar.gz"
+    bad.write_bytes(source.bundle.read_bytes()[:-missing])
+    before = state_counts()
+    with pytest.raises(DamagedBundle, match="is damaged or not a workshop bundle"):
+        import_bundle(source.instructor, bad)
+    assert state_counts() == before
+
+
 async def test_a_failure_while_writing_leaves_no_workshop_rows_or_files(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
     def unavailable(*_args: object) -> None:
         raise VectorStoreUnavailable("Chroma cannot be reached")

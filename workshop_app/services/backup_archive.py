@@ -75,6 +75,7 @@ def unpack_verified(
     try:
         with tarfile.open(archive_path, "r:gz") as archive:
             archive.extractall(target, filter="data")  # refuses absolute paths, links out, devices
+            _read_to_end(archive)
     except _READ_ERRORS as problem:
         raise error(f"{archive_path.name} is damaged or not a {what} ({_why(problem)})") from None
     manifest_path = target / MANIFEST
@@ -99,6 +100,15 @@ def unpack_verified(
     if extra:
         raise error(f"{archive_path.name} holds files its manifest does not list ({extra[0]})")
     return manifest
+
+
+def _read_to_end(archive: tarfile.TarFile) -> None:
+    """Tar stops at its end marker; reading the gzip stream on to its end checks its CRC and length,
+    so a copy missing its last bytes is refused rather than taken for whole."""
+    stream = archive.fileobj
+    assert stream is not None
+    while stream.read(1024 * 1024):
+        pass
 
 
 def app_version() -> str:
