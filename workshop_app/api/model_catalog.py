@@ -20,7 +20,7 @@ MODEL_EXAMPLE = {
         "hosts": [{"url": "http://localhost:11434", "reachable": True, "loaded": True, "memory_bytes": 1651372911,
                    "vram_share": 1.0, "expires_at": "2026-11-23T17:05:00Z"}],
     },
-    "metrics": {"total_requests": 42, "success_rate": 0.976, "avg_latency_ms": 1840.2, "p95_latency_ms": 3920.0,
+    "metrics": {"total_requests": 42, "success_rate": 0.976, "stopped_requests": 1, "avg_latency_ms": 1840.2, "p95_latency_ms": 3920.0,
                 "avg_tokens_per_s": 38.5, "last_used": "2026-11-23T16:58:12+00:00"},
     "capabilities": ["completion", "tools"],
     "config": {"family": "llama", "parameter_size": "1.2B", "quantization": "Q8_0", "size_bytes": 1321098329,

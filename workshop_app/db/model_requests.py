@@ -31,6 +31,7 @@ class ModelRequest(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, index=True)
     duration_ms: float = 0.0
     ttft_ms: float | None = None
+    eval_ms: float | None = Field(default=None, description="generation time the backend reported (eval_duration)")
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = Field(default=None, max_length=1000)

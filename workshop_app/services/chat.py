@@ -16,6 +16,7 @@ from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate, scheduler_for
 from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.ratelimit import allowance_for, get_limiter, requester_key
+from workshop_app.services.reply_timing import first_token_ms
 
 ROLES = {"system", "user", "assistant", "tool"}
 
@@ -78,16 +79,18 @@ async def stream_reply_queued(
         async for position in turn.positions():
             yield QueueUpdate(position)
         row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
-        started, streamed = time.perf_counter(), 0
+        started, streamed, pieces, first_ms = time.perf_counter(), 0, 0, None
         try:
             async with aclosing(backend.chat_stream(model, messages, options, tools)) as stream:
                 async for chunk in stream:
-                    if row.ttft_ms is None and (chunk.content or chunk.tool_calls):
-                        row.ttft_ms = (time.perf_counter() - started) * 1000
+                    if chunk.content or chunk.tool_calls:
+                        pieces += 1
+                        first_ms = first_ms if first_ms is not None else (time.perf_counter() - started) * 1000
                     streamed += bool(chunk.content)
                     if chunk.stats is not None:
                         row.prompt_tokens = chunk.stats.prompt_tokens
                         row.completion_tokens = chunk.stats.completion_tokens
+                        row.eval_ms = chunk.stats.eval_ms or None
                         row.outcome = Outcome.SUCCESS
                     yield chunk
         except WorkshopError as error:
@@ -96,6 +99,7 @@ async def stream_reply_queued(
             raise
         finally:
             row.duration_ms = (time.perf_counter() - started) * 1000
+            row.ttft_ms = first_token_ms(first_ms, pieces, row.duration_ms, row.eval_ms)
             if row.outcome != Outcome.SUCCESS:
                 # A reply cut short has no eval counts: its streamed pieces (about one token each) count instead.
                 row.completion_tokens = streamed

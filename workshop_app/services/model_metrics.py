@@ -30,6 +30,8 @@ class ModelMetrics:
     backend_url: str
     total_requests: int
     success_rate: float
+    """Of the requests that ran to an end: a reply its reader stopped is neither a success nor a failure."""
+    stopped_requests: int
     avg_latency_ms: float | None
     p95_latency_ms: float | None
     avg_tokens_per_s: float | None
@@ -46,11 +48,22 @@ class RequestPoint:
     outcome: str
 
 
+MIN_RATE_INTERVAL_MS = 50.0
+"""Shorter generation times say nothing about speed (a buffered reply, a one-token answer): no rate is derived."""
+
+
 def tokens_per_second(row: ModelRequest) -> float | None:
-    """Generation speed: completion tokens over the time after the first token."""
-    if not row.completion_tokens or row.ttft_ms is None or row.duration_ms <= row.ttft_ms:
+    """Generation speed: completion tokens over the backend's own generation time where it reported one,
+    else over the time after the first token; none from a near-zero interval."""
+    if not row.completion_tokens:
         return None
-    return row.completion_tokens / ((row.duration_ms - row.ttft_ms) / 1000)
+    if row.eval_ms:
+        interval_ms = row.eval_ms
+    elif row.ttft_ms is not None:
+        interval_ms = row.duration_ms - row.ttft_ms
+    else:
+        return None
+    return row.completion_tokens / (interval_ms / 1000) if interval_ms >= MIN_RATE_INTERVAL_MS else None
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -68,13 +81,16 @@ def _mean(values: list[float]) -> float | None:
 
 def _metrics(model: str, url: str, rows: list[ModelRequest]) -> ModelMetrics:
     succeeded = [row for row in rows if row.outcome == Outcome.SUCCESS]
+    stopped = sum(row.outcome == Outcome.CANCELLED for row in rows)
     latencies = [row.duration_ms for row in succeeded]
     speeds = [speed for speed in map(tokens_per_second, succeeded) if speed is not None]
+    finished = len(rows) - stopped
     return ModelMetrics(
         model=model,
         backend_url=url,
         total_requests=len(rows),
-        success_rate=len(succeeded) / len(rows),
+        success_rate=len(succeeded) / finished if finished else 1.0,
+        stopped_requests=stopped,
         avg_latency_ms=_mean(latencies),
         p95_latency_ms=percentile(latencies, 0.95),
         avg_tokens_per_s=_mean(speeds),
@@ -85,8 +101,8 @@ def _metrics(model: str, url: str, rows: list[ModelRequest]) -> ModelMetrics:
 def metrics_by_model_host(window: int = METRICS_WINDOW) -> dict[tuple[str, str], ModelMetrics]:
     """Metrics per (model, host URL), and per (model, "") over all hosts, from the newest `window` requests.
 
-    Latency and speed count successful requests only; a stopped or failed request
-    counts against the success rate.
+    Latency and speed count successful requests only; a failed request counts against
+    the success rate, a stopped one (the person's choice) does not.
     """
     groups: dict[tuple[str, str], list[ModelRequest]] = defaultdict(list)
     for row in recent_requests(limit=window):

@@ -13,6 +13,18 @@ from typing import Any
 from workshop_app.services.ollama.types import ChatChunk
 
 
+def first_token_ms(arrived_ms: float | None, pieces: int, duration_ms: float, eval_ms: float | None) -> float | None:
+    """When the first token came, given when the first piece arrived and how many pieces there were.
+
+    A reply that arrives in one piece (a backend that buffers, as Ollama does with tools)
+    tells nothing by its arrival, which is about the whole duration: the backend's own
+    generation time is taken off the whole instead, or no time is claimed at all.
+    """
+    if arrived_ms is None or pieces > 1:
+        return arrived_ms
+    return max(0.0, duration_ms - eval_ms) if eval_ms else None
+
+
 @dataclass(frozen=True)
 class ReplyTiming:
     latency_ms: float
