@@ -52,7 +52,8 @@ async def test_a_reply_handed_over_in_one_piece_has_a_true_first_token_time_and_
     fake_ollama.config.first_token_delay = 0.2
     fake_ollama.config.token_delay = 0.03
     fake_ollama.config.reply_tokens = 20
-    chunks = [chunk async for chunk in stream_reply(model, ask("all at once"), backends=(BufferingBackend(fake_ollama.url),))]
+    buffering = (BufferingBackend(fake_ollama.url),)
+    chunks = [chunk async for chunk in stream_reply(model, ask("all at once"), backends=buffering)]
     stats = chunks[-1].stats
     assert stats is not None and stats.eval_ms > 400
 

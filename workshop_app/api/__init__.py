@@ -6,8 +6,9 @@ from fastapi import Depends, FastAPI
 
 from workshop_app.api.accounts import router as accounts_router
 from workshop_app.api.auth import require_api_key
-from workshop_app.api.errors import install_error_handlers
+from workshop_app.api.errors import REST_REFUSALS, install_error_handlers
 from workshop_app.api.gateway import router as gateway_router
+from workshop_app.api.gateway_status import router as gateway_status_router
 from workshop_app.api.health import router as health_router
 from workshop_app.api.metrics import router as metrics_router
 from workshop_app.api.middleware import RequestContextMiddleware
@@ -33,12 +34,13 @@ def build_api() -> FastAPI:
     api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
     api.include_router(metrics_router)
-    api.include_router(models_router, prefix="/api/v1")
-    api.include_router(model_catalog_router)
-    api.include_router(model_admin_router, prefix="/api/v1")
-    api.include_router(accounts_router, prefix="/api/v1")
-    api.include_router(workshops_router, prefix="/api/v1")
-    api.include_router(rag_router, prefix="/api/v1")
-    api.include_router(tools_router, prefix="/api/v1")
+    api.include_router(models_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(model_catalog_router, responses=REST_REFUSALS)
+    api.include_router(model_admin_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(accounts_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
+    api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path
     return api

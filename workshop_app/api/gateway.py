@@ -17,21 +17,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from workshop_app.api.auth import CurrentActor
+from workshop_app.api.errors import GATEWAY_REFUSALS, ollama_error, openai_error
+from workshop_app.api.gateway_schemas import (
+    OllamaChatRequest,
+    OllamaEmbedRequest,
+    OllamaGenerateRequest,
+    OllamaShowRequest,
+    OpenAIChatRequest,
+    OpenAIEmbeddingsRequest,
+)
 from workshop_app.services import gateway
-from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.errors import WorkshopError
 from workshop_app.services.ollama.types import ChatChunk
 
-router = APIRouter(tags=["gateway"])
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.")
-    return body
+router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
+Reply = dict[str, Any] | StreamingResponse
 
 
 def _client_ip(request: Request) -> str | None:
@@ -85,20 +85,19 @@ async def ollama_tags(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.post("/ollama/api/show")
-async def ollama_show(actor: CurrentActor, request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    return await gateway.show(actor, str(body.get("model") or body.get("name") or ""))
+async def ollama_show(actor: CurrentActor, body: OllamaShowRequest) -> dict[str, Any]:
+    return await gateway.show(actor, body.model or body.name or "")
 
 
 @router.post("/ollama/api/chat", response_model=None)
-async def ollama_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
-    return await _ollama_reply(actor, request, await _body(request), generate=False)
+async def ollama_chat(actor: CurrentActor, request: Request, body: OllamaChatRequest) -> Reply:
+    return await _ollama_reply(actor, request, body.wire(), generate=False)
 
 
 @router.post("/ollama/api/generate", response_model=None)
-async def ollama_generate(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
-    body = await _body(request)
-    return await _ollama_reply(actor, request, {**body, "messages": gateway.prompt_messages(body)}, generate=True)
+async def ollama_generate(actor: CurrentActor, request: Request, body: OllamaGenerateRequest) -> Reply:
+    wire = body.wire()
+    return await _ollama_reply(actor, request, {**wire, "messages": gateway.prompt_messages(wire)}, generate=True)
 
 
 async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> dict[str, Any] | StreamingResponse:
@@ -106,15 +105,13 @@ async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, A
     stream = await _reply(actor, request, body)
     if body.get("stream", True) is False:
         return gateway.ollama_whole(model, [chunk async for chunk in stream], generate=generate)
-    lines = _lines(stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, lambda e: {"error": e.message})
+    lines = _lines(stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, ollama_error)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 
 @router.post("/ollama/api/embed")
-async def ollama_embed(actor: CurrentActor, request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    model = str(body.get("model", ""))
-    return {"model": model, "embeddings": await gateway.embed(actor, model, body.get("input"))}
+async def ollama_embed(actor: CurrentActor, body: OllamaEmbedRequest) -> dict[str, Any]:
+    return {"model": body.model, "embeddings": await gateway.embed(actor, body.model, body.input)}
 
 
 # -- OpenAI-compatible ---------------------------------------------------------------------
@@ -126,16 +123,15 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
-    body = await _body(request)
+async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatRequest) -> Reply:
+    body = schema.wire()
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
     stream = await _reply(actor, request, body)
     if not body.get("stream"):
         return completion.whole([chunk async for chunk in stream])
 
     async def events() -> AsyncIterator[str]:
-        error = lambda e: {"error": {"message": e.message, "type": type(e).__name__, "code": e.status_code}}  # noqa: E731
-        async for line in _lines(stream, lambda chunk, first: completion.chunk(chunk, first=first), _sse, error):
+        async for line in _lines(stream, lambda chunk, first: completion.chunk(chunk, first=first), _sse, openai_error):
             yield line
         yield "data: [DONE]\n\n"
 
@@ -143,8 +139,6 @@ async def openai_chat(actor: CurrentActor, request: Request) -> dict[str, Any] |
 
 
 @router.post("/v1/embeddings")
-async def openai_embeddings(actor: CurrentActor, request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    model = str(body.get("model", ""))
-    vectors = await gateway.embed(actor, model, body.get("input"))
-    return gateway.openai_embeddings(model, vectors, body.get("encoding_format"))
+async def openai_embeddings(actor: CurrentActor, body: OpenAIEmbeddingsRequest) -> dict[str, Any]:
+    vectors = await gateway.embed(actor, body.model, body.input)
+    return gateway.openai_embeddings(body.model, vectors, body.encoding_format)

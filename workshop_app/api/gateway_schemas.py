@@ -1,0 +1,113 @@
+"""Request bodies of the gateway as schemas: checked before anything reaches a model, documented, fuzzable.
+
+A body of the wrong shape (`"options": 5`, `messages: [1, 2]`, `content: 123`) or a
+generation option out of range (`top_k: -5`, `num_ctx: 1e12`, `temperature: "hot"`)
+is refused with a sentence saying where and what, before Ollama sees it. The ranges
+are the Playground's (services/generation_options), so both faces allow the same.
+Fields the platform does not use (`keep_alive`, `format`, OpenAI's `n`, ...) are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from workshop_app.services.generation_options import PARAMETERS
+
+Role = Literal["system", "user", "assistant", "tool"]
+ModelName = Field(min_length=1, max_length=300, description="A model of your workshop (/ollama/api/tags, /v1/models).")
+Stop = str | list[str] | None
+_RANGES = {parameter.name: parameter for parameter in PARAMETERS}
+
+
+def _bounded(name: str, description: str = "") -> Any:
+    """A field with the range and number type the Playground allows for this generation option."""
+    parameter = _RANGES[name]
+    return Field(None, ge=parameter.low, le=parameter.high, strict=True, description=description or parameter.help)
+
+
+def _number_type(name: str) -> Any:
+    return (int if _RANGES[name].integer else float) | None
+
+
+GenerationOptions = create_model(  # type: ignore[call-overload]
+    "GenerationOptions",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Ollama's `options`: the generation parameters the workshop allows, each within its range.",
+    **{name: (_number_type(name), _bounded(name)) for name in _RANGES},
+    stop=(Stop, Field(None, description="Text at which the reply ends.")),
+)
+
+
+class Wire(BaseModel):
+    def wire(self) -> dict[str, Any]:
+        """The fields the platform uses, as the gateway service reads them."""
+        return self.model_dump(exclude_none=True)
+
+
+class OllamaMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")  # images, tool_calls, thinking... travel on as Ollama sends them
+
+    role: Role
+    content: str | None = None
+
+
+class OllamaChatRequest(Wire):
+    model: str = ModelName
+    messages: list[OllamaMessage] = Field(description="The conversation so far, oldest first.")
+    stream: bool = True
+    options: GenerationOptions | None = None  # type: ignore[valid-type]
+
+
+class OllamaGenerateRequest(Wire):
+    model: str = ModelName
+    prompt: str = Field(min_length=1)
+    system: str | None = None
+    stream: bool = True
+    options: GenerationOptions | None = None  # type: ignore[valid-type]
+
+
+class OllamaEmbedRequest(Wire):
+    model: str = ModelName
+    input: str | list[str] = Field(description="One text or a non-empty list of texts.")
+
+
+class OllamaShowRequest(Wire):
+    model: str | None = Field(None, max_length=300)
+    name: str | None = Field(None, max_length=300, description="The older name of `model`.")
+
+
+class TextPart(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class OpenAIMessage(BaseModel):
+    role: Role
+    content: str | list[TextPart] | None = None
+    name: str | None = None
+
+    def as_ollama(self) -> dict[str, Any]:
+        content = self.content if not isinstance(self.content, list) else "".join(part.text for part in self.content)
+        return {"role": self.role, "content": content or ""}
+
+
+class OpenAIChatRequest(Wire):
+    model: str = ModelName
+    messages: list[OpenAIMessage]
+    stream: bool | None = False
+    temperature: float | None = _bounded("temperature")
+    top_p: float | None = _bounded("top_p")
+    seed: int | None = _bounded("seed")
+    max_tokens: int | None = Field(None, ge=1, le=_RANGES["num_predict"].high, strict=True, description="Reply length.")
+    stop: Stop = None
+
+    def wire(self) -> dict[str, Any]:
+        return {**super().wire(), "messages": [message.as_ollama() for message in self.messages]}
+
+
+class OpenAIEmbeddingsRequest(Wire):
+    model: str = ModelName
+    input: str | list[str] = Field(description="One text or a non-empty list of texts (not token arrays).")
+    encoding_format: Literal["float", "base64"] | None = None
