@@ -81,3 +81,12 @@ def test_an_export_imports_as_another_persons_tools_all_or_nothing(client: TestC
     assert sorted(t["name"] for t in client.get("/api/v1/tools", headers=attendee).json()) == names
     first = imported.json()[0]["id"]
     assert [t["name"] for t in client.get("/api/v1/tools/export", params={"ids": [first]}, headers=attendee).json()["tools"]] == [names[0]]
+
+
+def test_parameters_nested_200_levels_deep_are_refused_with_a_reason(client: TestClient) -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(200):
+        schema = {"type": "object", "properties": {"inner": schema}}
+    response = client.post("/api/v1/tools", json=weather(parameters=schema), headers=bearer())
+    assert response.status_code == 422
+    assert "nested deeper than 32 levels" in response.json()["message"]

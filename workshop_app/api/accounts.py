@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
+from workshop_app.api.params import RowId
 from workshop_app.db.users import ApiKey, Role, User
 from workshop_app.services import api_keys, users
 
@@ -66,12 +67,12 @@ def list_accounts(actor: CurrentActor) -> list[AccountOut]:
 
 
 @router.get("/users/{user_id}", summary="One account (its holder or an admin)")
-def get_account(user_id: int, actor: CurrentActor) -> AccountOut:
+def get_account(user_id: RowId, actor: CurrentActor) -> AccountOut:
     return AccountOut.of(users.get_account(actor, user_id))
 
 
 @router.patch("/users/{user_id}", summary="Change the display name (holder, admin); role or disabled (admin)")
-def change_account(user_id: int, change: AccountChange, actor: CurrentActor) -> AccountOut:
+def change_account(user_id: RowId, change: AccountChange, actor: CurrentActor) -> AccountOut:
     user = users.get_account(actor, user_id)
     if change.role is not None:
         user = users.change_role(actor, user_id, change.role)
@@ -83,7 +84,7 @@ def change_account(user_id: int, change: AccountChange, actor: CurrentActor) -> 
 
 
 @router.post("/users/{user_id}/reset-password", summary="Set a random password and end the account's sessions (admins)")
-def reset_password(user_id: int, actor: CurrentActor) -> dict[str, str]:
+def reset_password(user_id: RowId, actor: CurrentActor) -> dict[str, str]:
     return {"temporary_password": users.reset_password(actor, user_id)}
 
 
@@ -99,5 +100,5 @@ def create_key(body: NewApiKey, actor: CurrentActor) -> CreatedApiKey:
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
-def revoke_key(key_id: int, actor: CurrentActor) -> None:
+def revoke_key(key_id: RowId, actor: CurrentActor) -> None:
     api_keys.revoke_api_key(actor, key_id)

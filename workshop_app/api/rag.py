@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
+from workshop_app.api.params import RowId
 from workshop_app.services import rag
 from workshop_app.services.tools.loop import TraceStep
 
@@ -45,7 +46,7 @@ class Answer(BaseModel):
 
 
 @router.post("/{system_id}/answer", summary="Answer a question from the system's collections, with numbered sources")
-async def answer(system_id: int, body: Question, actor: CurrentActor) -> Answer:
+async def answer(system_id: RowId, body: Question, actor: CurrentActor) -> Answer:
     system, inspection = await rag.prepare(actor, system_id, body.question)
     parts, steps = [], []
     async with aclosing(rag.stream_answer(actor, system, inspection)) as events:

@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
+from workshop_app.api.params import RowId, RowIds
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.services.tools import store
@@ -57,7 +58,7 @@ def create_tool(body: ToolIn, actor: CurrentActor) -> ToolOut:
 
 
 @router.get("/export", summary="The chosen tools (default: all you may use) as a workshop-tools JSON document")
-def export_tools(actor: CurrentActor, ids: list[int] = Query(default_factory=list)) -> Response:
+def export_tools(actor: CurrentActor, ids: RowIds) -> Response:
     chosen = ids or [record.id or 0 for record in store.list_tools(actor)]
     return Response(store.export_json(actor, chosen), media_type="application/json")
 
@@ -68,15 +69,15 @@ def import_tools(document: dict[str, Any] | list[Any], actor: CurrentActor, visi
 
 
 @router.get("/{tool_id}", summary="One tool")
-def get_tool(tool_id: int, actor: CurrentActor) -> ToolOut:
+def get_tool(tool_id: RowId, actor: CurrentActor) -> ToolOut:
     return ToolOut.of(store.get_tool(actor, tool_id))
 
 
 @router.put("/{tool_id}", summary="Replace a tool's definition and visibility (its creator or an admin)")
-def update_tool(tool_id: int, body: ToolIn, actor: CurrentActor) -> ToolOut:
+def update_tool(tool_id: RowId, body: ToolIn, actor: CurrentActor) -> ToolOut:
     return ToolOut.of(store.update_tool(actor, tool_id, body.raw(), body.visibility))
 
 
 @router.delete("/{tool_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a tool (its creator or an admin)")
-def delete_tool(tool_id: int, actor: CurrentActor) -> None:
+def delete_tool(tool_id: RowId, actor: CurrentActor) -> None:
     store.delete_tool(actor, tool_id)

@@ -20,6 +20,8 @@ from workshop_app.services import actor_cache, throttle
 from workshop_app.services.auth import actor_for_user, check_display_name, create_account, now, revoke_sessions, start_session
 from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
 from workshop_app.services.join_codes import looks_like_join_code, new_join_code, normalize_join_code
+from workshop_app.services.ollama.backends import get_monitor
+from workshop_app.services.ollama.router import canonical_name
 from workshop_app.services.policy import Action, Actor, allowed, require, require_actor, require_role
 from workshop_app.services.ratelimit import forget_workshop_limits
 
@@ -65,6 +67,7 @@ class RosterEntry:
 
 def create_workshop(actor: Actor | None, draft: WorkshopDraft) -> Workshop:
     actor = require_role(actor, Role.INSTRUCTOR)
+    _require_on_a_host(draft.checked().allowed_models)
     with session_scope() as session:
         workshop = add_workshop(session, actor, draft)
     actor_cache.forget_user(actor.id)  # they teach one more workshop
@@ -83,12 +86,31 @@ def update_workshop(actor: Actor | None, workshop_id: int, draft: WorkshopDraft)
     values = draft.checked()
     with session_scope() as session:
         workshop = _load(session, actor, workshop_id, Action.WRITE)
+        _require_on_a_host(tuple(m for m in values.allowed_models if m not in workshop.allowed_models))
         for name, value in _columns(values).items():
             setattr(workshop, name, value)
         session.add(workshop)
     forget_workshop_limits()  # its limits and model list apply from the next request
     actor_cache.forget_everyone()
     return workshop
+
+
+def _require_on_a_host(models: tuple[str, ...]) -> None:
+    """Attendees could not use a model no host has: refuse it while the hosts' models are known.
+
+    Checked against the last known state of every host (a host that is down keeps its
+    last known models); before the first check of any host, nothing is refused.
+    """
+    states = get_monitor().states()
+    if not models or all(state.checked_at is None for state in states):
+        return
+    known = {canonical_name(info.name) for state in states for info in state.models}
+    missing = [model for model in models if canonical_name(model) not in known]
+    if missing:
+        raise InvalidInput(
+            f"No Ollama host has {', '.join(missing)}, so attendees could not use it.",
+            hint="Pull it on the Models page first, or choose from the models listed there.",
+        )
 
 
 def set_open(actor: Actor | None, workshop_id: int, is_open: bool) -> Workshop:

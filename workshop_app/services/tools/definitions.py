@@ -26,6 +26,7 @@ from workshop_app.settings import get_settings
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_DESCRIPTION_CHARS = 1000
 MAX_SCHEMA_CHARS = 16_000
+MAX_SCHEMA_DEPTH = 32  # objects within objects; far beyond any useful tool, well within the checker's recursion
 MAX_MOCK_CHARS = 8000
 
 
@@ -73,6 +74,8 @@ def schema_problems(schema: Any) -> list[str]:
     """Why `schema` cannot describe a tool's arguments (empty: it can)."""
     if not isinstance(schema, dict):
         return ["The parameters must be a JSON object (a JSON Schema)."]
+    if _nesting(schema) > MAX_SCHEMA_DEPTH:
+        return [f"The parameters schema is nested deeper than {MAX_SCHEMA_DEPTH} levels."]
     if len(json.dumps(schema)) > MAX_SCHEMA_CHARS:
         return [f"The parameters schema is longer than {MAX_SCHEMA_CHARS} characters."]
     try:
@@ -88,6 +91,18 @@ def schema_problems(schema: Any) -> list[str]:
     if missing:
         problems.append(f"Required parameters {', '.join(missing)} are not among the properties.")
     return problems
+
+
+def _nesting(value: Any) -> int:
+    """How deeply objects and lists nest in `value`, counted without recursion (the checker itself recurses)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def check_definition(raw: Mapping[str, Any], allowlist: tuple[str, ...] | None = None) -> ToolDefinition:
