@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from workshop_app.api.accounts import router as accounts_router
 from workshop_app.api.auth import require_api_key
+from workshop_app.api.docs import install_docs
 from workshop_app.api.errors import REST_REFUSALS, install_error_handlers
 from workshop_app.api.gateway import router as gateway_router
 from workshop_app.api.gateway_status import router as gateway_status_router
@@ -29,7 +30,10 @@ def build_api() -> FastAPI:
         version="0.1.0",
         description="REST access to the workshop platform. Interactive docs at /docs, reference at /redoc.",
         dependencies=[Depends(require_api_key)],  # every /api/v1 route needs a key, whichever router it is in
+        docs_url=None,  # served by install_docs, with assets from this server rather than a CDN
+        redoc_url=None,
     )
+    install_docs(api)
     install_error_handlers(api)
     api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
