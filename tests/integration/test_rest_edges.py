@@ -59,3 +59,20 @@ def test_a_workshop_cannot_list_a_model_that_no_host_has(client: TestClient) -> 
     changed = client.put(f"/api/v1/workshops/{created.json()['id']}", json={"title": "Fine", "allowed_models": ["nope:1b"]},
                          headers=teacher)
     assert changed.status_code == 422 and "nope:1b" in changed.json()["message"]
+
+
+def test_the_openapi_document_declares_every_refusal_and_the_gateways_bodies() -> None:
+    paths = build_api().openapi()["paths"]
+    for path, operations in paths.items():
+        if not path.startswith(("/api/", "/ollama/", "/v1/")):
+            continue
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            expected = {"400", "401", "403", "404", "429", "503"}
+            if path.startswith("/api/"):
+                expected |= {"409", "422"}
+            assert expected <= declared, f"{method.upper()} {path} lacks {sorted(expected - declared)}"
+    for path in ("/ollama/api/chat", "/ollama/api/generate", "/ollama/api/embed", "/ollama/api/show",
+                 "/v1/chat/completions", "/v1/embeddings"):
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert "$ref" in body, f"{path} has a real request schema"

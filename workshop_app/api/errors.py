@@ -69,7 +69,7 @@ _MEANINGS = {
     503: "The Ollama host that would answer cannot be reached; the message names it.",
 }
 REST_REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {"model": RestError, "description": meaning} for status, meaning in _MEANINGS.items() if status != 400
+    status: {"model": RestError, "description": meaning} for status, meaning in _MEANINGS.items()
 }
 GATEWAY_REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": GatewayError, "description": meaning}
