@@ -1,9 +1,11 @@
 """The gateway's HTTP face: Ollama-compatible under /ollama/api, OpenAI-compatible under /v1.
 
 Every route needs a personal API key (`Authorization: Bearer <key>`, which both
-official clients send). Errors before the first token are HTTP errors (401, 403, 404,
-429 with Retry-After, 503); an error in the middle of a stream becomes a final error
-line, as Ollama and OpenAI streams report them.
+official clients send). Bodies are checked against their schemas (api/gateway_schemas)
+before anything else: a malformed one is a 400 with a sentence. Errors before the first
+token are HTTP errors (401, 403, 404, 429 with Retry-After, 503); an error in the middle
+of a stream becomes a final error line, as Ollama and OpenAI streams report them; both
+in each API's own error shape (api/errors).
 """
 
 from __future__ import annotations
