@@ -151,3 +151,9 @@ def test_deleting_a_workshop_ends_its_attendees_access(instructor) -> None:
 @pytest.mark.parametrize(("typed", "stored"), [("Blue Otter 42", "blue-otter-42"), (" blue_otter-42 ", "blue-otter-42")])
 def test_codes_are_read_the_way_people_type_them(typed: str, stored: str) -> None:
     assert normalize_join_code(typed) == stored
+
+
+@pytest.mark.parametrize("limits", [{"tokens_per_day": 10**30}, {"requests_per_minute": 2**31}, {"tokens_per_day": 0}])
+def test_limits_beyond_what_can_be_stored_are_refused_with_the_range(instructor, limits: dict[str, int]) -> None:
+    with pytest.raises(InvalidInput, match="Limits must be between 1 and 2,147,483,647"):
+        workshops.create_workshop(instructor, WorkshopDraft("Huge", **limits))

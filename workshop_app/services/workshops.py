@@ -32,6 +32,10 @@ class WorkshopClosed(Forbidden):
     hint = "Ask your instructor to reopen it, or check that you have this week's code."
 
 
+MAX_LIMIT = 2**31 - 1
+"""The largest limit a database column holds (a 32-bit integer on PostgreSQL)."""
+
+
 @dataclass(frozen=True)
 class WorkshopDraft:
     """What an instructor fills in; limits are enforced by the rate limiter."""
@@ -49,8 +53,8 @@ class WorkshopDraft:
         if len(title) > 120 or len(self.description) > 2000:
             raise InvalidInput("The title (120) or description (2000 characters) is too long.")
         for limit in (self.requests_per_minute, self.tokens_per_day):
-            if limit is not None and limit < 1:
-                raise InvalidInput("Limits must be at least 1, or empty for no limit.")
+            if limit is not None and not 1 <= limit <= MAX_LIMIT:
+                raise InvalidInput(f"Limits must be between 1 and {MAX_LIMIT:,}, or empty for no limit.")
         models = tuple(dict.fromkeys(m.strip() for m in self.allowed_models if m.strip()))
         return WorkshopDraft(title, self.description.strip(), models, self.requests_per_minute, self.tokens_per_day)
 
