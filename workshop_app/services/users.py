@@ -8,6 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
+from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache
 from workshop_app.services.auth import actor_for_user, check_display_name, normalize_username, revoke_sessions
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
@@ -48,7 +49,7 @@ def set_password(actor: Actor | None, user_id: int, new_password: str, current_p
         user = _load(session, actor, user_id, Action.WRITE)
         if user.password_hash is not None and not verify_password(current_password, user.password_hash):
             raise Unauthorized("The current password is wrong.", hint="Type your current password, or ask an admin to reset it.")
-        user.password_hash = hash_password(new_password)
+        user.password_hash = hash_password(new_password, (user.username, user.display_name, *_workshop_titles(session, user.id)))
         session.add(user)
 
 
@@ -94,6 +95,15 @@ def reset_password(actor: Actor | None, user_id: int) -> str:
         session.add(user)
         revoke_sessions(session, user_id)
     return temporary
+
+
+def _workshop_titles(session: Session, user_id: int) -> list[str]:
+    """Titles of the workshops the person attends or runs: words others in the room could guess."""
+    attended = select(Workshop.title).join(WorkshopMember, col(WorkshopMember.workshop_id) == Workshop.id)
+    return [
+        *session.exec(attended.where(WorkshopMember.user_id == user_id)).all(),
+        *session.exec(select(Workshop.title).where(Workshop.creator_id == user_id)).all(),
+    ]
 
 
 def _keep_an_admin(session: Session) -> None:
