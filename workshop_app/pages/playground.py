@@ -6,10 +6,12 @@ import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
+from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.services.chats import MAX_MESSAGE_CHARS
+from workshop_app.state.help_state import HelpState
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
 
@@ -353,6 +355,7 @@ def _composer() -> rx.Component:
             rx.hstack(
                 rx.text(PlaygroundState.reply_stats, size="1", color=rx.color("gray", 11), id="reply-stats"),
                 rx.spacer(),
+                ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(
                     PlaygroundState.streaming,
                     rx.button(rx.icon("square", size=14), "Stop", on_click=PlaygroundState.stop, color_scheme="red", type="button", id="stop-button"),
