@@ -22,7 +22,7 @@ from typing import Protocol
 
 from workshop_app.services.errors import RateLimited
 
-WINDOW_S = 900.0  # failures older than this are forgotten
+WINDOW_S = 300.0  # each failure is forgotten this long after it happened
 FREE_FAILURES_PER_PAIR = 3  # typos cost nothing
 MAX_DELAY_S = 300.0
 MAX_FAILURES_PER_ADDRESS = 100  # over all accounts, in the window: spraying, not a room of typos

@@ -113,4 +113,4 @@ class AuthState(rx.State):
         actor = self.signed_in()
         if actor is not None:
             auth.sign_out_everywhere(actor)
-        return self._end_session()
+        return [*self._end_session(), rx.toast.success("Signed out on every device.")]
