@@ -279,12 +279,14 @@ def create_admin_command(username: str, display_name: str | None, password_stdin
 
 @main.command("api-key")
 @click.option("--user", "username", required=True, help="The account the key acts as (its username).")
-@click.option("--name", "key_name", default="scripted setup", show_default=True, help="Label shown on the profile page, to revoke it later.")
+@click.option(
+    "--name", "key_name", default="scripted setup", show_default=True, help="Label on the profile page (to revoke it)."
+)
 def api_key_command(username: str, key_name: str) -> None:
     """Issue an API key for an account and print it once (for scripted setups; the REST API needs a key)."""
     upgrade_database(_settings_or_exit())
     _, secret = _or_exit(lambda: create_api_key(actor_for_username(username), key_name))
-    click.echo(f"API key {key_name!r} for {username}. It is shown only now; revoke it on that person's profile page.", err=True)
+    click.echo(f"API key {key_name!r} for {username}, shown only now (revoke it on their profile page):", err=True)
     click.echo(secret)
 
 

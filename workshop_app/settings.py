@@ -69,17 +69,17 @@ class Settings(BaseSettings):
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto",
-        description="Mark the session cookie Secure: auto = when the browser uses HTTPS (directly or through a trusted proxy).",
+        description="Session cookie marked Secure: auto = when the browser uses HTTPS (directly or via a proxy).",
     )
     trusted_proxy_hops: int = Field(
         0,
         ge=0,
         le=10,
-        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 ignores those headers.",
+        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0: ignore them.",
     )
     bind_address: str = Field(
         "0.0.0.0",
-        description="Address the server listens on: 0.0.0.0 every network (attendees' devices), 127.0.0.1 this machine only.",
+        description="Address the server listens on: 0.0.0.0 every network (attendees' devices), 127.0.0.1 this host.",
     )
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         try:
             return str(ipaddress.ip_address(value.strip()))
         except ValueError:
-            raise ValueError(f"{value!r} is not an IP address (example: 127.0.0.1, or 0.0.0.0 for every network)") from None
+            raise ValueError(f"{value!r} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every network)") from None
 
     @field_validator("tool_http_allowlist", mode="before")
     @classmethod

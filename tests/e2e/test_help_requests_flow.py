@@ -45,7 +45,8 @@ def test_an_attendee_asks_for_help_and_the_instructor_sees_and_closes_it(
     expect(attendee.locator("#model-select")).to_contain_text(MODEL)
     attendee.get_by_label("Message").fill("My loop never ends, why?")
     attendee.get_by_label("Message").press("Enter")
-    expect(attendee.locator(".message-assistant").last.locator(".reply-timing")).to_contain_text("tokens/s", timeout=15_000)
+    reply = attendee.locator(".message-assistant").last
+    expect(reply.locator(".reply-timing")).to_contain_text("tokens/s", timeout=15_000)
     attendee.locator("#ask-for-help").click()
     expect(attendee.get_by_text("Your hand is up")).to_be_visible()
 

@@ -17,7 +17,8 @@ def _mode(path: Path) -> int:
 
 def _workshop(data_dir: Path, *args: str) -> None:
     env = {**os.environ, "WORKSHOP_DATA_DIR": str(data_dir), "WORKSHOP_DATABASE_URL": ""}
-    subprocess.run([sys.executable, "-m", "workshop_app.cli", *args], env=env, check=True, capture_output=True, timeout=300)
+    command = [sys.executable, "-m", "workshop_app.cli", *args]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
 
 
 def test_commands_create_the_data_directory_and_its_files_for_their_owner_only(tmp_path: Path) -> None:
@@ -26,7 +27,8 @@ def test_commands_create_the_data_directory_and_its_files_for_their_owner_only(t
     _workshop(data_dir, "backup")
     assert _mode(data_dir) == 0o700
     written = [path for path in data_dir.rglob("*") if not path.is_symlink()]
-    assert any(path.suffix == ".db" for path in written) and any(path.name.endswith((".tar.gz", ".tar")) for path in written)
+    assert any(path.suffix == ".db" for path in written)
+    assert any(path.name.endswith((".tar.gz", ".tar")) for path in written)
     loose = {str(path.relative_to(data_dir)): oct(_mode(path)) for path in written if _mode(path) & 0o077}
     assert loose == {}
 

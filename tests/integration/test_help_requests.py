@@ -1,4 +1,4 @@
-"""Help requests: an attendee shares a chat or a RAG question; the workshop's instructor sees the queue and marks it done."""
+"""Help requests: an attendee shares a chat or a RAG question; the workshop's instructor sees it and marks it done."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_a_shared_chat_reaches_the_workshops_instructor_and_done_lowers_the_hand
 
 def test_asking_again_while_the_hand_is_up_replaces_what_is_shared(room) -> None:
     instructor, _other, workshop_id, attendee, _neighbour = room
-    help_requests.ask_about_rag(attendee, "Llama facts", "How much can a llama carry?", "About 30 kg.", ["llamas.txt #2"])
+    help_requests.ask_about_rag(attendee, "Llama facts", "How much can a llama carry?", "30 kg.", ["llamas.txt #2"])
     help_requests.ask_about_rag(attendee, "Llama facts", "And an alpaca?", "Less.")
     [raised] = help_requests.queue(instructor, workshop_id)
     assert raised.kind == "rag" and "And an alpaca?" in raised.title

@@ -44,7 +44,9 @@ def test_an_admin_deletes_a_private_item_only_with_a_reason_and_it_is_logged() -
         delete_for_moderation(actor_of(admin), "document", document_id, "  ")
     with pytest.raises(Forbidden):
         delete_for_moderation(instructor, "document", document_id, "I want to")
-    result = CliRunner().invoke(main, ["moderate-delete", "document", str(document_id), "--admin", admin.username, "--reason", "reported: leaked key"])
+    command = ["moderate-delete", "document", str(document_id), "--admin", admin.username]
+    command += ["--reason", "reported: leaked key"]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     assert "moderation" in result.output and "reported: leaked key" in result.output and admin.username in result.output
     with pytest.raises(NotFound):

@@ -134,7 +134,7 @@ async def ask(actor: Actor | None, target: Target) -> None:
 
 
 async def add_documents(actor: Actor | None, target: Target) -> None:
-    """Add a document the person may read to the collection (the owner's, shared with the workshop: readable by every editor)."""
+    """Add a document the person may read to the collection (the owner's, shared with the workshop: editors read it)."""
     document_id = await target.stage.resource("document", Visibility.WORKSHOP, False)
     job = get_jobs().start(actor, target.id, [document_id])
     assert (await get_jobs().wait(job.id)).errors == []

@@ -55,7 +55,8 @@ def test_a_ticket_posted_from_another_site_or_too_late_sets_nothing(client: Test
     cross = client.post(session_handover.ENDPOINT, data={"ticket": ticket}, headers={"Origin": "https://evil.example"})
     unsaid = client.post(session_handover.ENDPOINT, data={"ticket": ticket})
     payload = json.dumps({"token": token, "origin": ORIGIN}).encode()
-    stale = session_handover._fernet().encrypt_at_time(payload, int(time.time()) - session_handover.TICKET_TTL_S - 5).decode()
+    too_old = int(time.time()) - session_handover.TICKET_TTL_S - 5
+    stale = session_handover._fernet().encrypt_at_time(payload, too_old).decode()
     late = client.post(session_handover.ENDPOINT, data={"ticket": stale}, headers={"Origin": ORIGIN})
     forged = client.post(session_handover.ENDPOINT, data={"ticket": "not-a-ticket"}, headers={"Origin": ORIGIN})
     for response in (cross, unsaid, late, forged):

@@ -51,7 +51,7 @@ class PlaygroundTab:
         hydrate = self._event(f"{self.root}.hydrate_and_load", vars={})
         await self.client.connect(
             f"{self.url}?token={uuid.uuid4()}",
-            headers={"Cookie": f"{COOKIE}={self.session_token}"},  # the HttpOnly cookie a browser sends with the handshake
+            headers={"Cookie": f"{COOKIE}={self.session_token}"},  # the HttpOnly cookie a browser's handshake carries
             socketio_path=EVENTS,
             namespaces=[EVENTS],
             transports=["websocket"],

@@ -28,7 +28,9 @@ async def hand_over_session(request: Request) -> Response:
             path="/",
             httponly=True,
             samesite="strict",
-            secure=session_handover.cookie_is_secure(request.url.scheme, request.headers.get("x-forwarded-proto"), settings),
+            secure=session_handover.cookie_is_secure(
+                request.url.scheme, request.headers.get("x-forwarded-proto"), settings
+            ),
         )
     else:
         await off_loop(auth.sign_out, session_handover.token_from_cookie_header(request.headers.get("cookie", "")))

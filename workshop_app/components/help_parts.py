@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import reflex as rx
 
 from workshop_app.state.help_state import HelpState
 
 
-def ask_for_help_button(on_click: Callable[[], rx.event.EventSpec] | rx.event.EventHandler, button_id: str) -> rx.Component:
+def ask_for_help_button(on_click: rx.event.EventHandler, button_id: str) -> rx.Component:
     """Shares the current chat or RAG question with the instructor (a copy: the item itself stays private)."""
     return rx.tooltip(
-        rx.button(rx.icon("hand", size=14), "Ask for help", on_click=on_click, variant="soft", type="button", id=button_id),
+        rx.button(
+            rx.icon("hand", size=14), "Ask for help", on_click=on_click, variant="soft", type="button", id=button_id
+        ),
         content="Shares what is on this page now with your instructor, who sees it read-only.",
     )
 
@@ -53,7 +53,9 @@ def _shared_view() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(HelpState.viewing_from, ": ", HelpState.viewing_title),
             rx.dialog.description("What they shared when they asked (read-only).", size="2"),
-            rx.scroll_area(rx.vstack(rx.foreach(HelpState.viewing_turns, _turn), spacing="2"), max_height="60vh", id="help-shared"),
+            rx.scroll_area(
+                rx.vstack(rx.foreach(HelpState.viewing_turns, _turn), spacing="2"), max_height="60vh", id="help-shared"
+            ),
             rx.flex(
                 rx.dialog.close(rx.button("Close", variant="soft", on_click=HelpState.close_request)),
                 rx.button("Mark done", on_click=HelpState.mark_done(HelpState.viewing_id), id="help-done"),
@@ -74,8 +76,13 @@ def help_queue() -> rx.Component:
         rx.cond(
             HelpState.hands.length() > 0,
             rx.vstack(rx.foreach(HelpState.hands, _hand), width="100%", spacing="2", id="help-queue"),
-            rx.text("Nobody is asking for help right now. Attendees press “Ask for help” in the Playground or on the RAG page.",
-                    color=rx.color("gray", 11), size="2", id="help-queue-empty"),
+            rx.text(
+                "Nobody is asking for help right now. "
+                "Attendees press “Ask for help” in the Playground or on the RAG page.",
+                color=rx.color("gray", 11),
+                size="2",
+                id="help-queue-empty",
+            ),
         ),
         _shared_view(),
         width="100%",

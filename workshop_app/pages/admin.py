@@ -47,7 +47,9 @@ def _temporary_password() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Temporary password for ", AdminState.temporary_for),
-            rx.dialog.description("Give it to the person; they should change it on their profile page. Any old sessions have ended."),
+            rx.dialog.description(
+                "Give it to the person; they should change it on their profile page. Any old sessions have ended."
+            ),
             rx.hstack(rx.code(AdminState.temporary_password, size="5", id="temporary-password"), copy_button(AdminState.temporary_password), align="center"),
             rx.flex(rx.dialog.close(rx.button("Done", on_click=AdminState.dismiss_password)), justify="end", margin_top="1rem"),
         ),
@@ -56,12 +58,17 @@ def _temporary_password() -> rx.Component:
     )
 
 
+def _labelled_input(label: str, control_id: str, name: str, placeholder: str) -> rx.Component:
+    control = rx.input(id=control_id, name=name, placeholder=placeholder, required=True)
+    return rx.vstack(label_for(label, control_id), control, spacing="1")
+
+
 def _new_instructor() -> rx.Component:
     """Create an instructor account directly (no self-registration and promotion needed)."""
     return rx.form(
         rx.hstack(
-            rx.vstack(label_for("Username", "instructor-username"), rx.input(id="instructor-username", name="username", placeholder="grace.hopper", required=True), spacing="1"),
-            rx.vstack(label_for("Display name", "instructor-display-name"), rx.input(id="instructor-display-name", name="display_name", placeholder="Grace Hopper", required=True), spacing="1"),
+            _labelled_input("Username", "instructor-username", "username", "grace.hopper"),
+            _labelled_input("Display name", "instructor-display-name", "display_name", "Grace Hopper"),
             rx.button(rx.icon("user-plus", size=14), "Create instructor", type="submit", id="create-instructor"),
             align="end",
             wrap="wrap",

@@ -52,7 +52,9 @@ def ask_about_chat(actor: Actor | None, chat_id: int) -> HelpRequest:
     return _raise_hand(actor, HelpKind.CHAT, view.chat.title, turns)
 
 
-def ask_about_rag(actor: Actor | None, system_name: str, question: str, answer: str, sources: Sequence[str] = ()) -> HelpRequest:
+def ask_about_rag(
+    actor: Actor | None, system_name: str, question: str, answer: str, sources: Sequence[str] = ()
+) -> HelpRequest:
     """Raise a hand sharing the question the person asked a RAG system, its answer and its sources."""
     if not question.strip():
         raise InvalidInput("Ask the RAG system a question first.", hint="Then ask for help with its answer.")
@@ -64,13 +66,17 @@ def ask_about_rag(actor: Actor | None, system_name: str, question: str, answer: 
 
 def _raise_hand(actor: Actor, kind: HelpKind, title: str, turns: list[dict[str, str]]) -> HelpRequest:
     if actor.workshop_id is None:
-        raise InvalidInput("You are not in a workshop, so there is no instructor to ask.", hint="Join a workshop with its code.")
+        raise InvalidInput(
+            "You are not in a workshop, so there is no instructor to ask.", hint="Join a workshop with its code."
+        )
     if not turns:
         raise InvalidInput("There is nothing to share yet.", hint="Send a message first, then ask for help.")
     shared = [{"role": t["role"], "content": t["content"][:MAX_TURN_CHARS]} for t in turns[-MAX_TURNS:]]
     title = " ".join(title.split())[:TITLE_CHARS] or "Help"
     with session_scope() as session:
-        hand = _open_hand(session, actor.id) or HelpRequest(workshop_id=actor.workshop_id, requester_id=actor.id, kind=kind, title=title)
+        hand = _open_hand(session, actor.id) or HelpRequest(
+            workshop_id=actor.workshop_id, requester_id=actor.id, kind=kind, title=title
+        )
         hand.kind, hand.title, hand.shared, hand.created_at = kind, title, shared, utcnow()
         session.add(hand)
         session.flush()
@@ -139,4 +145,5 @@ def _require_runner(session: Session, actor: Actor | None, workshop_id: int) -> 
 
 
 def _raised(hand: HelpRequest, requester: str) -> RaisedHand:
-    return RaisedHand(hand.id or 0, requester, hand.kind, hand.title, list(hand.shared), hand.created_at, hand.done_at is not None)
+    done = hand.done_at is not None
+    return RaisedHand(hand.id or 0, requester, hand.kind, hand.title, list(hand.shared), hand.created_at, done)

@@ -26,7 +26,9 @@ DELETERS: dict[str, Callable[[Actor | None, int], None]] = {
 def delete_for_moderation(actor: Actor | None, kind: str, item_id: int, reason: str) -> None:
     """Delete any item of `kind` as a moderating admin; refused for everyone else and without a reason."""
     if kind not in DELETERS:
-        raise InvalidInput(f"{kind!r} is not something that can be moderated.", hint=f"Use one of: {', '.join(DELETERS)}.")
+        raise InvalidInput(
+            f"{kind!r} is not something that can be moderated.", hint=f"Use one of: {', '.join(DELETERS)}."
+        )
     moderator = for_moderation(actor, reason)
     DELETERS[kind](moderator, item_id)
     audit.warning("moderation: %s deleted %s %s (%s)", moderator.username, kind, item_id, moderator.moderating)

@@ -115,7 +115,8 @@ def sign_in_keys(username: str, client_ip: str) -> tuple[str, str]:
 def check_sign_in(username: str, client_ip: str) -> None:
     """Growing delays for this account from this address; a wide budget for the address as a whole."""
     pair, address = sign_in_keys(username, client_ip)
-    wait = max(_throttle.backoff(pair, FREE_FAILURES_PER_PAIR, MAX_DELAY_S), _throttle.retry_after(address, MAX_FAILURES_PER_ADDRESS))
+    pair_wait = _throttle.backoff(pair, FREE_FAILURES_PER_PAIR, MAX_DELAY_S)
+    wait = max(pair_wait, _throttle.retry_after(address, MAX_FAILURES_PER_ADDRESS))
     _refuse(wait, "sign-in attempts for this account from your address")
 
 

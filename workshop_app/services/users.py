@@ -11,7 +11,13 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache
-from workshop_app.services.auth import actor_for_user, check_display_name, create_account, normalize_username, revoke_sessions
+from workshop_app.services.auth import (
+    actor_for_user,
+    check_display_name,
+    create_account,
+    normalize_username,
+    revoke_sessions,
+)
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
 from workshop_app.services.policy import Action, Actor, require, require_role
@@ -52,7 +58,8 @@ def set_password(actor: Actor | None, user_id: int, new_password: str, current_p
         user = _load(session, actor, user_id, Action.WRITE)
         if user.password_hash is not None and not verify_password(current_password, user.password_hash):
             raise Unauthorized("The current password is wrong.", hint="Type your current password, or ask an admin to reset it.")
-        user.password_hash = hash_password(new_password, (user.username, user.display_name, *_workshop_titles(session, user.id)))
+        context = (user.username, user.display_name, *_workshop_titles(session, user.id))
+        user.password_hash = hash_password(new_password, context)
         session.add(user)
 
 

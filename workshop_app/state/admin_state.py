@@ -44,7 +44,9 @@ class AdminState(AuthState):
     def create_instructor(self, form: dict):
         """A new instructor account; its temporary password is shown once, as after a reset."""
         try:
-            user, password = users.create_instructor(self.acting(), form.get("username", ""), form.get("display_name", ""))
+            user, password = users.create_instructor(
+                self.acting(), form.get("username", ""), form.get("display_name", "")
+            )
         except WorkshopError as error:
             return error_toast(error)
         self.temporary_password, self.temporary_for = password, user.username

@@ -86,7 +86,9 @@ class AuthState(rx.State):
         headers = self.router.headers
         self._fresh_token, self._fresh_for_cookie = token, headers.cookie
         origin = headers.origin or f"http://{headers.host}"
-        endpoint = f"{urlsplit(origin).scheme}://{headers.host}{session_handover.ENDPOINT}" if headers.host else session_handover.ENDPOINT
+        endpoint = session_handover.ENDPOINT
+        if headers.host:  # the backend's own address: in development the page is served from another port
+            endpoint = f"{urlsplit(origin).scheme}://{headers.host}{endpoint}"
         body = "ticket=" + quote(session_handover.seal(token, origin), safe="")
         return rx.call_script(
             f"fetch({json.dumps(endpoint)}, {{method: 'POST', credentials: 'include', mode: 'no-cors',"

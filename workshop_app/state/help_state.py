@@ -38,7 +38,8 @@ class HelpState(AuthState):
             return rx.toast.warning("Ask the RAG system a question first, then ask for help with its answer.")
         last = rag_page.answers[-1]
         sources = [f"[{hit.number}] {hit.title} {hit.where}".strip() for hit in last.sources]
-        return self._asked(lambda actor: help_requests.ask_about_rag(actor, rag_page.selected.name, last.question, last.text, sources))
+        name = rag_page.selected.name
+        return self._asked(lambda actor: help_requests.ask_about_rag(actor, name, last.question, last.text, sources))
 
     def _asked(self, action) -> rx.event.EventSpec:
         try:
@@ -53,7 +54,10 @@ class HelpState(AuthState):
             raised = help_requests.queue(self.acting(), workshop_id)
         except WorkshopError:
             raised = []
-        self.hands = [{"id": h.id, "requester": h.requester, "kind": h.kind, "title": h.title, "since": ago(h.created_at)} for h in raised]
+        self.hands = [
+            {"id": h.id, "requester": h.requester, "kind": h.kind, "title": h.title, "since": ago(h.created_at)}
+            for h in raised
+        ]
 
     @rx.event
     def open_request(self, request_id: int):
