@@ -17,12 +17,16 @@ from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
 from workshop_app.db.migrations import PROJECT_ROOT, upgrade_database
+from workshop_app.file_modes import keep_new_files_private, make_private
 from workshop_app.launcher import launch as launch_app
+from workshop_app.services.api_keys import create_api_key
 from workshop_app.services.auth import create_admin
 from workshop_app.services.backup import BackupSchedule, create_backup, parse_duration, restore_backup
 from workshop_app.services.backup_crypto import is_encrypted
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.logs import configure_logging
+from workshop_app.services.moderation import DELETERS as MODERATED_KINDS
+from workshop_app.services.moderation import delete_for_moderation
 from workshop_app.services.smoke import run_smoke
 from workshop_app.services.users import actor_for_username
 from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_bundle
@@ -66,6 +70,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 @click.group()
 def main() -> None:
     """Ollama Workshop Platform."""
+    keep_new_files_private()  # database, uploads, backups, Chroma: readable by this account only
     configure_logging("WARNING")  # commands print their own results; the log only carries problems
 
 
@@ -114,6 +119,7 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     command stays resident; with it, this process stays as the backup scheduler.
     """
     settings = _settings_or_exit()
+    make_private([settings.data_dir, settings.backup_dir])
     upgrade_database(settings)
     port = port or settings.port
     env = reflex_environment()
@@ -269,6 +275,31 @@ def create_admin_command(username: str, display_name: str | None, password_stdin
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _or_exit(lambda: create_admin(username, display_name or username, password))
     click.echo(f"Admin account {user.username!r} created. Sign in at /login.")
+
+
+@main.command("api-key")
+@click.option("--user", "username", required=True, help="The account the key acts as (its username).")
+@click.option(
+    "--name", "key_name", default="scripted setup", show_default=True, help="Label on the profile page (to revoke it)."
+)
+def api_key_command(username: str, key_name: str) -> None:
+    """Issue an API key for an account and print it once (for scripted setups; the REST API needs a key)."""
+    upgrade_database(_settings_or_exit())
+    _, secret = _or_exit(lambda: create_api_key(actor_for_username(username), key_name))
+    click.echo(f"API key {key_name!r} for {username}, shown only now (revoke it on their profile page):", err=True)
+    click.echo(secret)
+
+
+@main.command("moderate-delete")
+@click.argument("kind", type=click.Choice(sorted(MODERATED_KINDS)))
+@click.argument("item_id", type=click.IntRange(1, 2**63 - 1))
+@click.option("--admin", "admin_name", required=True, help="The admin account acting (its username).")
+@click.option("--reason", required=True, help="Why: kept in the audit log with the admin's name.")
+def moderate_delete_command(kind: str, item_id: int, admin_name: str, reason: str) -> None:
+    """Delete someone's item, private ones too, as an admin, with a reason in the audit log."""
+    upgrade_database(_settings_or_exit())
+    _or_exit(lambda: delete_for_moderation(actor_for_username(admin_name), kind, item_id, reason))
+    click.echo(f"Deleted {kind} {item_id}; the reason is in the audit log.")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ instead of surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -66,6 +67,20 @@ class Settings(BaseSettings):
     daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Session cookie marked Secure: auto = when the browser uses HTTPS (directly or via a proxy).",
+    )
+    trusted_proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0: ignore them.",
+    )
+    bind_address: str = Field(
+        "0.0.0.0",
+        description="Address the server listens on: 0.0.0.0 every network (attendees' devices), 127.0.0.1 this host.",
+    )
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts sent to Ollama in one /api/embed call.")
@@ -100,6 +115,14 @@ class Settings(BaseSettings):
         if len({str(url) for url in value}) != len(value):
             raise ValueError("the same Ollama URL is listed twice")
         return value
+
+    @field_validator("bind_address")
+    @classmethod
+    def _ip_address(cls, value: str) -> str:
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every network)") from None
 
     @field_validator("tool_http_allowlist", mode="before")
     @classmethod

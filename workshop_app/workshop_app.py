@@ -3,6 +3,7 @@
 import reflex as rx
 
 from workshop_app.api import build_api
+from workshop_app.file_modes import keep_new_files_private
 from workshop_app.pages.admin import admin_page
 from workshop_app.pages.collections import collections_page
 from workshop_app.pages.compare import compare_page
@@ -47,6 +48,7 @@ def index() -> rx.Component:
 
 
 install_ui_event_ids()
+keep_new_files_private()  # also when served by `reflex run` rather than `workshop run`
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(freeze_startup_heap)  # runs in each server worker once the app is loaded
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import Person, join, new_person, register
+from tests.support.people import Person, join, new_person, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -116,3 +116,31 @@ def test_an_api_key_is_shown_once_and_works_for_the_rest_api(page: Page, app_url
     page.locator(".api-key-row").filter(has_text="notebook").get_by_role("button", name="Revoke").click()
     expect(page.locator(".api-key-row").filter(has_text="notebook")).to_contain_text("revoked")
     assert httpx.get(f"{app_url}/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_the_session_cookie_is_out_of_reach_of_page_scripts_and_sign_out_clears_it(
+    open_page: Callable[[], Page], app_url: str, admin: Person
+) -> None:
+    page, person = open_page(), new_person("cookie")
+    register(page, app_url, person)
+    session = [cookie for cookie in page.context.cookies() if cookie["name"] == "workshop_session"]
+    assert len(session) == 1 and session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
+    assert not session[0]["secure"]  # served over plain http here
+    assert session[0]["value"] not in page.evaluate("document.cookie")
+    assert "workshop_session" not in page.evaluate("document.cookie")
+
+    page.reload()
+    expect(page.locator("#user-menu")).to_contain_text(person.display_name)
+    page.goto(f"{app_url}/profile")
+    expect(page.locator("#user-menu")).to_contain_text(person.display_name)
+    assert re.search(r"/profile/?$", page.url)
+
+    page.locator("#user-menu").click()
+    page.get_by_role("menuitem", name="Log out", exact=True).click()
+    page.wait_for_url(re.compile(r"/login"))
+    assert not [cookie for cookie in page.context.cookies() if cookie["name"] == "workshop_session"]
+    page.goto(f"{app_url}/playground")
+    page.wait_for_url(re.compile(r"/login"))
+
+    sign_in(page, app_url, person, "/profile")
+    assert [cookie["httpOnly"] for cookie in page.context.cookies() if cookie["name"] == "workshop_session"] == [True]

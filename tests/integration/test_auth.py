@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.support.accounts import actor_of, make_user, unique_name
 from workshop_app.db.engine import get_engine, session_scope
 from workshop_app.db.users import AuthSession, Role
-from workshop_app.services import auth, throttle, users
+from workshop_app.services import auth, throttle, users, workshops
 from workshop_app.services.api_keys import actor_for_api_key, create_api_key
 from workshop_app.services.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
 
@@ -63,40 +63,100 @@ def test_wrong_password_and_unknown_user_get_the_same_answer() -> None:
     assert wrong.value.message == unknown.value.message
 
 
-def test_repeated_failures_lock_the_account_with_a_clear_wait() -> None:
+def _fail(name: str, client_ip: str, password: str = "guess") -> str:
+    """One wrong attempt; which refusal it got."""
+    try:
+        auth.sign_in(name, password, client_ip=client_ip)
+    except Unauthorized:
+        return "wrong"
+    except RateLimited:
+        return "slowed"
+    raise AssertionError("a wrong password was accepted")
+
+
+def test_guessing_at_an_account_never_locks_its_owner_out_from_another_address() -> None:
+    name = unique_name("admin")
+    auth.register(name, "Admin", PASSWORD)
+    refusals = [_fail(name, "10.0.0.66") for _ in range(30)]
+    assert refusals.count("wrong") == throttle.FREE_FAILURES_PER_PAIR + 1 and refusals[-1] == "slowed"
+    assert auth.sign_in(name, PASSWORD, client_ip="10.0.0.2")[0].username == name
+
+
+def test_failures_from_one_address_grow_the_wait_for_that_account() -> None:
+    clock = [1000.0]
+    throttle.set_login_throttle(throttle.MemoryThrottle(clock=lambda: clock[0]))
     name = unique_name("carol")
     auth.register(name, "Carol", PASSWORD)
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
-        with pytest.raises(Unauthorized):
-            auth.sign_in(name, "guess", client_ip="10.0.0.1")
-    with pytest.raises(RateLimited, match=r"Try again in \d+ s") as locked:
-        auth.sign_in(name, PASSWORD, client_ip="10.0.0.2")
-    assert 0 < locked.value.retry_after_s <= throttle.WINDOW_S
+    for _ in range(throttle.FREE_FAILURES_PER_PAIR):
+        assert _fail(name, "10.0.0.1") == "wrong"
+    waits = []
+    for _ in range(4):
+        assert _fail(name, "10.0.0.1") == "wrong"
+        with pytest.raises(RateLimited, match=r"Try again in \d+ s") as slowed:
+            auth.sign_in(name, PASSWORD, client_ip="10.0.0.1")
+        waits.append(slowed.value.retry_after_s)
+        clock[0] += slowed.value.retry_after_s
+    assert waits == [1, 2, 4, 8]
+    assert auth.sign_in(name, PASSWORD, client_ip="10.0.0.1")[0].username == name
 
 
-def test_one_address_guessing_many_accounts_is_throttled() -> None:
-    for _ in range(throttle.MAX_FAILURES_PER_ADDRESS):
-        with pytest.raises(Unauthorized):
-            auth.sign_in(unique_name("spray"), "guess", client_ip="10.9.9.9")
+def test_twenty_failures_from_one_address_do_not_lock_the_room_behind_it() -> None:
+    for _ in range(20):
+        assert _fail(unique_name("typo"), "10.9.9.9") == "wrong"
     name = unique_name("dave")
     auth.register(name, "Dave", PASSWORD)
+    assert auth.sign_in(name, PASSWORD, client_ip="10.9.9.9")[0].username == name
+
+
+def test_one_address_spraying_many_accounts_is_throttled() -> None:
+    for _ in range(throttle.MAX_FAILURES_PER_ADDRESS):
+        assert _fail(unique_name("spray"), "10.8.8.8") == "wrong"
+    name = unique_name("eve")
+    auth.register(name, "Eve", PASSWORD)
     with pytest.raises(RateLimited):
-        auth.sign_in(name, PASSWORD, client_ip="10.9.9.9")
+        auth.sign_in(name, PASSWORD, client_ip="10.8.8.8")
     assert auth.sign_in(name, PASSWORD, client_ip="10.1.1.1")[0].username == name
 
 
-def test_the_lock_lifts_after_the_window() -> None:
+def test_the_wait_lifts_after_the_window() -> None:
     clock = [1000.0]
     throttle.set_login_throttle(throttle.MemoryThrottle(clock=lambda: clock[0]))
     name = unique_name("erin")
     auth.register(name, "Erin", PASSWORD)
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
-        with pytest.raises(Unauthorized):
-            auth.sign_in(name, "guess")
+    for _ in range(throttle.FREE_FAILURES_PER_PAIR + 8):
+        _fail(name, "10.0.0.3")
+        clock[0] += 1
     with pytest.raises(RateLimited):
-        auth.sign_in(name, PASSWORD)
+        auth.sign_in(name, PASSWORD, client_ip="10.0.0.3")
     clock[0] += throttle.WINDOW_S + 1
-    assert auth.sign_in(name, PASSWORD)[0].username == name
+    assert auth.sign_in(name, PASSWORD, client_ip="10.0.0.3")[0].username == name
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "most common"),
+        ("12345678", "most common"),
+        ("        ", "one character repeated"),
+        ("iloveyou2", "most common"),
+        ("{username}", "username"),
+        ("{username}2026", "username"),
+        ("Workshop2026!", "workshop"),
+        ("ada lovelace 1815", "your name"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused_with_the_reason(password: str, reason: str) -> None:
+    name = unique_name("weak")
+    with pytest.raises(InvalidInput, match=reason):
+        auth.register(name, "Ada Lovelace", password.format(username=name))
+
+
+def test_a_password_made_of_the_workshop_title_is_refused_when_changed() -> None:
+    instructor = actor_of(make_user(Role.INSTRUCTOR, password=PASSWORD))
+    workshops.create_workshop(instructor, workshops.WorkshopDraft(title="Transformers Bootcamp"))
+    with pytest.raises(InvalidInput, match="workshop"):
+        users.set_password(instructor, instructor.id, "transformers bootcamp!", current_password=PASSWORD)
+    users.set_password(instructor, instructor.id, "seven quiet lanterns drift", current_password=PASSWORD)
 
 
 def test_signing_out_ends_only_that_session() -> None:

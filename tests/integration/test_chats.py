@@ -166,6 +166,7 @@ def test_chats_are_private_to_their_owner(person) -> None:
     ("settings", "text", "expected"),
     [
         (ChatSettings(MODEL), "   ", "The message is empty"),
+        (ChatSettings(MODEL), "x" * 1_048_576, "The message is 1,048,576 characters long; the limit is 100,000"),
         (ChatSettings(""), "hi", "Choose a model"),
         (ChatSettings(MODEL, options={"temperature": "3"}), "hi", "Temperature must be between 0 and 2"),
         (ChatSettings(MODEL, options={"top_k": "2.5"}), "hi", "Top K must be a whole number"),

@@ -70,8 +70,28 @@ def test_an_oversize_file_is_refused_with_the_limit(actor: Actor, monkeypatch: p
     finally:
         monkeypatch.delenv("WORKSHOP_UPLOAD_MAX_MB")
         reset_settings_caches()
-    assert "1.1 MB is over the 1.0 MB upload limit" in big.error
+    assert "big.txt: the file is 1.1 MiB; the upload limit is 1 MiB." == big.error
     assert small.ok
+
+
+def test_an_oversize_file_read_only_in_part_is_refused_with_its_real_size(actor: Actor) -> None:
+    limit = 25 * 1024 * 1024
+    [big] = upload_many(actor, [("slides.pdf", b"%PDF" + b"x" * limit)], sizes=[26 * 1024 * 1024])
+    assert big.error == "slides.pdf: the file is 26.0 MiB; the upload limit is 25 MiB."
+
+
+def test_a_too_long_file_name_is_refused_as_too_long(actor: Actor) -> None:
+    name = "n" * 296 + ".txt"
+    [result] = upload_many(actor, [(name, b"llama notes")])
+    assert not result.ok
+    assert "the file name is 300 characters long; the limit is 255" in result.error
+    assert "not supported" not in result.error and "Rename" in result.hint
+
+
+def test_direction_override_characters_are_taken_out_of_file_names(actor: Actor) -> None:
+    [result] = upload_many(actor, [("invoice\u202egnp.txt", b"not an image")])
+    assert result.filename == "invoicegnp.txt"
+    assert get_document(actor, result.document_id).title == "invoicegnp.txt"  # type: ignore[arg-type]
 
 
 def test_files_are_stored_under_generated_names_never_the_uploaded_path(actor: Actor) -> None:

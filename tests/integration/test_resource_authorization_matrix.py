@@ -2,7 +2,8 @@
 
 The resource belongs to `peer`, an attendee of i1's workshop. The people are its owner, an
 attendee of the same workshop, an attendee of another workshop, the workshop's instructor,
-the other workshop's instructor, an admin and nobody. Through the services only the allowed
+the other workshop's instructor, an admin and nobody. A private resource is its owner's alone
+(an admin opens it only through a logged moderation, see test_policy). Through the services only the allowed
 ones pass (Unauthorized for nobody, Forbidden for the others) and through REST, where a
 route exists, the same ones pass (401 / 403); a refused action changes nothing.
 
@@ -50,24 +51,28 @@ SETTINGS = ChatSettings(CHAT_MODEL)
 
 
 def readers(visibility: Visibility) -> set[str]:
-    """Who may read (and so use) a resource: the owner, the workshop's instructor and admins, and whom it is shared with."""
+    """Who may read (and so use) a resource: a private one its owner alone; a shared one also the
+    workshop's instructor, admins and whom it is shared with."""
     shared = {
         Visibility.WORKSHOP: {"same_workshop_attendee"},
         Visibility.PUBLIC: {"same_workshop_attendee", "other_workshop_attendee", "other_instructor"},
     }
+    if visibility == Visibility.PRIVATE:
+        return {"owner"}
     return {"owner", "instructor", "admin"} | shared.get(visibility, set())
 
 
-def editors(_visibility: Visibility) -> set[str]:
-    return {"owner", "admin"}
+def editors(visibility: Visibility) -> set[str]:
+    return {"owner"} if visibility == Visibility.PRIVATE else {"owner", "admin"}
 
 
 def owner_only(_visibility: Visibility) -> set[str]:
     return {"owner"}
 
 
-def workshop_runners(_visibility: Visibility) -> set[str]:
-    return {"instructor", "admin"}
+def workshop_runners(visibility: Visibility) -> set[str]:
+    """Those who run the workshop, for an item they may read: never someone's private one."""
+    return set() if visibility == Visibility.PRIVATE else {"instructor", "admin"}
 
 
 @dataclass
@@ -129,8 +134,8 @@ async def ask(actor: Actor | None, target: Target) -> None:
 
 
 async def add_documents(actor: Actor | None, target: Target) -> None:
-    """Add a document the person may read to the collection (the owner's, already readable by every editor)."""
-    document_id = await target.stage.resource("document", Visibility.PRIVATE, False)
+    """Add a document the person may read to the collection (the owner's, shared with the workshop: editors read it)."""
+    document_id = await target.stage.resource("document", Visibility.WORKSHOP, False)
     job = get_jobs().start(actor, target.id, [document_id])
     assert (await get_jobs().wait(job.id)).errors == []
 

@@ -58,10 +58,10 @@ def visible_ids(actor: Actor) -> set[int]:
     return {record.id for record in store.list_tools(actor)}
 
 
-def test_a_private_tool_is_seen_by_its_creator_their_instructor_and_admins_only(room: Room) -> None:
+def test_a_private_tool_is_seen_by_its_creator_alone(room: Room) -> None:
     tool = store.create_tool(room.alice, mock_tool())
     assert tool.workshop_id is not None
-    assert {who for who, actor in vars(room).items() if tool.id in visible_ids(actor)} == {"alice", "instructor", "admin"}
+    assert {who for who, actor in vars(room).items() if tool.id in visible_ids(actor)} == {"alice"}
 
 
 def test_a_workshop_tool_is_seen_by_the_whole_workshop_and_no_other(room: Room) -> None:

@@ -1,7 +1,7 @@
 """A Playground tab without a browser: what the page sends and receives over Reflex's event protocol.
 
-It opens the socket.io connection at /_event with its own tab token, hydrates with the session
-cookie of a signed-in account (so the page's on_load runs as that person), then sends the
+It opens the socket.io connection at /_event with its own tab token and the session cookie of a
+signed-in account in the handshake, hydrates (so the page's on_load runs as that person), then sends the
 Playground's `set_model`, `set_draft` and `send` events back to back, as the page's event
 queue does. Used by the scale-out test and the UI latency benchmark.
 """
@@ -16,18 +16,19 @@ from typing import Any
 
 import socketio
 
+from workshop_app.services.session_handover import COOKIE
+
 PAGE = "/playground"
 EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol
 
 
-def _names() -> tuple[str, str, str]:
-    """Full names of the root state, the auth state (owner of the session cookie) and the Playground's state."""
+def _names() -> tuple[str, str]:
+    """Full names of the root state and the Playground's state."""
     from reflex.state import State
 
-    from workshop_app.state.auth_state import AuthState
     from workshop_app.state.playground_state import PlaygroundState
 
-    return State.get_full_name(), AuthState.get_full_name(), PlaygroundState.get_full_name()
+    return State.get_full_name(), PlaygroundState.get_full_name()
 
 
 class PlaygroundTab:
@@ -35,7 +36,7 @@ class PlaygroundTab:
 
     def __init__(self, url: str, session_token: str, timeout_s: float = 120.0) -> None:
         self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
-        self.root, self.auth, self.playground = _names()
+        self.root, self.playground = _names()
         self.client = socketio.AsyncClient(reconnection=False)
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
@@ -47,9 +48,14 @@ class PlaygroundTab:
     async def open(self, model: str) -> None:
         """Connect with the hydrate event in the CONNECT packet, as the frontend does; wait until the page's
         on_load has listed `model` (which also proves the session cookie signed the tab in)."""
-        hydrate = self._event(f"{self.root}.hydrate_and_load", vars={f"{self.auth}.session_token": self.session_token})
+        hydrate = self._event(f"{self.root}.hydrate_and_load", vars={})
         await self.client.connect(
-            f"{self.url}?token={uuid.uuid4()}", socketio_path=EVENTS, namespaces=[EVENTS], transports=["websocket"], auth={"event": hydrate}
+            f"{self.url}?token={uuid.uuid4()}",
+            headers={"Cookie": f"{COOKIE}={self.session_token}"},  # the HttpOnly cookie a browser's handshake carries
+            socketio_path=EVENTS,
+            namespaces=[EVENTS],
+            transports=["websocket"],
+            auth={"event": hydrate},
         )
         await self._until(lambda mine: model in mine.get("model_options_rx_state_", []))
 

@@ -12,8 +12,9 @@ import pytest
 
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.users import Role
-from workshop_app.services.errors import Forbidden, Unauthorized
-from workshop_app.services.policy import Action, Actor, allowed, require, require_role
+from workshop_app.db.users import User
+from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
+from workshop_app.services.policy import Action, Actor, allowed, for_moderation, require, require_role
 
 WORKSHOP, OTHER_WORKSHOP = 10, 20
 
@@ -30,7 +31,7 @@ PEOPLE: dict[str, Actor | None] = {
 R, W, D = Action.READ, Action.WRITE, Action.DELETE
 ALL = {R, W, D}
 EXPECTED: dict[Visibility, dict[str, set[Action]]] = {
-    Visibility.PRIVATE: {"owner": ALL, "workshop_instructor": {R}, "admin": ALL},
+    Visibility.PRIVATE: {"owner": ALL},  # private means private: not the instructor, not an admin browsing
     Visibility.WORKSHOP: {"owner": ALL, "same_workshop_attendee": {R}, "workshop_instructor": {R}, "admin": ALL},
     Visibility.PUBLIC: {
         "owner": ALL,
@@ -57,6 +58,24 @@ def test_the_policy_matrix(visibility: Visibility, person: str, action: Action) 
     resource = Resource(creator_id=1, workshop_id=WORKSHOP, visibility=visibility)
     expected = action in EXPECTED[visibility].get(person, set())
     assert allowed(PEOPLE[person], action, resource) is expected
+
+
+def test_an_admin_opens_private_items_only_through_a_logged_moderation(caplog: pytest.LogCaptureFixture) -> None:
+    private = Resource(creator_id=1, workshop_id=WORKSHOP, visibility=Visibility.PRIVATE)
+    with caplog.at_level("WARNING", logger="workshop_app.audit"):
+        moderator = for_moderation(PEOPLE["admin"], "  reported: abusive  prompt ")
+    assert all(allowed(moderator, action, private) for action in ALL)
+    assert "moderation by" in caplog.text and "reported: abusive prompt" in caplog.text
+    with pytest.raises(Forbidden):
+        for_moderation(PEOPLE["workshop_instructor"], "curious")
+    with pytest.raises(InvalidInput):
+        for_moderation(PEOPLE["admin"], "   ")
+
+
+def test_accounts_and_keys_stay_in_the_admins_care() -> None:
+    account = User(id=1, username="someone", display_name="Someone", role=Role.ATTENDEE)
+    assert all(allowed(PEOPLE["admin"], action, account) for action in ALL)
+    assert not allowed(PEOPLE["workshop_instructor"], R, account)
 
 
 def test_a_resource_outside_any_workshop_is_not_shared_by_workshop_visibility() -> None:

@@ -29,6 +29,12 @@ def test_defaults_put_everything_in_the_data_dir(clean_env: Path) -> None:
     assert settings.db_pool_pre_ping is True
 
 
+def test_the_bind_address_is_every_network_unless_set(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().bind_address == "0.0.0.0"
+    monkeypatch.setenv("WORKSHOP_BIND_ADDRESS", " 127.0.0.1 ")
+    assert Settings().bind_address == "127.0.0.1"
+
+
 def test_several_ollama_urls_are_read_from_a_comma_list(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKSHOP_OLLAMA_URLS", "http://gpu-1:11434, http://gpu-2:11434/")
     assert Settings().ollama_base_urls == ["http://gpu-1:11434", "http://gpu-2:11434"]
@@ -46,6 +52,9 @@ def test_several_ollama_urls_are_read_from_a_comma_list(clean_env: Path, monkeyp
         ("WORKSHOP_DATABASE_URL", "mysql://x@y/z", "sqlite:/// or postgresql://"),
         ("WORKSHOP_CHROMA_URL", "chroma:8000", "URL"),
         ("WORKSHOP_PORT", "70000", "less than or equal to 65535"),
+        ("WORKSHOP_BIND_ADDRESS", "every-network", "not an IP address"),
+        ("WORKSHOP_SECURE_COOKIES", "sometimes", "'auto', 'always' or 'never'"),
+        ("WORKSHOP_TRUSTED_PROXY_HOPS", "-1", "greater than or equal to 0"),
     ],
 )
 def test_invalid_values_name_the_variable_and_why(

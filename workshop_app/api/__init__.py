@@ -17,6 +17,7 @@ from workshop_app.api.model_admin import router as model_admin_router
 from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
 from workshop_app.api.rag import router as rag_router
+from workshop_app.api.sessions import router as sessions_router
 from workshop_app.api.tools import router as tools_router
 from workshop_app.api.workshops import router as workshops_router
 from workshop_app.services.logs import configure_logging
@@ -38,6 +39,7 @@ def build_api() -> FastAPI:
     api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
     api.include_router(metrics_router)
+    api.include_router(sessions_router, responses=REST_REFUSALS)  # the HttpOnly session cookie after signing in or out
     api.include_router(models_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(model_catalog_router, responses=REST_REFUSALS)
     api.include_router(model_admin_router, prefix="/api/v1", responses=REST_REFUSALS)

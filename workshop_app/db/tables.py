@@ -3,6 +3,7 @@
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
+from workshop_app.db.help_requests import HelpRequest
 from workshop_app.db.model_requests import ModelRequest
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.rag_systems import RagSystem
@@ -17,6 +18,7 @@ __all__ = [
     "ChatMessage",
     "CollectionDocument",
     "Document",
+    "HelpRequest",
     "ModelRequest",
     "Prompt",
     "PromptVersion",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.components.copy_button import copy_button
+from workshop_app.components.entry_card import label_for
 from workshop_app.components.shell import page_shell
 from workshop_app.state.admin_state import AdminState
 
@@ -46,12 +47,36 @@ def _temporary_password() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Temporary password for ", AdminState.temporary_for),
-            rx.dialog.description("Give it to the person; they should change it on their profile page. Their old sessions have ended."),
+            rx.dialog.description(
+                "Give it to the person; they should change it on their profile page. Any old sessions have ended."
+            ),
             rx.hstack(rx.code(AdminState.temporary_password, size="5", id="temporary-password"), copy_button(AdminState.temporary_password), align="center"),
             rx.flex(rx.dialog.close(rx.button("Done", on_click=AdminState.dismiss_password)), justify="end", margin_top="1rem"),
         ),
         open=AdminState.temporary_password != "",
         on_open_change=lambda _open: AdminState.dismiss_password(),
+    )
+
+
+def _labelled_input(label: str, control_id: str, name: str, placeholder: str) -> rx.Component:
+    control = rx.input(id=control_id, name=name, placeholder=placeholder, required=True)
+    return rx.vstack(label_for(label, control_id), control, spacing="1")
+
+
+def _new_instructor() -> rx.Component:
+    """Create an instructor account directly (no self-registration and promotion needed)."""
+    return rx.form(
+        rx.hstack(
+            _labelled_input("Username", "instructor-username", "username", "grace.hopper"),
+            _labelled_input("Display name", "instructor-display-name", "display_name", "Grace Hopper"),
+            rx.button(rx.icon("user-plus", size=14), "Create instructor", type="submit", id="create-instructor"),
+            align="end",
+            wrap="wrap",
+            spacing="3",
+        ),
+        on_submit=AdminState.create_instructor,
+        reset_on_submit=True,
+        width="100%",
     )
 
 
@@ -67,6 +92,8 @@ def admin_page() -> rx.Component:
                     "disabling an account signs it out everywhere.",
                     color=rx.color("gray", 11),
                 ),
+                rx.heading("New instructor", size="4", as_="h2"),
+                _new_instructor(),
                 rx.table.root(
                     rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in ("Person", "Role", "Status", "Last active", "Created", "")))),
                     rx.table.body(rx.foreach(AdminState.accounts, _row)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.help_parts import help_queue
 from workshop_app.components.shell import page_shell
 from workshop_app.state.dashboard_state import DashboardState
 
@@ -97,6 +98,7 @@ def _board() -> rx.Component:
             wrap="wrap",
             spacing="3",
         ),
+        help_queue(),
         rx.heading("Requests per minute (UTC)", size="4"),
         _chart(),
         rx.heading("Queues", size="4"),

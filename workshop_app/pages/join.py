@@ -28,5 +28,12 @@ def join_page() -> rx.Component:
             ),
             field("Your name", "display_name", placeholder="Ada", required=True, auto_focus=True, max_length=40),
         ),
+        rx.callout(
+            "Private means private: your chats, prompts, documents, collections and RAG systems are visible to you "
+            "alone — not to the instructor. Share an item with the workshop when you want others to see it.",
+            icon="lock",
+            size="1",
+            id="privacy-note",
+        ),
         rx.text("Have a password? ", rx.link("Sign in", href="/login"), size="2"),
     )

@@ -6,9 +6,12 @@ import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
+from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
+from workshop_app.services.chats import MAX_MESSAGE_CHARS
+from workshop_app.state.help_state import HelpState
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
 
@@ -335,10 +338,24 @@ def _composer() -> rx.Component:
                 id="message-input",
                 rows="3",
                 width="100%",
+                max_length=MAX_MESSAGE_CHARS,  # a longer paste is cut here, and the note below says so
+            ),
+            rx.cond(
+                PlaygroundState.draft.length() >= MAX_MESSAGE_CHARS,
+                rx.callout(
+                    f"Messages are limited to {MAX_MESSAGE_CHARS:,} characters; the rest of the text was not pasted. "
+                    "For a long text, upload it as a document and ask about it on the RAG page.",
+                    icon="triangle-alert",
+                    color_scheme="orange",
+                    size="1",
+                    id="message-limit",
+                    width="100%",
+                ),
             ),
             rx.hstack(
                 rx.text(PlaygroundState.reply_stats, size="1", color=rx.color("gray", 11), id="reply-stats"),
                 rx.spacer(),
+                ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(
                     PlaygroundState.streaming,
                     rx.button(rx.icon("square", size=14), "Stop", on_click=PlaygroundState.stop, color_scheme="red", type="button", id="stop-button"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, trace_step
+from workshop_app.state.help_state import HelpState
 from workshop_app.state.rag_state import RagState
 
 
@@ -168,6 +170,7 @@ def _chat() -> rx.Component:
                     rx.button(rx.icon("square", size=16), "Stop", type="button", color_scheme="red", on_click=RagState.stop),
                     rx.button(rx.icon("send", size=16), "Ask", type="submit", id="rag-ask"),
                 ),
+                ask_for_help_button(HelpState.ask_about_rag, "rag-ask-for-help"),
                 width="100%",
             ),
             on_submit=lambda _form: RagState.ask(),

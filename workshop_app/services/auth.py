@@ -61,12 +61,13 @@ def create_account(
 ) -> User:
     """A new account (in the caller's transaction); the password is stored only as a hash."""
     name = _check_username(username)
+    display = check_display_name(display_name)
     if session.exec(select(User).where(User.username == name)).first() is not None:
         raise InvalidInput(f"The username {name!r} is taken.", hint="Choose another one.")
     user = User(
         username=name,
-        display_name=check_display_name(display_name),
-        password_hash=hash_password(password) if password is not None else None,
+        display_name=display,
+        password_hash=hash_password(password, (name, display)) if password is not None else None,
         role=role,
     )
     session.add(user)
@@ -96,18 +97,18 @@ def create_admin(username: str, display_name: str, password: str) -> User:
 
 
 def sign_in(username: str, password: str, client_ip: str = "") -> tuple[Actor, str]:
-    """A new session token, or Unauthorized; repeated failures are throttled per account and address."""
+    """A new session token, or Unauthorized; failures slow down that account from that address only
+    (see throttle), so nobody can lock someone else out by guessing at their account."""
     name = normalize_username(username)
-    keys = {f"account:{name}": throttle.MAX_FAILURES_PER_ACCOUNT, f"address:{client_ip}": throttle.MAX_FAILURES_PER_ADDRESS}
-    throttle.check_allowed(keys, "sign-in attempts")
+    throttle.check_sign_in(name, client_ip)
     with session_scope() as session:
         user = session.exec(select(User).where(User.username == name)).first()
         if not verify_password(password, user.password_hash if user else None):
-            throttle.record_failure(*keys)
+            throttle.record_failure(*throttle.sign_in_keys(name, client_ip))
             log.warning("sign-in failed for %r from %s", name, client_ip or "unknown address")
             raise Unauthorized("Wrong username or password.", hint="Check both and try again; attendees without a password join with a code.")
         assert user is not None
-        throttle.login_throttle().clear(f"account:{name}")
+        throttle.login_throttle().clear(throttle.sign_in_keys(name, client_ip)[0])
         actor = actor_for_user(session, user)
         log.info("signed in: %s from %s", name, client_ip or "unknown address")
         return actor, start_session(session, user, client_ip)

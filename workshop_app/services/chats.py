@@ -35,6 +35,7 @@ from workshop_app.services.tools.playground import reply_with_tools
 from workshop_app.services.tools.store import definitions_for
 
 TITLE_CHARS = 60
+MAX_MESSAGE_CHARS = 100_000  # ~25,000 tokens: past any workshop model's context, and well within one websocket message
 EXPORT_FORMAT = "workshop-chat"
 
 
@@ -113,8 +114,7 @@ def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSetting
     """
     actor = require_actor(actor)
     settings = settings.checked(actor)
-    if not text.strip():
-        raise InvalidInput("The message is empty.", hint="Type something before sending.")
+    _check_message(text, "Type something before sending.")
     with session_scope() as session:
         chat = _new_chat(actor, text) if chat_id is None else _chat(session, actor, chat_id, Action.WRITE)
         _apply(chat, settings)
@@ -124,12 +124,21 @@ def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSetting
         return chat.id
 
 
+def _check_message(text: str, empty_hint: str) -> None:
+    if not text.strip():
+        raise InvalidInput("The message is empty.", hint=empty_hint)
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}.",
+            hint="Shorten it, or upload a long text as a document and ask about it on the RAG page.",
+        )
+
+
 def edit_message(actor: Actor | None, message_id: int, settings: ChatSettings, text: str) -> int:
     """Replace one of the person's messages and drop everything after it, ready to resend."""
     actor = require_actor(actor)
     settings = settings.checked(actor)
-    if not text.strip():
-        raise InvalidInput("The message is empty.", hint="Type something, or delete the message instead.")
+    _check_message(text, "Type something, or delete the message instead.")
     with session_scope() as session:
         message, chat = _message(session, actor, message_id)
         if message.role != "user":

@@ -21,13 +21,14 @@ from workshop_app.db.ownership import Visibility
 from workshop_app.services.choices import choice
 from workshop_app.services.chunking import PREVIEW_CHUNKS, Chunk, ChunkSettings, split
 from workshop_app.services.errors import WorkshopError
-from workshop_app.services.extraction import Extracted, extract
+from workshop_app.services.extraction import Extracted, UnreadableFile, extract
 from workshop_app.services.owned_rows import owned_row, readable_rows
 from workshop_app.services.policy import Action, Actor, require_actor
 from workshop_app.services.vectorstore import get_vector_store
 from workshop_app.settings import get_settings
 
 TITLE_MAX = 255
+_DIRECTION_CONTROLS = dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -49,21 +50,30 @@ def uploads_dir() -> Path:
     return settings.uploads_dir
 
 
-def upload_many(actor: Actor | None, files: Sequence[tuple[str, bytes]], visibility: str = Visibility.PRIVATE) -> list[UploadResult]:
-    """Store each (file name, content) that yields text; the others get their reason."""
+def upload_many(
+    actor: Actor | None,
+    files: Sequence[tuple[str, bytes]],
+    visibility: str = Visibility.PRIVATE,
+    sizes: Sequence[int | None] = (),
+) -> list[UploadResult]:
+    """Store each (file name, content) that yields text; the others get their reason.
+
+    `sizes` are the whole files' sizes when the caller read only the first bytes of big ones."""
     actor, shared = require_actor(actor), choice(Visibility, visibility, "visibility")
     results = []
-    for filename, data in files:
+    for index, (filename, data) in enumerate(files):
+        shown = without_direction_controls(filename)
         try:
-            results.append(UploadResult(filename, _store(actor, filename, data, shared)))
+            size = sizes[index] if index < len(sizes) else None
+            results.append(UploadResult(shown, _store(actor, filename, data, shared, size)))
         except WorkshopError as error:
-            results.append(UploadResult(filename, error=error.message, hint=error.hint))
+            results.append(UploadResult(shown, error=error.message, hint=error.hint))
     return results
 
 
-def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility) -> int:
+def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility, size: int | None = None) -> int:
     title = document_title(filename)
-    extracted = extract(title, data, get_settings().upload_max_bytes)
+    extracted = extract(title, data, get_settings().upload_max_bytes, size)
     stored_name = save_original(extracted.kind, data)
     try:
         with session_scope() as session:
@@ -73,9 +83,22 @@ def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility) -> 
         raise
 
 
+def without_direction_controls(text: str) -> str:
+    """`text` without bidirectional override and isolate characters, which can make a name read
+    differently from what it is (e.g. "invoice\u202efdp.exe" shown as "invoiceexe.pdf")."""
+    return text.translate(_DIRECTION_CONTROLS)
+
+
 def document_title(filename: str) -> str:
-    """The label of an upload: its base name only, so a name never becomes a path."""
-    return Path(filename.replace("\\", "/")).name[:TITLE_MAX] or "untitled"
+    """The label of an upload: its base name only, so a name never becomes a path; never shortened
+    (that would cut off the extension), so a name past TITLE_MAX is refused as too long."""
+    title = without_direction_controls(Path(filename.replace("\\", "/")).name).strip() or "untitled"
+    if len(title) > TITLE_MAX:
+        raise UnreadableFile(
+            f"{title[:40]}…: the file name is {len(title)} characters long; the limit is {TITLE_MAX}.",
+            hint="Rename the file to something shorter and upload it again.",
+        )
+    return title
 
 
 def save_original(kind: str, data: bytes) -> str:

@@ -46,14 +46,17 @@ class Extracted:
     text: str
 
 
-def extract(filename: str, data: bytes, max_bytes: int) -> Extracted:
-    """The text of one upload, or UnreadableFile saying why not."""
+def extract(filename: str, data: bytes, max_bytes: int, size: int | None = None) -> Extracted:
+    """The text of one upload, or UnreadableFile saying why not.
+
+    `size` is the whole file's size when only its first `max_bytes + 1` bytes were read."""
     declared = EXTENSIONS.get(PurePath(filename).suffix.lower())
     if declared is None:
         raise UnreadableFile(f"{filename}: this file type is not supported.", hint=f"Upload {SUPPORTED} files.")
-    if len(data) > max_bytes:
+    size = max(size or 0, len(data))
+    if size > max_bytes:
         raise UnreadableFile(
-            f"{filename}: {_megabytes(len(data))} is over the {_megabytes(max_bytes)} upload limit.",
+            f"{filename}: the file is {_mebibytes(size)}; the upload limit is {_mebibytes(max_bytes, 0)}.",
             hint="Split the file or ask the instructor to raise WORKSHOP_UPLOAD_MAX_MB.",
         )
     if not data.strip():
@@ -119,5 +122,7 @@ def _checked(filename: str, text: str) -> str:
     return text
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def _mebibytes(size: int, decimals: int = 1) -> str:
+    """Sizes in one unit everywhere (MiB, as WORKSHOP_UPLOAD_MAX_MB counts them); the limit is shown whole."""
+    mebibytes = size / (1024 * 1024)
+    return f"{mebibytes:.{decimals}f} MiB" if decimals or mebibytes != int(mebibytes) else f"{int(mebibytes)} MiB"

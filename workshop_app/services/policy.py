@@ -7,14 +7,17 @@ Later features call `require(actor, Action.X, resource)` and inherit the same ru
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from workshop_app.db.ownership import Visibility
+from workshop_app.db.ownership import PrivateToCreator, Visibility
 from workshop_app.db.users import Role
-from workshop_app.services.errors import Forbidden, Unauthorized
+from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
+
+audit = logging.getLogger("workshop_app.audit")
 
 
 class Action(StrEnum):
@@ -45,6 +48,7 @@ class Actor:
     workshop_id: int | None = None  # the workshop an attendee is in
     teaching: frozenset[int] = field(default_factory=frozenset)  # workshops this person runs
     allowed_models: tuple[str, ...] = ()  # the attendee's workshop's model list; empty = any
+    moderating: str = ""  # an admin's stated reason for opening others' private items (see `for_moderation`)
 
     @property
     def is_admin(self) -> bool:
@@ -52,19 +56,36 @@ class Actor:
 
 
 def allowed(actor: Actor | None, action: Action, resource: OwnedResource) -> bool:
-    """Admins: everything. Creator: everything. Instructors of the resource's workshop: read.
-    Members of that workshop: read when shared with the workshop. Anyone signed in: read public."""
+    """Private content (chats, prompts, documents, collections, RAG systems, tools) is its creator's alone;
+    admins open it only while moderating. Shared content: creator and admins everything; instructors of
+    its workshop read; members of that workshop read what is shared with it; anyone signed in reads public.
+    Records that are not content (accounts, API keys, workshops) stay under admins' care."""
     if actor is None:
         return False
-    if actor.is_admin or resource.creator_id == actor.id:
+    if resource.creator_id == actor.id:
+        return True
+    private = resource.visibility == Visibility.PRIVATE
+    if private and not isinstance(resource, PrivateToCreator):
+        return actor.is_admin and bool(actor.moderating)
+    if actor.is_admin:
         return True
     if action is not Action.READ:
         return False
-    if resource.workshop_id is not None and resource.workshop_id in actor.teaching:
+    if resource.workshop_id is not None and resource.workshop_id in actor.teaching and not private:
         return True
     if resource.visibility == Visibility.PUBLIC:
         return True
     return resource.visibility == Visibility.WORKSHOP and resource.workshop_id is not None and resource.workshop_id == actor.workshop_id
+
+
+def for_moderation(actor: Actor | None, reason: str) -> Actor:
+    """The admin, allowed into others' private items for this one action, with the reason on the audit log."""
+    admin = require_role(actor, Role.ADMIN)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("Say why you open someone's private items.", hint="The reason is kept in the audit log.")
+    audit.warning("moderation by %s (user %s): %s", admin.username, admin.id, reason[:500])
+    return replace(admin, moderating=reason[:500])
 
 
 def require_actor(actor: Actor | None) -> Actor:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from sqlmodel import Session, col, func, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
+from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache
-from workshop_app.services.auth import actor_for_user, check_display_name, normalize_username, revoke_sessions
+from workshop_app.services.auth import (
+    actor_for_user,
+    check_display_name,
+    create_account,
+    normalize_username,
+    revoke_sessions,
+)
 from workshop_app.services.errors import InvalidInput, NotFound, Unauthorized
 from workshop_app.services.passwords import hash_password, verify_password
 from workshop_app.services.policy import Action, Actor, require, require_role
+
+log = logging.getLogger(__name__)
 
 
 def get_account(actor: Actor | None, user_id: int) -> User:
@@ -48,7 +58,8 @@ def set_password(actor: Actor | None, user_id: int, new_password: str, current_p
         user = _load(session, actor, user_id, Action.WRITE)
         if user.password_hash is not None and not verify_password(current_password, user.password_hash):
             raise Unauthorized("The current password is wrong.", hint="Type your current password, or ask an admin to reset it.")
-        user.password_hash = hash_password(new_password)
+        context = (user.username, user.display_name, *_workshop_titles(session, user.id))
+        user.password_hash = hash_password(new_password, context)
         session.add(user)
 
 
@@ -84,16 +95,39 @@ def set_disabled(actor: Actor | None, user_id: int, disabled: bool) -> User:
         return user
 
 
+def _temporary_password() -> str:
+    return "-".join(secrets.token_hex(3) for _ in range(3))
+
+
+def create_instructor(actor: Actor | None, username: str, display_name: str) -> tuple[User, str]:
+    """An instructor account made by an admin, with a random temporary password returned once to show them."""
+    admin = require_role(actor, Role.ADMIN)
+    temporary = _temporary_password()
+    with session_scope() as session:
+        user = create_account(session, username, display_name, temporary, Role.INSTRUCTOR)
+    log.info("instructor account %s created by %s", user.username, admin.username)
+    return user, temporary
+
+
 def reset_password(actor: Actor | None, user_id: int) -> str:
     """A new random password, returned once to show the admin; old sessions end."""
     admin = require_role(actor, Role.ADMIN)
-    temporary = "-".join(secrets.token_hex(3) for _ in range(3))
+    temporary = _temporary_password()
     with session_scope() as session:
         user = _load(session, admin, user_id, Action.WRITE)
         user.password_hash = hash_password(temporary)
         session.add(user)
         revoke_sessions(session, user_id)
     return temporary
+
+
+def _workshop_titles(session: Session, user_id: int) -> list[str]:
+    """Titles of the workshops the person attends or runs: words others in the room could guess."""
+    attended = select(Workshop.title).join(WorkshopMember, col(WorkshopMember.workshop_id) == Workshop.id)
+    return [
+        *session.exec(attended.where(WorkshopMember.user_id == user_id)).all(),
+        *session.exec(select(Workshop.title).where(Workshop.creator_id == user_id)).all(),
+    ]
 
 
 def _keep_an_admin(session: Session) -> None:

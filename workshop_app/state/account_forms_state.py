@@ -63,5 +63,5 @@ class AccountFormsState(AuthState):
             self.error = f"{error.message} {error.hint}".strip()
             return error_toast(error)
         self.error = ""
-        self.begin_session(actor, token)
-        return rx.redirect(target or _safe_next(self.router.url.query_parameters.get("next", HOME)))
+        next_path = target or _safe_next(self.router.url.query_parameters.get("next", HOME))
+        return self.begin_session(actor, token, next_path)

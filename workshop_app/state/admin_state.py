@@ -1,4 +1,4 @@
-"""The Admin page: every account, with role changes, disabling and password resets."""
+"""The Admin page: every account, with role changes, disabling and password resets; new instructor accounts."""
 
 from __future__ import annotations
 
@@ -39,6 +39,18 @@ class AdminState(AuthState):
         except WorkshopError as error:
             return error_toast(error)
         self.temporary_for = username
+
+    @rx.event
+    def create_instructor(self, form: dict):
+        """A new instructor account; its temporary password is shown once, as after a reset."""
+        try:
+            user, password = users.create_instructor(
+                self.acting(), form.get("username", ""), form.get("display_name", "")
+            )
+        except WorkshopError as error:
+            return error_toast(error)
+        self.temporary_password, self.temporary_for = password, user.username
+        return self._reload()
 
     @rx.event
     def dismiss_password(self):

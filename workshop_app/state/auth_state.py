@@ -1,30 +1,32 @@
 """The signed-in person, for every page that needs one.
 
-The browser keeps only the opaque session token (a cookie); every handler that
-acts resolves it through the services again, so a redirect is never the only guard.
+The browser keeps only the opaque session token, in an HttpOnly cookie the page's scripts
+cannot read (see services/session_handover). The websocket's handshake carries it, so
+handlers read it from the connection's headers; every handler that acts resolves it
+through the services again, so a redirect is never the only guard.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
-from workshop_app.services import auth
+from workshop_app.services import auth, session_handover
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.policy import Actor
-from workshop_app.settings import get_settings
 from workshop_app.state.feedback import error_toast
 
-SESSION_COOKIE = "workshop_session"
 LOGIN_ROUTE = "/login"
 
 
 class AuthState(rx.State):
     """Base of every page state that needs someone signed in."""
 
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", max_age=get_settings().session_days * 86400)
+    _fresh_token: str = ""  # server-side only, like every `_` var: a session begun or ended on this connection
+    _fresh_for_cookie: str | None = None  # the connection's cookie header then; a newer connection reads its cookie
     display_name: str = ""
     username: str = ""
     role: str = ""
@@ -37,6 +39,12 @@ class AuthState(rx.State):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def _session_token(self) -> str:
+        """The session this tab signed in (or out) to on this connection, else the cookie its handshake carried."""
+        if self._fresh_for_cookie is not None and self._fresh_for_cookie == self.router.headers.cookie:
+            return self._fresh_token
+        return session_handover.token_from_cookie_header(self.router.headers.cookie)
+
     def signed_in(self) -> Actor | None:
         """The person behind this browser now, or None (expired, revoked, disabled, removed)."""
         try:
@@ -46,11 +54,11 @@ class AuthState(rx.State):
 
     def acting(self) -> Actor:
         """Like `signed_in`, but the service's typed error says why nobody is signed in."""
-        return self._shown_as(auth.actor_for_session(self.session_token))
+        return self._shown_as(auth.actor_for_session(self._session_token()))
 
     async def acting_off_loop(self) -> Actor:
         """`acting` without database reads on the event loop, for handlers that must not hold up other tabs."""
-        return self._shown_as(await auth.recent_actor_for_session(self.session_token))
+        return self._shown_as(await auth.recent_actor_for_session(self._session_token()))
 
     def _shown_as(self, actor: Actor) -> Actor:
         self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
@@ -68,9 +76,28 @@ class AuthState(rx.State):
         self.display_name = self.username = self.role = ""
         return rx.redirect(f"{LOGIN_ROUTE}?next={quote(self.router.url.path or '/')}")
 
-    def begin_session(self, actor: Actor, token: str) -> None:
-        self.session_token = token
+    def begin_session(self, actor: Actor, token: str, next_path: str) -> list[rx.event.EventSpec]:
+        """Store the new session as an HttpOnly cookie (through the server) and go on to `next_path`."""
         self._shown_as(actor)
+        return [self._hand_over(token), rx.redirect(next_path)]
+
+    def _hand_over(self, token: str) -> rx.event.EventSpec:
+        """Remember `token` for this connection and have the page POST its sealed ticket to the server."""
+        headers = self.router.headers
+        self._fresh_token, self._fresh_for_cookie = token, headers.cookie
+        origin = headers.origin or f"http://{headers.host}"
+        endpoint = session_handover.ENDPOINT
+        if headers.host:  # the backend's own address: in development the page is served from another port
+            endpoint = f"{urlsplit(origin).scheme}://{headers.host}{endpoint}"
+        body = "ticket=" + quote(session_handover.seal(token, origin), safe="")
+        return rx.call_script(
+            f"fetch({json.dumps(endpoint)}, {{method: 'POST', credentials: 'include', mode: 'no-cors',"
+            f" headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: {json.dumps(body)}}})"
+        )
+
+    def _end_session(self) -> list[rx.event.EventSpec]:
+        self.display_name = self.username = self.role = ""
+        return [self._hand_over(""), rx.redirect(LOGIN_ROUTE)]
 
     @rx.event
     def require_sign_in(self):
@@ -80,14 +107,12 @@ class AuthState(rx.State):
 
     @rx.event
     def sign_out(self):
-        auth.sign_out(self.session_token)
-        self.session_token = ""
-        return self.to_login()
+        auth.sign_out(self._session_token())
+        return self._end_session()
 
     @rx.event
     def sign_out_everywhere(self):
         actor = self.signed_in()
         if actor is not None:
             auth.sign_out_everywhere(actor)
-        self.session_token = ""
-        return [self.to_login(), rx.toast.success("Signed out on every device.")]
+        return [*self._end_session(), rx.toast.success("Signed out on every device.")]

@@ -9,6 +9,7 @@ from workshop_app.services.dashboard import workshop_dashboard
 from workshop_app.services.errors import WorkshopError
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
+from workshop_app.state.help_state import HelpState
 from workshop_app.state.time_format import ago
 
 
@@ -68,4 +69,5 @@ class DashboardState(AuthState):
         ]
         self.hosts = [{"url": h.url, "in_flight": h.in_flight, "parallelism": h.parallelism, "waiting": h.waiting} for h in board.hosts]
         self.per_minute = [{"minute": m.minute, "requests": m.requests} for m in board.per_minute]
+        (await self.get_state(HelpState)).load_queue(int(self.workshop_id))
         return None

@@ -59,7 +59,7 @@ class DocumentsState(AuthState):
         limit = get_settings().upload_max_bytes + 1
         received = [(file.name or "unnamed", await file.read(limit)) for file in files]
         try:
-            results = documents.upload_many(self.acting(), received)
+            results = documents.upload_many(self.acting(), received, sizes=[file.size for file in files])
         except WorkshopError as error:
             return error_toast(error)
         self.upload_results = [upload_row(result) for result in results]
