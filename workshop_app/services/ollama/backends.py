@@ -1,15 +1,21 @@
-"""The configured Ollama hosts: one client each, their health monitor, and the host for a model."""
+"""The configured Ollama hosts: one client each, their health monitor, and the host for a model.
+
+A host that refuses or drops a request is counted down at once (for every worker, through
+Redis when configured), and its waiting requests fail with the outage at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from functools import lru_cache
 
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
-from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor
+from workshop_app.services.ollama import outages
+from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor, HostState
 from workshop_app.services.ollama.router import pick_host
-from workshop_app.services.ollama.scheduler import QueueBusy
+from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for
 from workshop_app.settings import Settings, get_settings
 
 
@@ -51,7 +57,23 @@ def get_monitor(backends: tuple[OllamaBackend, ...] | None = None) -> HealthMoni
             max_backoff=settings.ollama_health_max_backoff,
             probe_timeout=settings.ollama_probe_timeout,
         )
+        _monitor.on_down.append(_fail_queue)
+        for backend in targets:
+            backend.on_unavailable = _reported_by(_monitor)
     return _monitor
+
+
+def _reported_by(monitor: HealthMonitor) -> Callable[[str, str], None]:
+    def unavailable(url: str, reason: str) -> None:
+        monitor.mark_down(url, reason)
+        outages.report(url, reason)
+
+    return unavailable
+
+
+def _fail_queue(state: HostState) -> None:
+    """A host went down: everyone waiting for it gets the outage now, not after their turn."""
+    scheduler_for(state.url).fail_waiting(lambda: BackendUnavailable(state.url, state.reason or "no answer"))
 
 
 def backend_by_url(url: str, backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend:
@@ -73,8 +95,20 @@ async def backend_for(model: str, backends: tuple[OllamaBackend, ...] | None = N
     Raises ModelNotFound when reachable hosts lack it, BackendUnavailable when none answer.
     """
     monitor = get_monitor(backends)
+    for url, reason in (await outages.reported([b.url for b in monitor.backends])).items():
+        monitor.mark_down(url, reason)
     try:
         url = pick_host(model, await monitor.current(), QueueBusy())
     except (ModelNotFound, BackendUnavailable):
         url = pick_host(model, await monitor.refresh(max_wait=FIRST_CHECK_WAIT_S), QueueBusy())
     return backend_by_url(url, tuple(monitor.backends))
+
+
+def alternative_for(model: str, avoid: Collection[str], backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend | None:
+    """Another healthy host that has `model` (from the last known states, without waiting), if any."""
+    monitor = get_monitor(backends)
+    states = [state for state in monitor.states() if state.url not in avoid]
+    try:
+        return backend_by_url(pick_host(model, states, QueueBusy()), tuple(monitor.backends))
+    except (ModelNotFound, BackendUnavailable):
+        return None

@@ -2,7 +2,9 @@
 
 Translates the library's exceptions into the platform's typed errors, retries
 only what is safe to retry (failures to connect: nothing was sent), and makes
-closing a stream close the HTTP request so Ollama frees its slot.
+closing a stream close the HTTP request so Ollama frees its slot. Whoever listens
+(`on_unavailable`, the health monitor) hears at once when the host refuses or drops
+a connection.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class OllamaBackend:
         backoff_max: float = 2.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self.on_unavailable: Callable[[str, str], None] | None = None  # (url, reason)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._attempts = attempts
         self._wait = wait_exponential(multiplier=backoff_base, max=backoff_max)
@@ -76,7 +79,7 @@ class OllamaBackend:
                 with attempt:
                     return await operation(self._client())
         except RetryError as error:
-            raise BackendUnavailable(self.url, _reason(error.last_attempt.exception())) from None
+            raise self._unavailable(_reason(error.last_attempt.exception())) from None
         except Exception as error:
             self._raise_translated(error, model)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -103,8 +106,13 @@ class OllamaBackend:
             status = error.status_code if error.status_code > 0 else None
             return BackendError(self.url, error.error, status)
         if isinstance(error, (*CONNECT_ERRORS, httpx.TransportError)):
-            return BackendUnavailable(self.url, _reason(error))
+            return self._unavailable(_reason(error))
         return error
+
+    def _unavailable(self, reason: str) -> BackendUnavailable:
+        if self.on_unavailable is not None:
+            self.on_unavailable(self.url, reason)
+        return BackendUnavailable(self.url, reason)
 
     async def _stream(
         self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
