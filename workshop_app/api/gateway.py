@@ -3,18 +3,21 @@
 Every route needs a personal API key (`Authorization: Bearer <key>`, which both
 official clients send). Errors before the first token are HTTP errors (401, 403, 404,
 429 with Retry-After, 503); an error in the middle of a stream becomes a final error
-line, as Ollama and OpenAI streams report them.
+line, as Ollama and OpenAI streams report them. A client that disconnects while its
+request waits for a turn or for a whole (non-streamed) reply closes it upstream, so the
+host's slot goes to the next in line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, suppress
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.services import gateway
@@ -22,6 +25,13 @@ from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.ollama.types import ChatChunk
 
 router = APIRouter(tags=["gateway"])
+
+T = TypeVar("T")
+CLIENT_GONE = 499  # nginx's "client closed request": nobody receives it, the logs and metrics do
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its answer was ready."""
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -73,7 +83,39 @@ def _sse(payload: dict[str, Any]) -> str:
 
 
 async def _reply(actor: CurrentActor, request: Request, body: dict[str, Any]) -> AsyncIterator[ChatChunk]:
-    return await _started(gateway.chat(actor, body, client_ip=_client_ip(request)))
+    return await _unless_gone(request, _started(gateway.chat(actor, body, client_ip=_client_ip(request))))
+
+
+async def _whole(request: Request, stream: AsyncIterator[ChatChunk]) -> list[ChatChunk]:
+    """Every chunk of a reply that is answered in one piece."""
+
+    async def collect() -> list[ChatChunk]:
+        async with aclosing(stream):  # type: ignore[type-var]
+            return [chunk async for chunk in stream]
+
+    return await _unless_gone(request, collect())
+
+
+async def _unless_gone(request: Request, work: Awaitable[T]) -> T:
+    """`work`'s result; cancelled (leaving the queue, closing the upstream request) if the client leaves first."""
+    task, gone = asyncio.ensure_future(work), asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        gone.cancel()
+    if task.cancelled():
+        raise _ClientGone
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client closes the connection (the body was read already, so nothing else arrives)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 # -- Ollama-compatible ---------------------------------------------------------------------
@@ -91,21 +133,24 @@ async def ollama_show(actor: CurrentActor, request: Request) -> dict[str, Any]:
 
 
 @router.post("/ollama/api/chat", response_model=None)
-async def ollama_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
+async def ollama_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | Response:
     return await _ollama_reply(actor, request, await _body(request), generate=False)
 
 
 @router.post("/ollama/api/generate", response_model=None)
-async def ollama_generate(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
+async def ollama_generate(actor: CurrentActor, request: Request) -> dict[str, Any] | Response:
     body = await _body(request)
     return await _ollama_reply(actor, request, {**body, "messages": gateway.prompt_messages(body)}, generate=True)
 
 
-async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> dict[str, Any] | StreamingResponse:
+async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> dict[str, Any] | Response:
     model = str(body.get("model", ""))
-    stream = await _reply(actor, request, body)
-    if body.get("stream", True) is False:
-        return gateway.ollama_whole(model, [chunk async for chunk in stream], generate=generate)
+    try:
+        stream = await _reply(actor, request, body)
+        if body.get("stream", True) is False:
+            return gateway.ollama_whole(model, await _whole(request, stream), generate=generate)
+    except _ClientGone:
+        return Response(status_code=CLIENT_GONE)
     lines = _lines(stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, lambda e: {"error": e.message})
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
@@ -126,12 +171,15 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
+async def openai_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | Response:
     body = await _body(request)
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
-    stream = await _reply(actor, request, body)
-    if not body.get("stream"):
-        return completion.whole([chunk async for chunk in stream])
+    try:
+        stream = await _reply(actor, request, body)
+        if not body.get("stream"):
+            return completion.whole(await _whole(request, stream))
+    except _ClientGone:
+        return Response(status_code=CLIENT_GONE)
 
     async def events() -> AsyncIterator[str]:
         error = lambda e: {"error": {"message": e.message, "type": type(e).__name__, "code": e.status_code}}  # noqa: E731
