@@ -1,7 +1,7 @@
 """Hosts a request found down, shared through Redis so every app process stops sending to them at once.
 
 A worker whose request is refused or dropped by a host records it here (when
-WORKSHOP_REDIS_URL is set) for one health interval; the other workers read the record
+WORKSHOP_REDIS_URL is set) for one health interval (at least 5 s); the other workers read the record
 before routing their next request and count the host down too, failing their queue for
 it. After that, each worker's own health checks decide again.
 """
@@ -21,6 +21,8 @@ from workshop_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 KEY = "workshop:host-down:"
+MIN_REPORT_S = 5
+"""Shortest time a report lasts, so every worker sees it even with very frequent health checks."""
 
 _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
 _reports: set[asyncio.Task] = set()
@@ -41,7 +43,7 @@ def report(url: str, reason: str) -> None:
     client = _client()
     if client is None:
         return
-    ttl = max(1, round(get_settings().ollama_health_interval))
+    ttl = max(MIN_REPORT_S, round(get_settings().ollama_health_interval))
     task = asyncio.get_running_loop().create_task(_write(client, url, reason, ttl))
     _reports.add(task)
     task.add_done_callback(_reports.discard)
