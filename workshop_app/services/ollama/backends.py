@@ -1,7 +1,8 @@
 """The configured Ollama hosts: one client each, their health monitor, and the host for a model.
 
-A host that refuses or drops a request is counted down at once (for every worker, through
-Redis when configured), and its waiting requests fail with the outage at once.
+A host that refuses a request is counted down at once (for every worker, through Redis when
+configured), one that drops a request as soon as a check confirms it; either way its waiting
+requests fail with the outage at once.
 """
 
 from __future__ import annotations
@@ -63,10 +64,16 @@ def get_monitor(backends: tuple[OllamaBackend, ...] | None = None) -> HealthMoni
     return _monitor
 
 
-def _reported_by(monitor: HealthMonitor) -> Callable[[str, str], None]:
-    def unavailable(url: str, reason: str) -> None:
-        monitor.mark_down(url, reason)
-        outages.report(url, reason)
+def _reported_by(monitor: HealthMonitor) -> Callable[[str, str, bool], None]:
+    """A refused connection counts the host down now (and tells the other workers); a dropped one asks
+    for a check at once, which counts it down if it fails, so one broken connection cannot take down a healthy host."""
+
+    def unavailable(url: str, reason: str, refused: bool) -> None:
+        if refused:
+            monitor.mark_down(url, reason)
+            outages.report(url, reason)
+        else:
+            monitor.check_soon(url)
 
     return unavailable
 

@@ -6,8 +6,9 @@ is up, and backs off (doubling up to `max_backoff`) while it is down. Pages and 
 API read the last known state and report how old it is; `refresh` lets a caller ask for
 a new check and wait for it only up to a bound.
 
-A host also goes down at once when a request finds it refusing or dropping connections
-(`mark_down`), without waiting for the next check. Whoever watches outages (`on_down`)
+A host also goes down at once when a request finds it refusing connections (`mark_down`),
+and is checked at once when a request's connection was dropped (`check_soon`), without
+waiting for the next scheduled check. Whoever watches outages (`on_down`)
 hears of every host that goes from up to down, by a check or by `mark_down`.
 
 The watchers start lazily in whatever event loop first asks (and restart if a later
@@ -118,6 +119,12 @@ class HealthMonitor:
             return
         error = f"Cannot reach Ollama at {url}: {reason}"
         self._set(self._down(previous, error, reason, "Start Ollama on that machine (run: ollama serve)."))
+
+    def check_soon(self, url: str) -> None:
+        """Check the host now, in the background (a request's connection to it was dropped)."""
+        backend = next((b for b in self.backends if b.url == url), None)
+        if backend is not None and self._loop is _running_loop():
+            self._probe_task(backend)
 
     def _set(self, state: HostState) -> None:
         went_down = state.reachable is False and self._states[state.url].reachable is not False
