@@ -142,7 +142,9 @@ def serve(port: int, log: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
-async def soak(base: str, keys: list[str], system_id: int, seconds: float, server: psutil.Process, data_dir: Path) -> tuple[Tally, Footprint, Footprint]:
+async def soak(
+    base: str, keys: list[str], system_id: int, seconds: float, server: psutil.Process, data_dir: Path
+) -> tuple[Tally, Footprint, Footprint]:
     tally = Tally()
     until = time.monotonic() + seconds
     crowd = asyncio.gather(*(attendee(base, key, system_id, until, tally) for key in keys))
@@ -184,14 +186,17 @@ def main() -> None:
             server.wait(30)
 
     print(f"\n{args.users} attendees for {args.minutes:g} min against the fake (parallelism {args.parallelism}, "
-          f"first token {args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart)")
+          f"first token {args.first_token_delay * 1000:.0f} ms, "
+          f"{args.tokens} tokens {args.token_delay * 1000:.0f} ms apart)")
     line("action", "answered", "refused+reason", "server errors")
     for action in sorted(set(tally.answered) | set(tally.refused) | set(tally.server_errors)):
         line(action, str(tally.answered[action]), str(tally.refused[action]), str(tally.server_errors[action]))
-    line("all", str(sum(tally.answered.values())), str(sum(tally.refused.values())), str(sum(tally.server_errors.values())))
+    totals = (tally.answered, tally.refused, tally.server_errors)
+    line("all", *(str(sum(counts.values())) for counts in totals))
     print()
     line("server process", f"after {min(WARM_UP_S, args.minutes * 20):g} s", "at the end", "growth")
-    line("RSS", f"{before.rss_mb:.1f} MB", f"{after.rss_mb:.1f} MB", f"{(after.rss_mb / before.rss_mb - 1) * 100:+.1f} %")
+    growth = (after.rss_mb / before.rss_mb - 1) * 100
+    line("RSS", f"{before.rss_mb:.1f} MB", f"{after.rss_mb:.1f} MB", f"{growth:+.1f} %")
     line("open file descriptors", str(before.fds), str(after.fds), f"{after.fds - before.fds:+d}")
     line("open database files", str(before.database_handles), str(after.database_handles),
          f"{after.database_handles - before.database_handles:+d}")

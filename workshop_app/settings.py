@@ -55,7 +55,8 @@ class Settings(BaseSettings):
         30.0,
         gt=0,
         le=3600,
-        description="Seconds a reply may go without a new piece (the first one too, so loading a model counts) before it is stopped with an error.",
+        description="Seconds a reply may go without a new piece (the first one too, so loading a model counts) "
+        "before it is stopped with an error.",
     )
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
@@ -74,10 +75,14 @@ class Settings(BaseSettings):
         4096,
         ge=1,
         le=1_000_000,
-        description="Longest reply one request may produce (Ollama's num_predict, OpenAI's max_tokens); asking for more, or for no limit, gets this.",
+        description="Longest reply one request may produce (Ollama's num_predict, OpenAI's max_tokens); "
+        "asking for more, or for no limit, gets this.",
     )
     request_max_seconds: float = Field(
-        600.0, gt=0, le=86400, description="Seconds one request may hold a host's slot; a reply still running then is stopped."
+        600.0,
+        gt=0,
+        le=86400,
+        description="Seconds one request may hold a host's slot; a reply still running then is stopped.",
     )
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")

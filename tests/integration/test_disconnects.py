@@ -84,7 +84,8 @@ def test_a_client_that_leaves_while_queued_never_reaches_ollama(gateway: str, fa
     fake_ollama.config.reply_tokens = 40  # 2 s
     person = key_holder()
     path, body = chat_request("openai", "first", stream=False)
-    first = threading.Thread(target=lambda: httpx.post(f"{gateway}{path}", json=body, headers=person.headers, timeout=30))
+    post = lambda: httpx.post(f"{gateway}{path}", json=body, headers=person.headers, timeout=30)  # noqa: E731
+    first = threading.Thread(target=post)
     first.start()
     assert wait_until(lambda: fake_ollama.stats.active_streams == 1)
     sock = send_request(gateway, *chat_request("openai", "second", stream=False), person.headers)

@@ -41,7 +41,7 @@ def ask(text: str) -> list[dict[str, str]]:
 
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch, migrated_database: str) -> Iterator[None]:
-    """Short bounds: a 1.5 s stall timeout, health checks every 0.3 s that wait 0.5 s, three connect attempts (the default)."""
+    """Short bounds: a 1.5 s stall timeout, health checks every 0.3 s that wait 0.5 s, 3 connect attempts."""
     for name, value in {
         "OLLAMA_STALL_TIMEOUT": "1.5", "OLLAMA_HEALTH_INTERVAL": "0.3", "OLLAMA_PROBE_TIMEOUT": "0.5",
         "OLLAMA_CONNECT_TIMEOUT": "1", "OLLAMA_RETRIES": "3",
@@ -115,7 +115,9 @@ async def test_the_ui_keeps_the_reply_so_far_when_the_model_goes_quiet(fake_olla
     assert "sent nothing" in reply.error
 
 
-async def test_no_request_holds_the_host_past_the_ceiling(fake_ollama: FakeOllama, quick: None, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_request_holds_the_host_past_the_ceiling(
+    fake_ollama: FakeOllama, quick: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKSHOP_REQUEST_MAX_SECONDS", "1")
     get_settings.cache_clear()
     fake_ollama.config.token_delay = 0.05
@@ -128,7 +130,9 @@ async def test_no_request_holds_the_host_past_the_ceiling(fake_ollama: FakeOllam
     await until(lambda: fake_ollama.stats.cancelled_streams == 1)
 
 
-async def test_a_reply_is_capped_at_the_longest_reply_setting(fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, migrated_database: str) -> None:
+async def test_a_reply_is_capped_at_the_longest_reply_setting(
+    fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, migrated_database: str
+) -> None:
     monkeypatch.setenv("WORKSHOP_MAX_REPLY_TOKENS", "5")
     get_settings.cache_clear()
     fake_ollama.config.reply_tokens = 50

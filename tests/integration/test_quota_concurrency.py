@@ -72,9 +72,12 @@ def used_tokens(api: str, stream: bool, text: str) -> int:
 async def test_parallel_requests_on_both_apis_cannot_overrun_the_quota(gateway: str, fake_ollama: FakeOllama) -> None:
     fake_ollama.config.token_delay = 0.01  # replies overlap, as in a busy room
     person: KeyHolder = key_holder(tokens_per_day=QUOTA)
-    shapes = list(itertools.islice(itertools.cycle(itertools.product(("ollama", "openai"), (False, True), (None, 20))), PARALLEL))
+    kinds = itertools.product(("ollama", "openai"), (False, True), (None, 20))  # API, streamed, max_tokens
+    shapes = list(itertools.islice(itertools.cycle(kinds), PARALLEL))
 
-    async def one(client: httpx.AsyncClient, n: int, api: str, stream: bool, max_tokens: int | None) -> tuple[str, bool, httpx.Response]:
+    async def one(
+        client: httpx.AsyncClient, n: int, api: str, stream: bool, max_tokens: int | None
+    ) -> tuple[str, bool, httpx.Response]:
         path, body = chat_request(api, f"question number {n} about tokens", stream=stream, max_tokens=max_tokens)
         return api, stream, await client.post(path, json=body, headers=person.headers)
 

@@ -29,7 +29,9 @@ class FakeProcess:
 
 
 @contextmanager
-def fake_process(*, token_delay: float = 0.0, first_token_delay: float = 0.0, reply_tokens: int = 12) -> Iterator[FakeProcess]:
+def fake_process(
+    *, token_delay: float = 0.0, first_token_delay: float = 0.0, reply_tokens: int = 12
+) -> Iterator[FakeProcess]:
     """Start `python -m tests.fakes.ollama_server` on a free port; yield it; end it (thawed first) after."""
     port = free_port()
     command = [

@@ -143,7 +143,9 @@ async def ollama_generate(actor: CurrentActor, request: Request) -> dict[str, An
     return await _ollama_reply(actor, request, {**body, "messages": gateway.prompt_messages(body)}, generate=True)
 
 
-async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> dict[str, Any] | Response:
+async def _ollama_reply(
+    actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool
+) -> dict[str, Any] | Response:
     model = str(body.get("model", ""))
     try:
         stream = await _reply(actor, request, body)

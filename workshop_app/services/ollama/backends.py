@@ -111,7 +111,9 @@ async def backend_for(model: str, backends: tuple[OllamaBackend, ...] | None = N
     return backend_by_url(url, tuple(monitor.backends))
 
 
-def alternative_for(model: str, avoid: Collection[str], backends: tuple[OllamaBackend, ...] | None = None) -> OllamaBackend | None:
+def alternative_for(
+    model: str, avoid: Collection[str], backends: tuple[OllamaBackend, ...] | None = None
+) -> OllamaBackend | None:
     """Another healthy host that has `model` (from the last known states, without waiting), if any."""
     monitor = get_monitor(backends)
     states = [state for state in monitor.states() if state.url not in avoid]

@@ -70,5 +70,6 @@ class RequestTooLong(WorkshopError):
     def __init__(self, limit_s: float) -> None:
         super().__init__(
             f"The reply was stopped after {limit_s:g} s, the longest one request may hold a model.",
-            hint="Ask for a shorter reply (num_predict / max_tokens), or ask the instructor to raise WORKSHOP_REQUEST_MAX_SECONDS.",
+            hint="Ask for a shorter reply (num_predict / max_tokens), "
+            "or ask the instructor to raise WORKSHOP_REQUEST_MAX_SECONDS.",
         )
