@@ -125,14 +125,14 @@ async def attendee(base: str, key: str, system_id: int, until: float, tally: Tal
 class Footprint:
     rss_mb: float
     fds: int
-    database_handles: int
+    database_connections: int
     threads: int
 
 
-def footprint(process: psutil.Process, data_dir: Path) -> Footprint:
-    """Memory, open file descriptors and open database files (SQLite: the .db, -wal, -shm handles)."""
-    database = [f for f in process.open_files() if f.path.startswith(str(data_dir)) and ".db" in Path(f.path).name]
-    return Footprint(process.memory_info().rss / 2**20, process.num_fds(), len(database), process.num_threads())
+def footprint(process: psutil.Process, database: Path) -> Footprint:
+    """Memory, open file descriptors, database connections (each SQLite connection opens the file once), threads."""
+    connections = sum(Path(f.path) == database for f in process.open_files())
+    return Footprint(process.memory_info().rss / 2**20, process.num_fds(), connections, process.num_threads())
 
 
 def serve(port: int, log: Path) -> subprocess.Popen:
@@ -143,16 +143,16 @@ def serve(port: int, log: Path) -> subprocess.Popen:
 
 
 async def soak(
-    base: str, keys: list[str], system_id: int, seconds: float, server: psutil.Process, data_dir: Path
+    base: str, keys: list[str], system_id: int, seconds: float, server: psutil.Process, database: Path
 ) -> tuple[Tally, Footprint, Footprint]:
     tally = Tally()
     until = time.monotonic() + seconds
     crowd = asyncio.gather(*(attendee(base, key, system_id, until, tally) for key in keys))
     await asyncio.sleep(min(WARM_UP_S, seconds / 3))
-    before = footprint(server, data_dir)
+    before = footprint(server, database)
     await crowd
     await asyncio.sleep(2)  # replies still closing
-    return tally, before, footprint(server, data_dir)
+    return tally, before, footprint(server, database)
 
 
 def main() -> None:
@@ -169,8 +169,11 @@ def main() -> None:
     from tests.support.ports import free_port, wait_for_port
 
     with FakeOllama(port=0) as backend:
-        data_dir = use_data_dir(backend.url, {"WORKSHOP_OLLAMA_PARALLELISM": str(args.parallelism)})
+        use_data_dir(backend.url, {"WORKSHOP_OLLAMA_PARALLELISM": str(args.parallelism)})
         prepared = prepare(args.users)
+        from workshop_app.settings import get_settings
+
+        database = Path(get_settings().database_url.removeprefix("sqlite:///"))
         backend.config.first_token_delay, backend.config.token_delay = args.first_token_delay, args.token_delay
         backend.config.reply_tokens = args.tokens
         port, log = free_port(), Path(tempfile.mkdtemp(prefix="workshop-soak-")) / "server.log"
@@ -179,7 +182,7 @@ def main() -> None:
             wait_for_port(port, 60, server)
             tally, before, after = asyncio.run(
                 soak(f"http://127.0.0.1:{port}", prepared.keys, prepared.rag_system_id, args.minutes * 60,
-                     psutil.Process(server.pid), data_dir)
+                     psutil.Process(server.pid), database)
             )
         finally:
             server.terminate()
@@ -198,8 +201,8 @@ def main() -> None:
     growth = (after.rss_mb / before.rss_mb - 1) * 100
     line("RSS", f"{before.rss_mb:.1f} MB", f"{after.rss_mb:.1f} MB", f"{growth:+.1f} %")
     line("open file descriptors", str(before.fds), str(after.fds), f"{after.fds - before.fds:+d}")
-    line("open database files", str(before.database_handles), str(after.database_handles),
-         f"{after.database_handles - before.database_handles:+d}")
+    line("database connections (SQLite)", str(before.database_connections), str(after.database_connections),
+         f"{after.database_connections - before.database_connections:+d}")
     line("threads", str(before.threads), str(after.threads), f"{after.threads - before.threads:+d}")
     for example in tally.examples:
         print(f"  server error: {example}")
