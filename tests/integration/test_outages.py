@@ -27,6 +27,7 @@ from workshop_app.services.chats import ChatSettings
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.metrics import recent_requests
 from workshop_app.services.ollama.backends import backend_for, get_monitor
+from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendStalled, BackendUnavailable, RequestTooLong
 from workshop_app.services.ollama.outages import KEY
 from workshop_app.services.ollama.scheduler import scheduler_for
@@ -198,6 +199,25 @@ async def test_a_host_that_drops_a_request_before_its_first_token_hands_it_to_th
     assert b.stats.requests.get("/api/chat", 0) == 11
     rows = recent_requests(MODEL, limit=12)
     assert sorted(row.backend_url for row in rows) == sorted([a.url] + [b.url] * 11), "one dropped attempt on a"
+
+
+async def test_requests_waiting_for_a_host_that_dies_move_to_the_other(two_hosts: Hosts) -> None:  # noqa: F811
+    a, b = two_hosts.a, two_hosts.b
+    await OllamaBackend(a.url).set_residency(MODEL, "5m")  # loaded on a: both requests go there
+    await get_monitor().refresh()
+    a.config.token_delay = 0.1
+    a.config.reply_tokens = 40
+    streaming = asyncio.ensure_future(reply_of("the one in flight", "10.4.0.1"))
+    await until(lambda: a.stats.active_streams == 1)
+    waiting = asyncio.ensure_future(reply_of("the one waiting", "10.4.0.2"))
+    await until(lambda: scheduler_for(a.url).load().waiting == 1)
+    await asyncio.sleep(0.3)  # the first reply is streaming
+
+    a.refuse_connections()
+    assert (await asyncio.wait_for(waiting, 5)).startswith("Echo: the one waiting")
+    with pytest.raises(BackendUnavailable):  # it had tokens already: never sent twice
+        await asyncio.wait_for(streaming, 5)
+    assert b.stats.requests.get("/api/chat", 0) == 1
 
 
 @pytest.fixture
