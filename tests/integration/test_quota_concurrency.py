@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -23,7 +24,8 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.api_server import api_server
 from tests.support.gateway_people import KeyHolder, chat_request, key_holder
 from tests.support.redis import redis_server
-from workshop_app.services.ratelimit import Allowance, MemoryLedger, RateLimiter, storage_for
+from workshop_app.services.errors import RateLimited
+from workshop_app.services.ratelimit import Allowance, MemoryLedger, RateLimiter, RedisLedger, storage_for
 from workshop_app.settings import get_settings
 
 QUOTA = 300
@@ -104,6 +106,34 @@ async def test_a_reservation_shrinks_an_open_reply_to_what_is_left_and_refuses_a
     second = await limiter.admit("user:a", allowance, prompt_tokens=10, reply_tokens=4096)
     assert (second.tokens, second.reply_tokens) == (40, 30), "an open reply gets what is left"
     await limiter.settle(first, 15)  # the first reply was short: 45 tokens come back
-    with pytest.raises(Exception, match="needs at least 60 tokens"):
+    with pytest.raises(RateLimited, match="needs at least 60 tokens"):
         await limiter.admit("user:a", allowance, prompt_tokens=10, reply_tokens=50, exact=True)
     assert await limiter.tokens_left("user:a", allowance) == 45
+
+
+def reserve_many(url: str, who: str, count: int) -> int:
+    """With its own event loop and Redis connection, as another worker: `count` reservations of 10 + 10 tokens."""
+
+    async def run() -> int:
+        limiter = RateLimiter(storage_for(get_settings()), RedisLedger(url))
+        allowance = Allowance(None, QUOTA)
+
+        async def one() -> bool:
+            try:
+                await limiter.admit(who, allowance, prompt_tokens=10, reply_tokens=10, exact=True)
+            except RateLimited:
+                return False
+            return True
+
+        return sum(await asyncio.gather(*(one() for _ in range(count))))
+
+    return asyncio.run(run())
+
+
+@pytest.mark.redis
+def test_workers_reserving_at_once_through_redis_get_exactly_the_quota(redis_url: str) -> None:
+    redis.Redis.from_url(redis_url).flushdb()
+    with ThreadPoolExecutor(4) as workers:
+        granted = sum(workers.map(lambda _: reserve_many(redis_url, "user:many", 40), range(4)))
+    assert granted == QUOTA // 20  # 160 attempts of 20 tokens: exactly 15 fit in 300
+    assert int(redis.Redis.from_url(redis_url).get("workshop:tokens:user:many")) == QUOTA
