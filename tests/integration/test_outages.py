@@ -7,6 +7,7 @@ timeout, a 600 s ceiling per request, health checks every 10 s).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 
@@ -218,6 +219,49 @@ async def test_requests_waiting_for_a_host_that_dies_move_to_the_other(two_hosts
     with pytest.raises(BackendUnavailable):  # it had tokens already: never sent twice
         await asyncio.wait_for(streaming, 5)
     assert b.stats.requests.get("/api/chat", 0) == 1
+
+
+class ForgetfulHost:
+    """Answers one chat per connection, then closes a kept-alive connection when the next request
+    arrives on it, unanswered: the race of a host closing an idle connection as a request is sent."""
+
+    PARTS = (
+        {"model": MODEL, "message": {"role": "assistant", "content": "hi"}, "done": False},
+        {"model": MODEL, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+         "prompt_eval_count": 1, "eval_count": 1},
+    )
+    REPLY = b"".join(json.dumps(part).encode() + b"\n" for part in PARTS)
+
+    def __init__(self) -> None:
+        self.connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        answered = False
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            lines = head.lower().split(b"\r\n")
+            await reader.readexactly(next(int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length")))
+            if answered:
+                break  # the second request on this connection: close without a word
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(self.REPLY), self.REPLY))
+            await writer.drain()
+            answered = True
+        writer.close()
+
+
+async def test_a_connection_the_host_closed_while_idle_is_replaced_not_counted_as_an_outage() -> None:
+    host = ForgetfulHost()
+    server = await asyncio.start_server(host.serve, "127.0.0.1", 0)
+    backend = OllamaBackend(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    outages: list[tuple[str, str, bool]] = []
+    backend.on_unavailable = lambda *report: outages.append(report)
+    async with server:
+        for _ in range(3):
+            chunks = [chunk async for chunk in backend.chat_stream(MODEL, ask("hello"))]
+            assert "".join(chunk.content for chunk in chunks) == "hi" and chunks[-1].done
+        await backend.aclose()
+    assert host.connections == 3 and outages == []
 
 
 @pytest.fixture
