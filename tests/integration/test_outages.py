@@ -238,9 +238,12 @@ class ForgetfulHost:
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         answered = False
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            lines = head.lower().split(b"\r\n")
-            await reader.readexactly(next(int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length")))
+        while True:
+            try:
+                head = (await reader.readuntil(b"\r\n\r\n")).lower().split(b"\r\n")
+            except asyncio.IncompleteReadError:
+                break  # the client closed the connection
+            await reader.readexactly(next(int(line.split(b":")[1]) for line in head if line.startswith(b"content-length")))
             if answered:
                 break  # the second request on this connection: close without a word
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
