@@ -243,7 +243,8 @@ class ForgetfulHost:
                 head = (await reader.readuntil(b"\r\n\r\n")).lower().split(b"\r\n")
             except asyncio.IncompleteReadError:
                 break  # the client closed the connection
-            await reader.readexactly(next(int(line.split(b":")[1]) for line in head if line.startswith(b"content-length")))
+            length = next(int(line.split(b":")[1]) for line in head if line.startswith(b"content-length"))
+            await reader.readexactly(length)
             if answered:
                 break  # the second request on this connection: close without a word
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
