@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     ollama_health_interval: float = Field(10.0, gt=0, le=3600, description="Seconds between health checks of a reachable Ollama host.")
     ollama_health_max_backoff: float = Field(60.0, gt=0, le=3600, description="Longest wait between checks of a host that is down (doubles per failure).")
     ollama_probe_timeout: float = Field(3.0, gt=0, le=60, description="Seconds a health check waits for a host before counting it as down.")
+    ollama_stall_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a reply may go without a new piece (the first one too, so loading a model counts) "
+        "before it is stopped with an error.",
+    )
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
     chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
@@ -65,6 +72,19 @@ class Settings(BaseSettings):
     user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.")
     rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
     daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
+    max_reply_tokens: int = Field(
+        4096,
+        ge=1,
+        le=1_000_000,
+        description="Longest reply one request may produce (Ollama's num_predict, OpenAI's max_tokens); "
+        "asking for more, or for no limit, gets this.",
+    )
+    request_max_seconds: float = Field(
+        600.0,
+        gt=0,
+        le=86400,
+        description="Seconds one request may hold a host's slot; a reply still running then is stopped.",
+    )
     secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
     session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
     secure_cookies: Literal["auto", "always", "never"] = Field(

@@ -66,7 +66,9 @@ _MEANINGS = {
     409: "The change conflicts with what exists.",
     422: "The request is well-formed but its values are not acceptable.",
     429: "Over the rate limit or the daily token quota; Retry-After says when to try again.",
+    502: "The Ollama host reported an error; the message quotes it.",
     503: "The Ollama host that would answer cannot be reached; the message names it.",
+    504: "The Ollama host went quiet, or the reply ran past the longest time one request may take.",
 }
 REST_REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": RestError, "description": meaning} for status, meaning in _MEANINGS.items()

@@ -5,18 +5,21 @@ official clients send). Bodies are checked against their schemas (api/gateway_sc
 before anything else: a malformed one is a 400 with a sentence. Errors before the first
 token are HTTP errors (401, 403, 404, 429 with Retry-After, 503); an error in the middle
 of a stream becomes a final error line, as Ollama and OpenAI streams report them; both
-in each API's own error shape (api/errors).
+in each API's own error shape (api/errors). A client that disconnects while its request
+waits for a turn or for a whole (non-streamed) reply closes it upstream, so the host's
+slot goes to the next in line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, suppress
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.errors import GATEWAY_REFUSALS, ollama_error, openai_error
@@ -33,7 +36,14 @@ from workshop_app.services.errors import WorkshopError
 from workshop_app.services.ollama.types import ChatChunk
 
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
-Reply = dict[str, Any] | StreamingResponse
+Reply = dict[str, Any] | Response
+
+T = TypeVar("T")
+CLIENT_GONE = 499  # nginx's "client closed request": nobody receives it, the logs and metrics do
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its answer was ready."""
 
 
 def _client_ip(request: Request) -> str | None:
@@ -75,7 +85,39 @@ def _sse(payload: dict[str, Any]) -> str:
 
 
 async def _reply(actor: CurrentActor, request: Request, body: dict[str, Any]) -> AsyncIterator[ChatChunk]:
-    return await _started(gateway.chat(actor, body, client_ip=_client_ip(request)))
+    return await _unless_gone(request, _started(gateway.chat(actor, body, client_ip=_client_ip(request))))
+
+
+async def _whole(request: Request, stream: AsyncIterator[ChatChunk]) -> list[ChatChunk]:
+    """Every chunk of a reply that is answered in one piece."""
+
+    async def collect() -> list[ChatChunk]:
+        async with aclosing(stream):  # type: ignore[type-var]
+            return [chunk async for chunk in stream]
+
+    return await _unless_gone(request, collect())
+
+
+async def _unless_gone(request: Request, work: Awaitable[T]) -> T:
+    """`work`'s result; cancelled (leaving the queue, closing the upstream request) if the client leaves first."""
+    task, gone = asyncio.ensure_future(work), asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        gone.cancel()
+    if task.cancelled():
+        raise _ClientGone
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client closes the connection (the body was read already, so nothing else arrives)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 # -- Ollama-compatible ---------------------------------------------------------------------
@@ -102,11 +144,16 @@ async def ollama_generate(actor: CurrentActor, request: Request, body: OllamaGen
     return await _ollama_reply(actor, request, {**wire, "messages": gateway.prompt_messages(wire)}, generate=True)
 
 
-async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> dict[str, Any] | StreamingResponse:
+async def _ollama_reply(
+    actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool
+) -> Reply:
     model = str(body.get("model", ""))
-    stream = await _reply(actor, request, body)
-    if body.get("stream", True) is False:
-        return gateway.ollama_whole(model, [chunk async for chunk in stream], generate=generate)
+    try:
+        stream = await _reply(actor, request, body)
+        if body.get("stream", True) is False:
+            return gateway.ollama_whole(model, await _whole(request, stream), generate=generate)
+    except _ClientGone:
+        return Response(status_code=CLIENT_GONE)
     lines = _lines(stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, ollama_error)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
@@ -128,9 +175,12 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatRequest) -> Reply:
     body = schema.wire()
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
-    stream = await _reply(actor, request, body)
-    if not body.get("stream"):
-        return completion.whole([chunk async for chunk in stream])
+    try:
+        stream = await _reply(actor, request, body)
+        if not body.get("stream"):
+            return completion.whole(await _whole(request, stream))
+    except _ClientGone:
+        return Response(status_code=CLIENT_GONE)
 
     async def events() -> AsyncIterator[str]:
         async for line in _lines(stream, lambda chunk, first: completion.chunk(chunk, first=first), _sse, openai_error):

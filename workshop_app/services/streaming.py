@@ -1,9 +1,9 @@
-"""Stopping a stream promptly, even while it waits for its next item, and pacing its delivery."""
+"""Stopping a stream promptly, even while it waits for its next item, pacing its delivery, bounding its waits."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from typing import TypeVar
 
@@ -80,3 +80,31 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIter
             with suppress(asyncio.CancelledError, Exception):  # closing: what the read would have raised no longer matters
                 await pending
         await stream.aclose()
+
+
+async def bounded(
+    stream: AsyncGenerator[T, None],
+    *,
+    gap_s: float,
+    until: float,
+    gap_error: Callable[[], BaseException],
+    late_error: Callable[[], BaseException],
+) -> AsyncIterator[T]:
+    """Yield from `stream`, ending it (closing the request behind it) when it goes quiet or runs late.
+
+    `gap_error()` is raised when no item comes within `gap_s`, `late_error()` at the
+    event loop's time `until`; either way the pending read is cancelled, so a frozen
+    backend or a runaway reply never holds the caller (or a host's slot) longer.
+    """
+    loop = asyncio.get_running_loop()
+    async with aclosing(stream):
+        while True:
+            left = until - loop.time()
+            try:
+                async with asyncio.timeout(max(0.0, min(gap_s, left))):
+                    item = await anext(stream)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise (late_error() if left <= gap_s else gap_error()) from None
+            yield item

@@ -2,7 +2,9 @@
 
 Translates the library's exceptions into the platform's typed errors, retries
 only what is safe to retry (failures to connect: nothing was sent), and makes
-closing a stream close the HTTP request so Ollama frees its slot.
+closing a stream close the HTTP request so Ollama frees its slot. Whoever listens
+(`on_unavailable`, the health monitor) hears at once when the host refuses a connection
+(`refused` True) or drops one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ T = TypeVar("T")
 
 # Raised before any byte of the request reached Ollama, so a retry cannot duplicate work.
 CONNECT_ERRORS = (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)
+# A kept-alive connection the host closed while idle fails like this before any answer: the
+# opening of a stream (nothing received yet) is retried on a fresh connection for it too.
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError,)
 
 
 class OllamaBackend:
@@ -40,6 +45,7 @@ class OllamaBackend:
         backoff_max: float = 2.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self.on_unavailable: Callable[[str, str, bool], None] | None = None  # (url, reason, refused)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._attempts = attempts
         self._wait = wait_exponential(multiplier=backoff_base, max=backoff_max)
@@ -69,21 +75,23 @@ class OllamaBackend:
         model: str | None = None,
         *,
         attempts: int | None = None,
+        retry_on: tuple[type[BaseException], ...] = CONNECT_ERRORS,
     ) -> T:
         """Run one request with connect retries (`attempts` overrides the default) and error translation."""
         try:
-            async for attempt in self._retrying(attempts or self._attempts):
+            async for attempt in self._retrying(attempts or self._attempts, retry_on):
                 with attempt:
                     return await operation(self._client())
         except RetryError as error:
-            raise BackendUnavailable(self.url, _reason(error.last_attempt.exception())) from None
+            last = error.last_attempt.exception()
+            raise self._unavailable(_reason(last), refused=isinstance(last, CONNECT_ERRORS)) from None
         except Exception as error:
             self._raise_translated(error, model)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _retrying(self, attempts: int) -> AsyncRetrying:
+    def _retrying(self, attempts: int, retry_on: tuple[type[BaseException], ...]) -> AsyncRetrying:
         return AsyncRetrying(
-            retry=retry_if_exception_type(CONNECT_ERRORS),
+            retry=retry_if_exception_type(retry_on),
             stop=stop_after_attempt(attempts),
             wait=self._wait,
         )
@@ -103,13 +111,18 @@ class OllamaBackend:
             status = error.status_code if error.status_code > 0 else None
             return BackendError(self.url, error.error, status)
         if isinstance(error, (*CONNECT_ERRORS, httpx.TransportError)):
-            return BackendUnavailable(self.url, _reason(error))
+            return self._unavailable(_reason(error), refused=isinstance(error, CONNECT_ERRORS))
         return error
+
+    def _unavailable(self, reason: str, *, refused: bool) -> BackendUnavailable:
+        if self.on_unavailable is not None:
+            self.on_unavailable(self.url, reason, refused)
+        return BackendUnavailable(self.url, reason)
 
     async def _stream(
         self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
     ) -> AsyncIterator[Any]:
-        """Yield a stream's parts; connect failures before the first part are retried."""
+        """Yield a stream's parts; connect failures (and stale connections) before the first part are retried."""
 
         async def first_part() -> tuple[AsyncIterator[Any], Any]:
             stream = await open_stream(self._client())
@@ -119,7 +132,9 @@ class OllamaBackend:
                 await stream.aclose()  # type: ignore[attr-defined]
                 raise
 
-        stream, part = await self._call(lambda _client: first_part(), model)
+        stream, part = await self._call(
+            lambda _client: first_part(), model, retry_on=CONNECT_ERRORS + STALE_CONNECTION_ERRORS
+        )
         async with aclosing(stream):  # type: ignore[type-var]
             try:
                 while True:

@@ -47,3 +47,29 @@ class BackendError(WorkshopError):
         super().__init__(f"Ollama at {url} reported an error: {message}", hint="Try again; if it persists, check the Ollama logs.")
         self.url = url
         self.status = status
+
+
+class BackendStalled(WorkshopError):
+    """Ollama sent nothing for longer than the stall timeout: frozen, or far too busy."""
+
+    status_code = 504
+
+    def __init__(self, url: str, gap_s: float) -> None:
+        super().__init__(
+            f"Ollama at {url} sent nothing for {gap_s:g} s, so the request was stopped.",
+            hint="Try again in a moment; if it keeps happening, the instructor should restart Ollama on that host.",
+        )
+        self.url = url
+
+
+class RequestTooLong(WorkshopError):
+    """A request held a host's slot for the longest time one request may."""
+
+    status_code = 504
+
+    def __init__(self, limit_s: float) -> None:
+        super().__init__(
+            f"The reply was stopped after {limit_s:g} s, the longest one request may hold a model.",
+            hint="Ask for a shorter reply (num_predict / max_tokens), "
+            "or ask the instructor to raise WORKSHOP_REQUEST_MAX_SECONDS.",
+        )

@@ -6,6 +6,11 @@ is up, and backs off (doubling up to `max_backoff`) while it is down. Pages and 
 API read the last known state and report how old it is; `refresh` lets a caller ask for
 a new check and wait for it only up to a bound.
 
+A host also goes down at once when a request finds it refusing connections (`mark_down`),
+and is checked at once when a request's connection was dropped (`check_soon`), without
+waiting for the next scheduled check. Whoever watches outages (`on_down`)
+hears of every host that goes from up to down, by a check or by `mark_down`.
+
 The watchers start lazily in whatever event loop first asks (and restart if a later
 caller runs in another loop), so the monitor needs no framework hook and tests drive
 it directly.
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -75,6 +80,7 @@ class HealthMonitor:
     _probes: dict[str, asyncio.Task] = field(init=False, default_factory=dict)
     _wakeups: dict[str, asyncio.Event] = field(init=False, default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = field(init=False, default=None)
+    on_down: list[Callable[[HostState], None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._states = {backend.url: HostState(backend.url) for backend in self.backends}
@@ -105,6 +111,27 @@ class HealthMonitor:
         if probes:
             await asyncio.wait(probes, timeout=max_wait)
         return self.states()
+
+    def mark_down(self, url: str, reason: str) -> None:
+        """A request could not reach the host (refused, dropped): count it down now, until a check finds it up."""
+        previous = self._states.get(url)
+        if previous is None or previous.reachable is False:
+            return
+        error = f"Cannot reach Ollama at {url}: {reason}"
+        self._set(self._down(previous, error, reason, "Start Ollama on that machine (run: ollama serve)."))
+
+    def check_soon(self, url: str) -> None:
+        """Check the host now, in the background (a request's connection to it was dropped)."""
+        backend = next((b for b in self.backends if b.url == url), None)
+        if backend is not None and self._loop is _running_loop():
+            self._probe_task(backend)
+
+    def _set(self, state: HostState) -> None:
+        went_down = state.reachable is False and self._states[state.url].reachable is not False
+        self._states[state.url] = state
+        if went_down:
+            for listener in self.on_down:
+                listener(state)
 
     # -- running ----------------------------------------------------------------------
 
@@ -175,7 +202,7 @@ class HealthMonitor:
             latency = (time.perf_counter() - started) * 1000
             state = HostState(backend.url, True, time.time(), latency, tuple(models), tuple(running))
             await self._describe(backend, models)
-        self._states[backend.url] = state
+        self._set(state)
         return state
 
     @staticmethod

@@ -21,6 +21,9 @@ in flight (its running requests have ended) leads again through rule 1, so a bus
 can slow its later requests down to one at a time but never starve them. Queue
 positions follow the same order: every waiting leader, then the riders.
 
+When the host goes down (`fail_waiting`), every waiting request gets the outage error at
+once instead of waiting for a slot that will not come.
+
 The queue lives in the app process (one per event loop): with several app processes,
 each keeps its own share of the host's parallelism.
 """
@@ -31,7 +34,7 @@ import asyncio
 import itertools
 import weakref
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -46,6 +49,7 @@ class _Ticket:
     group: object
     admitted: bool = False
     released: bool = False
+    error: BaseException | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -93,6 +97,15 @@ class HostScheduler:
             yield Turn(self, ticket)
         finally:
             self._leave(ticket)
+
+    def fail_waiting(self, error: Callable[[], BaseException]) -> None:
+        """Every waiting request leaves the queue with its own `error()` (the host is down)."""
+        for queue in list(self._waiting.values()):
+            for ticket in list(queue):
+                self._remove_waiting(ticket)
+                ticket.error = error()
+                ticket.changed.set()
+        set_queue_length(self.url, self.load().waiting)
 
     def load(self) -> QueueLoad:
         return QueueLoad(self.url, self.parallelism, self._in_flight, sum(len(q) for q in self._waiting.values()))
@@ -149,6 +162,8 @@ class HostScheduler:
         if ticket.released:
             return
         ticket.released = True
+        if ticket.error is not None:
+            return  # already out of the queue
         if ticket.admitted:
             self._in_flight -= 1
             actions = self._running[ticket.user]
@@ -181,10 +196,12 @@ class Turn:
         return self._scheduler.position(self._ticket)
 
     async def positions(self) -> AsyncIterator[int]:
-        """Yield the queue position each time it changes; return once admitted."""
+        """Yield the queue position each time it changes; return once admitted, raise if the queue failed."""
         shown = None
         while True:
             self._ticket.changed.clear()  # before reading, so no change is missed
+            if self._ticket.error is not None:
+                raise self._ticket.error
             if self._ticket.admitted:
                 return
             position = self.position
