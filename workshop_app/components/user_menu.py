@@ -15,7 +15,7 @@ def user_menu() -> rx.Component:
                 rx.button(
                     rx.icon("circle-user", size=18),
                     AuthState.display_name,
-                    rx.badge(AuthState.role, variant="soft", size="1"),
+                    rx.badge(AuthState.role, variant="soft", size="1", display=["none", "inline-flex"]),  # no room on a phone
                     variant="ghost",
                     id="user-menu",
                     aria_label="Account menu",

@@ -69,14 +69,19 @@ async def stream_reply_queued(
     as cancelled and closes the upstream request; a Stop while waiting leaves the queue.
     `tools` (Ollama's tools list) lets the model answer with tool calls instead of text.
     Requests sharing a `group` (a comparison's columns) take one fair turn together.
+    A request that had to wait gets a last QueueUpdate with position 0 when its turn begins.
     """
     validate_messages(model, messages)
     who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
     await limiter.admit(who, allowance)
     backend = await backend_for(model, backends)
     async with scheduler_for(backend.url).turn(who, group) as turn:
+        waited = False
         async for position in turn.positions():
+            waited = True
             yield QueueUpdate(position)
+        if waited:
+            yield QueueUpdate(0)  # the turn began: the wait is over (a clock keeps it apart from the TTFT)
         row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
         started, streamed = time.perf_counter(), 0
         try:

@@ -66,8 +66,8 @@ class WorkshopState(AuthState):
 
     @rx.event
     def load(self):
-        if self.signed_in() is None:
-            return self.to_login()
+        if (refusal := self.refuse_section("/workshop")) is not None:
+            return refusal
         self.origin = self.router.url.origin
         return self._reload()
 

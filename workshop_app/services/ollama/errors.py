@@ -47,3 +47,18 @@ class BackendError(WorkshopError):
         super().__init__(f"Ollama at {url} reported an error: {message}", hint="Try again; if it persists, check the Ollama logs.")
         self.url = url
         self.status = status
+
+
+class ModelDidNotLoad(WorkshopError):
+    """Ollama answered a load request, but its list of loaded models (/api/ps) does not include the model."""
+
+    status_code = 502
+
+    def __init__(self, model: str, url: str) -> None:
+        super().__init__(
+            f"{model} did not load on {url}: Ollama answered, but does not list it among the loaded models (/api/ps).",
+            hint="Check the Ollama log on that machine (for example for too little memory); "
+                 "the first request to the model loads it anyway.",
+        )
+        self.model = model
+        self.url = url
