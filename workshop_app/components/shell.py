@@ -49,21 +49,30 @@ def _brand() -> rx.Component:
     return rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"))
 
 
+def _from_width(breakpoints: list[str], child: rx.Component, **props) -> rx.Component:
+    """Show `child` per breakpoint through a plain element: a Radix one's own display rule wins on pages that
+    load the theme's stylesheet a second time (those with an upload field)."""
+    return rx.el.div(child, display=breakpoints, **props)
+
+
 def sidebar() -> rx.Component:
-    return rx.vstack(
-        _brand(),
-        rx.divider(),
-        _section_links("Sections"),
-        width="16rem",
-        min_width="16rem",
-        height="100vh",
+    return _from_width(
+        ["none", "none", "block"],
+        rx.vstack(
+            _brand(),
+            rx.divider(),
+            _section_links("Sections"),
+            width="16rem",
+            min_width="16rem",
+            height="100vh",
+            padding="1rem",
+            spacing="4",
+            border_right=f"1px solid {rx.color('gray', 5)}",
+            background=rx.color("gray", 2),
+        ),
         position="sticky",
         top="0",
-        padding="1rem",
-        spacing="4",
-        border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 2),
-        display=["none", "none", "flex"],
+        flex_shrink="0",
     )
 
 
@@ -95,7 +104,7 @@ def narrow_menu() -> rx.Component:
 
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
-        rx.box(narrow_menu(), display=["block", "block", "none"]),
+        _from_width(["block", "block", "none"], narrow_menu()),
         rx.heading(title, size="6", as_="h1"),
         rx.spacer(),
         user_menu(),

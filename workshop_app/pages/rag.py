@@ -156,7 +156,17 @@ def _inspector_dialog() -> rx.Component:
 
 def _chat() -> rx.Component:
     return rx.vstack(
-        rx.heading(RagState.selected.name, size="5"),
+        rx.hstack(
+            rx.heading(RagState.selected.name, size="5"),
+            rx.spacer(),
+            rx.cond(
+                (RagState.answers.length() > 0) & ~RagState.streaming,
+                rx.button(rx.icon("eraser", size=14), "Clear my questions", size="1", variant="soft", color_scheme="gray",
+                          on_click=RagState.clear_history, id="rag-clear-history"),
+            ),
+            width="100%",
+            align="center",
+        ),
         rx.text(RagState.selected.chat_model, " · ", RagState.selected.settings, size="2", color=rx.color("gray", 11)),
         rx.foreach(RagState.answers, _answer),
         rx.form(
