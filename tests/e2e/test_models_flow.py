@@ -121,6 +121,7 @@ def test_details_page_shows_the_show_data_and_recent_requests(
     expect(admin_page.locator("#model-name")).to_have_text("llama3.2:1b")
     expect(admin_page.get_by_text(fresh_fake.url).first).to_be_visible()
     expect(admin_page.get_by_role("heading", name="Template")).to_be_visible()
+    expect(admin_page.locator("#capabilities .capability")).to_have_text(["completion", "tools", "vision", "embedding"])
     expect(admin_page.locator(".recharts-line-curve").first).to_be_visible()
     admin_page.screenshot(path=artifacts / "model-details.png", full_page=True)
 

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import datetime
 
 from workshop_app.services.model_metrics import RequestPoint
-from workshop_app.services.models import HostStatus, ModelSummary, Placement
+from workshop_app.services.models import CAPABILITIES, HostStatus, ModelSummary, Placement
 from workshop_app.services.ollama.pulls import PullProgress
 from workshop_app.services.resources import Resources
 
@@ -142,6 +142,19 @@ def model_row(model: ModelSummary) -> ModelRow:
 def host_view(host: HostStatus) -> HostView:
     loaded = f"{host.loaded_count} loaded · {human_size(host.loaded_bytes)}" if host.reachable else ""
     return HostView(host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded)
+
+
+@dataclasses.dataclass
+class CapabilityFlag:
+    name: str = ""
+    on: bool = False
+
+
+def capability_flags(capabilities: list[str]) -> list[CapabilityFlag]:
+    """Each capability once: the common ones as yes/no, then any others the model reports."""
+    return [CapabilityFlag(name, name in capabilities) for name in CAPABILITIES] + [
+        CapabilityFlag(name, True) for name in capabilities if name not in CAPABILITIES
+    ]
 
 
 def pull_view(progress: PullProgress) -> PullView:
