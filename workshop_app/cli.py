@@ -161,11 +161,15 @@ def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> None
 
 def address_lines(port: int) -> list[str]:
     """Where to open the app: this machine, and the addresses attendees' devices use."""
-    lines = ["Starting the server; open the workshop in a browser:", f"  on this machine:       http://localhost:{port}"]
+    lines = [
+        "Starting the server; open the workshop in a browser:",
+        f"  on this machine:       http://localhost:{port}",
+    ]
     addresses = lan_addresses()
     lines += [f"  attendees' devices:    http://{address}:{port}" for address in addresses]
     if not addresses:
-        lines.append("  (this machine has no network address: only this machine can open it; connect to the room's network)")
+        lines.append("  (this machine has no network address: only this machine can open it; "
+                     "connect to the room's network)")
     lines.append("Stop with Ctrl+C.")
     return lines
 

@@ -141,6 +141,7 @@ def test_a_template_with_two_variables_is_filled_from_its_form_and_run(page: Pag
     page.goto(f"{app_url}/prompts")
     page.locator("#run-in-playground").click()
     page.wait_for_url("**/playground")
-    expect(page.locator(".message-user")).to_contain_text("Explain tides to children in one line.")  # sent without Enter
+    # Sent without pressing Enter:
+    expect(page.locator(".message-user")).to_contain_text("Explain tides to children in one line.")
     expect(page.locator(".message-assistant").last).to_contain_text("Echo: Explain tides to children in one line.", timeout=10_000)
     page.screenshot(path=artifacts / "prompt-template-run.png", full_page=True)

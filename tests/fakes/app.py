@@ -405,7 +405,8 @@ class FakeOllamaApp:
             raise ApiError(400, f"invalid dimensions: must be between 1 and {spec.embedding_length}")
         keep_alive = _keep_alive(body)
         if not inputs and keep_alive != 0 and self.state.config.empty_loads_ignored:
-            return JSONResponse({"model": name, "embeddings": [], "total_duration": 0, "load_duration": 0, "prompt_eval_count": 0})
+            empty = {"embeddings": [], "total_duration": 0, "load_duration": 0, "prompt_eval_count": 0}
+            return JSONResponse({"model": name, **empty})
         load_ns = self._load(spec, keep_alive, body.get("options") or {})
 
         vectors, token_total = [], 0

@@ -41,7 +41,8 @@ async def test_an_answer_comes_back_after_a_reload_with_its_sources_and_inspecto
     [kept] = rag_history.history(actor, system_id)
     assert (kept.question, kept.answer, kept.status) == ("What can a llama carry?", answer, "done")
     assert kept.inspection.sources[0].number == 1 and kept.inspection.sources[0].hit.title == "llamas.md"
-    assert len(kept.inspection.retrieved) == 3 and kept.inspection.prompt.endswith("Question: What can a llama carry?\nAnswer:")
+    assert len(kept.inspection.retrieved) == 3
+    assert kept.inspection.prompt.endswith("Question: What can a llama carry?\nAnswer:")
     assert kept.inspection.budget.num_ctx == 4096
     assert kept.inspection.reported_prompt_tokens and kept.inspection.reported_prompt_tokens > 0
 

@@ -1,4 +1,7 @@
-"""What `workshop run` prints: what it is doing, then where to open the app; Reflex's own chatter only when a build fails."""
+"""What `workshop run` prints: what it is doing, then where to open the app.
+
+Reflex's own chatter shows only when a build fails.
+"""
 
 from __future__ import annotations
 

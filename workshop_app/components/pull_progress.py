@@ -41,7 +41,10 @@ def pull_card(
                 width="100%",
                 align="center",
             ),
-            rx.cond(pull.state != "error", rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress")),
+            rx.cond(
+                pull.state != "error",
+                rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress"),
+            ),
             rx.cond(pull.state != "error", rx.hstack(
                 rx.text(pull.percent.to_string() + " %", weight="medium", class_name="pull-percent"),
                 rx.text(pull.amount, size="2"),

@@ -36,7 +36,10 @@ def _section_links(label: str) -> rx.Component:
     """The sections this person's role has (the services decide which routes are closed to it)."""
     return rx.el.nav(
         rx.vstack(
-            *(rx.cond(AuthState.closed_routes.contains(section.route), rx.fragment(), _nav_link(section)) for section in SECTIONS),
+            *(
+                rx.cond(AuthState.closed_routes.contains(section.route), rx.fragment(), _nav_link(section))
+                for section in SECTIONS
+            ),
             spacing="1",
             width="100%",
         ),
@@ -46,7 +49,10 @@ def _section_links(label: str) -> rx.Component:
 
 
 def _brand() -> rx.Component:
-    return rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"))
+    return rx.hstack(
+        rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)),
+        rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"),
+    )
 
 
 def _from_width(breakpoints: list[str], child: rx.Component, **props) -> rx.Component:
@@ -80,19 +86,28 @@ def narrow_menu() -> rx.Component:
     """Phones and narrow windows, where the sidebar does not fit: a menu button opening the sections as a sheet."""
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.icon_button(rx.icon("menu", size=20), variant="ghost", aria_label="Open the sections menu", id="menu-button"),
+            rx.icon_button(
+                rx.icon("menu", size=20), variant="ghost", aria_label="Open the sections menu", id="menu-button"
+            ),
         ),
         rx.dialog.content(
             rx.vstack(
-                rx.hstack(_brand(), rx.spacer(), rx.dialog.close(rx.icon_button(rx.icon("x", size=18), variant="ghost",
-                                                                                aria_label="Close the menu")), width="100%"),
+                rx.hstack(
+                    _brand(),
+                    rx.spacer(),
+                    rx.dialog.close(rx.icon_button(rx.icon("x", size=18), variant="ghost", aria_label="Close the menu")),
+                    width="100%",
+                ),
                 rx.dialog.title("Sections", size="2", color=rx.color("gray", 11), margin="0"),
                 rx.dialog.close(rx.box(_section_links("Sections menu"), width="100%")),
                 spacing="3",
                 width="100%",
             ),
             # A sheet from the left edge instead of Radix's centred box.
-            custom_attrs={"maxWidth": "min(20rem, 85vw)", "width": "min(20rem, 85vw)", "height": "100dvh", "maxHeight": "100dvh"},
+            custom_attrs={
+                "maxWidth": "min(20rem, 85vw)", "width": "min(20rem, 85vw)",
+                "height": "100dvh", "maxHeight": "100dvh",
+            },
             position="fixed",
             top="0",
             left="0",

@@ -12,8 +12,10 @@ ROUTE = "/model/[[...splat]]"
 
 
 def _flag(flag: rx.Var) -> rx.Component:
-    return rx.badge(rx.icon(rx.cond(flag.on, "check", "x"), size=12), flag.name, color_scheme=rx.cond(flag.on, "green", "gray"),
-                    variant="soft", class_name="capability")
+    return rx.badge(
+        rx.icon(rx.cond(flag.on, "check", "x"), size=12), flag.name,
+        color_scheme=rx.cond(flag.on, "green", "gray"), variant="soft", class_name="capability",
+    )
 
 
 def _block(title: str, text: rx.Var) -> rx.Component:

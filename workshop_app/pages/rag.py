@@ -161,8 +161,8 @@ def _chat() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 (RagState.answers.length() > 0) & ~RagState.streaming,
-                rx.button(rx.icon("eraser", size=14), "Clear my questions", size="1", variant="soft", color_scheme="gray",
-                          on_click=RagState.clear_history, id="rag-clear-history"),
+                rx.button(rx.icon("eraser", size=14), "Clear my questions", size="1", variant="soft",
+                          color_scheme="gray", on_click=RagState.clear_history, id="rag-clear-history"),
             ),
             width="100%",
             align="center",

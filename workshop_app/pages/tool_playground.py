@@ -27,8 +27,11 @@ def _setup() -> rx.Component:
             ),
             rx.vstack(
                 rx.text(State.models_notice, size="2", color=rx.color("orange", 11), id="tool-models-notice"),
-                rx.cond(State.reconnecting, rx.button(rx.icon("refresh-cw", size=14), "Check again", size="1", variant="soft",
-                                                      on_click=State.load)),
+                rx.cond(
+                    State.reconnecting,
+                    rx.button(rx.icon("refresh-cw", size=14), "Check again", size="1", variant="soft",
+                              on_click=State.load),
+                ),
                 spacing="2",
             ),
         ),

@@ -76,16 +76,23 @@ def _code_card() -> rx.Component:
         rx.vstack(
             rx.text("Join code", size="2", color=rx.color("gray", 11)),
             rx.text(W["code"], size="8", weight="bold", font_family="monospace", id="join-code"),
-            rx.text("Attendees open ", rx.code(WorkshopState.join_url, id="join-url", word_break="break-all"), size="2"),
+            rx.text(
+                "Attendees open ", rx.code(WorkshopState.join_url, id="join-url", word_break="break-all"), size="2"
+            ),
             rx.cond(
                 WorkshopState.other_origins.length() > 0,
                 rx.text("or, from another network of this machine: ",
-                        rx.foreach(WorkshopState.other_origins, lambda origin: rx.code(origin + "/join", margin_right="0.5rem")),
+                        rx.foreach(
+                            WorkshopState.other_origins,
+                            lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
+                        ),
                         size="2", color=rx.color("gray", 11)),
             ),
             rx.cond(
                 WorkshopState.origin_warning != "",
-                rx.callout(WorkshopState.origin_warning, icon="wifi", color_scheme="amber", size="1", id="join-address-warning"),
+                rx.callout(
+                    WorkshopState.origin_warning, icon="wifi", color_scheme="amber", size="1", id="join-address-warning"
+                ),
             ),
             rx.hstack(
                 copy_button(W["code"], "Copy code"),

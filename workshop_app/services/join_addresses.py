@@ -17,7 +17,9 @@ import psutil
 
 @dataclass(frozen=True)
 class JoinAddresses:
-    """Origins (scheme://host:port) attendees can open, best first; `warning` when a link would fail on their devices."""
+    """Origins (scheme://host:port) attendees can open, best first.
+
+    `warning` is set when a link would fail on their devices."""
 
     origins: list[str]
     warning: str = ""
@@ -28,7 +30,9 @@ class JoinAddresses:
 
 
 def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback and link-local, of interfaces that are up, private ones first."""
+    """This machine's IPv4 addresses other than loopback and link-local, of interfaces that are up.
+
+    Private (LAN) addresses come first."""
     stats = psutil.net_if_stats()
     found: list[ipaddress.IPv4Address] = []
     for interface, addresses in psutil.net_if_addrs().items():

@@ -53,7 +53,10 @@ def inspection_record(inspection: Inspection) -> dict[str, Any]:
     """The inspection as JSON: every retrieved chunk with its fate, the prompt, the budget, the warnings."""
     return {
         "question": inspection.question,
-        "retrieved": [{"hit": dataclasses.asdict(item.hit), "fate": item.fate, "number": item.number} for item in inspection.retrieved],
+        "retrieved": [
+            {"hit": dataclasses.asdict(item.hit), "fate": item.fate, "number": item.number}
+            for item in inspection.retrieved
+        ],
         "prompt": inspection.prompt,
         "budget": dataclasses.asdict(inspection.budget),
         "warnings": list(inspection.warnings),
@@ -62,7 +65,9 @@ def inspection_record(inspection: Inspection) -> dict[str, Any]:
 
 
 def inspection_from_record(record: dict[str, Any]) -> Inspection:
-    retrieved = [Retrieved(Hit(**item["hit"]), item["fate"], item.get("number")) for item in record.get("retrieved", [])]
+    retrieved = [
+        Retrieved(Hit(**item["hit"]), item["fate"], item.get("number")) for item in record.get("retrieved", [])
+    ]
     return Inspection(
         record.get("question", ""), retrieved, record.get("prompt", ""), TokenBudget(**record["budget"]),
         list(record.get("warnings", [])), record.get("reported_prompt_tokens"),
@@ -136,4 +141,6 @@ def clear_history(actor: Actor | None, system_id: int) -> None:
     actor = require_actor(actor)
     get_rag_system(actor, system_id)
     with session_scope() as session:
-        session.exec(delete(RagAnswer).where(col(RagAnswer.rag_system_id) == system_id, col(RagAnswer.user_id) == actor.id))
+        session.exec(
+            delete(RagAnswer).where(col(RagAnswer.rag_system_id) == system_id, col(RagAnswer.user_id) == actor.id)
+        )

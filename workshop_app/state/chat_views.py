@@ -26,7 +26,11 @@ def timing_text(stats: Mapping[str, Any] | ReplyTiming | None) -> str:
     wait, ttft = stats.get("wait_ms"), stats.get("ttft_ms")
     parts = [f"wait {_seconds(wait)}"] if wait is not None else []
     parts += [f"TTFT {_seconds(ttft)}"] if ttft is not None else []
-    parts += [f"total {_seconds(stats['latency_ms'])}", f"{stats['tokens']} tokens", f"{stats['tokens_per_second']:.1f} tokens/s"]
+    parts += [
+        f"total {_seconds(stats['latency_ms'])}",
+        f"{stats['tokens']} tokens",
+        f"{stats['tokens_per_second']:.1f} tokens/s",
+    ]
     return " · ".join(parts)
 
 

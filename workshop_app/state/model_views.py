@@ -163,7 +163,8 @@ def pull_view(progress: PullProgress) -> PullView:
     eta = f"{progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
     # A finished card says how it ended through its badge (and error), not the last step it was at.
     return PullView(
-        progress.model, progress.host, progress.state.value, "" if progress.finished else progress.status, round(progress.percent, 1),
+        progress.model, progress.host, progress.state.value, "" if progress.finished else progress.status,
+        round(progress.percent, 1),
         amount, speed, eta, progress.error, progress.hint, not progress.finished,
     )
 

@@ -116,7 +116,9 @@ class PromptsState(AuthState):
 
     @rx.event
     async def open_in_playground(self, send: bool = False):
-        """Fill the variables and hand the result to a new chat in the Playground, to edit there or (`send`) sent at once."""
+        """Fill the variables and hand the result to a new chat in the Playground.
+
+        There the person edits it first, or (`send`) it goes out as the page opens."""
         try:
             filled = prompts.fill_prompt(self.acting(), self.prompt_id, dict(self.values))
         except WorkshopError as error:

@@ -32,7 +32,9 @@ class ToolModels:
     reconnecting: bool = False
 
 
-NO_TOOL_MODEL = 'No model that can call tools is available. Models list "tools" among their capabilities on the Models page.'
+NO_TOOL_MODEL = (
+    'No model that can call tools is available. Models list "tools" among their capabilities on the Models page.'
+)
 
 
 async def tool_models(actor: Actor | None) -> ToolModels:
@@ -46,7 +48,9 @@ async def tool_models(actor: Actor | None) -> ToolModels:
         return ToolModels([], f"Ollama at {', '.join(down)} is not answering right now; reconnecting. "
                               "The models that can call tools come back here once it answers.", reconnecting=True)
     if any(model.healthy and not model.capabilities for model in catalog.models):
-        return ToolModels([], "Ollama is back; still reading what its models can do. Check again in a moment.", reconnecting=True)
+        return ToolModels(
+            [], "Ollama is back; still reading what its models can do. Check again in a moment.", reconnecting=True
+        )
     return ToolModels([], NO_TOOL_MODEL)
 
 
