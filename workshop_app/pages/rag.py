@@ -80,6 +80,8 @@ def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.text(answer.text, white_space="pre-wrap", class_name="answer-text"),
                 rx.cond(answer.status == "streaming", rx.spinner(size="1")),
+                rx.cond(answer.status == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
+                rx.cond(answer.status == "failed", rx.badge("failed", color_scheme="red", variant="soft")),
                 rx.hstack(
                     rx.text("Sources:", size="1", weight="medium"),
                     rx.foreach(answer.sources, lambda source: rx.button(
