@@ -66,8 +66,9 @@ def _library() -> rx.Component:
             _import_dialog(),
             rx.button(rx.icon("download", size=14), "Export", on_click=PromptsState.export, variant="soft", color_scheme="gray", size="1", disabled=PromptsState.prompts.length() == 0),
         ),
-        width="16rem",
+        width=rx.breakpoints(initial="100%", sm="16rem"),
         min_width="16rem",
+        flex_shrink="0",
         spacing="3",
     )
 
@@ -217,11 +218,12 @@ def _push() -> rx.Component:
 def prompts_page() -> rx.Component:
     return page_shell(
         "Prompts",
-        rx.hstack(
+        rx.flex(  # the library beside the editor from a tablet's width up, above it on a phone
             _library(),
-            rx.vstack(_editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", spacing="4"),
+            rx.vstack(_editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", width="100%", spacing="4"),
+            direction=rx.breakpoints(initial="column", sm="row"),
             width="100%",
             align="start",
-            spacing="5",
+            gap="1.5rem",
         ),
     )
