@@ -4,5 +4,6 @@
 # see .env.example to change any of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "Checking the installation (the first run installs the Python packages and bun; a few minutes)..."
 bash scripts/setup.sh
 exec .venv/bin/workshop run "$@"

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +25,7 @@ from workshop_app.services.auth import create_admin
 from workshop_app.services.backup import BackupSchedule, create_backup, parse_duration, restore_backup
 from workshop_app.services.backup_crypto import is_encrypted
 from workshop_app.services.errors import WorkshopError
+from workshop_app.services.join_addresses import lan_addresses
 from workshop_app.services.logs import configure_logging
 from workshop_app.services.moderation import DELETERS as MODERATED_KINDS
 from workshop_app.services.moderation import delete_for_moderation
@@ -32,6 +34,8 @@ from workshop_app.services.users import actor_for_username
 from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_bundle
 from workshop_app.settings import Problem, Settings, load_settings
 
+BUILD_LOG_TAIL = 40
+"""Lines of a failed build's output shown in the terminal (the rest is in the log file)."""
 BUN_IN_REPO = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / "@oven" / "bun-linux-x64" / "bin" / "bun"
 
 
@@ -128,12 +132,10 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
         command = [sys.executable, "-m", "reflex", "run", "--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
     else:
         env.update(worker_environment(settings))
-        key = serving.build_key(settings, port, env)
-        if not serving.build_is_current(key) and not serving.build_frontend(key, env):
-            click.echo("Error: the frontend build failed (see above).", err=True)
-            sys.exit(1)
+        prepare_frontend(settings, port, env)
         command = serving.serve_command(port)
-    click.echo(f"Serving on http://localhost:{port}")
+    for line in address_lines(port):
+        click.echo(line)
     if backup_every is None:
         sys.stdout.flush()
         os.chdir(PROJECT_ROOT)
@@ -144,6 +146,38 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     finally:
         schedule.stop()
     sys.exit(completed.returncode)
+
+
+def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> None:
+    """Build the web interface when its sources changed, saying only that; a failed build shows its log's end."""
+    key = serving.build_key(settings, port, env)
+    if serving.build_is_current(key):
+        return
+    click.echo("Building the web interface (the first start takes a minute or two)...")
+    started = time.monotonic()
+    if not serving.build_frontend(key, env):
+        log = serving.build_log()
+        tail = log.read_text(errors="replace").splitlines()[-BUILD_LOG_TAIL:] if log.exists() else []
+        for line in tail:
+            click.echo(line, err=True)
+        click.echo(f"Error: the web interface could not be built (full output: {log}).", err=True)
+        sys.exit(1)
+    click.echo(f"Built in {time.monotonic() - started:.0f} s.")
+
+
+def address_lines(port: int) -> list[str]:
+    """Where to open the app: this machine, and the addresses attendees' devices use."""
+    lines = [
+        "Starting the server; open the workshop in a browser:",
+        f"  on this machine:       http://localhost:{port}",
+    ]
+    addresses = lan_addresses()
+    lines += [f"  attendees' devices:    http://{address}:{port}" for address in addresses]
+    if not addresses:
+        lines.append("  (this machine has no network address: only this machine can open it; "
+                     "connect to the room's network)")
+    lines.append("Stop with Ctrl+C.")
+    return lines
 
 
 T = TypeVar("T")

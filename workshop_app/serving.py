@@ -53,11 +53,28 @@ def build_is_current(key: str) -> bool:
     return BUILT_INDEX.exists() and BUILD_KEY_FILE.exists() and BUILD_KEY_FILE.read_text().strip() == key
 
 
+EXPORT_ARGS = ("-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod")
+
+
+def build_log() -> Path:
+    """Where the last build's own output went."""
+    return BUILD_KEY_FILE.with_name("workshop-build.log")
+
+
 def build_frontend(key: str, env: Mapping[str, str]) -> bool:
-    """Compile the pages and build the bundle; remember the key only after a complete build."""
+    """Compile the pages and build the bundle; remember the key only after a complete build.
+
+    Reflex's own output (npm registry probes, Node.js version notes, hints to run `reflex run`)
+    is meant for Reflex projects, not for someone starting the workshop: it goes to `build_log()`,
+    which the caller shows when the build fails.
+    """
     BUILD_KEY_FILE.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod"]
-    if subprocess.run(command, cwd=PROJECT_ROOT, env=dict(env), check=False).returncode != 0:
+    log_path = build_log()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        done = subprocess.run([sys.executable, *EXPORT_ARGS], cwd=PROJECT_ROOT, env=dict(env), check=False,
+                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
         return False
     BUILD_KEY_FILE.write_text(key + "\n")
     return True

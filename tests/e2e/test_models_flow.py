@@ -76,6 +76,9 @@ def test_a_reloaded_page_and_another_browser_share_one_pull_and_cancel_it(
     expect(other_card.locator(".pull-state")).to_have_text("cancelled")
     expect(card.locator(".pull-state")).to_have_text("cancelled")
     admin_page.screenshot(path=artifacts / "models-pull-cancelled.png", full_page=True)
+    expect(card.locator(".pull-status")).to_have_text("")  # how it ended is the badge, not a step it no longer runs
+    card.get_by_role("button", name="Dismiss this card").click()
+    expect(card).to_have_count(0)
 
 
 def test_load_and_unload_change_what_the_row_shows(admin_page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path) -> None:
@@ -121,6 +124,7 @@ def test_details_page_shows_the_show_data_and_recent_requests(
     expect(admin_page.locator("#model-name")).to_have_text("llama3.2:1b")
     expect(admin_page.get_by_text(fresh_fake.url).first).to_be_visible()
     expect(admin_page.get_by_role("heading", name="Template")).to_be_visible()
+    expect(admin_page.locator("#capabilities .capability")).to_have_text(["completion", "tools", "vision", "embedding"])
     expect(admin_page.locator(".recharts-line-curve").first).to_be_visible()
     admin_page.screenshot(path=artifacts / "model-details.png", full_page=True)
 

@@ -133,9 +133,15 @@ def test_a_template_with_two_variables_is_filled_from_its_form_and_run(page: Pag
     expect(page.locator(".version-row")).to_have_count(2)
     page.screenshot(path=artifacts / "prompt-template-form.png", full_page=True)
 
-    page.locator("#run-in-playground").click()
+    page.locator("#open-in-playground").click()
     page.wait_for_url("**/playground")
     expect(page.get_by_label("Message")).to_have_value("Explain tides to children in one line.")
-    page.get_by_label("Message").press("Enter")
+    expect(page.locator(".message-assistant")).to_have_count(0)  # filled in, for editing first
+
+    page.goto(f"{app_url}/prompts")
+    page.locator("#run-in-playground").click()
+    page.wait_for_url("**/playground")
+    # Sent without pressing Enter:
+    expect(page.locator(".message-user")).to_contain_text("Explain tides to children in one line.")
     expect(page.locator(".message-assistant").last).to_contain_text("Echo: Explain tides to children in one line.", timeout=10_000)
     page.screenshot(path=artifacts / "prompt-template-run.png", full_page=True)

@@ -40,6 +40,8 @@ def test_the_second_attendee_waits_with_a_position_and_can_leave_the_queue(
     _send(second_page, app_url, "A quick question")
     notice = second_page.locator("#queue-position")
     expect(notice).to_contain_text("Waiting for a turn — position 1")
+    pending = second_page.locator(".message-assistant .reply-pending")
+    expect(pending).to_have_text("Waiting for a turn…")  # not an empty bubble
     second_page.screenshot(path=artifacts / "playground-queue-position.png", full_page=True)
 
     second_page.locator("#stop-button").click()

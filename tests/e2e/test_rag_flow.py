@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,13 @@ def visit(page: Page, url: str) -> None:
     """Open a page and wait until it is live (its on_load ran over the websocket)."""
     page.goto(url)
     expect(page.locator("#user-menu")).to_be_visible()
+
+
+def _until(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition(), what
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -108,10 +116,25 @@ def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, fake_serv
     fake_server.config.token_delay, fake_server.config.reply_tokens = 0.2, 400
     page.locator("#rag-question").fill("Why do volcanoes erupt?")
     page.locator("#rag-ask").click()
+    _until(lambda: fake_server.stats.active_streams == 1, "the chat request to Ollama is open before Stop")
     page.get_by_role("button", name="Stop").click()
     expect(page.locator(".rag-answer").last).to_have_attribute("data-status", "stopped")
     expect(page.locator("#rag-ask")).to_be_enabled()
-    deadline = time.monotonic() + 5
-    while fake_server.stats.cancelled_streams == 0 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert fake_server.stats.cancelled_streams == 1, "Stop closed the request to Ollama"
+    _until(lambda: fake_server.stats.cancelled_streams == 1, "Stop closed the request to Ollama")
+
+    visit(page, f"{app_url}/rag")  # a reload keeps both questions, their sources and inspector data
+    kept = page.locator(".rag-answer")
+    expect(kept).to_have_count(2)
+    expect(kept.first).to_have_attribute("data-status", "done")
+    expect(kept.first.locator(".citation").first).to_contain_text("[1] llamas.md")
+    expect(kept.last).to_have_attribute("data-status", "stopped")
+    expect(kept.last.get_by_text("stopped", exact=True)).to_be_visible()
+    expect(page.get_by_text("Why do volcanoes erupt?", exact=True)).to_be_visible()
+    kept.first.locator(".open-inspector").click()
+    expect(page.locator(".inspector-dialog")).to_contain_text("Question: What can a llama carry as a pack animal?")
+    page.keyboard.press("Escape")
+    expect(page.locator(".inspector-dialog")).to_be_hidden()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=artifacts / "rag-history-laptop.png")
+    page.set_viewport_size({"width": 420, "height": 860})
+    page.screenshot(path=artifacts / "rag-history-phone.png", full_page=True)

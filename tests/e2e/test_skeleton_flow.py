@@ -58,7 +58,9 @@ def test_a_complete_reply_shows_its_speed(page: Page, app_url: str, fake_server:
     expect(page.locator("#model-select")).to_contain_text("llama3.2:1b")
     page.get_by_label("Message").fill("Short answer please")
     page.locator("#send-button").click()
-    expect(page.locator("#reply-stats")).to_contain_text("tokens/s")
+    reply = page.locator(".message-assistant").last
+    expect(reply.locator(".reply-timing")).to_contain_text("tokens/s")
+    expect(page.get_by_text("tokens/s")).to_have_count(1)  # once, under the reply
     expect(page.locator(".message-assistant")).to_contain_text("Short answer please")
     page.screenshot(path=artifacts / "playground-reply.png", full_page=True)
 

@@ -191,7 +191,8 @@ class FakeOllamaApp:
 
     def _load_only(self, model: str, spec: ModelSpec, keep_alive: float | None, empty: dict[str, Any]) -> Response:
         """Ollama's empty chat/generate: load the model, or unload it when keep_alive is 0."""
-        self.state.load(spec, keep_alive, None)
+        if keep_alive == 0 or not self.state.config.empty_loads_ignored:
+            self.state.load(spec, keep_alive, None)
         reason = "unload" if keep_alive == 0 else "load"
         return JSONResponse({"model": model, "created_at": _now(), **empty, "done": True, "done_reason": reason})
 
@@ -403,6 +404,9 @@ class FakeOllamaApp:
         if dimensions is not None and (not isinstance(dimensions, int) or not 0 < dimensions <= spec.embedding_length):
             raise ApiError(400, f"invalid dimensions: must be between 1 and {spec.embedding_length}")
         keep_alive = _keep_alive(body)
+        if not inputs and keep_alive != 0 and self.state.config.empty_loads_ignored:
+            empty = {"embeddings": [], "total_duration": 0, "load_duration": 0, "prompt_eval_count": 0}
+            return JSONResponse({"model": name, **empty})
         load_ns = self._load(spec, keep_alive, body.get("options") or {})
 
         vectors, token_total = [], 0

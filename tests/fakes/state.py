@@ -35,6 +35,7 @@ class FakeConfig:
     fault: str | None = None
     pull_line_delay: float = 0.0
     unknown_pulls_fail: bool = True
+    empty_loads_ignored: bool = False  # answer an empty load request (chat/generate/embed) without loading
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Validate every assignment, so a typo'd fault fails loudly instead of being ignored."""
@@ -42,9 +43,9 @@ class FakeConfig:
             if value not in FAULTS:
                 hint = " (use FakeOllama.refuse_connections() in-process)" if value == "refuse" else ""
                 raise ValueError(f"fault must be one of {list(FAULTS)}{hint}")
-        elif name == "unknown_pulls_fail":
+        elif name in ("unknown_pulls_fail", "empty_loads_ignored"):
             if not isinstance(value, bool):
-                raise ValueError("unknown_pulls_fail must be a boolean")
+                raise ValueError(f"{name} must be a boolean")
         elif name == "reply_tokens":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError("reply_tokens must be a non-negative integer")

@@ -12,8 +12,10 @@ from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
 from workshop_app.services.compare import check_comparison, compare_replies
 from workshop_app.services.errors import InvalidInput
+from workshop_app.services.reply_timing import ReplyTiming
 from workshop_app.services.streaming import until_stopped
 from workshop_app.settings import get_settings
+from workshop_app.state.chat_views import timing_text
 
 MODELS = ["llama3.2:1b", "qwen2.5:0.5b"]
 
@@ -79,3 +81,29 @@ def test_a_bad_comparison_is_refused(models: list[str], prompt: str, expected: s
     actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
     with pytest.raises(InvalidInput, match=expected):
         check_comparison(actor, models, "", {}, prompt)
+
+
+async def test_a_column_that_waited_for_a_turn_shows_the_wait_apart_from_its_time_to_first_token(
+    fake_ollama: FakeOllama,
+) -> None:
+    """One slot on the host: the second column waits for the first, and its TTFT is the model's, not the queue's."""
+    fake_ollama.config.reply_tokens = 10
+    fake_ollama.config.token_delay = 0.05
+    actor = actor_of(make_user(Role.ATTENDEE, "comparer"))
+    columns = check_comparison(actor, MODELS, "", {}, "Count to ten")
+    timings = {}
+    async for update in compare_replies(actor, columns, "Count to ten"):
+        if update.finished:
+            timings[update.index] = update.timing
+    waited, first = max(timings.values(), key=lambda t: t.wait_ms), min(timings.values(), key=lambda t: t.wait_ms)
+    assert waited.wait_ms >= 400, timings  # the other column's ten tokens at 50 ms each
+    assert waited.ttft_ms is not None and waited.ttft_ms < 300, timings
+    assert first.wait_ms < 100, timings
+    text = timing_text(waited)
+    assert text.startswith("wait 0.") and "· TTFT 0." in text, text
+
+
+def test_a_reply_that_never_started_shows_no_figures() -> None:
+    """A rate-limited reply has no timing to show, not "0.00 s · 0 tokens · 0.0 tokens/s"."""
+    assert timing_text(ReplyTiming(latency_ms=3.0, ttft_ms=None, tokens=0, tokens_per_second=0.0, wait_ms=0.0)) == ""
+    assert timing_text({"latency_ms": 2.0, "ttft_ms": None, "tokens": 0, "tokens_per_second": 0.0}) == ""

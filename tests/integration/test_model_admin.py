@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
 from workshop_app.services.model_names import validate_model_name
 from workshop_app.services.models import load_catalog
 from workshop_app.services.ollama.client import OllamaBackend
-from workshop_app.services.ollama.pulls import PullJob, PullState, pulls
+from workshop_app.services.ollama.errors import ModelDidNotLoad
+from workshop_app.services.ollama.pulls import KEEP_SUCCEEDED_S, PullJob, PullState, pulls
 from workshop_app.services.ollama.types import PullStep
 from workshop_app.services.policy import Actor
 from workshop_app.services.resources import machine_resources, read_gpus
+from workshop_app.state.model_views import pull_view
 
 INSTRUCTOR = Actor(id=9001, role=Role.INSTRUCTOR)
 ADMIN = Actor(id=9002, role=Role.ADMIN)
@@ -114,6 +117,34 @@ async def test_a_pull_of_an_unknown_model_ends_with_an_explanation(two_hosts: Ho
     assert "ollama.com/library" in final.hint
 
 
+async def test_a_failed_pull_card_shows_only_its_error_and_can_be_dismissed(two_hosts: Hosts) -> None:
+    await model_admin.start_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
+    final = (await until_finished("no-such-model:2b", two_hosts.a.url))[-1]
+    card = pull_view(final)
+    assert (card.state, card.status) == ("error", ""), "not 'error' and 'pulling manifest' at once"
+    assert "no model 'no-such-model:2b'" in card.error
+    with pytest.raises(Forbidden):
+        model_admin.dismiss_pull(ATTENDEE, "no-such-model:2b", two_hosts.a.url)
+    model_admin.dismiss_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
+    assert all(p.model != "no-such-model:2b" for p in model_admin.pull_progress())
+
+
+async def test_a_successful_pull_card_clears_itself_while_a_failed_one_waits_to_be_dismissed(two_hosts: Hosts) -> None:
+    await model_admin.start_pull(INSTRUCTOR, "all-minilm", two_hosts.b.url)
+    await model_admin.start_pull(INSTRUCTOR, "no-such-model:3b", two_hosts.b.url)
+    await until_finished("all-minilm", two_hosts.b.url)
+    await until_finished("no-such-model:3b", two_hosts.b.url)
+    later = time.time() + KEEP_SUCCEEDED_S + 1
+    assert [(p.model, p.state) for p in pulls.listed(now=later) if p.model in ("all-minilm", "no-such-model:3b")] == [
+        ("no-such-model:3b", PullState.ERROR)
+    ]
+    with pytest.raises(InvalidInput, match="still running"):
+        two_hosts.a.config.pull_line_delay = 0.2
+        await model_admin.start_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
+        model_admin.dismiss_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
+    await model_admin.cancel_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
+
+
 async def test_a_pull_goes_to_the_first_reachable_host_by_default(two_hosts: Hosts) -> None:
     two_hosts.a.refuse_connections()
     started = await model_admin.start_pull(INSTRUCTOR, "all-minilm", None)
@@ -141,6 +172,20 @@ async def test_load_and_unload_an_embedding_model(two_hosts: Hosts) -> None:
     assert (await load_catalog()).find("nomic-embed-text").loaded
     assert await model_admin.unload_model(ADMIN, "nomic-embed-text") == [two_hosts.a.url]
     assert not (await load_catalog()).find("nomic-embed-text").loaded
+
+
+async def test_loading_an_embedding_model_is_confirmed_by_what_ollama_lists(two_hosts: Hosts) -> None:
+    """A host that answers an empty embed without loading: the model is loaded all the same, and /api/ps says so."""
+    two_hosts.a.config.empty_loads_ignored = True
+    assert await model_admin.load_model(ADMIN, "nomic-embed-text", two_hosts.a.url) == two_hosts.a.url
+    listed = {m.name for m in await OllamaBackend(two_hosts.a.url).loaded_models()}
+    assert "nomic-embed-text:latest" in listed
+
+
+async def test_a_load_that_ollama_does_not_list_is_reported_not_claimed(two_hosts: Hosts) -> None:
+    two_hosts.a.config.empty_loads_ignored = True
+    with pytest.raises(ModelDidNotLoad, match=r"llama3.2:1b did not load on .*/api/ps"):
+        await model_admin.load_model(ADMIN, "llama3.2:1b", two_hosts.a.url)
 
 
 async def test_delete_removes_the_model_from_every_host(two_hosts: Hosts) -> None:

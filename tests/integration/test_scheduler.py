@@ -111,8 +111,8 @@ async def test_a_waiting_request_sees_its_position_count_down(slow_fake: FakeOll
         elif first_chunk_after is None:
             first_chunk_after = list(positions)
     await asyncio.gather(*running)
-    assert positions == [3, 2, 1]
-    assert first_chunk_after == [3, 2, 1]
+    assert positions == [3, 2, 1, 0]  # 0: its turn began
+    assert first_chunk_after == [3, 2, 1, 0]
 
 
 async def test_stop_while_waiting_leaves_the_queue_without_reaching_ollama(slow_fake: FakeOllama) -> None:

@@ -82,11 +82,20 @@ def test_the_list_says_which_tools_a_person_may_change() -> None:
 
 async def test_only_models_that_can_call_tools_are_offered(fake_ollama: FakeOllama) -> None:
     everyone = actor_of(make_user(Role.ATTENDEE, "free"))
-    assert await tool_models(everyone) == ["llama3.2:1b", "qwen2.5:0.5b"]  # not llava, not the embedders, not plain completion
+    # Not llava, not the embedders, not plain completion:
+    assert (await tool_models(everyone)).names == ["llama3.2:1b", "qwen2.5:0.5b"]
     teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
     workshop = workshops.create_workshop(teacher, WorkshopDraft("One model", allowed_models=(MODEL,)))
     inside = actor_of(make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id))
-    assert await tool_models(inside) == [MODEL]
+    assert (await tool_models(inside)).names == [MODEL]
+
+
+async def test_while_ollama_is_away_the_tool_models_say_it_is_reconnecting(fake_ollama: FakeOllama) -> None:
+    fake_ollama.refuse_connections()
+    offered = await tool_models(actor_of(make_user(Role.ATTENDEE, "waiting")))
+    assert offered.names == [] and offered.reconnecting
+    assert f"Ollama at {fake_ollama.url} is not answering right now; reconnecting" in offered.notice
+    assert "No model that can call tools" not in offered.notice
 
 
 async def test_a_question_runs_with_the_persons_tools_and_continues_the_conversation(fake_ollama: FakeOllama) -> None:

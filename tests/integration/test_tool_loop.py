@@ -69,7 +69,7 @@ async def test_a_multi_step_loop_feeds_results_and_errors_back_until_the_model_a
     assert "'expression' is a required property" in trace[0].error and not trace[0].result
     assert [(step.result, step.error) for step in trace[1:]] == [("391", ""), ("It is sunny in Oslo.", "")]
     assert all(step.duration_ms >= 0 for step in trace)
-    assert ended.trace == trace and not ended.step_limit_reached
+    assert ended.trace == trace and not ended.step_limit_reached and ended.note == ""
     assert ended.reply == "".join(event.text for event in events if isinstance(event, ReplyText)) == "17 × 23 = 391, and it is sunny in Oslo."
 
     tool_messages = [message for message in ended.messages if message["role"] == "tool"]
@@ -113,6 +113,14 @@ async def test_the_loop_stops_after_the_step_limit(fake_ollama: FakeOllama) -> N
         (1, "2", ""),
         (2, "", "Not run: the limit of 1 rounds of tool calls was reached."),
     ]
+
+
+async def test_an_answer_without_any_tool_call_says_the_model_chose_not_to_call_one(fake_ollama: FakeOllama) -> None:
+    fake_ollama.script_chat(MODEL, [{"content": "Paris is the capital of France."}])
+    events, ended = await run([CALCULATOR], "What is the capital of France?")
+    assert not any(isinstance(event, TraceStep) for event in events)
+    assert ended.reply == "Paris is the capital of France."
+    assert ended.note.startswith("The model chose not to call a tool")
 
 
 async def test_a_model_without_tool_support_is_reported_not_crashed(fake_ollama: FakeOllama) -> None:

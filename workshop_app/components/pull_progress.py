@@ -7,7 +7,13 @@ from collections.abc import Callable
 import reflex as rx
 
 
-def pull_card(pull: rx.Var, on_cancel: Callable[[rx.Var, rx.Var], rx.EventSpec], can_cancel: rx.Var) -> rx.Component:
+def pull_card(
+    pull: rx.Var,
+    on_cancel: Callable[[rx.Var, rx.Var], rx.EventSpec],
+    on_dismiss: Callable[[rx.Var, rx.Var], rx.EventSpec],
+    can_manage: rx.Var,
+) -> rx.Component:
+    """A running pull can be cancelled, a finished one dismissed (by those who manage models)."""
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -22,15 +28,24 @@ def pull_card(pull: rx.Var, on_cancel: Callable[[rx.Var, rx.Var], rx.EventSpec],
                     class_name="pull-state",
                 ),
                 rx.cond(
-                    pull.running & can_cancel,
+                    pull.running & can_manage,
                     rx.button(rx.icon("x", size=14), "Cancel", size="1", variant="soft", color_scheme="red",
                               on_click=on_cancel(pull.model, pull.host), class_name="pull-cancel"),
+                ),
+                rx.cond(
+                    ~pull.running & can_manage,
+                    rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
+                                   on_click=on_dismiss(pull.model, pull.host), class_name="pull-dismiss",
+                                   aria_label="Dismiss this card"),
                 ),
                 width="100%",
                 align="center",
             ),
-            rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress"),
-            rx.hstack(
+            rx.cond(
+                pull.state != "error",
+                rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress"),
+            ),
+            rx.cond(pull.state != "error", rx.hstack(
                 rx.text(pull.percent.to_string() + " %", weight="medium", class_name="pull-percent"),
                 rx.text(pull.amount, size="2"),
                 rx.text(pull.speed, size="2", color=rx.color("gray", 11)),
@@ -39,7 +54,7 @@ def pull_card(pull: rx.Var, on_cancel: Callable[[rx.Var, rx.Var], rx.EventSpec],
                 rx.text(pull.status, size="2", color=rx.color("gray", 11), class_name="pull-status"),
                 width="100%",
                 wrap="wrap",
-            ),
+            )),
             rx.cond(pull.error != "", rx.callout(pull.error + " " + pull.hint, icon="triangle-alert", color_scheme="red", size="1")),
             width="100%",
             spacing="2",

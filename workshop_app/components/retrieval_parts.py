@@ -67,7 +67,15 @@ def list_and_detail(intro: str, create: rx.Component, has_items: rx.Var, items: 
         rx.hstack(rx.text(intro, color=rx.color("gray", 11)), rx.spacer(), create, width="100%", align="center"),
         rx.cond(
             has_items,
-            rx.hstack(rx.vstack(items, width="16rem", min_width="12rem"), detail, align="start", spacing="5", width="100%"),
+            # Side by side from a tablet's width up; on a phone the list comes above the detail.
+            rx.flex(
+                rx.vstack(items, width=rx.breakpoints(initial="100%", sm="16rem"), min_width="12rem", flex_shrink="0"),
+                rx.box(detail, flex="1", min_width="0", width="100%"),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                align="start",
+                gap="1.5rem",
+                width="100%",
+            ),
             empty,
         ),
     )

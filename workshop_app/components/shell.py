@@ -6,6 +6,7 @@ import reflex as rx
 
 from workshop_app.components.navigation import SECTIONS, Section
 from workshop_app.components.user_menu import user_menu
+from workshop_app.state.auth_state import AuthState
 
 PRODUCT_NAME = "Ollama Workshop"
 
@@ -31,28 +32,94 @@ def _nav_link(section: Section) -> rx.Component:
     )
 
 
+def _section_links(label: str) -> rx.Component:
+    """The sections this person's role has (the services decide which routes are closed to it)."""
+    return rx.el.nav(
+        rx.vstack(
+            *(
+                rx.cond(AuthState.closed_routes.contains(section.route), rx.fragment(), _nav_link(section))
+                for section in SECTIONS
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        aria_label=label,
+        width="100%",
+    )
+
+
+def _brand() -> rx.Component:
+    return rx.hstack(
+        rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)),
+        rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"),
+    )
+
+
+def _from_width(breakpoints: list[str], child: rx.Component, **props) -> rx.Component:
+    """Show `child` per breakpoint through a plain element: a Radix one's own display rule wins on pages that
+    load the theme's stylesheet a second time (those with an upload field)."""
+    return rx.el.div(child, display=breakpoints, **props)
+
+
 def sidebar() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.heading(PRODUCT_NAME, size="4", white_space="nowrap")),
-        rx.divider(),
-        rx.vstack(*(_nav_link(section) for section in SECTIONS), spacing="1", width="100%"),
-        as_="nav",
-        aria_label="Sections",
-        width="16rem",
-        min_width="16rem",
-        height="100vh",
+    return _from_width(
+        ["none", "none", "block"],
+        rx.vstack(
+            _brand(),
+            rx.divider(),
+            _section_links("Sections"),
+            width="16rem",
+            min_width="16rem",
+            height="100vh",
+            padding="1rem",
+            spacing="4",
+            border_right=f"1px solid {rx.color('gray', 5)}",
+            background=rx.color("gray", 2),
+        ),
         position="sticky",
         top="0",
-        padding="1rem",
-        spacing="4",
-        border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 2),
-        display=["none", "none", "flex"],
+        flex_shrink="0",
+    )
+
+
+def narrow_menu() -> rx.Component:
+    """Phones and narrow windows, where the sidebar does not fit: a menu button opening the sections as a sheet."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=20), variant="ghost", aria_label="Open the sections menu", id="menu-button"
+            ),
+        ),
+        rx.dialog.content(
+            rx.vstack(
+                rx.hstack(
+                    _brand(),
+                    rx.spacer(),
+                    rx.dialog.close(rx.icon_button(rx.icon("x", size=18), variant="ghost", aria_label="Close the menu")),
+                    width="100%",
+                ),
+                rx.dialog.title("Sections", size="2", color=rx.color("gray", 11), margin="0"),
+                rx.dialog.close(rx.box(_section_links("Sections menu"), width="100%")),
+                spacing="3",
+                width="100%",
+            ),
+            # A sheet from the left edge instead of Radix's centred box.
+            custom_attrs={
+                "maxWidth": "min(20rem, 85vw)", "width": "min(20rem, 85vw)",
+                "height": "100dvh", "maxHeight": "100dvh",
+            },
+            position="fixed",
+            top="0",
+            left="0",
+            border_radius="0",
+            id="sections-menu",
+        ),
     )
 
 
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
+        _from_width(["block", "block", "none"], narrow_menu()),
         rx.heading(title, size="6", as_="h1"),
         rx.spacer(),
         user_menu(),

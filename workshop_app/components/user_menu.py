@@ -15,7 +15,8 @@ def user_menu() -> rx.Component:
                 rx.button(
                     rx.icon("circle-user", size=18),
                     AuthState.display_name,
-                    rx.badge(AuthState.role, variant="soft", size="1"),
+                    # No room for the role on a phone.
+                    rx.badge(AuthState.role, variant="soft", size="1", display=["none", "inline-flex"]),
                     variant="ghost",
                     id="user-menu",
                     aria_label="Account menu",

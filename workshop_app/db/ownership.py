@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 
 class Visibility(StrEnum):
-    PRIVATE = "private"  # the creator (and admins) only
+    PRIVATE = "private"  # the creator only (admins moderate through an explicit, logged action)
     WORKSHOP = "workshop"  # everyone in the resource's workshop
     PUBLIC = "public"  # every signed-in user
 

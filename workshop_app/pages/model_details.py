@@ -11,8 +11,11 @@ from workshop_app.state.model_detail_state import ModelDetailState
 ROUTE = "/model/[[...splat]]"
 
 
-def _flag(label: str, on: rx.Var) -> rx.Component:
-    return rx.badge(rx.icon(rx.cond(on, "check", "x"), size=12), label, color_scheme=rx.cond(on, "green", "gray"), variant="soft")
+def _flag(flag: rx.Var) -> rx.Component:
+    return rx.badge(
+        rx.icon(rx.cond(flag.on, "check", "x"), size=12), flag.name,
+        color_scheme=rx.cond(flag.on, "green", "gray"), variant="soft", class_name="capability",
+    )
 
 
 def _block(title: str, text: rx.Var) -> rx.Component:
@@ -29,8 +32,7 @@ def _summary() -> rx.Component:
             rx.hstack(rx.heading(row.name, size="5", id="model-name"), rx.badge("ollama", variant="outline"), align="center"),
             rx.text("Served from ", rx.code(ModelDetailState.host_url)),
             rx.text(row.family + " · " + row.parameter_size + " · " + row.quantization + " · " + row.size + " · context " + row.context),
-            rx.hstack(_flag("streaming", ModelDetailState.streaming), _flag("tools", ModelDetailState.tools),
-                      rx.foreach(row.capabilities, lambda c: rx.badge(c, variant="outline")), wrap="wrap"),
+            rx.hstack(rx.foreach(ModelDetailState.capabilities, _flag), wrap="wrap", id="capabilities"),
             rx.text(row.usage + " · avg " + row.latency + " · p95 " + row.p95 + " · " + row.speed, size="2"),
             spacing="2",
         ),

@@ -135,7 +135,10 @@ def models_page() -> rx.Component:
         backend_banner(ModelsState.unreachable_hosts, ModelsState.refresh),
         host_panel(ModelsState.machine, ModelsState.hosts),
         rx.cond(ModelsState.is_instructor, _pull_form()),
-        rx.foreach(ModelsState.pulls, lambda pull: pull_card(pull, ModelsState.cancel_pull, ModelsState.is_instructor)),
+        rx.foreach(
+            ModelsState.pulls,
+            lambda pull: pull_card(pull, ModelsState.cancel_pull, ModelsState.dismiss_pull, ModelsState.is_instructor),
+        ),
         _toolbar(),
         rx.cond(
             ModelsState.rows.length() > 0,

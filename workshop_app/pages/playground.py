@@ -257,6 +257,21 @@ def _trace(message_id: rx.Var) -> rx.Component:
     )
 
 
+def _reply_pending() -> rx.Component:
+    """Instead of an empty bubble: the place in the queue, or that the model is writing."""
+    return rx.hstack(
+        rx.spinner(size="1"),
+        rx.cond(
+            PlaygroundState.queue_position > 0,
+            rx.text("Waiting for a turn…", size="2"),  # the notice under the chat gives the position
+            rx.text("The model is writing…", size="2"),
+        ),
+        align="center",
+        color=rx.color("gray", 11),
+        class_name="reply-pending",
+    )
+
+
 def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
     is_user = message["role"] == "user"
     is_last = index == PlaygroundState.messages.length() - 1
@@ -266,7 +281,11 @@ def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
         rx.cond(
             is_user,
             rx.cond(PlaygroundState.editing_id == message["id"], _edit_box(), rx.text(message["content"], white_space="pre-wrap")),
-            reply_markdown(message["content"]),
+            rx.cond(
+                (message["status"] == "streaming") & (message["content"] == ""),
+                _reply_pending(),
+                reply_markdown(message["content"]),
+            ),
         ),
         rx.cond(PlaygroundState.traces.contains(message["id"]), _trace(message["id"])),
         rx.cond(message["status"] == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
@@ -353,7 +372,6 @@ def _composer() -> rx.Component:
                 ),
             ),
             rx.hstack(
-                rx.text(PlaygroundState.reply_stats, size="1", color=rx.color("gray", 11), id="reply-stats"),
                 rx.spacer(),
                 ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(

@@ -66,8 +66,9 @@ def _library() -> rx.Component:
             _import_dialog(),
             rx.button(rx.icon("download", size=14), "Export", on_click=PromptsState.export, variant="soft", color_scheme="gray", size="1", disabled=PromptsState.prompts.length() == 0),
         ),
-        width="16rem",
+        width=rx.breakpoints(initial="100%", sm="16rem"),
         min_width="16rem",
+        flex_shrink="0",
         spacing="3",
     )
 
@@ -161,7 +162,13 @@ def _run_panel() -> rx.Component:
                     rx.grid(rx.foreach(PromptsState.variables, _variable_input), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", id="variables-form"),
                     rx.text("This prompt has no variables.", size="2", color=rx.color("gray", 10)),
                 ),
-                rx.button(rx.icon("play", size=14), "Run in playground", on_click=PromptsState.run_in_playground, id="run-in-playground"),
+                rx.hstack(
+                    rx.button(rx.icon("play", size=14), "Run in playground",
+                              on_click=PromptsState.open_in_playground(True), id="run-in-playground"),
+                    rx.button(rx.icon("square-pen", size=14), "Open in playground",
+                              on_click=PromptsState.open_in_playground(False), variant="soft", id="open-in-playground"),
+                    wrap="wrap",
+                ),
                 width="100%",
             ),
             width="100%",
@@ -211,11 +218,12 @@ def _push() -> rx.Component:
 def prompts_page() -> rx.Component:
     return page_shell(
         "Prompts",
-        rx.hstack(
+        rx.flex(  # the library beside the editor from a tablet's width up, above it on a phone
             _library(),
-            rx.vstack(_editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", spacing="4"),
+            rx.vstack(_editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", width="100%", spacing="4"),
+            direction=rx.breakpoints(initial="column", sm="row"),
             width="100%",
             align="start",
-            spacing="5",
+            gap="1.5rem",
         ),
     )

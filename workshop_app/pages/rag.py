@@ -82,6 +82,8 @@ def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.text(answer.text, white_space="pre-wrap", class_name="answer-text"),
                 rx.cond(answer.status == "streaming", rx.spinner(size="1")),
+                rx.cond(answer.status == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
+                rx.cond(answer.status == "failed", rx.badge("failed", color_scheme="red", variant="soft")),
                 rx.hstack(
                     rx.text("Sources:", size="1", weight="medium"),
                     rx.foreach(answer.sources, lambda source: rx.button(
@@ -158,7 +160,17 @@ def _inspector_dialog() -> rx.Component:
 
 def _chat() -> rx.Component:
     return rx.vstack(
-        rx.heading(RagState.selected.name, size="5"),
+        rx.hstack(
+            rx.heading(RagState.selected.name, size="5"),
+            rx.spacer(),
+            rx.cond(
+                (RagState.answers.length() > 0) & ~RagState.streaming,
+                rx.button(rx.icon("eraser", size=14), "Clear my questions", size="1", variant="soft",
+                          color_scheme="gray", on_click=RagState.clear_history, id="rag-clear-history"),
+            ),
+            width="100%",
+            align="center",
+        ),
         rx.text(RagState.selected.chat_model, " · ", RagState.selected.settings, size="2", color=rx.color("gray", 11)),
         rx.foreach(RagState.answers, _answer),
         rx.form(

@@ -25,8 +25,15 @@ def _setup() -> rx.Component:
                 value=State.model,
                 on_change=State.set_model,
             ),
-            rx.text("No model that can call tools is available. Models list \"tools\" among their capabilities on the Models page.",
-                    size="2", color=rx.color("orange", 11)),
+            rx.vstack(
+                rx.text(State.models_notice, size="2", color=rx.color("orange", 11), id="tool-models-notice"),
+                rx.cond(
+                    State.reconnecting,
+                    rx.button(rx.icon("refresh-cw", size=14), "Check again", size="1", variant="soft",
+                              on_click=State.load),
+                ),
+                spacing="2",
+            ),
         ),
         rx.text("Tools the model may call", size="2", weight="medium"),
         rx.cond(

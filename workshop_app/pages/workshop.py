@@ -76,7 +76,24 @@ def _code_card() -> rx.Component:
         rx.vstack(
             rx.text("Join code", size="2", color=rx.color("gray", 11)),
             rx.text(W["code"], size="8", weight="bold", font_family="monospace", id="join-code"),
-            rx.text("Attendees open ", rx.code(WorkshopState.join_url), size="2"),
+            rx.text(
+                "Attendees open ", rx.code(WorkshopState.join_url, id="join-url", word_break="break-all"), size="2"
+            ),
+            rx.cond(
+                WorkshopState.other_origins.length() > 0,
+                rx.text("or, from another network of this machine: ",
+                        rx.foreach(
+                            WorkshopState.other_origins,
+                            lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
+                        ),
+                        size="2", color=rx.color("gray", 11)),
+            ),
+            rx.cond(
+                WorkshopState.origin_warning != "",
+                rx.callout(
+                    WorkshopState.origin_warning, icon="wifi", color_scheme="amber", size="1", id="join-address-warning"
+                ),
+            ),
             rx.hstack(
                 copy_button(W["code"], "Copy code"),
                 copy_button(WorkshopState.join_url, "Copy link"),
@@ -142,6 +159,7 @@ def _selected() -> rx.Component:
                         rx.button(rx.icon("lock", size=14), "Close workshop", on_click=WorkshopState.set_open(False), color_scheme="amber", id="close-workshop"),
                         rx.button(rx.icon("lock-open", size=14), "Reopen", on_click=WorkshopState.set_open(True), id="reopen-workshop"),
                     ),
+                    wrap="wrap",
                 ),
             ),
             width="100%",

@@ -106,6 +106,7 @@ async def stream_reply_queued(
     the host past the per-request ceiling, ends with an error.
     `tools` (Ollama's tools list) lets the model answer with tool calls instead of text.
     Requests sharing a `group` (a comparison's columns) take one fair turn together.
+    A request that had to wait gets a last QueueUpdate with position 0 when its turn begins.
     """
     validate_messages(model, messages)
     who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
@@ -148,8 +149,12 @@ async def _on_host(
     """One attempt on one host: a fair turn, then the reply within the stall timeout and the request ceiling."""
     settings = get_settings()
     async with scheduler_for(backend.url).turn(who, group) as turn:
+        waited = False
         async for position in turn.positions():
+            waited = True
             yield QueueUpdate(position)
+        if waited:
+            yield QueueUpdate(0)  # the turn began: the wait is over (a clock keeps it apart from the TTFT)
         row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
         started, streamed, pieces, first_ms = time.perf_counter(), 0, 0, None
         upstream = bounded(

@@ -188,8 +188,9 @@ class _ReplySoFar:
     trace: list[TraceStep] = field(default_factory=list)
 
     def saw(self, event: ChatChunk | QueueUpdate | TraceStep | LoopEnded) -> None:
-        if isinstance(event, ChatChunk):
+        if isinstance(event, ChatChunk | QueueUpdate):
             self.clock.saw(event)
+        if isinstance(event, ChatChunk):
             self.pieces.append(event.content)
             if event.stats is not None:
                 self.status = ReplyStatus.DONE

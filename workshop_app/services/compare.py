@@ -90,10 +90,10 @@ async def _column(
         )
         async with aclosing(events):
             async for event in events:
+                clock.saw(event)
                 if isinstance(event, QueueUpdate):
                     await updates.put(ColumnUpdate(index, position=event.position))
                     continue
-                clock.saw(event)
                 await updates.put(ColumnUpdate(index, text=event.content))
     except WorkshopError as failure:
         error = failure.message

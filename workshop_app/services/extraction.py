@@ -19,6 +19,8 @@ from workshop_app.services.errors import InvalidInput
 
 PDF_MAGIC = b"%PDF-"
 HTML_NOISE = ("script", "style", "noscript", "template", "svg", "iframe", "object")
+HTML_CHROME = ("nav", "footer", "aside")
+HTML_CHROME_ROLES = ("navigation", "banner", "contentinfo", "complementary")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _BLANK_RUNS = re.compile(r"\n\s*\n(\s*\n)+")
@@ -107,10 +109,19 @@ def _pdf_text(filename: str, data: bytes) -> str:
 
 
 def _html_text(markup: str) -> str:
+    """The page's own content: its main part when it marks one, without the site's navigation,
+    banner, sidebars and footer (which would otherwise land in every chunk and every answer)."""
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup.find_all(HTML_NOISE):
         tag.decompose()
-    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    root = main or soup.body or soup
+    chrome = [*root.find_all(HTML_CHROME), *root.find_all(attrs={"role": HTML_CHROME_ROLES})]
+    if main is None:  # a page header is site chrome; an article's own header is content
+        chrome += [header for header in root.find_all("header") if header.find_parent("article") is None]
+    for tag in chrome:
+        tag.decompose()
+    lines = (line.strip() for line in root.get_text("\n").splitlines())
     return "\n".join(line for line in lines if line)
 
 

@@ -11,11 +11,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from workshop_app.db.users import Role
+from workshop_app.services.errors import InvalidInput
 from workshop_app.services.model_names import validate_model_name
 from workshop_app.services.models import load_catalog
 from workshop_app.services.ollama.backends import backend_by_url, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
-from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
+from workshop_app.services.ollama.errors import BackendUnavailable, ModelDidNotLoad, ModelNotFound
 from workshop_app.services.ollama.pulls import PullProgress, pulls
 from workshop_app.services.ollama.router import canonical_name, pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy
@@ -94,6 +95,17 @@ async def cancel_pull(actor: Actor | None, name: str, host: str) -> PullProgress
     return progress
 
 
+def dismiss_pull(actor: Actor | None, name: str, host: str) -> None:
+    """Take a failed, cancelled or finished pull's card off the Models page (for everyone watching)."""
+    require_manager(actor)
+    model = validate_model_name(name)
+    if not pulls.dismiss(model, host.rstrip("/")):
+        job = pulls.get(model, host.rstrip("/"))
+        if job is not None:
+            raise InvalidInput(f"The pull of {model} is still running.", hint="Cancel it first, or wait until it ends.")
+        raise ModelNotFound(name, host)
+
+
 async def watch_pull(model: str, host: str, every: float) -> AsyncIterator[PullProgress]:
     """The pull's progress every `every` seconds, ending with its final state."""
     while (job := pulls.get(model, host)) is not None:
@@ -110,12 +122,19 @@ def pull_progress() -> list[PullProgress]:
 
 
 async def load_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> str:
-    """Warm a model up so the first request does not wait for loading; returns the host URL."""
+    """Warm a model up so the first request does not wait for loading; returns the host URL.
+
+    Success is what Ollama's /api/ps says afterwards, not that the load request was answered:
+    a model it does not list is reported as ModelDidNotLoad.
+    """
     require_manager(actor)
     backend = await _target(name, host, backends)
     embedding = await _embedding_only(name, backends)
-    await backend.set_residency(canonical_name(name), KEEP_LOADED, embedding=embedding)
+    model = canonical_name(name)
+    await backend.set_residency(model, KEEP_LOADED, embedding=embedding)
     await _recheck(backends, backend.url)
+    if not any(canonical_name(running.name) == model for running in await backend.loaded_models()):
+        raise ModelDidNotLoad(model, backend.url)
     return backend.url
 
 

@@ -20,8 +20,8 @@ class AdminState(AuthState):
 
     @rx.event
     def load(self):
-        if self.signed_in() is None:
-            return self.to_login()
+        if (refusal := self.refuse_section("/admin")) is not None:
+            return refusal
         return self._reload()
 
     @rx.event

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
-from workshop_app.services import auth, session_handover
+from workshop_app.services import auth, sections, session_handover
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.policy import Actor
 from workshop_app.state.feedback import error_toast
@@ -30,6 +30,7 @@ class AuthState(rx.State):
     display_name: str = ""
     username: str = ""
     role: str = ""
+    closed_routes: list[str] = sections.closed_routes(None)  # sections the sidebar leaves out for this role
 
     @rx.var
     def is_instructor(self) -> bool:
@@ -62,6 +63,7 @@ class AuthState(rx.State):
 
     def _shown_as(self, actor: Actor) -> Actor:
         self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
+        self.closed_routes = sections.closed_routes(actor)
         return actor
 
     def attempt(self, action: Callable[[Actor], object]) -> rx.event.EventSpec | None:
@@ -74,6 +76,7 @@ class AuthState(rx.State):
 
     def to_login(self) -> rx.event.EventSpec:
         self.display_name = self.username = self.role = ""
+        self.closed_routes = sections.closed_routes(None)
         return rx.redirect(f"{LOGIN_ROUTE}?next={quote(self.router.url.path or '/')}")
 
     def begin_session(self, actor: Actor, token: str, next_path: str) -> list[rx.event.EventSpec]:
@@ -97,7 +100,20 @@ class AuthState(rx.State):
 
     def _end_session(self) -> list[rx.event.EventSpec]:
         self.display_name = self.username = self.role = ""
+        self.closed_routes = sections.closed_routes(None)
         return [self._hand_over(""), rx.redirect(LOGIN_ROUTE)]
+
+    def refuse_section(self, route: str) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        """Page guard for a role's own pages: nobody goes to the login page, the wrong role to the
+        Playground with a toast that says whose page it is; None lets the page load."""
+        actor = self.signed_in()
+        if actor is None:
+            return self.to_login()
+        try:
+            sections.require_section(actor, route)
+        except WorkshopError as error:
+            return [rx.redirect("/playground"), error_toast(error)]
+        return None
 
     @rx.event
     def require_sign_in(self):

@@ -14,14 +14,24 @@ from workshop_app.state.tool_views import TranscriptEntry, step_entry
 
 
 def timing_text(stats: Mapping[str, Any] | ReplyTiming | None) -> str:
-    """"TTFT 0.21 s · total 1.34 s · 12 tokens · 9.8 tokens/s" — empty when nothing was measured."""
+    """"wait 1.20 s · TTFT 0.21 s · total 1.55 s · 12 tokens · 9.8 tokens/s" — empty when no reply came.
+
+    The wait for a turn and the time to first token are shown apart, so a queued reply
+    does not look like a slow model; replies kept before waits were measured show no wait.
+    """
     if isinstance(stats, ReplyTiming):
         stats = stats.as_dict()
-    if not stats or "latency_ms" not in stats:
+    if not stats or "latency_ms" not in stats or (not stats.get("tokens") and stats.get("ttft_ms") is None):
         return ""
-    ttft = stats.get("ttft_ms")
-    first = f"TTFT {_seconds(ttft)} · " if ttft is not None else ""
-    return f"{first}total {_seconds(stats['latency_ms'])} · {stats['tokens']} tokens · {stats['tokens_per_second']:.1f} tokens/s"
+    wait, ttft = stats.get("wait_ms"), stats.get("ttft_ms")
+    parts = [f"wait {_seconds(wait)}"] if wait is not None else []
+    parts += [f"TTFT {_seconds(ttft)}"] if ttft is not None else []
+    parts += [
+        f"total {_seconds(stats['latency_ms'])}",
+        f"{stats['tokens']} tokens",
+        f"{stats['tokens_per_second']:.1f} tokens/s",
+    ]
+    return " · ".join(parts)
 
 
 def _seconds(ms: float) -> str:

@@ -35,9 +35,9 @@ class DashboardState(AuthState):
 
     @rx.event
     async def load(self):
-        actor = self.signed_in()
-        if actor is None:
-            return self.to_login()
+        if (refusal := self.refuse_section("/dashboard")) is not None:
+            return refusal
+        actor = self.acting()
         runs = [w for w in workshops.list_workshops(actor) if workshops.may_run(actor, w)]
         self.workshop_options = [{"id": str(w.id), "title": w.title} for w in runs]
         if self.workshop_id not in {option["id"] for option in self.workshop_options}:

@@ -8,7 +8,7 @@ from workshop_app.services.errors import WorkshopError
 from workshop_app.services.models import model_details
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
-from workshop_app.state.model_views import ModelRow, chart_points, model_row
+from workshop_app.state.model_views import CapabilityFlag, ModelRow, capability_flags, chart_points, model_row
 
 
 class ModelDetailState(AuthState):
@@ -20,8 +20,7 @@ class ModelDetailState(AuthState):
     system: str = ""
     license: str = ""
     modelfile: str = ""
-    streaming: bool = False
-    tools: bool = False
+    capabilities: list[CapabilityFlag] = []
     points: list[dict[str, float | str]] = []
     error: str = ""
 
@@ -41,5 +40,5 @@ class ModelDetailState(AuthState):
         self.host_url = details.host_url
         self.parameters, self.template, self.system = details.parameters, details.template, details.system
         self.license, self.modelfile = details.license, details.modelfile
-        self.streaming, self.tools = details.supports_streaming, details.supports_tools
+        self.capabilities = capability_flags(list(details.summary.capabilities))
         self.points = chart_points(details.points)

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import datetime
 
 from workshop_app.services.model_metrics import RequestPoint
-from workshop_app.services.models import HostStatus, ModelSummary, Placement
+from workshop_app.services.models import CAPABILITIES, HostStatus, ModelSummary, Placement
 from workshop_app.services.ollama.pulls import PullProgress
 from workshop_app.services.resources import Resources
 
@@ -145,12 +145,27 @@ def host_view(host: HostStatus) -> HostView:
     return HostView(host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded)
 
 
+@dataclasses.dataclass
+class CapabilityFlag:
+    name: str = ""
+    on: bool = False
+
+
+def capability_flags(capabilities: list[str]) -> list[CapabilityFlag]:
+    """Each capability once: the common ones as yes/no, then any others the model reports."""
+    return [CapabilityFlag(name, name in capabilities) for name in CAPABILITIES] + [
+        CapabilityFlag(name, True) for name in capabilities if name not in CAPABILITIES
+    ]
+
+
 def pull_view(progress: PullProgress) -> PullView:
     amount = f"{human_size(progress.completed)} / {human_size(progress.total)}" if progress.total else ""
     speed = f"{human_size(progress.bytes_per_s)}/s" if progress.bytes_per_s else ""
     eta = f"{progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
+    # A finished card says how it ended through its badge (and error), not the last step it was at.
     return PullView(
-        progress.model, progress.host, progress.state.value, progress.status, round(progress.percent, 1),
+        progress.model, progress.host, progress.state.value, "" if progress.finished else progress.status,
+        round(progress.percent, 1),
         amount, speed, eta, progress.error, progress.hint, not progress.finished,
     )
 

@@ -109,34 +109,50 @@ class ModelsState(AuthState):
             return error_toast(error)
         self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
 
+    @rx.event
+    def dismiss_pull(self, model: str, host: str):
+        try:
+            model_admin.dismiss_pull(self.acting(), model, host)
+        except WorkshopError as error:
+            return error_toast(error)
+        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+
     @rx.event(background=True)
     async def watch_pulls(self):
-        """Follow the server-side pulls until none runs, then show the new catalog."""
+        """Follow the server-side pulls: show the new catalog when the last one ends, and keep
+        following until a success card has cleared itself."""
         async with self:
             if self.watching:
                 return
             self.watching = True
         try:
+            was_running = True
             while True:
                 progress = [pull_view(p) for p in model_admin.pull_progress()]
                 async with self:
                     self.pulls = progress
-                if not any(p.running for p in progress):
+                running = any(p.running for p in progress)
+                if was_running and not running:
+                    await self._show_catalog()
+                was_running = running
+                if not running and not any(p.state == "success" for p in progress):
                     break
                 await asyncio.sleep(PULL_POLL_S)
-            async with self:
-                actor = self.signed_in()
-            if actor is not None:
-                catalog = await catalog_for(actor)
-                async with self:
-                    self._show(catalog)
         finally:
             async with self:
                 self.watching = False
 
+    async def _show_catalog(self) -> None:
+        async with self:
+            actor = self.signed_in()
+        if actor is not None:
+            catalog = await catalog_for(actor)
+            async with self:
+                self._show(catalog)
+
     @rx.event
     async def load_model(self, name: str):
-        return await self._act(model_admin.load_model, name, f"{name} is loaded.")
+        return await self._act(model_admin.load_model, name, f"{name} is loaded: Ollama lists it in memory.")
 
     @rx.event
     async def unload_model(self, name: str):

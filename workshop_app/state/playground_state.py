@@ -53,7 +53,7 @@ class PlaygroundState(AuthState):
     edit_text: str = ""
     streaming: bool = False
     queue_position: int = 0
-    reply_stats: str = ""
+    send_on_load: bool = False  # set by "Run in playground": send the draft once the page has loaded
 
     @rx.var
     def unreachable_hosts(self) -> list[dict[str, str | bool | float | int | None]]:
@@ -85,7 +85,11 @@ class PlaygroundState(AuthState):
         self.tool_ids = [tool.id for tool in self.tools if tool.id in self.tool_ids]
         if self.model not in self.model_options:
             self.model = self.model_options[0] if self.model_options else ""
-        return [event for event in (self._show(self.chat_id), self._list()) if event is not None]
+        events = [event for event in (self._show(self.chat_id), self._list()) if event is not None]
+        if self.send_on_load:  # "Run in playground": the filled prompt goes out as the page opens
+            self.send_on_load = False
+            events.append(PlaygroundState.send)
+        return events
 
     @rx.event
     def set_model(self, value: str):
@@ -225,7 +229,7 @@ class PlaygroundState(AuthState):
                 yield error_toast(error)
                 return
             token, address = self.router.session.client_token, self.router.session.client_ip
-            self.draft, self.editing_id, self.reply_stats, self.streaming = "", "", "", True
+            self.draft, self.editing_id, self.streaming = "", "", True
             stop = stop_signals.begin(token)
         shown_as_saved = False
         try:
@@ -255,7 +259,6 @@ class PlaygroundState(AuthState):
                 self.queue_position = event.position
             elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
                 self._apply_view(event)
-                self.reply_stats = ""
                 self.messages.append({"id": "", "role": "assistant", "content": "", "model": self.model, "status": "streaming", "error": "", "stats": ""})
             elif isinstance(event, ReplySaved):
                 shown_as_saved = self._show_saved(event)
@@ -274,14 +277,13 @@ class PlaygroundState(AuthState):
         self.traces = {key: steps for key, steps in self.traces.items() if key} | (
             {row["id"]: trace_entries(saved.reply)} if saved.reply.tool_trace else {}
         )
-        self.reply_stats = row["stats"]
         if self.search:  # whether the chat matches it now is the search's answer
             return False
         self.chats = [chat_row(saved.chat), *(c for c in self.chats if c["id"] != str(saved.chat.id))]
         return True
 
     def _reset_chat(self) -> None:
-        self.chat_id, self.title, self.messages, self.reply_stats, self.editing_id, self.traces = 0, "", [], "", "", {}
+        self.chat_id, self.title, self.messages, self.editing_id, self.traces = 0, "", [], "", {}
 
     def _settings(self) -> ChatSettings:
         return ChatSettings(self.model, self.system_prompt, dict(self.params), tuple(self.tool_ids))
@@ -305,8 +307,6 @@ class PlaygroundState(AuthState):
         self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
         self.messages = [message_row(m) for m in view.messages]
         self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
-        replies = [m for m in self.messages if m["role"] == "assistant"]
-        self.reply_stats = replies[-1]["stats"] if replies else ""
 
     def _list(self):
         try:

@@ -115,8 +115,10 @@ class PromptsState(AuthState):
         return [*self._list(self.signed_in()), rx.toast.success("Prompt deleted.")]
 
     @rx.event
-    async def run_in_playground(self):
-        """Fill the variables and hand the result to a new chat in the Playground."""
+    async def open_in_playground(self, send: bool = False):
+        """Fill the variables and hand the result to a new chat in the Playground.
+
+        There the person edits it first, or (`send`) it goes out as the page opens."""
         try:
             filled = prompts.fill_prompt(self.acting(), self.prompt_id, dict(self.values))
         except WorkshopError as error:
@@ -124,6 +126,7 @@ class PromptsState(AuthState):
         playground = await self.get_state(PlaygroundState)
         playground.chat_id, playground.messages, playground.title = 0, [], ""
         playground.system_prompt, playground.draft = filled.system_prompt, filled.message
+        playground.send_on_load = send
         return rx.redirect("/playground")
 
     @rx.event

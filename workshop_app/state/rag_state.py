@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import collections, rag
+from workshop_app.services import collections, rag, rag_history
 from workshop_app.services.errors import InvalidInput, WorkshopError
 from workshop_app.services.policy import usable_models
 from workshop_app.services.rag import RagSpec
@@ -14,7 +14,17 @@ from workshop_app.services.tools.store import tool_summaries
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
-from workshop_app.state.rag_views import AnswerView, CollectionRow, HitView, SystemRow, answer_view, collection_row, system_row
+from workshop_app.state.rag_views import (
+    AnswerView,
+    CollectionRow,
+    HitView,
+    SystemRow,
+    answer_view,
+    collection_row,
+    finish_answer,
+    kept_answer_view,
+    system_row,
+)
 from workshop_app.state.tool_views import ToolRow, step_entry, tool_row
 
 COMPLETION = "completion"
@@ -70,12 +80,34 @@ class RagState(AuthState):
             return error_toast(error)
         if self.selected_id not in {row.id for row in self.systems}:
             self.selected_id = self.systems[0].id if self.systems else 0
-        return None
+        return self._show_history()
 
     @rx.event
     def select(self, system_id: int):
         if not self.streaming:
-            self.selected_id, self.answers = system_id, []
+            self.selected_id = system_id
+            return self._show_history()
+        return None
+
+    @rx.event
+    def clear_history(self):
+        if self.streaming or not self.selected_id:
+            return None
+        return self.attempt(lambda actor: rag_history.clear_history(actor, self.selected_id)) or self._show_history()
+
+    def _show_history(self):
+        """The person's own earlier questions to the selected system, as they ended."""
+        if self.streaming:
+            return None
+        if not self.selected_id:
+            self.answers = []
+            return None
+        try:
+            self.answers = [kept_answer_view(kept) for kept in rag_history.history(self.acting(), self.selected_id)]
+        except WorkshopError as error:
+            self.answers = []
+            return error_toast(error)
+        return None
 
     @rx.event
     def set_form_open(self, value: bool):
@@ -129,7 +161,7 @@ class RagState(AuthState):
             async with self:
                 self.draft = ""
                 self.answers = [*self.answers, answer_view(question, inspection)]
-            async for event in until_stopped(rag.stream_answer(actor, system, inspection), stop):
+            async for event in until_stopped(rag_history.answer_and_keep(actor, system, inspection), stop):
                 async with self:
                     if isinstance(event, TraceStep):
                         self.answers[-1].trace.append(step_entry(event))
@@ -137,9 +169,7 @@ class RagState(AuthState):
                     self.answers[-1].text += event.content
                     status = "done" if event.done else status
             async with self:
-                self.answers[-1].cited = rag.cited_numbers(self.answers[-1].text, inspection)
-                if inspection.reported_prompt_tokens is not None:
-                    self.answers[-1].budget += f" · Ollama counted {inspection.reported_prompt_tokens:,} prompt tokens"
+                finish_answer(self.answers[-1], inspection)
         except WorkshopError as error:
             status = "failed"
             yield error_toast(error)

@@ -12,10 +12,11 @@ from workshop_app.services.collections import MemberDocument
 from workshop_app.services.documents import UploadResult
 from workshop_app.services.embedding_jobs import EmbeddingJob
 from workshop_app.services.embedding_map import EmbeddingMap
-from workshop_app.services.rag import Inspection, Retrieved
+from workshop_app.services.rag import Inspection, Retrieved, cited_numbers
+from workshop_app.services.rag_history import KeptAnswer
 from workshop_app.services.retrieval import Hit
 from workshop_app.state.model_views import human_size
-from workshop_app.state.tool_views import TranscriptEntry
+from workshop_app.state.tool_views import TranscriptEntry, step_entry
 
 # Radix scales, one per document in the embedding map (theme colours, no ad-hoc values).
 MAP_COLOURS = ("blue", "orange", "grass", "purple", "crimson", "teal", "amber", "indigo", "brown", "cyan")
@@ -175,11 +176,11 @@ def system_row(system: RagSystem) -> SystemRow:
                      f"top {system.top_k} · threshold {system.score_threshold:g} · num_ctx {system.num_ctx:,}{tools}")
 
 
-def answer_view(question: str, inspection: Inspection) -> AnswerView:
+def answer_view(question: str, inspection: Inspection, status: str = "streaming") -> AnswerView:
     budget = inspection.budget
     return AnswerView(
         question=question,
-        status="streaming",
+        status=status,
         sources=[retrieved_view(item) for item in inspection.sources],
         retrieved=[retrieved_view(item) for item in inspection.retrieved],
         prompt=inspection.prompt,
@@ -189,3 +190,18 @@ def answer_view(question: str, inspection: Inspection) -> AnswerView:
         budget_percent=min(100, round(100 * (budget.prompt_tokens + budget.reserved_for_answer) / budget.num_ctx)),
         warnings=list(inspection.warnings),
     )
+
+
+def finish_answer(view: AnswerView, inspection: Inspection) -> None:
+    """What an answer shows once its text is whole: the sources it cites and Ollama's own token count."""
+    view.cited = cited_numbers(view.text, inspection)
+    if inspection.reported_prompt_tokens is not None:
+        view.budget += f" · Ollama counted {inspection.reported_prompt_tokens:,} prompt tokens"
+
+
+def kept_answer_view(kept: KeptAnswer) -> AnswerView:
+    """An answer from the person's history, as it looked when it ended."""
+    view = answer_view(kept.question, kept.inspection, kept.status)
+    view.text, view.trace = kept.answer, [step_entry(step) for step in kept.trace]
+    finish_answer(view, kept.inspection)
+    return view

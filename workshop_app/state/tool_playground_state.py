@@ -20,6 +20,8 @@ from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, 
 
 class ToolPlaygroundState(AuthState):
     models: list[str] = []
+    models_notice: str = ""  # why no model is offered (none can call tools, or the host is reconnecting)
+    reconnecting: bool = False
     model: str = ""
     tools: list[ToolRow] = []
     chosen: list[int] = []
@@ -35,10 +37,11 @@ class ToolPlaygroundState(AuthState):
         if actor is None:
             return self.to_login()
         try:
-            self.models = await tool_models(actor)
+            offered = await tool_models(actor)
             self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
         except WorkshopError as error:
             return error_toast(error)
+        self.models, self.models_notice, self.reconnecting = offered.names, offered.notice, offered.reconnecting
         if self.model not in self.models:
             self.model = self.models[0] if self.models else ""
         self.chosen = [tool.id for tool in self.tools if tool.id in self.chosen]
@@ -109,5 +112,5 @@ class ToolPlaygroundState(AuthState):
             self.entries.append(step_entry(event))
         elif isinstance(event, LoopEnded):
             self._history = event.messages
-            if event.step_limit_reached:
-                self.entries.append(TranscriptEntry(kind="note", text="The loop stopped at the step limit; the model's last calls were not run."))
+            if event.note:
+                self.entries.append(TranscriptEntry(kind="note", text=event.note))

@@ -7,6 +7,7 @@ import reflex as rx
 from workshop_app.db.workshops import Workshop
 from workshop_app.services import workshops
 from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.join_addresses import join_addresses
 from workshop_app.services.policy import Actor
 from workshop_app.services.workshops import WorkshopDraft
 from workshop_app.state.auth_state import AuthState
@@ -54,7 +55,9 @@ class WorkshopState(AuthState):
     form_open: bool = False
     editing: bool = False  # the form edits the selected workshop instead of creating one
     projector_open: bool = False
-    origin: str = ""
+    origin: str = ""  # where attendees reach the app: this machine's network address when browsing at localhost
+    other_origins: list[str] = []  # further addresses of this machine (another network interface)
+    origin_warning: str = ""  # set when the instructor's own address would only work on this machine
 
     @rx.var
     def selected(self) -> dict[str, str | int | bool]:
@@ -66,9 +69,10 @@ class WorkshopState(AuthState):
 
     @rx.event
     def load(self):
-        if self.signed_in() is None:
-            return self.to_login()
-        self.origin = self.router.url.origin
+        if (refusal := self.refuse_section("/workshop")) is not None:
+            return refusal
+        found = join_addresses(self.router.url.origin)
+        self.origin, self.other_origins, self.origin_warning = found.primary, found.origins[1:], found.warning
         return self._reload()
 
     @rx.event

@@ -177,11 +177,13 @@ class OllamaBackend:
     async def set_residency(self, model: str, keep_alive: float | str, *, embedding: bool = False) -> None:
         """Load (`keep_alive` > 0 or a duration) or unload (`keep_alive` 0) a model without generating.
 
-        Ollama does this for an empty generate request, or an empty embed for embedding
-        models, which cannot generate.
+        Ollama does this for an empty generate request; embedding models, which cannot
+        generate, load by embedding one word (an empty embed may answer without loading)
+        and unload through an empty one.
         """
         if embedding:
-            await self._call(lambda client: client.embed(model=model, input=[], keep_alive=keep_alive), model)
+            words = ["load"] if keep_alive != 0 else []
+            await self._call(lambda client: client.embed(model=model, input=words, keep_alive=keep_alive), model)
         else:
             await self._call(lambda client: client.generate(model=model, keep_alive=keep_alive), model)
 

@@ -73,3 +73,18 @@ class RequestTooLong(WorkshopError):
             hint="Ask for a shorter reply (num_predict / max_tokens), "
             "or ask the instructor to raise WORKSHOP_REQUEST_MAX_SECONDS.",
         )
+
+
+class ModelDidNotLoad(WorkshopError):
+    """Ollama answered a load request, but its list of loaded models (/api/ps) does not include the model."""
+
+    status_code = 502
+
+    def __init__(self, model: str, url: str) -> None:
+        super().__init__(
+            f"{model} did not load on {url}: Ollama answered, but does not list it among the loaded models (/api/ps).",
+            hint="Check the Ollama log on that machine (for example for too little memory); "
+                 "the first request to the model loads it anyway.",
+        )
+        self.model = model
+        self.url = url

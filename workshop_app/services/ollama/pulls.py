@@ -22,8 +22,10 @@ from workshop_app.services.ollama.types import PullStep
 
 SPEED_WINDOW_S = 5.0
 """Speed is measured over the last few seconds, so it follows the download rather than its history."""
+KEEP_SUCCEEDED_S = 20.0
+"""How long a successful pull stays listed: long enough to see it end, then the model list says the rest."""
 KEEP_FINISHED_S = 300.0
-"""How long a finished pull stays listed, so people see how it ended."""
+"""How long a failed or cancelled pull stays listed (unless dismissed), so people see how it ended."""
 
 
 class PullState(StrEnum):
@@ -111,10 +113,17 @@ class PullJob:
 
     def finish(self, state: PullState, error: WorkshopError | None = None) -> None:
         self.state, self.finished_at = state, time.time()
-        if state == PullState.SUCCESS:
-            self.status = "success"
+        if state != PullState.RUNNING:
+            self.status = str(state)  # not the last step it was at ("pulling manifest"), which no longer runs
         if error is not None:
             self.error, self.hint = error.message, error.hint
+
+    def listed_at(self, moment: float) -> bool:
+        """Whether the pull is still worth a card at `moment`."""
+        if self.finished_at is None:
+            return True
+        keep = KEEP_SUCCEEDED_S if self.state == PullState.SUCCESS else KEEP_FINISHED_S
+        return moment - self.finished_at < keep
 
 
 class PullRegistry:
@@ -139,13 +148,18 @@ class PullRegistry:
         return self._jobs.get((model, host))
 
     def listed(self, now: float | None = None) -> list[PullProgress]:
-        """Running pulls and those finished in the last few minutes, oldest first."""
+        """Running pulls, those that succeeded a moment ago and those that failed in the last minutes, oldest first."""
         moment = now if now is not None else time.time()
-        self._jobs = {
-            key: job for key, job in self._jobs.items()
-            if job.finished_at is None or moment - job.finished_at < KEEP_FINISHED_S
-        }
+        self._jobs = {key: job for key, job in self._jobs.items() if job.listed_at(moment)}
         return [job.progress() for job in sorted(self._jobs.values(), key=lambda job: job.started_at)]
+
+    def dismiss(self, model: str, host: str) -> bool:
+        """Take a finished pull off the list; a running one stays (cancel it instead). True if one went."""
+        job = self._jobs.get((model, host))
+        if job is None or job.state == PullState.RUNNING:
+            return False
+        del self._jobs[(model, host)]
+        return True
 
     async def cancel(self, model: str, host: str) -> PullProgress | None:
         """Stop a running pull (closing its request to Ollama); None if there is none."""
@@ -164,7 +178,6 @@ class PullRegistry:
                 job.apply(step)
         except asyncio.CancelledError:
             job.finish(PullState.CANCELLED)
-            job.status = "cancelled"
             raise
         except WorkshopError as error:
             job.finish(PullState.ERROR, _explained(job.model, error))

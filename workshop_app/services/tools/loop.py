@@ -74,6 +74,15 @@ class LoopEnded:
     trace: list[TraceStep] = field(default_factory=list)
     step_limit_reached: bool = False
 
+    @property
+    def note(self) -> str:
+        """What a person should know about how the loop ended, beyond the answer itself."""
+        if self.step_limit_reached:
+            return "The loop stopped at the step limit; the model's last calls were not run."
+        if not self.trace:
+            return "The model chose not to call a tool: this answer is its own, without any tool's result."
+        return ""
+
 
 LoopEvent = QueueUpdate | ReplyText | TraceStep | LoopEnded
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 
 from workshop_app.services.errors import InvalidInput
@@ -22,10 +23,35 @@ from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, Tr
 from workshop_app.services.tools.store import definitions_for
 
 
-async def tool_models(actor: Actor | None) -> list[str]:
+@dataclass(frozen=True)
+class ToolModels:
+    """The models offered for tools, and when there are none, why (a host reconnecting is not "no model")."""
+
+    names: list[str]
+    notice: str = ""
+    reconnecting: bool = False
+
+
+NO_TOOL_MODEL = (
+    'No model that can call tools is available. Models list "tools" among their capabilities on the Models page.'
+)
+
+
+async def tool_models(actor: Actor | None) -> ToolModels:
     """Reachable models this person may use whose /api/show capabilities include tools."""
     catalog = await catalog_for(actor)
-    return [model.name for model in catalog.models if model.healthy and "tools" in model.capabilities]
+    names = [model.name for model in catalog.models if model.healthy and "tools" in model.capabilities]
+    if names:
+        return ToolModels(names)
+    down = [host.url for host in catalog.hosts if not host.reachable]
+    if down:
+        return ToolModels([], f"Ollama at {', '.join(down)} is not answering right now; reconnecting. "
+                              "The models that can call tools come back here once it answers.", reconnecting=True)
+    if any(model.healthy and not model.capabilities for model in catalog.models):
+        return ToolModels(
+            [], "Ollama is back; still reading what its models can do. Check again in a moment.", reconnecting=True
+        )
+    return ToolModels([], NO_TOOL_MODEL)
 
 
 async def require_tool_model(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> None:

@@ -1,7 +1,7 @@
 """help requests: an attendee's raised hand with a copy of the chat or RAG question they shared
 
-Revision ID: security_help_requests
-Revises: edges_eval_duration
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'security_help_requests'
-down_revision = "edges_eval_duration"
+revision = '0008'
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """model_request.eval_ms: the backend's own generation time, so speed comes from its counters
 
-Revision ID: edges_eval_duration
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'edges_eval_duration'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
