@@ -270,6 +270,7 @@ class FakeOllamaApp:
         if not messages:
             return self._load_only(model, spec, keep_alive, {"message": {"role": "assistant", "content": ""}})
         options = body.get("options") or {}
+        self.state.stats.last_chat_options = dict(options)
         load_ns = self._load(spec, keep_alive, options)
 
         script = self.state.next_script(model)

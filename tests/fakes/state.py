@@ -75,6 +75,7 @@ class FakeStats:
     embed_inputs: int = 0
     active_streams: int = 0
     cancelled_streams: int = 0
+    last_chat_options: dict[str, Any] = field(default_factory=dict)
 
     def count_request(self, path: str) -> None:
         self.requests[path] = self.requests.get(path, 0) + 1

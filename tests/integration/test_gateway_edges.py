@@ -108,7 +108,8 @@ MALFORMED = [
     ("/ollama/api/chat", {**CHAT, "options": {"num_ctx": 1e12}}, "options.num_ctx"),
     ("/ollama/api/chat", {**CHAT, "options": {"temperature": "hot"}}, "options.temperature"),
     ("/ollama/api/chat", {**CHAT, "options": {"seed": 99189525922286534656}}, "options.seed"),
-    ("/ollama/api/chat", {**CHAT, "options": {"mirostat_tau": 5}}, "options.mirostat_tau"),
+    ("/ollama/api/chat", {**CHAT, "options": {"num_gpu": 99}}, "options.num_gpu"),
+    ("/ollama/api/chat", {**CHAT, "options": {"repeat_penalty": -1}}, "options.repeat_penalty"),
     ("/ollama/api/generate", {"model": CHAT_MODEL, "prompt": 5}, "prompt"),
     ("/ollama/api/embed", {"model": EMBED_MODEL, "input": [1, 2]}, "input"),
     ("/ollama/api/chat", "abc", "body"),
@@ -131,6 +132,16 @@ def test_a_malformed_body_is_refused_with_a_sentence_before_ollama_sees_it(
     sentence = error["message"] if path.startswith("/v1") else error
     assert sentence.startswith("Invalid request — ") and where in sentence and sentence.endswith(".")
     assert not fake_ollama.stats.requests.get("/api/chat") and not fake_ollama.stats.requests.get("/api/embed")
+
+
+def test_a_notebooks_other_sampling_options_reach_ollama(gateway: str, fake_ollama: FakeOllama) -> None:
+    sampling = {"repeat_penalty": 1.1, "min_p": 0.05, "repeat_last_n": 64, "mirostat": 2, "penalize_newline": False}
+    ollama_client(gateway, attendee().key).chat(model=CHAT_MODEL, messages=hello(), options=sampling)
+    assert sampling.items() <= fake_ollama.stats.last_chat_options.items()
+    openai_client(gateway, attendee().key).chat.completions.create(
+        model=CHAT_MODEL, messages=hello(), presence_penalty=0.5, frequency_penalty=-0.5  # type: ignore[arg-type]
+    )
+    assert {"presence_penalty": 0.5, "frequency_penalty": -0.5}.items() <= fake_ollama.stats.last_chat_options.items()
 
 
 def test_a_body_that_is_not_json_is_refused_in_each_shape(gateway: str) -> None:

@@ -31,11 +31,33 @@ def _number_type(name: str) -> Any:
     return (int if _RANGES[name].integer else float) | None
 
 
+# Ollama's other sampling options, for notebooks that set them; settings of the host itself
+# (num_gpu, num_thread, num_batch, use_mmap, ...) are the instructor's and stay refused.
+_MORE_SAMPLING: dict[str, tuple[type, float, float, str]] = {
+    "min_p": (float, 0, 1, "Drop tokens less likely than this share of the likeliest one (0–1)."),
+    "typical_p": (float, 0, 1, "Locally typical sampling (0–1)."),
+    "repeat_penalty": (float, 0, 5, "Penalise tokens seen recently (0–5; 1 = off)."),
+    "repeat_last_n": (int, -1, 32768, "How far back repeat_penalty looks (-1 = the whole context)."),
+    "presence_penalty": (float, -2, 2, "Penalise tokens that appeared at all (-2–2)."),
+    "frequency_penalty": (float, -2, 2, "Penalise tokens by how often they appeared (-2–2)."),
+    "num_keep": (int, -1, 131072, "Prompt tokens kept when the context is shifted."),
+    "mirostat": (int, 0, 2, "Mirostat sampling: 0 off, 1 or 2 its versions."),
+    "mirostat_tau": (float, 0, 20, "Mirostat's target surprise."),
+    "mirostat_eta": (float, 0, 1, "Mirostat's learning rate."),
+}
+
+
+def _more(kind: type, low: float, high: float, description: str) -> tuple[Any, Any]:
+    return kind | None, Field(None, ge=low, le=high, strict=True, description=description)
+
+
 GenerationOptions = create_model(  # type: ignore[call-overload]
     "GenerationOptions",
     __config__=ConfigDict(extra="forbid"),
     __doc__="Ollama's `options`: the generation parameters the workshop allows, each within its range.",
     **{name: (_number_type(name), _bounded(name)) for name in _RANGES},
+    **{name: _more(*spec) for name, spec in _MORE_SAMPLING.items()},
+    penalize_newline=(bool | None, Field(None, description="Penalise newlines like other repeated tokens.")),
     stop=(Stop, Field(None, description="Text at which the reply ends.")),
 )
 
@@ -100,6 +122,8 @@ class OpenAIChatRequest(Wire):
     temperature: float | None = _bounded("temperature")
     top_p: float | None = _bounded("top_p")
     seed: int | None = _bounded("seed")
+    presence_penalty: float | None = _more(*_MORE_SAMPLING["presence_penalty"])[1]
+    frequency_penalty: float | None = _more(*_MORE_SAMPLING["frequency_penalty"])[1]
     max_tokens: int | None = Field(None, ge=1, le=_RANGES["num_predict"].high, strict=True, description="Reply length.")
     stop: Stop = None
 

@@ -90,10 +90,21 @@ def _model(body: dict[str, Any]) -> str:
     return model
 
 
+_OPENAI_OPTIONS = (
+    ("temperature", "temperature"),
+    ("top_p", "top_p"),
+    ("seed", "seed"),
+    ("max_tokens", "num_predict"),
+    ("stop", "stop"),
+    ("presence_penalty", "presence_penalty"),
+    ("frequency_penalty", "frequency_penalty"),
+)
+
+
 def _options(body: dict[str, Any]) -> dict[str, Any] | None:
     """Ollama's `options`, or OpenAI's sampling fields mapped onto them."""
     options = dict(body.get("options") or {})
-    for openai_name, ollama_name in (("temperature", "temperature"), ("top_p", "top_p"), ("seed", "seed"), ("max_tokens", "num_predict"), ("stop", "stop")):
+    for openai_name, ollama_name in _OPENAI_OPTIONS:
         if body.get(openai_name) is not None:
             options[ollama_name] = body[openai_name]
     return options or None
