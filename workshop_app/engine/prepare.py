@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cache_dir = args.cache_dir or get_settings().engine_cache_dir
     produced = prepare(cache_dir, args.find_links)
-    print(f"Engine models ready in {cache_dir} ({len(produced)} produced, {len(CATALOG) - len(produced)} already there)")
+    kept = len(CATALOG) - len(produced)
+    print(f"Engine models ready in {cache_dir} ({len(produced)} produced, {kept} already there)")
 
 
 if __name__ == "__main__":

@@ -198,7 +198,7 @@ class ModelStore:
         if record is None:
             raise StoreError(404, f"model '{name}' not found")
         if record.read_only:
-            raise StoreError(400, f"model '{name}' is a file in the GGUF directory ({record.path}); remove the file instead")
+            raise StoreError(400, f"model '{name}' is the file {record.path} in the GGUF directory; remove the file")
         self._manifest_path(record.name).unlink()
         still_used = any(other.path == record.path for other in self.list() if not other.read_only)
         if not still_used:

@@ -58,6 +58,11 @@ def _arguments(value: Any) -> Any:
     return value
 
 
+def _call_text(function: dict[str, Any]) -> str:
+    call = {"name": function["name"], "arguments": _arguments(function.get("arguments", {}))}
+    return f"{OPEN}\n{json.dumps(call)}\n{CLOSE}"
+
+
 def render(messages: list[dict[str, Any]], tools: Any, system: str) -> list[dict[str, Any]]:
     """Plain chat messages (role + text) the model's own template can show, tools included."""
     functions = _functions(tools) if tools else []
@@ -69,11 +74,7 @@ def render(messages: list[dict[str, Any]], tools: Any, system: str) -> list[dict
         if not isinstance(content, str):
             raise BadRequest("invalid message content: expected a string")
         if role == "assistant" and message.get("tool_calls"):
-            calls = [
-                OPEN + "\n" + json.dumps({"name": call["function"]["name"],
-                                          "arguments": _arguments(call["function"].get("arguments", {}))}) + "\n" + CLOSE
-                for call in message["tool_calls"]
-            ]
+            calls = [_call_text(call["function"]) for call in message["tool_calls"]]
             content = "\n".join(filter(None, [content, *calls]))
         elif role == "tool":
             role, content = "user", f"<tool_response>\n{content}\n</tool_response>"
@@ -83,7 +84,8 @@ def render(messages: list[dict[str, Any]], tools: Any, system: str) -> list[dict
         rendered.insert(0, {"role": "system", "content": system})
         has_system = True
     if functions:
-        section = _INSTRUCTIONS.format(tools="\n".join(json.dumps({"type": "function", "function": f}) for f in functions))
+        listed = "\n".join(json.dumps({"type": "function", "function": function}) for function in functions)
+        section = _INSTRUCTIONS.format(tools=listed)
         if has_system:
             rendered[0] = {"role": "system", "content": rendered[0]["content"] + "\n\n" + section}
         else:
@@ -118,7 +120,8 @@ def parse(text: str, tools: Any, forced: bool) -> tuple[str, list[dict[str, Any]
             continue
         if isinstance(data, dict) and data.get("name") in names:
             arguments = _arguments(data.get("arguments", {}))
-            calls.append({"function": {"name": data["name"], "arguments": arguments if isinstance(arguments, dict) else {}}})
+            arguments = arguments if isinstance(arguments, dict) else {}
+            calls.append({"function": {"name": data["name"], "arguments": arguments}})
     if forced and calls:
         return "", calls
     visible = text.split(OPEN, 1)[0].rstrip() if calls else text
