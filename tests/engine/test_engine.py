@@ -142,6 +142,7 @@ def test_the_teaching_option_makes_a_valid_tool_call_and_the_loop_completes(api:
         "model": CHAT, "stream": False, "messages": [question, first["message"], result], "tools": [WEATHER_TOOL],
         "options": {"tool_choice": "required", "num_predict": 40}}).json()
     assert second["done"] and "tool_calls" not in second["message"]  # after the result the model answers
+    assert second["message"]["content"].strip() and "<tool" not in second["message"]["content"]
 
 
 def test_a_model_created_with_the_teaching_parameter_calls_tools_when_streamed(api: httpx.Client) -> None:

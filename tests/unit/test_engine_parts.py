@@ -75,13 +75,13 @@ def test_tools_are_rendered_for_a_template_without_a_tool_section() -> None:
     messages = [
         {"role": "user", "content": "1+1?"},
         {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "add", "arguments": {"a": 1}}}]},
-        {"role": "tool", "content": "2"},
+        {"role": "tool", "content": "2", "tool_name": "add"},
     ]
     rendered = tools.render(messages, [TOOL], "Be brief.")
     assert rendered[0]["role"] == "system" and rendered[0]["content"].startswith("Be brief.")
     assert '"name": "add"' in rendered[0]["content"]
     assert rendered[2]["content"] == '<tool_call>\n{"name": "add", "arguments": {"a": 1}}\n</tool_call>'
-    assert rendered[3] == {"role": "user", "content": "<tool_response>\n2\n</tool_response>"}
+    assert rendered[3] == {"role": "user", "content": "Tool result from add: 2\n\nUsing this result, answer: 1+1?"}
 
 
 def test_calls_of_offered_tools_are_parsed_and_others_left_as_text() -> None:

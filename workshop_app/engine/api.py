@@ -302,9 +302,13 @@ class Engine:
         if not messages:
             return await self._load_only(name, record, info, options, keep_alive, empty)
         offered = body.get("tools") or None
-        forced = bool(offered) and options.get("tool_choice") == "required" and messages[-1].get("role") == "user"
+        teaching = bool(offered) and options.get("tool_choice") == "required"
+        last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
+        forced = teaching and last_role == "user"
+        # Teaching mode after a tool result: the tools leave the prompt so the model answers (ends the loop).
+        shown_tools = None if teaching and last_role == "tool" else offered
         call = {
-            "messages": tools.render(messages, offered, record.system),
+            "messages": tools.render(messages, shown_tools, record.system),
             **sampling,
             **opts.response_format(body.get("format")),
         }
