@@ -265,7 +265,7 @@ def test_a_chat_model_refuses_embeddings_and_an_embedding_model_refuses_chat(api
     assert response.status_code == 400 and "does not support chat" in response.json()["error"]
 
 
-def test_gguf_files_in_the_directory_are_models_and_a_truncated_one_fails_clearly(
+def test_gguf_files_in_the_directory_are_models_and_broken_ones_fail_clearly(
     api: httpx.Client, engine: EngineProcess
 ) -> None:
     names = {model["name"] for model in api.get("/api/tags").json()["models"]}
@@ -275,7 +275,10 @@ def test_gguf_files_in_the_directory_are_models_and_a_truncated_one_fails_clearl
     broken = api.post("/api/embed", json={"model": "broken", "input": "cat"})
     assert broken.status_code == 500
     assert "broken.gguf" in broken.json()["error"] and "truncated" in broken.json()["error"]
+    hollow = api.post("/api/chat", json={"model": "hollow", "messages": [{"role": "user", "content": "hi"}]})
+    assert hollow.status_code == 500 and "hollow.gguf" in hollow.json()["error"]  # llama.cpp refused it
     assert engine.alive and api.get("/api/version").status_code == 200
+    assert _chat(api, "Hi", options={"num_predict": 2})["eval_count"] == 2
 
 
 def test_empty_requests_load_and_keep_alive_zero_unloads(api: httpx.Client) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import gguf
-import numpy as np
 import pytest
 
+from tests.support.engine import write_tiny_gguf
 from workshop_app.engine import tools
 from workshop_app.engine.gguf_meta import InvalidGGUF, read_gguf
 from workshop_app.engine.options import BadRequest, keep_alive_seconds, response_format, sampling
@@ -16,27 +15,14 @@ TOOL = {"type": "function", "function": {"name": "add", "parameters": {
     "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}}
 
 
-def _tiny_gguf(path: Path) -> Path:
-    writer = gguf.GGUFWriter(path, "llama")
-    writer.add_context_length(1024)
-    writer.add_embedding_length(64)
-    writer.add_chat_template("{{ messages }}")
-    writer.add_tensor("token_embd.weight", np.zeros((32, 64), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
-
-
 def test_a_gguf_header_gives_what_the_api_reports(tmp_path: Path) -> None:
-    info = read_gguf(_tiny_gguf(tmp_path / "tiny.gguf"))
+    info = read_gguf(write_tiny_gguf(tmp_path / "tiny.gguf"))
     assert (info.architecture, info.context_length, info.embedding_length) == ("llama", 1024, 64)
     assert info.parameter_count == 32 * 64 and info.chat_template == "{{ messages }}" and not info.is_embedding
 
 
 def test_a_truncated_or_foreign_file_is_refused_naming_it(tmp_path: Path) -> None:
-    whole = _tiny_gguf(tmp_path / "tiny.gguf").read_bytes()
+    whole = write_tiny_gguf(tmp_path / "tiny.gguf").read_bytes()
     cut = tmp_path / "cut.gguf"
     cut.write_bytes(whole[:-100])
     with pytest.raises(InvalidGGUF, match=r"cut\.gguf.*truncated"):
