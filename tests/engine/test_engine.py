@@ -294,3 +294,21 @@ def test_empty_requests_load_and_keep_alive_zero_unloads(api: httpx.Client) -> N
     while CHAT in _loaded(api) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert CHAT not in _loaded(api)  # a request with keep_alive 0 unloads once it is done
+
+
+def test_the_official_ollama_client_works_against_the_engine(engine: EngineProcess) -> None:
+    import ollama
+
+    client = ollama.Client(host=engine.url)
+    assert CHAT in {model.model for model in client.list().models}
+    pieces = list(client.chat(model=CHAT, messages=[{"role": "user", "content": "Hi"}], stream=True,
+                              options={"num_predict": 6}))
+    assert pieces[-1].done and pieces[-1].eval_count == 6 and "".join(p.message.content or "" for p in pieces)
+    called = client.chat(model=CHAT, messages=[{"role": "user", "content": "Weather in Rome?"}], tools=[WEATHER_TOOL],
+                         options={"tool_choice": "required", "num_predict": 60})
+    assert called.message.tool_calls and called.message.tool_calls[0].function.name == "get_weather"
+    assert len(client.embed(model=EMBED, input=["cat", "dog"]).embeddings) == 2
+    assert "embedding" in (client.show(EMBED).capabilities or [])
+    with pytest.raises(ollama.ResponseError) as missing:
+        client.chat(model="no-such-model:1b", messages=[{"role": "user", "content": "hi"}])
+    assert missing.value.status_code == 404
