@@ -96,18 +96,31 @@ def test_stop_sequences_end_the_reply(api: httpx.Client) -> None:
     assert answer["done_reason"] == "stop"
 
 
-def test_a_client_that_leaves_frees_the_only_slot(api: httpx.Client, engine: EngineProcess) -> None:
-    body = {"model": CHAT, "messages": [{"role": "user", "content": "Write a very long essay about the sea."}],
-            "options": {"num_predict": 4000, "temperature": 1, "stop": []}}
-    with api.stream("POST", "/api/chat", json=body) as response:
-        lines = response.iter_lines()
-        for _ in range(3):
-            next(lines)
-    # One slot: if the abandoned essay kept generating, this would wait for its 4000 tokens (minutes here).
+# Counting never ends on its own: abandoned, it would hold the only slot for its 4000 tokens
+# (about 40 s on a quiet 2-core machine, far longer on a busy one).
+ENDLESS = {"model": CHAT, "prompt": "1 2 3 4 5 6 7 8 9 10", "raw": True,
+           "options": {"num_predict": 4000, "temperature": 0}}
+
+
+def _next_request_is_served_at_once(api: httpx.Client) -> None:
     started = time.monotonic()
     answer = _chat(api, "Say hello.", options={"num_predict": 5})
     assert answer["eval_count"] == 5
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 20
+
+
+def test_a_client_that_leaves_a_stream_frees_the_only_slot(api: httpx.Client) -> None:
+    with api.stream("POST", "/api/generate", json=ENDLESS) as response:
+        lines = response.iter_lines()
+        for _ in range(3):
+            next(lines)
+    _next_request_is_served_at_once(api)
+
+
+def test_a_client_that_gives_up_on_a_whole_answer_frees_the_only_slot(engine: EngineProcess, api: httpx.Client) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{engine.url}/api/generate", json={**ENDLESS, "stream": False}, timeout=2)
+    _next_request_is_served_at_once(api)
 
 
 def test_format_json_and_a_schema_give_parseable_json(api: httpx.Client) -> None:
