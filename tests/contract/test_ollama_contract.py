@@ -7,6 +7,7 @@ the lifecycle of models. What a reply says is the model's business.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -205,9 +206,11 @@ def test_copy_and_create_derive_models(api: httpx.Client, target: Target) -> Non
 
 
 def test_a_client_that_leaves_a_stream_does_not_block_the_next_request(api: httpx.Client, target: Target) -> None:
-    body = {"model": target.chat_model, "messages": [{"role": "user", "content": "Write a long essay."}],
-            "options": {"num_predict": 4000}}
-    with api.stream("POST", "/api/chat", json=body) as response:
+    endless = {"model": target.chat_model, "prompt": "1 2 3 4 5 6 7 8 9 10", "raw": True,
+               "options": {"num_predict": 4000, "temperature": 0}}
+    with api.stream("POST", "/api/generate", json=endless) as response:
         lines = response.iter_lines()
         next(lines)
+    started = time.monotonic()
     assert _chat(api, target, options={"num_predict": 2}).json()["eval_count"] == 2
+    assert time.monotonic() - started < 20
