@@ -325,3 +325,11 @@ def test_the_official_ollama_client_works_against_the_engine(engine: EngineProce
     with pytest.raises(ollama.ResponseError) as missing:
         client.chat(model="no-such-model:1b", messages=[{"role": "user", "content": "hi"}])
     assert missing.value.status_code == 404
+
+
+def test_a_catalog_model_setup_did_not_prepare_says_what_to_run(tmp_path: Path) -> None:
+    with EngineProcess(tmp_path / "data", cache_dir=str(tmp_path / "empty-cache")) as engine:
+        assert httpx.get(f"{engine.url}/api/tags").json()["models"] == []
+        with httpx.stream("POST", f"{engine.url}/api/pull", json={"model": CHAT}) as response:
+            lines = [json.loads(line) for line in response.iter_lines()]
+    assert "scripts/setup.sh" in lines[-1]["error"]

@@ -210,9 +210,11 @@ class ModelStore:
         """Install a catalog model from the setup cache, yielding Ollama's progress lines."""
         yield {"status": "pulling manifest"}
         model = find(name)
-        source = model.cached(self.cache_dir) if model else None
-        if model is None or source is None or not source.exists():
+        if model is None:
             raise StoreError(500, "pull model manifest: file does not exist")
+        source = model.cached(self.cache_dir)
+        if not source.exists():
+            raise StoreError(500, f"{model.name} is not prepared in {self.cache_dir}: run scripts/setup.sh")
         yield from self._copy_blob(model, source)
         yield {"status": "verifying sha256 digest"}
         yield {"status": "writing manifest"}
