@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workshop_app.engine.catalog import CATALOG, CatalogModel, find, normalize_name
+from workshop_app.engine.catalog import CatalogModel, find, normalize_name
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$")
 _CHUNK = 4 << 20
@@ -268,5 +268,3 @@ class ModelStore:
                 installed += 1
         if installed == len(names):
             marker.touch()
-
-__all__ = ["CATALOG", "ModelRecord", "ModelStore", "StoreError", "now_iso", "valid_name"]
