@@ -146,14 +146,14 @@ def test_generate_with_the_template_and_raw(api: httpx.Client) -> None:
 def test_the_teaching_option_makes_a_valid_tool_call_and_the_loop_completes(api: httpx.Client) -> None:
     question = {"role": "user", "content": "What is the weather in Paris?"}
     first = api.post("/api/chat", json={"model": CHAT, "stream": False, "messages": [question], "tools": [WEATHER_TOOL],
-                                        "options": {"tool_choice": "required", "num_predict": 60}}).json()
+                                        "options": {"tool_choice": "required", "num_predict": 60, "temperature": 0, "seed": 7}}).json()
     calls = first["message"]["tool_calls"]
     assert len(calls) == 1 and calls[0]["function"]["name"] == "get_weather"
     assert isinstance(calls[0]["function"]["arguments"]["city"], str)
     result = {"role": "tool", "tool_name": "get_weather", "content": "18 degrees and sunny"}
     second = api.post("/api/chat", json={
         "model": CHAT, "stream": False, "messages": [question, first["message"], result], "tools": [WEATHER_TOOL],
-        "options": {"tool_choice": "required", "num_predict": 40}}).json()
+        "options": {"tool_choice": "required", "num_predict": 40, "temperature": 0, "seed": 7}}).json()
     assert second["done"] and "tool_calls" not in second["message"]  # after the result the model answers
     assert second["message"]["content"].strip() and "<tool" not in second["message"]["content"]
 
