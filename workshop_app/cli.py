@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import click
 
-from workshop_app import serving
+from workshop_app import engine_launch, serving
 from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
@@ -77,6 +77,7 @@ def check() -> None:
     click.echo(f"  database: {settings.database_url.split('@')[-1]}")
     click.echo(f"  data dir: {settings.data_dir}")
     click.echo(f"  ollama:   {', '.join(settings.ollama_base_urls)}")
+    click.echo(f"  engine:   {settings.engine} (built-in model engine; see docs/engine.md)")
 
 
 @main.group()
@@ -112,19 +113,27 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
 
     Without --backup-every this process becomes the server (exec), so nothing of the
     command stays resident; with it, this process stays as the backup scheduler.
+    WORKSHOP_ENGINE decides whether the built-in model engine starts first (it ends with the server).
     """
     settings = _settings_or_exit()
     upgrade_database(settings)
     port = port or settings.port
     env = reflex_environment()
     env["WORKSHOP_PORT"] = str(port)
+    try:
+        engine = engine_launch.start_for_run(settings, env, click.echo)
+    except engine_launch.EngineFailed as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
     if dev:
         command = [sys.executable, "-m", "reflex", "run", "--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
     else:
         env.update(worker_environment(settings))
-        key = serving.build_key(settings, port, env)
+        key = serving.build_key(settings, port, env)  # from the configured settings: the engine's port changes nothing
         if not serving.build_is_current(key) and not serving.build_frontend(key, env):
             click.echo("Error: the frontend build failed (see above).", err=True)
+            if engine is not None:
+                engine.stop()
             sys.exit(1)
         command = serving.serve_command(port)
     click.echo(f"Serving on http://localhost:{port}")
@@ -138,6 +147,18 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     finally:
         schedule.stop()
     sys.exit(completed.returncode)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=11434, show_default=True,
+              help="Port to listen on (Ollama's, so the app's default WORKSHOP_OLLAMA_URLS finds it).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+def engine(port: int, host: str) -> None:
+    """Run the built-in model engine alone (Ollama's API over small CPU models), e.g. for several app servers."""
+    _settings_or_exit()
+    command = engine_launch.engine_command(port, host)
+    sys.stdout.flush()
+    os.execv(command[0], command)
 
 
 T = TypeVar("T")
