@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from typing import IO
 from dataclasses import dataclass
 
 import httpx
@@ -101,10 +102,17 @@ def _die_with_parent() -> Callable[[], None] | None:
     return hook
 
 
-def start_engine(env: Mapping[str, str], port: int | None = None, timeout: float = READY_TIMEOUT_S) -> EngineChild:
-    """Start the engine on a free local port and wait until it answers; EngineFailed otherwise."""
+def start_engine(
+    env: Mapping[str, str], port: int | None = None, timeout: float = READY_TIMEOUT_S, output: IO[str] | None = None
+) -> EngineChild:
+    """Start the engine on a free local port and wait until it answers; EngineFailed otherwise.
+
+    Its log goes to `output` (default: this process's own output, the terminal).
+    """
     port = port or free_port()
-    process = subprocess.Popen(engine_command(port), env=dict(env), preexec_fn=_die_with_parent())  # noqa: PLW1509
+    process = subprocess.Popen(  # noqa: PLW1509
+        engine_command(port), env=dict(env), stdout=output, stderr=output, preexec_fn=_die_with_parent()
+    )
     child = EngineChild(process, f"http://{ENGINE_HOST}:{port}")
     deadline = time.monotonic() + timeout
     while not answers(child.url, timeout=0.5):

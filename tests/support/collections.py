@@ -38,10 +38,15 @@ def upload(actor: Actor, files: dict[str, bytes]) -> list[int]:
 
 
 async def build_collection(
-    actor: Actor, files: dict[str, bytes], *, distance: str = "cosine", chunks: ChunkSettings = ChunkSettings(200, 20)
+    actor: Actor,
+    files: dict[str, bytes],
+    *,
+    distance: str = "cosine",
+    chunks: ChunkSettings = ChunkSettings(200, 20),
+    embedder: str = EMBEDDER,
 ) -> tuple[VectorCollection, EmbeddingJob]:
     """A collection holding `files`, embedded by a finished job."""
     document_ids = upload(actor, files)
-    collection = await create_collection(actor, CollectionSpec("Test corpus", EMBEDDER, distance, chunks))
+    collection = await create_collection(actor, CollectionSpec("Test corpus", embedder, distance, chunks))
     job = get_jobs().start(actor, collection.id, document_ids)  # type: ignore[arg-type]
     return collection, await get_jobs().wait(job.id)

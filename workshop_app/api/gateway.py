@@ -127,7 +127,7 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 
 @router.post("/v1/chat/completions", response_model=None)
 async def openai_chat(actor: CurrentActor, request: Request) -> dict[str, Any] | StreamingResponse:
-    body = await _body(request)
+    body = gateway.from_openai(await _body(request))
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
     stream = await _reply(actor, request, body)
     if not body.get("stream"):
