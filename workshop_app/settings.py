@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "WORKSHOP_"
 SECRET_KEY_FILE = "secret_key"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 EngineMode = Literal["auto", "embedded", "off"]
@@ -91,6 +92,24 @@ class Settings(BaseSettings):
     )
     tool_http_timeout: float = Field(10.0, gt=0, le=120, description="Seconds an HTTP tool call may take in all.")
     tool_http_max_kb: int = Field(256, ge=1, le=10_240, description="Largest HTTP tool response, in kilobytes.")
+    engine_models_dir: Path | None = Field(
+        None, description="Where the built-in engine keeps installed models; empty means <data_dir>/engine/models."
+    )
+    engine_cache_dir: Path | None = Field(
+        None,
+        description="Models setup produced from the package registry (what the engine can pull); empty means .tools/models in the project.",
+    )
+    engine_gguf_dir: Path | None = Field(
+        None, description="A directory of your own GGUF files; each one appears as a model of the built-in engine."
+    )
+    engine_slots: int = Field(4, ge=1, le=64, description="Sequences the built-in engine generates at once per chat model (parallel slots).")
+    engine_context: int = Field(
+        4096, ge=256, le=131_072, description="Context per sequence, in tokens, when a request sets no num_ctx (built-in engine)."
+    )
+    engine_threads: int = Field(0, ge=0, le=256, description="CPU threads the built-in engine computes with; 0 means every core.")
+    engine_keep_alive: float = Field(
+        300.0, ge=-1, le=86_400, description="Seconds a model stays loaded in the built-in engine after its last request; -1 keeps it."
+    )
 
     @field_validator("ollama_urls", mode="before")
     @classmethod
@@ -137,7 +156,18 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("chroma_path", "chroma_url", "redis_url", "secret_key", "backup_dir", "backup_passphrase", mode="before")
+    @field_validator(
+        "chroma_path",
+        "chroma_url",
+        "redis_url",
+        "secret_key",
+        "backup_dir",
+        "backup_passphrase",
+        "engine_models_dir",
+        "engine_cache_dir",
+        "engine_gguf_dir",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -188,6 +218,10 @@ class Settings(BaseSettings):
         if self.chroma_path is None:
             self.chroma_path = self.data_dir / "chroma"
         self.backup_dir = (self.backup_dir or self.data_dir / "backups").expanduser().resolve()
+        self.engine_models_dir = (self.engine_models_dir or self.data_dir / "engine" / "models").expanduser().resolve()
+        self.engine_cache_dir = (self.engine_cache_dir or PROJECT_DIR / ".tools" / "models").expanduser().resolve()
+        if self.engine_gguf_dir is not None:
+            self.engine_gguf_dir = self.engine_gguf_dir.expanduser().resolve()
         return self
 
     @property
