@@ -44,6 +44,7 @@ class HostStatus:
     vram_bytes: int = 0
     in_flight: int = 0
     kind: str = "Ollama"
+    builtin: bool = False
     note: str = ""
     """What this host means for the room, when people should know it (the built-in engine)."""
 
@@ -121,6 +122,12 @@ class Catalog:
         wanted = canonical_name(name)
         return next((model for model in self.models if model.name == wanted), None)
 
+    def only_on_builtin(self, name: str) -> bool:
+        """Whether every host that has the model is the built-in engine."""
+        model = self.find(name)
+        builtin = {host.url for host in self.hosts if host.builtin}
+        return model is not None and bool(model.placements) and all(p.url in builtin for p in model.placements)
+
     @property
     def oldest_age_s(self) -> float | None:
         ages = [host.age_s for host in self.hosts if host.age_s is not None]
@@ -153,7 +160,10 @@ class ModelDetails:
 # -- building the catalog ------------------------------------------------------------------
 
 
-ENGINE_NOTE = "Built-in CPU engine with {models} — fine for learning the flow; install Ollama (ollama.com) for larger models."
+ENGINE_NOTE = (
+    "Built-in CPU engine with {models} — fine for learning the flow; install Ollama (ollama.com) for larger models. "
+    "With tools attached, its first reply is a tool call (teaching mode)."
+)
 ENGINE_NOTE_NO_CHAT = "Built-in CPU engine without a chat model yet — pull smollm2:135m on the Models page."
 
 
@@ -193,6 +203,7 @@ def _host_status(state: HostState, monitor: HealthMonitor) -> HostStatus:
         vram_bytes=sum(entry.vram_bytes for entry in state.running),
         in_flight=scheduler_for(state.url).load().in_flight,
         kind=f"Built-in engine · {state.server.slots or 1} slots" if state.server.builtin else "Ollama",
+        builtin=state.server.builtin,
         note=engine_note(monitor, state),
     )
 
