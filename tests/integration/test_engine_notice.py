@@ -26,7 +26,8 @@ async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(
         set_host_slots(two_hosts.a.url, None)
     assert engine.note == (
         "Built-in CPU engine with llama3.2:1b, llava:7b, qwen2.5:0.5b — fine for learning the flow; "
-        "install Ollama (ollama.com) for larger models. With tools attached, its first reply is a tool call (teaching mode)."
+        "install Ollama (ollama.com) for larger models. "
+        "With tools attached, its first reply is a tool call (teaching mode)."
     )  # the embedding model (nomic-embed-text) is not named: nobody chats with it
     assert engine.kind == "Built-in engine · 4 slots"
     assert (ollama.note, ollama.kind) == ("", "Ollama")

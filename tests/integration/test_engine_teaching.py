@@ -57,12 +57,15 @@ def builtin(fake_ollama: FakeOllama) -> Iterator[FakeOllama]:
 async def chat_with_tool(options: dict[str, str] | None = None) -> None:
     person = actor_of(make_user(Role.ATTENDEE, "teach"))
     tool = store.create_tool(person, WEATHER)
-    chat_id = chats.send_message(person, None, ChatSettings(MODEL, options=options or {}, tool_ids=(tool.id,)), "Weather in Oslo?")
+    settings = ChatSettings(MODEL, options=options or {}, tool_ids=(tool.id,))
+    chat_id = chats.send_message(person, None, settings, "Weather in Oslo?")
     async for _ in chats.stream_chat_reply(person, chat_id):
         pass
 
 
-async def test_a_chat_with_tools_on_the_engine_asks_for_a_tool_call_first(builtin: FakeOllama, sent_options: list) -> None:
+async def test_a_chat_with_tools_on_the_engine_asks_for_a_tool_call_first(
+    builtin: FakeOllama, sent_options: list
+) -> None:
     builtin.script_chat(MODEL, [{"tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}])
     await chat_with_tool({"temperature": "0.1"})
     assert sent_options[0] == {"temperature": 0.1, "tool_choice": "required"}

@@ -30,7 +30,9 @@ def person(real_engine: str) -> Actor:
     return actor_of(make_user(Role.ATTENDEE, "learner"))
 
 
-async def chunks_of(person: Actor, chat_id: int, stop: asyncio.Event | None = None, stop_after: int = 0) -> list[ChatChunk]:
+async def chunks_of(
+    person: Actor, chat_id: int, stop: asyncio.Event | None = None, stop_after: int = 0
+) -> list[ChatChunk]:
     received: list[ChatChunk] = []
     events = chats.stream_chat_reply(person, chat_id)
     async for event in until_stopped(events, stop) if stop else events:
@@ -57,10 +59,12 @@ async def test_stop_frees_the_engine_for_the_next_request(person: Actor, real_en
     started = time.monotonic()
     # Fill every slot of the engine with a long reply, then stop each after a few pieces.
     others = [actor_of(make_user(Role.ATTENDEE, f"other{n}")) for n in range(slots)]
-    chat_ids = [chats.send_message(who, None, ChatSettings(CHAT_MODEL, options=LONG), f"Tell a long story {n}") for n, who in enumerate(others)]
-    stopped = await asyncio.gather(*(chunks_of(who, cid, asyncio.Event(), stop_after=3) for who, cid in zip(others, chat_ids)))
+    long = ChatSettings(CHAT_MODEL, options=LONG)
+    chat_ids = [chats.send_message(who, None, long, f"Tell a long story {n}") for n, who in enumerate(others)]
+    pairs = list(zip(others, chat_ids, strict=True))
+    stopped = await asyncio.gather(*(chunks_of(who, cid, asyncio.Event(), stop_after=3) for who, cid in pairs))
     assert all(not chunks[-1].done for chunks in stopped), "every reply was cut short by Stop"
-    assert all(chats.get_chat(who, cid).messages[-1].status == ReplyStatus.STOPPED for who, cid in zip(others, chat_ids))
+    assert all(chats.get_chat(who, cid).messages[-1].status == ReplyStatus.STOPPED for who, cid in pairs)
     stopping_took = time.monotonic() - started
 
     # Were the stopped replies still generating, a new request would wait for one of them (400 tokens).

@@ -42,8 +42,9 @@ async def test_the_meaning_of_the_question_retrieves_the_right_chunk_and_the_mod
         assert (best.number, best.hit.title) == (1, document), f"{question!r} found {best.hit.title}"
         assert best.hit.score > inspection.sources[1].hit.score
 
-    rag, inspection = await prepare(actor, system.id, "Which insects make something sweet from blossoms?")  # type: ignore[arg-type]
-    assert f"[1] bees.txt" in inspection.prompt
+    question = next(iter(QUESTIONS))
+    rag, inspection = await prepare(actor, system.id, question)  # type: ignore[arg-type]
+    assert "[1] bees.txt" in inspection.prompt
     chunks = [event async for event in stream_answer(actor, rag, inspection) if isinstance(event, ChatChunk)]
     assert "".join(chunk.content for chunk in chunks).strip(), "the model answered"
     assert chunks[-1].done and inspection.reported_prompt_tokens

@@ -35,7 +35,8 @@ WEATHER = check_definition(WEATHER_TOOL, ())
 
 async def test_the_tool_loop_runs_a_call_and_the_model_answers_after_its_result(real_engine: str) -> None:
     question = [{"role": "user", "content": "What is the weather in Oslo?"}]
-    events = [e async for e in run_tool_loop(CHAT_MODEL, question, [WEATHER], CONTEXT, options={**TEACHING, "num_predict": 48})]
+    loop = run_tool_loop(CHAT_MODEL, question, [WEATHER], CONTEXT, options={**TEACHING, "num_predict": 48})
+    events = [event async for event in loop]
     ended = events[-1]
     assert isinstance(ended, LoopEnded) and not ended.step_limit_reached
     steps = [event for event in events if isinstance(event, TraceStep)]

@@ -12,7 +12,9 @@ def engine_notice(hosts: rx.Var) -> rx.Component:
         hosts,
         lambda host: rx.cond(
             host["note"] != "",
-            rx.callout(host["note"], icon="cpu", color_scheme="blue", size="1", width="100%", class_name="engine-notice"),
+            rx.callout(
+                host["note"], icon="cpu", color_scheme="blue", size="1", width="100%", class_name="engine-notice"
+            ),
         ),
     )
 

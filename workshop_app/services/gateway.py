@@ -55,7 +55,8 @@ async def chat(actor: Actor, body: dict[str, Any], *, client_ip: str | None = No
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise InvalidInput("`messages` must be a list of {role, content} objects.")
-    reply = stream_reply_queued(model, messages, _options(body), user_id=actor.id, client_ip=client_ip, tools=_tools(body))
+    options, tools = _options(body), _tools(body)
+    reply = stream_reply_queued(model, messages, options, user_id=actor.id, client_ip=client_ip, tools=tools)
     async with aclosing(reply):
         async for chunk in reply:
             if isinstance(chunk, ChatChunk):
@@ -66,8 +67,8 @@ def _tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
     tools = body.get("tools")
     if not tools:
         return None
-    if not isinstance(tools, list) or not all(isinstance(tool, dict) and isinstance(tool.get("function"), dict) for tool in tools):
-        raise InvalidInput("`tools` must be a list of {type: function, function: {name, description, parameters}} objects.")
+    if not isinstance(tools, list) or not all(isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools):
+        raise InvalidInput("`tools` must be a list of {type: function, function: {name, description, parameters}}.")
     return tools
 
 
