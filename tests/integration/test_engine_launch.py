@@ -10,8 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,30 +17,13 @@ import httpx
 import pytest
 
 from tests.fakes.ollama_server import FakeOllama
-from tests.support.ports import free_port
+from tests.support.run_like import dead_url, gone, run_like
 from workshop_app import engine_launch
 from workshop_app.db.migrations import PROJECT_ROOT
 from workshop_app.settings import Settings
 
-DEAD = "http://127.0.0.1:{port}"
-
-# Starts the engine the way `workshop run` does, then becomes the "server" (exec), as `workshop run` does.
-RUN_LIKE = textwrap.dedent(
-    """
-    import os, sys
-    from workshop_app import engine_launch
-    from workshop_app.settings import get_settings
-    engine_launch.ENGINE_MODULE = "tests.fakes.ollama_server"
-    env = dict(os.environ)
-    child = engine_launch.start_for_run(get_settings(), env, print)
-    print("ENGINE", child.process.pid, env["WORKSHOP_OLLAMA_URLS"], flush=True)
-    os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)"], env)
-    """
-)
-
-
-def dead_url() -> str:
-    return DEAD.format(port=free_port())
+STANDIN_ENGINE = "tests.fakes.ollama_server"
+"""Speaks Ollama's API with the engine's command line (--host, --port), and starts in a blink."""
 
 
 def settings(engine: str, urls: str) -> Settings:
@@ -96,7 +77,11 @@ def served() -> Iterator[Served]:
     """A run-like start with no Ollama answering: the engine, then the server in the same process."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "WORKSHOP_ENGINE": "auto", "WORKSHOP_OLLAMA_URLS": dead_url()}
     server = subprocess.Popen(
-        [sys.executable, "-c", RUN_LIKE], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", run_like(STANDIN_ENGINE)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     line = ""
     while not line.startswith("ENGINE"):
@@ -110,19 +95,6 @@ def served() -> Iterator[Served]:
         except ProcessLookupError:
             pass
     server.wait(10)
-
-
-def gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        if open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] == "Z":
-            return True  # ended, waiting for its reaper
-        time.sleep(0.05)
-    return False
 
 
 def test_the_app_gets_the_engine_url_and_the_engine_answers(served: Served) -> None:
