@@ -96,18 +96,31 @@ def test_stop_sequences_end_the_reply(api: httpx.Client) -> None:
     assert answer["done_reason"] == "stop"
 
 
-def test_a_client_that_leaves_frees_the_only_slot(api: httpx.Client, engine: EngineProcess) -> None:
-    body = {"model": CHAT, "messages": [{"role": "user", "content": "Write a very long essay about the sea."}],
-            "options": {"num_predict": 4000, "temperature": 1, "stop": []}}
-    with api.stream("POST", "/api/chat", json=body) as response:
-        lines = response.iter_lines()
-        for _ in range(3):
-            next(lines)
-    # One slot: if the abandoned essay kept generating, this would wait for its 4000 tokens (minutes here).
+# Counting never ends on its own: abandoned, it would hold the only slot for its 4000 tokens
+# (about 40 s on a quiet 2-core machine, far longer on a busy one).
+ENDLESS = {"model": CHAT, "prompt": "1 2 3 4 5 6 7 8 9 10", "raw": True,
+           "options": {"num_predict": 4000, "temperature": 0}}
+
+
+def _next_request_is_served_at_once(api: httpx.Client) -> None:
     started = time.monotonic()
     answer = _chat(api, "Say hello.", options={"num_predict": 5})
     assert answer["eval_count"] == 5
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 20
+
+
+def test_a_client_that_leaves_a_stream_frees_the_only_slot(api: httpx.Client) -> None:
+    with api.stream("POST", "/api/generate", json=ENDLESS) as response:
+        lines = response.iter_lines()
+        for _ in range(3):
+            next(lines)
+    _next_request_is_served_at_once(api)
+
+
+def test_a_client_that_gives_up_on_a_whole_answer_frees_the_only_slot(engine: EngineProcess, api: httpx.Client) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{engine.url}/api/generate", json={**ENDLESS, "stream": False}, timeout=2)
+    _next_request_is_served_at_once(api)
 
 
 def test_format_json_and_a_schema_give_parseable_json(api: httpx.Client) -> None:
@@ -142,6 +155,7 @@ def test_the_teaching_option_makes_a_valid_tool_call_and_the_loop_completes(api:
         "model": CHAT, "stream": False, "messages": [question, first["message"], result], "tools": [WEATHER_TOOL],
         "options": {"tool_choice": "required", "num_predict": 40}}).json()
     assert second["done"] and "tool_calls" not in second["message"]  # after the result the model answers
+    assert second["message"]["content"].strip() and "<tool" not in second["message"]["content"]
 
 
 def test_a_model_created_with_the_teaching_parameter_calls_tools_when_streamed(api: httpx.Client) -> None:
@@ -264,7 +278,7 @@ def test_a_chat_model_refuses_embeddings_and_an_embedding_model_refuses_chat(api
     assert response.status_code == 400 and "does not support chat" in response.json()["error"]
 
 
-def test_gguf_files_in_the_directory_are_models_and_a_truncated_one_fails_clearly(
+def test_gguf_files_in_the_directory_are_models_and_broken_ones_fail_clearly(
     api: httpx.Client, engine: EngineProcess
 ) -> None:
     names = {model["name"] for model in api.get("/api/tags").json()["models"]}
@@ -274,7 +288,10 @@ def test_gguf_files_in_the_directory_are_models_and_a_truncated_one_fails_clearl
     broken = api.post("/api/embed", json={"model": "broken", "input": "cat"})
     assert broken.status_code == 500
     assert "broken.gguf" in broken.json()["error"] and "truncated" in broken.json()["error"]
+    hollow = api.post("/api/chat", json={"model": "hollow", "messages": [{"role": "user", "content": "hi"}]})
+    assert hollow.status_code == 500 and "hollow.gguf" in hollow.json()["error"]  # llama.cpp refused it
     assert engine.alive and api.get("/api/version").status_code == 200
+    assert _chat(api, "Hi", options={"num_predict": 2})["eval_count"] == 2
 
 
 def test_empty_requests_load_and_keep_alive_zero_unloads(api: httpx.Client) -> None:
@@ -290,3 +307,29 @@ def test_empty_requests_load_and_keep_alive_zero_unloads(api: httpx.Client) -> N
     while CHAT in _loaded(api) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert CHAT not in _loaded(api)  # a request with keep_alive 0 unloads once it is done
+
+
+def test_the_official_ollama_client_works_against_the_engine(engine: EngineProcess) -> None:
+    import ollama
+
+    client = ollama.Client(host=engine.url)
+    assert CHAT in {model.model for model in client.list().models}
+    pieces = list(client.chat(model=CHAT, messages=[{"role": "user", "content": "Hi"}], stream=True,
+                              options={"num_predict": 6}))
+    assert pieces[-1].done and pieces[-1].eval_count == 6 and "".join(p.message.content or "" for p in pieces)
+    called = client.chat(model=CHAT, messages=[{"role": "user", "content": "Weather in Rome?"}], tools=[WEATHER_TOOL],
+                         options={"tool_choice": "required", "num_predict": 60})
+    assert called.message.tool_calls and called.message.tool_calls[0].function.name == "get_weather"
+    assert len(client.embed(model=EMBED, input=["cat", "dog"]).embeddings) == 2
+    assert "embedding" in (client.show(EMBED).capabilities or [])
+    with pytest.raises(ollama.ResponseError) as missing:
+        client.chat(model="no-such-model:1b", messages=[{"role": "user", "content": "hi"}])
+    assert missing.value.status_code == 404
+
+
+def test_a_catalog_model_setup_did_not_prepare_says_what_to_run(tmp_path: Path) -> None:
+    with EngineProcess(tmp_path / "data", cache_dir=str(tmp_path / "empty-cache")) as engine:
+        assert httpx.get(f"{engine.url}/api/tags").json()["models"] == []
+        with httpx.stream("POST", f"{engine.url}/api/pull", json={"model": CHAT}) as response:
+            lines = [json.loads(line) for line in response.iter_lines()]
+    assert "scripts/setup.sh" in lines[-1]["error"]

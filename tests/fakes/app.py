@@ -19,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from workshop_app.engine.options import BadRequest, response_format, sampling
+
 from .catalog import REGISTRY, ModelSpec, normalize_name, synthetic_spec
 from .embeddings import embed_words, normalize, words
-from .replies import context_ids, count_tokens, echo_tokens, split_tokens
+from .replies import context_ids, count_tokens, echo_tokens, json_reply, schema_instance, split_tokens
 from .state import DEFAULT_KEEP_ALIVE, FakeState, parse_keep_alive
 
 VERSION = "0.12.3"
@@ -102,6 +104,26 @@ def _keep_alive(body: dict[str, Any]) -> float | None:
         raise ApiError(400, str(exc)) from None
 
 
+def _options(body: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    """The model's own parameters under the request's options; wrong types and formats are 400 as in Ollama."""
+    options = {**spec.defaults, **(body.get("options") or {})}
+    try:
+        sampling(options)
+        response_format(body.get("format"))
+    except BadRequest as error:
+        raise ApiError(400, str(error)) from None
+    return options
+
+
+def _forced_calls(body: dict[str, Any], options: dict[str, Any]) -> list[dict[str, Any]]:
+    """The teaching option (tool_choice "required"): a call of the first offered tool, as the engine makes."""
+    tools, messages = body.get("tools") or [], body.get("messages") or []
+    if not tools or options.get("tool_choice") != "required" or messages[-1].get("role") != "user":
+        return []
+    function = tools[0]["function"]
+    return [{"function": {"name": function["name"], "arguments": schema_instance(function.get("parameters"))}}]
+
+
 def _cap(tokens: list[str], options: dict[str, Any]) -> tuple[list[str], str]:
     """Apply options.num_predict; done_reason becomes "length" when it cut the reply."""
     limit = options.get("num_predict")
@@ -130,6 +152,9 @@ class FakeOllamaApp:
                 Route("/api/chat", api(self.chat), methods=["POST"]),
                 Route("/api/generate", api(self.generate), methods=["POST"]),
                 Route("/api/embed", api(self.embed), methods=["POST"]),
+                Route("/api/embeddings", api(self.embeddings), methods=["POST"]),
+                Route("/api/copy", api(self.copy), methods=["POST"]),
+                Route("/api/create", api(self.create), methods=["POST"]),
                 Route("/_fake/config", self.control_config, methods=["GET", "POST"]),
                 Route("/_fake/reset", self.control_reset, methods=["POST"]),
                 Route("/_fake/stats", self.control_stats),
@@ -269,17 +294,21 @@ class FakeOllamaApp:
         if body.get("tools") and not spec.supports("tools"):
             raise ApiError(400, f"registry.ollama.ai/library/{spec.name} does not support tools")
         keep_alive = _keep_alive(body)
+        options = _options(body, spec)
         messages = body.get("messages") or []
         if not messages:
             return self._load_only(model, spec, keep_alive, {"message": {"role": "assistant", "content": ""}})
-        options = body.get("options") or {}
         load_ns = self._load(spec, keep_alive, options)
 
         script = self.state.next_script(model)
-        tool_calls: list[dict[str, Any]] = []
-        if script is None:
+        tool_calls: list[dict[str, Any]] = _forced_calls(body, options)
+        if tool_calls:
+            tokens, done_reason = [], "stop"
+        elif script is None:
             last_user = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
             tokens, done_reason = _cap(echo_tokens(last_user, self.state.config.reply_tokens), options)
+            if body.get("format"):
+                tokens, done_reason = split_tokens(json_reply(body["format"], "".join(tokens))), "stop"
         else:
             tokens, done_reason = split_tokens(script.get("content", "")), "stop"
             tool_calls = [
@@ -310,12 +339,14 @@ class FakeOllamaApp:
         body = await _json_body(request)
         model, spec = self._runnable(body, "completion", "generate")
         keep_alive = _keep_alive(body)
+        options = _options(body, spec)
         prompt = body.get("prompt") or ""
         if not prompt:
             return self._load_only(model, spec, keep_alive, {"response": ""})
-        options = body.get("options") or {}
         load_ns = self._load(spec, keep_alive, options)
         tokens, done_reason = _cap(echo_tokens(prompt, self.state.config.reply_tokens), options)
+        if body.get("format"):
+            tokens, done_reason = split_tokens(json_reply(body["format"], "".join(tokens))), "stop"
         text = "".join(tokens)
         context = context_ids(f"{prompt} {text}")
         run = _Run(
@@ -394,34 +425,19 @@ class FakeOllamaApp:
         started = perf_counter_ns()
         body = await _json_body(request)
         name = _model_name(body)
-        spec = self.state.find(name)
-        if spec is None:
-            raise ApiError(404, f'model "{name}" not found, try pulling it first')
-        if not spec.supports("embedding"):
-            raise ApiError(400, f'"{name}" does not support embeddings')
         raw = body.get("input", [])
         inputs = [raw] if isinstance(raw, str) else raw
         if not isinstance(inputs, list) or not all(isinstance(text, str) for text in inputs):
             raise ApiError(400, "invalid input type: expected a string or a list of strings")
+        spec = self._embedder(name)
         dimensions = body.get("dimensions")
         if dimensions is not None and (not isinstance(dimensions, int) or not 0 < dimensions <= spec.embedding_length):
             raise ApiError(400, f"invalid dimensions: must be between 1 and {spec.embedding_length}")
         keep_alive = _keep_alive(body)
         load_ns = self._load(spec, keep_alive, body.get("options") or {})
-
-        vectors, token_total = [], 0
-        for text in inputs:
-            tokens = words(text)
-            if len(tokens) > spec.context_length:
-                if body.get("truncate") is False:
-                    raise ApiError(400, "the input length exceeds the context length")
-                tokens = tokens[: spec.context_length]
-            token_total += len(tokens)
-            vector = embed_words(tokens, spec.embedding_length)
-            vectors.append(normalize(vector[:dimensions]) if dimensions else vector)
-        stats = self.state.stats
-        stats.embed_calls += 1
-        stats.embed_inputs += len(inputs)
+        vectors, token_total = self._vectors(spec, inputs, body.get("truncate") is not False)
+        if dimensions:
+            vectors = [normalize(vector[:dimensions]) for vector in vectors]
         self.state.load(spec, keep_alive, None)
         return JSONResponse(
             {
@@ -432,6 +448,70 @@ class FakeOllamaApp:
                 "prompt_eval_count": token_total,
             }
         )
+
+    async def embeddings(self, request: Request) -> Response:
+        """The legacy single-text endpoint."""
+        body = await _json_body(request)
+        spec = self._embedder(_model_name(body))
+        prompt = body.get("prompt") or ""
+        if not isinstance(prompt, str):
+            raise ApiError(400, "invalid prompt: expected a string")
+        return JSONResponse({"embedding": self._vectors(spec, [prompt], True)[0][0] if prompt else []})
+
+    def _embedder(self, name: str) -> ModelSpec:
+        spec = self.state.find(name)
+        if spec is None:
+            raise ApiError(404, f'model "{name}" not found, try pulling it first')
+        if not spec.supports("embedding"):
+            raise ApiError(400, f'"{name}" does not support embeddings')
+        return spec
+
+    def _vectors(self, spec: ModelSpec, inputs: list[str], truncate: bool) -> tuple[list[list[float]], int]:
+        vectors, token_total = [], 0
+        for text in inputs:
+            tokens = words(text)
+            if len(tokens) > spec.context_length:
+                if not truncate:
+                    raise ApiError(400, "the input length exceeds the context length")
+                tokens = tokens[: spec.context_length]
+            token_total += len(tokens)
+            vectors.append(embed_words(tokens, spec.embedding_length))
+        stats = self.state.stats
+        stats.embed_calls += 1
+        stats.embed_inputs += len(inputs)
+        return vectors, token_total
+
+    # -- copy / create ----------------------------------------------------------------------
+
+    async def copy(self, request: Request) -> Response:
+        body = await _json_body(request)
+        source, destination = body.get("source"), body.get("destination")
+        if not isinstance(source, str) or not isinstance(destination, str) or not destination:
+            raise ApiError(400, "source and destination are required")
+        spec = self.state.find(source)
+        if spec is None:
+            raise ApiError(404, f"model '{source}' not found")
+        self._install(replace(spec, name=normalize_name(destination)))
+        return Response(status_code=200)
+
+    async def create(self, request: Request) -> Response:
+        """A derived model (from + system + parameters + template), as Ollama's /api/create makes."""
+        body = await _json_body(request)
+        name = normalize_name(_model_name(body))
+        source = body.get("from")
+        if not isinstance(source, str) or not source:
+            raise ApiError(400, "neither 'from' or 'files' was specified")
+        base = self.state.find(source)
+        if base is None:
+            raise ApiError(404, f"model '{source}' not found")
+        defaults = {**base.defaults, **(body.get("parameters") or {})}
+        _options({"options": defaults}, base)
+        self._install(replace(base, name=name, system=body.get("system") or base.system,
+                              template=body.get("template") or base.template, defaults=defaults))
+        lines = [{"status": "using existing layer"}, {"status": "writing manifest"}, {"status": "success"}]
+        if body.get("stream", True) is False:
+            return JSONResponse(lines[-1])
+        return StreamingResponse(iter([_line(line) for line in lines]), media_type=NDJSON)
 
     # -- control API (never affected by faults) ---------------------------------------------
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
+from typing import Any
 
 FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
 _PIECE = re.compile(r"\S+\s*|\s+")
@@ -33,3 +35,27 @@ def count_tokens(*texts: str) -> int:
 def context_ids(text: str) -> list[int]:
     """Stand-in for /api/generate's "context": stable token ids for the conversation text."""
     return [zlib.crc32(word.encode()) % 128_256 for word in text.split()]
+
+
+def schema_instance(schema: Any) -> Any:
+    """A small value valid for a JSON schema: what a grammar-constrained model would at least produce."""
+    if not isinstance(schema, dict):
+        return {}
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            return schema_instance(schema[key][0])
+    kind = schema.get("type", "object")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        properties = schema.get("properties") or {}
+        return {name: schema_instance(properties.get(name, {})) for name in schema.get("required", list(properties))}
+    return {"string": "echo", "integer": 1, "number": 1.5, "boolean": True, "array": [], "null": None}.get(kind, {})
+
+
+def json_reply(format_: Any, text: str) -> str:
+    """The reply under `format`: "json" wraps the echo in an object, a schema gets a valid instance."""
+    return json.dumps({"reply": text.strip()} if format_ == "json" else schema_instance(format_))

@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import gguf
 import httpx
+import numpy as np
 
 from tests.support.ports import free_port
 from workshop_app.engine.catalog import find
@@ -92,8 +94,8 @@ def shared_engine(session_dir: Path) -> EngineProcess:
     """One engine for the whole test session (engine tests and contract tests share it).
 
     One slot, so "a client that leaves frees the slot" is visible: the next request would
-    otherwise wait for the abandoned one. Its GGUF directory holds a valid extra model and a
-    truncated one.
+    otherwise wait for the abandoned one. Its GGUF directory holds a valid extra model, a
+    truncated one and one whose header is sound but which has no weights llama.cpp could run.
     """
     if _SHARED and _SHARED[0].alive:
         return _SHARED[0]
@@ -102,6 +104,7 @@ def shared_engine(session_dir: Path) -> EngineProcess:
     embedder = cached_model("all-minilm")
     shutil.copyfile(embedder, gguf_dir / "My-Embedder.gguf")
     (gguf_dir / "broken.gguf").write_bytes(embedder.read_bytes()[: 3 << 20])
+    write_tiny_gguf(gguf_dir / "hollow.gguf")
     engine = EngineProcess(session_dir / "engine-data", gguf_dir, slots="1").start()
     _SHARED[:] = [engine]
     atexit.register(engine.stop)
@@ -116,4 +119,18 @@ def cached_model(name: str) -> Path:
     path = model.cached(cache_dir)
     if not path.exists():
         raise RuntimeError(f"{path} is missing: run scripts/setup.sh (it produces the engine's models)")
+    return path
+
+
+def write_tiny_gguf(path: Path) -> Path:
+    """A well-formed GGUF header for a "llama" with one small tensor: readable, not runnable."""
+    writer = gguf.GGUFWriter(path, "llama")
+    writer.add_context_length(1024)
+    writer.add_embedding_length(64)
+    writer.add_chat_template("{{ messages }}")
+    writer.add_tensor("token_embd.weight", np.zeros((32, 64), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
     return path

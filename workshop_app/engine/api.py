@@ -195,7 +195,7 @@ class Engine:
             raise ApiError(400, f'"{name}" does not support {action}')
         return record, info
 
-    def _num_ctx(self, info: GGUFInfo, options: dict[str, Any]) -> int:
+    def num_ctx(self, info: GGUFInfo, options: dict[str, Any]) -> int:
         wanted = options.get("num_ctx") or self.config.context
         return max(64, min(int(wanted), info.context_length))
 
@@ -302,9 +302,13 @@ class Engine:
         if not messages:
             return await self._load_only(name, record, info, options, keep_alive, empty)
         offered = body.get("tools") or None
-        forced = bool(offered) and options.get("tool_choice") == "required" and messages[-1].get("role") == "user"
+        teaching = bool(offered) and options.get("tool_choice") == "required"
+        last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
+        forced = teaching and last_role == "user"
+        # Teaching mode after a tool result: the tools leave the prompt so the model answers (ends the loop).
+        shown_tools = None if teaching and last_role == "tool" else offered
         call = {
-            "messages": tools.render(messages, offered, record.system),
+            "messages": tools.render(messages, shown_tools, record.system),
             **sampling,
             **opts.response_format(body.get("format")),
         }
@@ -331,7 +335,8 @@ class Engine:
             method, call = "handle_completions", {"prompt": prompt}
         else:
             system = body.get("system") if isinstance(body.get("system"), str) else record.system
-            messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+            messages = [{"role": "system", "content": system}] if system else []
+            messages.append({"role": "user", "content": prompt})
             method, call = "handle_chat_completions", {"messages": messages}
         call.update(sampling)
         call.update(opts.response_format(body.get("format")))
@@ -345,7 +350,7 @@ class Engine:
             await self.runtime.unload(record.name)
             reason = "unload"
         else:
-            loaded, _ = await self.runtime.acquire(record, info, self._num_ctx(info, options))
+            loaded, _ = await self.runtime.acquire(record, info, self.num_ctx(info, options))
             self.runtime.release(loaded, keep_alive)
             reason = "load"
         return JSONResponse({"model": name, "created_at": now_iso(), **empty, "done": True, "done_reason": reason})
@@ -394,7 +399,7 @@ class Engine:
                        inputs: list[str], truncate: bool) -> tuple[list[list[float]], int, float]:
         if not inputs:
             return [], 0, 0.0
-        loaded, load_seconds = await self.runtime.acquire(record, info, self._num_ctx(info, options))
+        loaded, load_seconds = await self.runtime.acquire(record, info, self.num_ctx(info, options))
         try:
             result = await self.runtime.call(loaded, "handle_embeddings", {"input": inputs})
             if "error" in result and "too large" in str(result["error"].get("message", "")):
@@ -443,7 +448,8 @@ class _Run:
     async def respond(self, request: Request, stream: bool, *, chat: bool, offered: Any = None,
                       forced: bool = False) -> Response:
         runtime = self.engine.runtime
-        loaded, self.load_seconds = await runtime.acquire(self.record, self.info, self.engine._num_ctx(self.info, self.options))
+        num_ctx = self.engine.num_ctx(self.info, self.options)
+        loaded, self.load_seconds = await runtime.acquire(self.record, self.info, num_ctx)
         pieces = self._pieces(loaded)
         try:
             first = await anext(pieces, None)
@@ -602,7 +608,8 @@ def _shrink(call: dict[str, Any], prompt_tokens: int, context: int) -> dict[str,
     else:
         target = messages[-1] if len(messages) - first == 1 else messages[0]
         content = target["content"]
-        messages[messages.index(target)] = {**target, "content": content[len(content) - int(len(content) * keep_ratio):]}
+        kept = content[len(content) - int(len(content) * keep_ratio) :]
+        messages[messages.index(target)] = {**target, "content": kept}
     return {**call, "messages": messages}
 
 
@@ -653,8 +660,11 @@ def _show_entry(record: ModelRecord, info: GGUFInfo) -> dict[str, Any]:
     }
     model_info["general.parameter_count"] = info.parameter_count
     template = record.template or info.chat_template
-    parameters = "\n".join(f"{key:<30} {json.dumps(value) if isinstance(value, str) else value}"
-                           for key, value in record.parameters.items() for value in (value if isinstance(value, list) else [value]))
+    parameters = "\n".join(
+        f"{key:<30} {json.dumps(item) if isinstance(item, str) else item}"
+        for key, value in record.parameters.items()
+        for item in (value if isinstance(value, list) else [value])
+    )
     modelfile = [f"FROM {record.path}"]
     if template:
         modelfile.append(f'TEMPLATE """{template}"""')

@@ -26,6 +26,10 @@ class CatalogModel:
     def cached(self, cache_dir: Path) -> Path:
         return cache_dir / self.file
 
+    def source(self, cache_dir: Path) -> Path:
+        """A converted model's original files, kept so tests can compare against the original."""
+        return cache_dir / f"{Path(self.file).stem}.source"
+
 
 CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(

@@ -59,7 +59,9 @@ def _vocabulary(model_dir: Path) -> tuple[list[str], list[int]]:
     return [_phantom(token) for token in tokens], types
 
 
-def _quantized(name: str, data: np.ndarray, qtype: gguf.GGMLQuantizationType) -> tuple[np.ndarray, gguf.GGMLQuantizationType]:
+def _quantized(
+    name: str, data: np.ndarray, qtype: gguf.GGMLQuantizationType
+) -> tuple[np.ndarray, gguf.GGMLQuantizationType]:
     if data.ndim == 1 or name in _FLOAT_TENSORS:
         return data.astype(np.float32), gguf.GGMLQuantizationType.F32
     if qtype == gguf.GGMLQuantizationType.F16:
@@ -99,7 +101,8 @@ def convert(model_dir: Path, out: Path, quant: str = "q8_0") -> Path:
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     # The [CLS] id is written as BOS (llama.cpp's BERT reads it there); 'cls' itself has no key.
-    special = gguf.SpecialVocab(model_dir, n_vocab=len(tokens), special_token_types=("bos", "eos", "unk", "sep", "pad", "mask"))
+    kinds = ("bos", "eos", "unk", "sep", "pad", "mask")
+    special = gguf.SpecialVocab(model_dir, n_vocab=len(tokens), special_token_types=kinds)
     special.add_to_gguf(writer, quiet=True)
 
     for source, data in read_safetensors(model_dir / "model.safetensors").items():

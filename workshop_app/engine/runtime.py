@@ -155,7 +155,8 @@ class Runtime:
         lock = self._locks.setdefault(record.name, asyncio.Lock())
         async with lock:
             loaded = self._loaded.get(record.name)
-            stale = loaded is not None and (loaded.record != record or (loaded.num_ctx != num_ctx and loaded.active == 0))
+            resized = loaded is not None and loaded.num_ctx != num_ctx and loaded.active == 0
+            stale = loaded is not None and (loaded.record != record or resized)
             if loaded is not None and stale:
                 await self._drop(record.name)
                 loaded = None

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workshop_app.engine.catalog import CATALOG, CatalogModel, find, normalize_name
+from workshop_app.engine.catalog import CatalogModel, find, normalize_name
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$")
 _CHUNK = 4 << 20
@@ -198,7 +198,7 @@ class ModelStore:
         if record is None:
             raise StoreError(404, f"model '{name}' not found")
         if record.read_only:
-            raise StoreError(400, f"model '{name}' is a file in the GGUF directory ({record.path}); remove the file instead")
+            raise StoreError(400, f"model '{name}' is the file {record.path} in the GGUF directory; remove the file")
         self._manifest_path(record.name).unlink()
         still_used = any(other.path == record.path for other in self.list() if not other.read_only)
         if not still_used:
@@ -210,9 +210,11 @@ class ModelStore:
         """Install a catalog model from the setup cache, yielding Ollama's progress lines."""
         yield {"status": "pulling manifest"}
         model = find(name)
-        source = model.cached(self.cache_dir) if model else None
-        if model is None or source is None or not source.exists():
+        if model is None:
             raise StoreError(500, "pull model manifest: file does not exist")
+        source = model.cached(self.cache_dir)
+        if not source.exists():
+            raise StoreError(500, f"{model.name} is not prepared in {self.cache_dir}: run scripts/setup.sh")
         yield from self._copy_blob(model, source)
         yield {"status": "verifying sha256 digest"}
         yield {"status": "writing manifest"}
@@ -266,5 +268,3 @@ class ModelStore:
                 installed += 1
         if installed == len(names):
             marker.touch()
-
-__all__ = ["CATALOG", "ModelRecord", "ModelStore", "StoreError", "now_iso", "valid_name"]

@@ -7,8 +7,8 @@ in the reply is parsed back into Ollama's `tool_calls`.
 
 Teaching option: with `tool_choice: "required"` (a request option or a model parameter) and the
 user's turn last, the reply is constrained by a JSON schema to one valid call of one offered
-tool, so even a tiny model shows the whole tool loop. After a tool result the model answers
-freely, which ends the loop.
+tool, so even a tiny model shows the whole tool loop. After a tool result the tools leave the
+prompt and the model answers in words, which ends the loop.
 """
 
 from __future__ import annotations
@@ -58,32 +58,52 @@ def _arguments(value: Any) -> Any:
     return value
 
 
+def _call_text(function: dict[str, Any]) -> str:
+    call = {"name": function["name"], "arguments": _arguments(function.get("arguments", {}))}
+    return f"{OPEN}\n{json.dumps(call)}\n{CLOSE}"
+
+
 def render(messages: list[dict[str, Any]], tools: Any, system: str) -> list[dict[str, Any]]:
-    """Plain chat messages (role + text) the model's own template can show, tools included."""
+    """Plain chat messages (role + text) the model's own template can show, tools included.
+
+    Tool results become one user turn that restates the question: small models otherwise
+    echo the result's markup or call the tool again instead of answering.
+    """
     functions = _functions(tools) if tools else []
     rendered: list[dict[str, Any]] = []
+    question, results = "", []
+
+    def flush() -> None:
+        if results:
+            answer = f"\n\nUsing this result, answer: {question}"
+            rendered.append({"role": "user", "content": "\n".join(results) + answer})
+            results.clear()
+
     for message in messages:
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             raise BadRequest("invalid message: each needs a role")
         role, content = message["role"], message.get("content") or ""
         if not isinstance(content, str):
             raise BadRequest("invalid message content: expected a string")
+        if role == "tool":
+            name = message.get("tool_name") or message.get("name") or "the tool"
+            results.append(f"Tool result from {name}: {content}")
+            continue
+        flush()
+        if role == "user":
+            question = content
         if role == "assistant" and message.get("tool_calls"):
-            calls = [
-                OPEN + "\n" + json.dumps({"name": call["function"]["name"],
-                                          "arguments": _arguments(call["function"].get("arguments", {}))}) + "\n" + CLOSE
-                for call in message["tool_calls"]
-            ]
+            calls = [_call_text(call["function"]) for call in message["tool_calls"]]
             content = "\n".join(filter(None, [content, *calls]))
-        elif role == "tool":
-            role, content = "user", f"<tool_response>\n{content}\n</tool_response>"
         rendered.append({"role": role, "content": content})
+    flush()
     has_system = bool(rendered) and rendered[0]["role"] == "system"
     if system and not has_system:
         rendered.insert(0, {"role": "system", "content": system})
         has_system = True
     if functions:
-        section = _INSTRUCTIONS.format(tools="\n".join(json.dumps({"type": "function", "function": f}) for f in functions))
+        listed = "\n".join(json.dumps({"type": "function", "function": function}) for function in functions)
+        section = _INSTRUCTIONS.format(tools=listed)
         if has_system:
             rendered[0] = {"role": "system", "content": rendered[0]["content"] + "\n\n" + section}
         else:
@@ -118,7 +138,8 @@ def parse(text: str, tools: Any, forced: bool) -> tuple[str, list[dict[str, Any]
             continue
         if isinstance(data, dict) and data.get("name") in names:
             arguments = _arguments(data.get("arguments", {}))
-            calls.append({"function": {"name": data["name"], "arguments": arguments if isinstance(arguments, dict) else {}}})
+            arguments = arguments if isinstance(arguments, dict) else {}
+            calls.append({"function": {"name": data["name"], "arguments": arguments}})
     if forced and calls:
         return "", calls
     visible = text.split(OPEN, 1)[0].rstrip() if calls else text
