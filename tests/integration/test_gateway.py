@@ -233,3 +233,13 @@ def test_tool_call_arguments_that_are_not_json_are_refused_with_a_reason(gateway
         json={"model": CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}, bad, {"role": "user", "content": "again"}]},
     )
     assert answer.status_code == 422 and "not JSON" in answer.text
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/ollama/api/chat"])
+def test_a_message_that_is_not_an_object_is_refused_with_a_reason(gateway: str, path: str) -> None:
+    answer = httpx.post(
+        f"{gateway}{path}",
+        headers={"Authorization": f"Bearer {attendee().key}"},
+        json={"model": CHAT_MODEL, "messages": ["hi"], "tools": [WEATHER_TOOL]},
+    )
+    assert answer.status_code == 422 and "message" in answer.text.lower()
