@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import click
 
-from workshop_app import serving
+from workshop_app import engine_launch, serving
 from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
@@ -86,6 +86,7 @@ def check() -> None:
     click.echo(f"  database: {settings.database_url.split('@')[-1]}")
     click.echo(f"  data dir: {settings.data_dir}")
     click.echo(f"  ollama:   {', '.join(settings.ollama_base_urls)}")
+    click.echo(f"  engine:   {settings.engine} (built-in model engine; see docs/engine.md)")
 
 
 @main.group()
@@ -121,6 +122,7 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
 
     Without --backup-every this process becomes the server (exec), so nothing of the
     command stays resident; with it, this process stays as the backup scheduler.
+    WORKSHOP_ENGINE decides whether the built-in model engine starts first (it ends with the server).
     """
     settings = _settings_or_exit()
     make_private([settings.data_dir, settings.backup_dir])
@@ -128,11 +130,19 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     port = port or settings.port
     env = reflex_environment()
     env["WORKSHOP_PORT"] = str(port)
+    try:
+        engine = engine_launch.start_for_run(settings, env, click.echo)
+    except engine_launch.EngineFailed as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
     if dev:
         command = [sys.executable, "-m", "reflex", "run", "--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
     else:
         env.update(worker_environment(settings))
-        prepare_frontend(settings, port, env)
+        if not prepare_frontend(settings, port, env):
+            if engine is not None:
+                engine.stop()
+            sys.exit(1)
         command = serving.serve_command(port)
     for line in address_lines(port):
         click.echo(line)
@@ -148,11 +158,11 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     sys.exit(completed.returncode)
 
 
-def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> None:
+def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> bool:
     """Build the web interface when its sources changed, saying only that; a failed build shows its log's end."""
-    key = serving.build_key(settings, port, env)
+    key = serving.build_key(settings, port, env)  # from the configured settings: the engine's port changes nothing
     if serving.build_is_current(key):
-        return
+        return True
     click.echo("Building the web interface (the first start takes a minute or two)...")
     started = time.monotonic()
     if not serving.build_frontend(key, env):
@@ -161,8 +171,9 @@ def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> None
         for line in tail:
             click.echo(line, err=True)
         click.echo(f"Error: the web interface could not be built (full output: {log}).", err=True)
-        sys.exit(1)
+        return False
     click.echo(f"Built in {time.monotonic() - started:.0f} s.")
+    return True
 
 
 def address_lines(port: int) -> list[str]:
@@ -178,6 +189,18 @@ def address_lines(port: int) -> list[str]:
                      "connect to the room's network)")
     lines.append("Stop with Ctrl+C.")
     return lines
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=11434, show_default=True,
+              help="Port to listen on (Ollama's, so the app's default WORKSHOP_OLLAMA_URLS finds it).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+def engine(port: int, host: str) -> None:
+    """Run the built-in model engine alone (Ollama's API over small CPU models), e.g. for several app servers."""
+    _settings_or_exit()
+    command = engine_launch.engine_command(port, host)
+    sys.stdout.flush()
+    os.execv(command[0], command)
 
 
 T = TypeVar("T")

@@ -24,6 +24,7 @@ SECRET_KEY_FILE = "secret_key"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+EngineMode = Literal["auto", "embedded", "off"]
 
 
 class Settings(BaseSettings):
@@ -47,6 +48,13 @@ class Settings(BaseSettings):
         default_factory=lambda: [AnyHttpUrl("http://localhost:11434")],
         description="Comma-separated Ollama base URLs.",
     )
+    engine: EngineMode = Field(
+        "auto",
+        description=(
+            "The built-in model engine (real small models on the CPU): auto = `workshop run` starts it when none of "
+            "WORKSHOP_OLLAMA_URLS answers and serves it instead of them; embedded = always, beside those hosts; off = never."
+        ),
+    )
     ollama_connect_timeout: float = Field(5.0, gt=0, le=120, description="Seconds to wait for a connection to Ollama.")
     ollama_read_timeout: float = Field(300.0, gt=0, le=3600, description="Seconds to wait for Ollama between two reads.")
     ollama_retries: int = Field(3, ge=1, le=10, description="Connection attempts before a backend counts as unavailable.")
@@ -69,7 +77,10 @@ class Settings(BaseSettings):
         le=32,
         description="App worker processes serving UI, websocket and API; more than 1 needs WORKSHOP_REDIS_URL and WORKSHOP_CHROMA_URL.",
     )
-    ollama_parallelism: int = Field(1, ge=1, le=256, description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL.")
+    ollama_parallelism: int = Field(
+        1, ge=1, le=256,
+        description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL. The built-in engine reports its own slots.",
+    )
     user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.")
     rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
     daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
@@ -177,6 +188,11 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?", pattern) or ".." in pattern:
                 raise ValueError(f"{pattern!r} is not a host name (example: api.example.com or *.example.com)")
         return value
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _lower_mode(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -227,7 +227,11 @@ class FakeOllamaApp:
         return PlainTextResponse("Ollama is running")
 
     async def version(self, request: Request) -> Response:
-        return JSONResponse({"version": VERSION})
+        config = self.state.config
+        extra = {"engine": config.engine} if config.engine else {}
+        if config.slots:
+            extra["slots"] = config.slots
+        return JSONResponse({"version": VERSION, **extra})
 
     async def tags(self, request: Request) -> Response:
         specs = sorted(self.state.installed.values(), key=lambda s: (s.modified_at, s.name), reverse=True)

@@ -36,6 +36,10 @@ class FakeConfig:
     pull_line_delay: float = 0.0
     unknown_pulls_fail: bool = True
     empty_loads_ignored: bool = False  # answer an empty load request (chat/generate/embed) without loading
+    engine: str = ""
+    """Reported as /api/version's `engine` when set, as the built-in engine ("workshop-builtin") does."""
+    slots: int = 0
+    """Reported as /api/version's `slots` (sequences served at once) when above 0, as the built-in engine does."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Validate every assignment, so a typo'd fault fails loudly instead of being ignored."""
@@ -46,9 +50,12 @@ class FakeConfig:
         elif name in ("unknown_pulls_fail", "empty_loads_ignored"):
             if not isinstance(value, bool):
                 raise ValueError(f"{name} must be a boolean")
-        elif name == "reply_tokens":
+        elif name == "engine":
+            if not isinstance(value, str):
+                raise ValueError("engine must be a string")
+        elif name in ("reply_tokens", "slots"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError("reply_tokens must be a non-negative integer")
+                raise ValueError(f"{name} must be a non-negative integer")
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"{name} must be a non-negative number of seconds")
         super().__setattr__(name, value)

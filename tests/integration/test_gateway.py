@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,3 +154,92 @@ def test_a_request_without_a_key_gets_401(gateway: str) -> None:
     assert httpx.get(f"{gateway}/v1/models").status_code == 401
     assert httpx.post(f"{gateway}/ollama/api/chat", json={"model": CHAT_MODEL, "messages": []}).status_code == 401
 
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+def test_the_ollama_client_gets_tool_calls_and_sends_results_back(gateway: str, fake_ollama: FakeOllama) -> None:
+    fake_ollama.script_chat(CHAT_MODEL, [{"tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}])
+    client = ollama_client(gateway, attendee().key)
+    question = {"role": "user", "content": "Weather in Oslo?"}
+    asked = client.chat(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=False)
+    calls = asked.message.tool_calls or []
+    assert [(call.function.name, call.function.arguments) for call in calls] == [("get_weather", {"city": "Oslo"})]
+
+    streamed = list(client.chat(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=True))
+    assert not any(part.message.tool_calls for part in streamed)  # unscripted: a plain answer this time
+    result = {"role": "tool", "content": "It is sunny in Oslo.", "tool_name": "get_weather"}
+    answer = client.chat(model=CHAT_MODEL, messages=[question, asked.message, result, question], tools=[WEATHER_TOOL])
+    assert answer.message.content.startswith("Echo: Weather in Oslo?")
+
+
+def test_the_openai_client_gets_tool_calls_in_its_shape_and_sends_results_back(gateway: str, fake_ollama: FakeOllama) -> None:
+    call = [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]
+    fake_ollama.script_chat(CHAT_MODEL, [{"tool_calls": call}, {"tool_calls": call}])
+    client = openai_client(gateway, attendee().key)
+    question = {"role": "user", "content": "Weather in Oslo?"}
+    whole = client.chat.completions.create(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], tool_choice="required")
+    choice = whole.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    (made,) = choice.message.tool_calls or []  # forced by tool_choice, which reached the host as the option
+    assert (made.type, made.function.name) == ("function", "get_weather")
+    assert isinstance(json.loads(made.function.arguments)["city"], str)
+
+    chunks = list(client.chat.completions.create(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=True))
+    deltas = [call for chunk in chunks for call in (chunk.choices[0].delta.tool_calls or [])]
+    assert [(d.index, d.function.name if d.function else None) for d in deltas] == [(0, "get_weather")]
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+    result = {"role": "tool", "tool_call_id": made.id, "content": "It is sunny in Oslo."}
+    answer = client.chat.completions.create(
+        model=CHAT_MODEL, messages=[question, choice.message.model_dump(exclude_none=True), result, question], tools=[WEATHER_TOOL]
+    )
+    assert answer.choices[0].finish_reason == "stop" and answer.choices[0].message.content.startswith("Echo: Weather")
+
+
+def test_openai_tool_messages_become_ollama_ones() -> None:
+    from workshop_app.services.gateway import from_openai
+
+    body = from_openai(
+        {
+            "tool_choice": "required",
+            "messages": [
+                {"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}}
+                ]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "Sunny."},
+            ],
+        }
+    )
+    assert body["messages"][1] == {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}
+    assert body["messages"][2] == {"role": "tool", "content": "Sunny.", "tool_name": "get_weather"}
+    assert body["options"] == {"tool_choice": "required"}
+
+
+def test_tool_call_arguments_that_are_not_json_are_refused_with_a_reason(gateway: str) -> None:
+    bad = {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{oops"}}]}
+    answer = httpx.post(
+        f"{gateway}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {attendee().key}"},
+        json={"model": CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}, bad, {"role": "user", "content": "again"}]},
+    )
+    assert answer.status_code == 400 and "not JSON" in answer.text  # the gateway answers invalid input as 400, as both APIs do
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/ollama/api/chat"])
+def test_a_message_that_is_not_an_object_is_refused_with_a_reason(gateway: str, path: str) -> None:
+    answer = httpx.post(
+        f"{gateway}{path}",
+        headers={"Authorization": f"Bearer {attendee().key}"},
+        json={"model": CHAT_MODEL, "messages": ["hi"], "tools": [WEATHER_TOOL]},
+    )
+    assert answer.status_code == 400 and "message" in answer.text.lower()

@@ -91,14 +91,14 @@ async def test_a_call_to_an_unknown_tool_is_answered_with_an_error(fake_ollama: 
 
 async def test_an_http_tool_aimed_at_the_server_itself_is_refused_inside_the_loop(fake_ollama: FakeOllama) -> None:
     spy = check_definition(
-        {"name": "fetch", "description": "Fetch a page.", "implementation": {"kind": "http", "method": "GET", "url": f"{fake_ollama.url.replace('127.0.0.1', 'localhost')}/api/version"}},
+        {"name": "fetch", "description": "Fetch a page.", "implementation": {"kind": "http", "method": "GET", "url": f"{fake_ollama.url.replace('127.0.0.1', 'localhost')}/"}},
         ("localhost",),
     )
     fake_ollama.script_chat(MODEL, [{"tool_calls": [call("fetch")]}, {"content": "I could not fetch it."}])
-    before = fake_ollama.stats.requests.get("/api/version", 0)
+    before = fake_ollama.stats.requests.get("/", 0)  # a path the platform's own health checks never ask for
     _, ended = await run([spy], "Which Ollama version runs there?")
     assert "resolves to a private or reserved address" in ended.trace[0].error
-    assert fake_ollama.stats.requests.get("/api/version", 0) == before
+    assert fake_ollama.stats.requests.get("/", 0) == before
     assert ended.reply == "I could not fetch it."
 
 

@@ -43,6 +43,7 @@ def app_server(
         "WORKSHOP_OLLAMA_URLS": ollama_url,
         "WORKSHOP_DATABASE_URL": "",
         "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",
+        "WORKSHOP_ENGINE": "off",  # the given host only, even while it refuses connections
         **(env_overrides or {}),
     }
     with open(log_path, "w") as log:

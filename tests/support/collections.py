@@ -44,9 +44,10 @@ async def build_collection(
     distance: str = "cosine",
     chunks: ChunkSettings = ChunkSettings(200, 20),
     visibility: str = "private",
+    embedder: str = EMBEDDER,
 ) -> tuple[VectorCollection, EmbeddingJob]:
     """A collection holding `files`, embedded by a finished job."""
     document_ids = upload(actor, files)
-    collection = await create_collection(actor, CollectionSpec("Test corpus", EMBEDDER, distance, chunks, visibility))
+    collection = await create_collection(actor, CollectionSpec("Test corpus", embedder, distance, chunks, visibility))
     job = get_jobs().start(actor, collection.id, document_ids)  # type: ignore[arg-type]
     return collection, await get_jobs().wait(job.id)

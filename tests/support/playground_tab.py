@@ -59,9 +59,12 @@ class PlaygroundTab:
         )
         await self._until(lambda mine: model in mine.get("model_options_rx_state_", []))
 
-    async def chat(self, model: str, text: str) -> tuple[float, float]:
-        """Seconds from emitting `send` to the first assistant text and to the end of the stream."""
+    async def chat(self, model: str, text: str, params: dict[str, str] | None = None) -> tuple[float, float]:
+        """Seconds from emitting `send` to the first assistant text and to the end of the stream;
+        `params` are the page's generation parameters (e.g. {"num_predict": "128"})."""
         await self._emit("set_model", value=model)
+        for name, value in (params or {}).items():
+            await self._emit("set_param", name=name, value=value)
         await self._emit("set_draft", value=text)
         started = time.perf_counter()
         self.messages = []  # the previous reply is not this one's first token

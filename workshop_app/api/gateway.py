@@ -173,7 +173,7 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 
 @router.post("/v1/chat/completions", response_model=None)
 async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatRequest) -> Reply:
-    body = schema.wire()
+    body = gateway.from_openai(schema.wire())
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
     try:
         stream = await _reply(actor, request, body)

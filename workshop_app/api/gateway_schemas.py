@@ -58,6 +58,10 @@ GenerationOptions = create_model(  # type: ignore[call-overload]
     **{name: (_number_type(name), _bounded(name)) for name in _RANGES},
     **{name: _more(*spec) for name, spec in _MORE_SAMPLING.items()},
     penalize_newline=(bool | None, Field(None, description="Penalise newlines like other repeated tokens.")),
+    tool_choice=(
+        Literal["auto", "required"] | None,
+        Field(None, description="`required`: the reply is a call of one of the offered tools (the built-in engine)."),
+    ),
     stop=(Stop, Field(None, description="Text at which the reply ends.")),
 )
 
@@ -75,10 +79,15 @@ class OllamaMessage(BaseModel):
     content: str | None = None
 
 
+Tools = list[dict[str, Any]] | None
+TOOLS = Field(None, max_length=64, description="Functions the model may call, as JSON-schema descriptions.")
+
+
 class OllamaChatRequest(Wire):
     model: str = ModelName
     messages: list[OllamaMessage] = Field(description="The conversation so far, oldest first.")
     stream: bool = True
+    tools: Tools = TOOLS
     options: GenerationOptions | None = None  # type: ignore[valid-type]
 
 
@@ -109,10 +118,15 @@ class OpenAIMessage(BaseModel):
     role: Role
     content: str | list[TextPart] | None = None
     name: str | None = None
+    tool_calls: list[dict[str, Any]] | None = Field(None, description="The assistant's earlier calls of tools.")
+    tool_call_id: str | None = Field(None, max_length=300, description="The call a `tool` message answers.")
 
     def as_ollama(self) -> dict[str, Any]:
+        """Text parts joined; calls and call ids kept for the gateway to turn into Ollama's terms."""
         content = self.content if not isinstance(self.content, list) else "".join(part.text for part in self.content)
-        return {"role": self.role, "content": content or ""}
+        calls = {"tool_calls": self.tool_calls} if self.tool_calls else {}
+        answers = {"tool_call_id": self.tool_call_id} if self.tool_call_id is not None else {}
+        return {"role": self.role, "content": content or "", **calls, **answers}
 
 
 class OpenAIChatRequest(Wire):
@@ -126,6 +140,8 @@ class OpenAIChatRequest(Wire):
     frequency_penalty: float | None = _more(*_MORE_SAMPLING["frequency_penalty"])[1]
     max_tokens: int | None = Field(None, ge=1, le=_RANGES["num_predict"].high, strict=True, description="Reply length.")
     stop: Stop = None
+    tools: Tools = TOOLS
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
 
     def wire(self) -> dict[str, Any]:
         return {**super().wire(), "messages": [message.as_ollama() for message in self.messages]}

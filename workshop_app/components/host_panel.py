@@ -21,6 +21,7 @@ def _host_card(host: rx.Var) -> rx.Component:
                 rx.icon(rx.cond(host.reachable, "circle-check", "circle-x"), size=16,
                         color=rx.cond(host.reachable, rx.color("green", 10), rx.color("red", 10))),
                 rx.code(host.url, size="1"),
+                rx.badge(host.kind, variant="soft", size="1"),
                 align="center",
             ),
             rx.text(

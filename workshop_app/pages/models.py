@@ -132,7 +132,7 @@ def _empty() -> rx.Component:
 def models_page() -> rx.Component:
     return page_shell(
         "Models",
-        backend_banner(ModelsState.unreachable_hosts, ModelsState.refresh),
+        backend_banner(ModelsState.unreachable_hosts, ModelsState.refresh, ModelsState.hosts),
         host_panel(ModelsState.machine, ModelsState.hosts),
         rx.cond(ModelsState.is_instructor, _pull_form()),
         rx.foreach(

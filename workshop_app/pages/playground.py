@@ -392,7 +392,7 @@ def _composer() -> rx.Component:
 def playground_page() -> rx.Component:
     return page_shell(
         "Playground",
-        backend_banner(PlaygroundState.unreachable_hosts, PlaygroundState.load_models),
+        backend_banner(PlaygroundState.unreachable_hosts, PlaygroundState.load_models, PlaygroundState.hosts),
         rx.hstack(
             _history(),
             rx.vstack(_toolbar(), _tools_notice(), _title(), _settings(), _conversation(), _queue_notice(), _composer(), flex="1", min_width="0", spacing="3"),

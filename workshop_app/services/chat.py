@@ -36,6 +36,8 @@ def validate_messages(model: str, messages: list[dict[str, Any]]) -> None:
     if not messages:
         raise InvalidInput("There is nothing to send.", hint="Type a message.")
     for message in messages:
+        if not isinstance(message, dict):
+            raise InvalidInput("Each message must be an object with a role and content.")
         if message.get("role") not in ROLES:
             raise InvalidInput(f"Unknown message role {message.get('role')!r}.")
     last = messages[-1]

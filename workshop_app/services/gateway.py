@@ -5,15 +5,19 @@ the Playground: the workshop's model list, the person's rate limit and token quo
 a fair turn on the host, and a record of every request. The wire formats live here,
 as plain dicts, so the REST face only has to serialise them.
 
-Supported: chat (messages and options), generate (prompt, system and options — run as
-a chat), embed, list and show. Not supported: raw prompts, `context`, tool calls,
-structured `format` and images; embeddings count toward the rate limit, not the token
+Supported: chat (messages, options and tools: the model's tool calls come back in each
+API's own shape, and the caller runs them and sends the results), generate (prompt, system
+and options — run as a chat), embed, list and show. OpenAI's `tool_choice: "required"`
+becomes the option of the same name, which the built-in engine honours (it constrains the
+reply to one call of an offered tool). Not supported: raw prompts, `context`, structured
+`format` and images; embeddings count toward the rate limit, not the token
 quota (Ollama's /api/embed reports no per-request token count here).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import struct
 import time
 import uuid
@@ -22,7 +26,7 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
-from workshop_app.services.chat import stream_reply
+from workshop_app.services.chat import stream_reply_queued
 from workshop_app.services.embeddings import embed_texts
 from workshop_app.services.errors import InvalidInput
 from workshop_app.services.models import catalog_for
@@ -51,10 +55,59 @@ async def chat(actor: Actor, body: dict[str, Any], *, client_ip: str | None = No
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise InvalidInput("`messages` must be a list of {role, content} objects.")
-    reply = stream_reply(model, messages, _options(body), user_id=actor.id, client_ip=client_ip)
+    options, tools = _options(body), _tools(body)
+    reply = stream_reply_queued(model, messages, options, user_id=actor.id, client_ip=client_ip, tools=tools)
     async with aclosing(reply):
         async for chunk in reply:
-            yield chunk
+            if isinstance(chunk, ChatChunk):
+                yield chunk
+
+
+def _tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    tools = body.get("tools")
+    if not tools:
+        return None
+    if not isinstance(tools, list) or not all(isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools):
+        raise InvalidInput("`tools` must be a list of {type: function, function: {name, description, parameters}}.")
+    return tools
+
+
+def from_openai(body: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI chat request in Ollama's terms: call arguments as objects, tool results named by
+    their tool (OpenAI names them by call id), `tool_choice: "required"` as an option."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return body
+    names: dict[Any, Any] = {}
+    converted = []
+    for message in messages:
+        message = dict(message) if isinstance(message, dict) else message
+        if isinstance(message, dict) and message.get("tool_calls"):
+            message["tool_calls"] = [_ollama_call(call, names) for call in message["tool_calls"]]
+            message["content"] = message.get("content") or ""
+        if isinstance(message, dict) and message.get("role") == "tool" and "tool_call_id" in message:
+            name = names.get(message.pop("tool_call_id"))
+            if name:
+                message["tool_name"] = name
+        converted.append(message)
+    options = dict(body.get("options") or {})
+    if body.get("tool_choice") == "required":
+        options["tool_choice"] = "required"
+    return {**body, "messages": converted, "options": options}
+
+
+def _ollama_call(call: Any, names: dict[Any, Any]) -> dict[str, Any]:
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        raise InvalidInput("Each of `tool_calls` needs a function with a name.")
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments or "{}")
+        except ValueError:
+            raise InvalidInput(f"The arguments of the call to {function['name']} are not JSON.") from None
+    names[call.get("id")] = function["name"]
+    return {"function": {"name": function["name"], "arguments": arguments}}
 
 
 def prompt_messages(body: dict[str, Any]) -> list[dict[str, str]]:
@@ -140,6 +193,8 @@ def ollama_part(model: str, chunk: ChatChunk, *, generate: bool) -> dict[str, An
         part["response"] = chunk.content
     else:
         part["message"] = {"role": "assistant", "content": chunk.content}
+        if chunk.tool_calls:
+            part["message"]["tool_calls"] = chunk.tool_calls
     if chunk.stats is not None:
         part.update(_ollama_stats(chunk.stats))
     return part
@@ -149,10 +204,14 @@ def ollama_whole(model: str, chunks: list[ChatChunk], *, generate: bool) -> dict
     """The single answer of a non-streamed request."""
     whole = ollama_part(model, chunks[-1], generate=generate)
     text = "".join(chunk.content for chunk in chunks)
+    calls = [call for chunk in chunks for call in chunk.tool_calls]
     if generate:
         whole["response"] = text
     else:
         whole["message"]["content"] = text
+        whole["message"].pop("tool_calls", None)
+        if calls:
+            whole["message"]["tool_calls"] = calls
     return whole
 
 
@@ -181,13 +240,17 @@ class OpenAICompletion:
         self.model = model
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
+        self.calls = 0
 
     def chunk(self, chunk: ChatChunk, *, first: bool) -> dict[str, Any]:
         delta: dict[str, Any] = {"role": "assistant"} if first else {}
         if chunk.content:
             delta["content"] = chunk.content
+        if chunk.tool_calls:
+            delta["tool_calls"] = self._calls(chunk.tool_calls)
         body = self._base("chat.completion.chunk")
-        body["choices"] = [{"index": 0, "delta": delta, "finish_reason": _finish(chunk.stats) if chunk.done else None}]
+        finish = self._finish(chunk.stats) if chunk.done else None
+        body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}]
         if chunk.stats is not None:
             body["usage"] = _usage(chunk.stats)
         return body
@@ -195,14 +258,38 @@ class OpenAICompletion:
     def whole(self, chunks: list[ChatChunk]) -> dict[str, Any]:
         stats = chunks[-1].stats
         body = self._base("chat.completion")
-        message = {"role": "assistant", "content": "".join(chunk.content for chunk in chunks)}
-        body["choices"] = [{"index": 0, "message": message, "finish_reason": _finish(stats)}]
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(chunk.content for chunk in chunks)}
+        calls = [call for chunk in chunks for call in chunk.tool_calls]
+        if calls:
+            message["tool_calls"] = self._calls(calls)
+        body["choices"] = [{"index": 0, "message": message, "finish_reason": self._finish(stats)}]
         if stats is not None:
             body["usage"] = _usage(stats)
         return body
 
     def _base(self, kind: str) -> dict[str, Any]:
         return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
+
+    def _calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Ollama's calls as OpenAI's: numbered, with an id, arguments as a JSON string."""
+        shaped = []
+        for call in calls:
+            function = call.get("function") or {}
+            arguments = function.get("arguments")
+            shaped.append({
+                "index": self.calls,
+                "id": f"call_{self.id[-8:]}_{self.calls}",
+                "type": "function",
+                "function": {
+                    "name": function.get("name", ""),
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {}),
+                },
+            })
+            self.calls += 1
+        return shaped
+
+    def _finish(self, stats: ChatStats | None) -> str:
+        return "tool_calls" if self.calls else _finish(stats)
 
 
 def openai_embeddings(model: str, vectors: list[list[float]], encoding: str | None) -> dict[str, Any]:

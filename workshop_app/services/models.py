@@ -43,6 +43,10 @@ class HostStatus:
     loaded_bytes: int = 0
     vram_bytes: int = 0
     in_flight: int = 0
+    kind: str = "Ollama"
+    builtin: bool = False
+    note: str = ""
+    """What this host means for the room, when people should know it (the built-in engine)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,12 @@ class Catalog:
         wanted = canonical_name(name)
         return next((model for model in self.models if model.name == wanted), None)
 
+    def only_on_builtin(self, name: str) -> bool:
+        """Whether every host that has the model is the built-in engine."""
+        model = self.find(name)
+        builtin = {host.url for host in self.hosts if host.builtin}
+        return model is not None and bool(model.placements) and all(p.url in builtin for p in model.placements)
+
     @property
     def oldest_age_s(self) -> float | None:
         ages = [host.age_s for host in self.hosts if host.age_s is not None]
@@ -150,7 +160,32 @@ class ModelDetails:
 # -- building the catalog ------------------------------------------------------------------
 
 
-def _host_status(state: HostState) -> HostStatus:
+ENGINE_NOTE = (
+    "Built-in CPU engine with {models} — fine for learning the flow; install Ollama (ollama.com) for larger models. "
+    "With tools attached, its first reply is a tool call (teaching mode)."
+)
+ENGINE_NOTE_NO_CHAT = "Built-in CPU engine without a chat model yet — pull smollm2:135m on the Models page."
+
+
+def _chat_models(monitor: HealthMonitor, state: HostState) -> list[str]:
+    """Models on the host that can chat (not embedding-only), as far as /api/show said."""
+    names = []
+    for info in state.models:
+        capabilities = (monitor.show_data(state.url, info.digest) or {}).get("capabilities") or ["completion"]
+        if "completion" in capabilities:
+            names.append(info.name)
+    return sorted(names)
+
+
+def engine_note(monitor: HealthMonitor, state: HostState) -> str:
+    """For the built-in engine: that it is one, with which chat model, and what that means; else empty."""
+    if not (state.reachable and state.server.builtin):
+        return ""
+    models = _chat_models(monitor, state)
+    return ENGINE_NOTE.format(models=", ".join(models)) if models else ENGINE_NOTE_NO_CHAT
+
+
+def _host_status(state: HostState, monitor: HealthMonitor) -> HostStatus:
     checked = state.reachable is not None
     error = state.error if checked else f"No answer yet from {state.url}; still checking."
     hint = state.hint if checked else "Wait a moment and refresh; if it stays like this, check that Ollama runs there."
@@ -167,6 +202,9 @@ def _host_status(state: HostState) -> HostStatus:
         loaded_bytes=sum(entry.size_bytes for entry in state.running),
         vram_bytes=sum(entry.vram_bytes for entry in state.running),
         in_flight=scheduler_for(state.url).load().in_flight,
+        kind=f"Built-in engine · {state.server.slots or 1} slots" if state.server.builtin else "Ollama",
+        builtin=state.server.builtin,
+        note=engine_note(monitor, state),
     )
 
 
@@ -219,7 +257,7 @@ async def load_catalog(backends: tuple[OllamaBackend, ...] | None = None, *, fre
     states = await (monitor.refresh(max_wait=FIRST_CHECK_WAIT_S) if fresh else monitor.current())
     metrics = await asyncio.to_thread(metrics_by_model_host)
     entries = [CatalogEntry(info, state.url) for state in states if state.reachable for info in sorted(state.models, key=lambda m: m.name)]
-    return Catalog([_host_status(state) for state in states], _summaries(monitor, states, metrics), entries)
+    return Catalog([_host_status(state, monitor) for state in states], _summaries(monitor, states, metrics), entries)
 
 
 async def catalog_for(actor: Actor | None, *, fresh: bool = False) -> Catalog:

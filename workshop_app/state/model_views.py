@@ -52,6 +52,8 @@ class HostView:
     hint: str = ""
     models: int = 0
     loaded: str = ""
+    kind: str = ""
+    note: str = ""
 
 
 @dataclasses.dataclass
@@ -142,7 +144,10 @@ def model_row(model: ModelSummary) -> ModelRow:
 
 def host_view(host: HostStatus) -> HostView:
     loaded = f"{host.loaded_count} loaded · {human_size(host.loaded_bytes)}" if host.reachable else ""
-    return HostView(host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded)
+    return HostView(
+        host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded,
+        host.kind, host.note,
+    )
 
 
 @dataclasses.dataclass

@@ -20,7 +20,7 @@ import ollama
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from workshop_app.services.ollama.errors import BackendBusy, BackendError, BackendUnavailable, ModelNotFound
-from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo, PullStep, RunningModel
+from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo, PullStep, RunningModel, ServerInfo
 
 T = TypeVar("T")
 
@@ -148,7 +148,15 @@ class OllamaBackend:
     # -- the API ------------------------------------------------------------------
 
     async def version(self) -> str:
-        return (await self._call(lambda client: client._request_raw("GET", "/api/version"))).json()["version"]
+        return (await self.server_info()).version
+
+    async def server_info(self, *, attempts: int | None = None) -> ServerInfo:
+        """/api/version: which server this is (Ollama or the built-in engine) and, for the engine, its slots."""
+        response = await self._call(lambda client: client._request_raw("GET", "/api/version"), attempts=attempts)
+        answer = response.json()
+        slots = answer.get("slots")
+        valid_slots = slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
+        return ServerInfo(str(answer.get("version") or ""), str(answer.get("engine") or ""), valid_slots)
 
     async def list_models(self, *, attempts: int | None = None) -> list[ModelInfo]:
         response = await self._call(lambda client: client.list(), attempts=attempts)

@@ -27,7 +27,8 @@ from typing import Any
 
 from workshop_app.services.errors import WorkshopError
 from workshop_app.services.ollama.client import OllamaBackend
-from workshop_app.services.ollama.types import ModelInfo, RunningModel
+from workshop_app.services.ollama.scheduler import set_host_slots
+from workshop_app.services.ollama.types import ModelInfo, RunningModel, ServerInfo
 
 FIRST_CHECK_WAIT_S = 1.0
 """How long a caller waits for the very first check of a host before answering without it."""
@@ -52,6 +53,7 @@ class HostState:
     reason: str = ""
     hint: str = ""
     failures: int = 0
+    server: ServerInfo = ServerInfo()
 
     def age_s(self, now: float | None = None) -> float | None:
         """Seconds since the last finished check (None: never checked)."""
@@ -189,8 +191,8 @@ class HealthMonitor:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.probe_timeout):
-                models, running = await asyncio.gather(
-                    backend.list_models(attempts=1), backend.loaded_models(attempts=1)
+                models, running, server = await asyncio.gather(
+                    backend.list_models(attempts=1), backend.loaded_models(attempts=1), backend.server_info(attempts=1)
                 )
         except TimeoutError:
             reason = f"no answer within {self.probe_timeout:g} s"
@@ -200,7 +202,8 @@ class HealthMonitor:
             state = self._down(previous, error.message, getattr(error, "reason", error.message), error.hint)
         else:
             latency = (time.perf_counter() - started) * 1000
-            state = HostState(backend.url, True, time.time(), latency, tuple(models), tuple(running))
+            state = HostState(backend.url, True, time.time(), latency, tuple(models), tuple(running), server=server)
+            set_host_slots(backend.url, server.slots)
             await self._describe(backend, models)
         self._set(state)
         return state

@@ -26,6 +26,11 @@ once instead of waiting for a slot that will not come.
 
 The queue lives in the app process (one per event loop): with several app processes,
 each keeps its own share of the host's parallelism.
+
+A host's parallelism is WORKSHOP_OLLAMA_PARALLELISM, unless the host says how many
+sequences it decodes at once (the built-in engine's `slots` in /api/version): admitting
+fewer leaves the engine's slots idle, admitting more only queues inside the engine,
+first-come-first-served, where fairness cannot reach.
 """
 
 from __future__ import annotations
@@ -106,6 +111,11 @@ class HostScheduler:
                 ticket.error = error()
                 ticket.changed.set()
         set_queue_length(self.url, self.load().waiting)
+
+    def resize(self, parallelism: int) -> None:
+        """Serve up to `parallelism` at once from now on; requests in flight beyond it finish undisturbed."""
+        self.parallelism = parallelism
+        self._dispatch()
 
     def load(self) -> QueueLoad:
         return QueueLoad(self.url, self.parallelism, self._in_flight, sum(len(q) for q in self._waiting.values()))
@@ -219,15 +229,32 @@ class Turn:
 _SCHEDULERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, HostScheduler]] = (
     weakref.WeakKeyDictionary()
 )
+_HOST_SLOTS: dict[str, int] = {}
+"""Slots a host reported about itself (the built-in engine), by URL; the others use the setting."""
+
+
+def set_host_slots(url: str, slots: int | None) -> None:
+    """Record what a host reported (None: it reports nothing, so the setting applies)."""
+    if slots is None:
+        _HOST_SLOTS.pop(url, None)
+    else:
+        _HOST_SLOTS[url] = slots
 
 
 def scheduler_for(url: str) -> HostScheduler:
-    """The scheduler of one host, created from settings on first use in this event loop."""
+    """The scheduler of one host, created from settings on first use in this event loop.
+
+    Its parallelism follows the host's reported slots whenever they are known or change.
+    """
     schedulers = _SCHEDULERS.setdefault(asyncio.get_running_loop(), {})
-    if url not in schedulers:
-        settings = get_settings()
-        schedulers[url] = HostScheduler(url, settings.ollama_parallelism, settings.user_concurrency)
-    return schedulers[url]
+    settings = get_settings()
+    parallelism = _HOST_SLOTS.get(url, settings.ollama_parallelism)
+    scheduler = schedulers.get(url)
+    if scheduler is None:
+        scheduler = schedulers[url] = HostScheduler(url, parallelism, settings.user_concurrency)
+    elif scheduler.parallelism != parallelism:
+        scheduler.resize(parallelism)
+    return scheduler
 
 
 class QueueBusy:

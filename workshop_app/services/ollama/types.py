@@ -6,6 +6,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NANOS_PER_MS = 1_000_000
+BUILTIN_ENGINE = "workshop-builtin"
+"""What the built-in engine says in /api/version's `engine` field (Ollama itself says nothing there)."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What a host says about itself in /api/version: Ollama gives only `version`; the built-in
+    engine adds its name and how many sequences it decodes at once."""
+
+    version: str = ""
+    engine: str = ""
+    slots: int | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.engine == BUILTIN_ENGINE
 
 
 @dataclass(frozen=True)

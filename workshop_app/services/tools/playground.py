@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop_app.services.errors import InvalidInput
-from workshop_app.services.models import catalog_for, load_catalog
+from workshop_app.services.models import Catalog, catalog_for, load_catalog
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
@@ -54,17 +54,28 @@ async def tool_models(actor: Actor | None) -> ToolModels:
     return ToolModels([], NO_TOOL_MODEL)
 
 
-async def require_tool_model(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> None:
-    """Refuse a model whose /api/show capabilities are known and do not include tools.
+async def require_tool_model(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> Catalog:
+    """Refuse a model whose /api/show capabilities are known and do not include tools; the catalog otherwise.
 
     A model no host reports is left to the request itself, which says it is missing.
     """
-    summary = (await load_catalog(backends)).find(model)
+    catalog = await load_catalog(backends)
+    summary = catalog.find(model)
     if summary is not None and summary.capabilities and "tools" not in summary.capabilities:
         raise InvalidInput(
             f"{model} cannot call tools (its capabilities: {', '.join(summary.capabilities)}).",
             hint="Pick a model with the tools capability, or remove the attached tools.",
         )
+    return catalog
+
+
+def teaching_options(catalog: Catalog, model: str, options: dict[str, Any] | None) -> dict[str, Any] | None:
+    """On the built-in engine, ask for its teaching option unless the caller chose: the tiny model
+    almost never calls a tool by itself, so its first reply is constrained to a call of an
+    attached tool, and after the result it answers freely. The engine's note says so."""
+    if not catalog.only_on_builtin(model) or "tool_choice" in (options or {}):
+        return options
+    return {**(options or {}), "tool_choice": "required"}
 
 
 async def ask_with_tools(
@@ -113,5 +124,6 @@ async def _checked_loop(
     """The loop, once the person may use the model and read every tool, and the model can call tools."""
     actor = require_model(actor, model)
     tools = definitions_for(actor, tool_ids)
-    await require_tool_model(model, request.get("backends"))
+    catalog = await require_tool_model(model, request.get("backends"))
+    request["options"] = teaching_options(catalog, model, request.get("options"))
     return run_tool_loop(model, messages, tools, ToolContext.for_actor(actor), **request)
