@@ -1,9 +1,9 @@
 """Alembic environment: migrates the database named by the platform's settings."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import workshop_app.db.tables  # noqa: F401  (fills SQLModel.metadata)
+from alembic import context
 from workshop_app.db.engine import build_engine
 from workshop_app.settings import get_settings
 

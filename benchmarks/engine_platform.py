@@ -168,7 +168,7 @@ def measure(
     for count in counts:
         cases = {path: results.setdefault((path, count), Case()) for path in ("direct", "gateway", "UI")}
 
-        async def rounds_of(tabs: list[PlaygroundTab]) -> None:
+        async def rounds_of(tabs: list[PlaygroundTab], count: int = count, cases: dict[str, Case] = cases) -> None:
             for round_ in range(rounds):  # interleaved, so load from elsewhere on the machine hits every path alike
                 tag = f"{count} attendees, round {round_}"
                 cases["direct"].add(await api_round(direct_url, [None] * count, tokens, f"direct {tag}"))
@@ -182,23 +182,32 @@ def measure(
 def report(measured: dict, counts: list[int], single_slot: Case, cold: tuple[float, float], slots: int) -> None:
     cases: dict[tuple[str, int], Case] = measured["cases"]
     med = statistics.median
-    print(f"\nModel {CHAT_MODEL}, {measured['reply_tokens']:.0f}-token replies at temperature 0; "
-          f"engine with {slots} slots")
-    print(f"Start to first answer, cold (`workshop run` from a fresh copy: frontend build, engine start, model load): "
-          f"{cold[0]:.1f} s to a healthy app, {cold[1]:.1f} s to the first token through the gateway")
+    print(
+        f"\nModel {CHAT_MODEL}, {measured['reply_tokens']:.0f}-token replies at temperature 0; "
+        f"engine with {slots} slots"
+    )
+    print(
+        f"Start to first answer, cold (`workshop run` from a fresh copy: frontend build, engine start, model load): "
+        f"{cold[0]:.1f} s to a healthy app, {cold[1]:.1f} s to the first token through the gateway"
+    )
     line("", "direct", "gateway", "UI", "gateway/direct", "UI/direct")
     for count in counts:
         direct, gateway, ui = (cases[(path, count)] for path in ("direct", "gateway", "UI"))
-        for label, pick in (("TTFT p50", lambda c: med(c.ttft)), ("tokens/s per stream p50", lambda c: med(c.rate)),
-                            ("aggregate tokens/s", lambda c: med(c.aggregate))):
+        for label, pick in (
+            ("TTFT p50", lambda c: med(c.ttft)),
+            ("tokens/s per stream p50", lambda c: med(c.rate)),
+            ("aggregate tokens/s", lambda c: med(c.aggregate)),
+        ):
             d, g, u = pick(direct), pick(gateway), pick(ui)
             cells = (ms(d), ms(g), ms(u)) if label.startswith("TTFT") else (f"{d:.1f}", f"{g:.1f}", f"{u:.1f}")
             line(f"{count} attendee(s) {label}", *cells, f"{g / d:.3f}x", f"{u / d:.3f}x")
     if 4 in counts:
         one = med(single_slot.aggregate)
         four = {path: med(cases[(path, 4)].aggregate) for path in ("direct", "gateway", "UI")}
-        print(f"\n4 attendees on one slot (direct): {one:.1f} tokens/s aggregate, "
-              f"TTFT p50 {med(single_slot.ttft) * 1000:.0f} ms")
+        print(
+            f"\n4 attendees on one slot (direct): {one:.1f} tokens/s aggregate, "
+            f"TTFT p50 {med(single_slot.ttft) * 1000:.0f} ms"
+        )
         ratios = ", ".join(f"{path} {value / one:.2f}x" for path, value in four.items())
         print(f"4 attendees on the engine's slots vs one slot: {ratios}")
 

@@ -55,8 +55,11 @@ def _summary(path: str, users: int, samples: list[Sample], wall: float) -> Resul
 
 
 async def _engine_chat(client: httpx.AsyncClient, prompt: str, tokens: int) -> Sample:
-    body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}],
-            "options": {"num_predict": tokens, "temperature": 0.7, "seed": 7}}
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": prompt}],
+        "options": {"num_predict": tokens, "temperature": 0.7, "seed": 7},
+    }
     started, first, count = time.perf_counter(), None, 0
     async with client.stream("POST", "/api/chat", json=body) as response:
         async for line in response.aiter_lines():
@@ -106,8 +109,16 @@ def _bare_round(server, users: int, tokens: int) -> Result:  # noqa: ANN001
             return False
 
         server.handle_chat_completions(
-            {"messages": [{"role": "user", "content": prompt}], "max_tokens": tokens, "temperature": 0.7, "seed": 7,
-             "stream": True, "stream_options": {"include_usage": True}}, on_chunk)
+            {
+                "messages": [{"role": "user", "content": prompt}],
+                "max_tokens": tokens,
+                "temperature": 0.7,
+                "seed": 7,
+                "stream": True,
+                "stream_options": {"include_usage": True},
+            },
+            on_chunk,
+        )
         with lock:
             samples.append(Sample((first[0] or time.perf_counter()) - started, count[0]))
 
@@ -129,18 +140,24 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     threads = default_threads(settings.engine_threads)
-    print(f"Machine: {psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}; "
-          f"{args.slots} slots, {threads} threads, {args.tokens} tokens per chat")
+    print(
+        f"Machine: {psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f}; "
+        f"{args.slots} slots, {threads} threads, {args.tokens} tokens per chat"
+    )
 
-    with tempfile.TemporaryDirectory(prefix="engine-bench-") as work, \
-            EngineProcess(Path(work) / "data", slots=str(args.slots)) as engine:
+    with (
+        tempfile.TemporaryDirectory(prefix="engine-bench-") as work,
+        EngineProcess(Path(work) / "data", slots=str(args.slots)) as engine,
+    ):
         process = psutil.Process(engine.process.pid)  # type: ignore[union-attr]
         idle_mb = process.memory_info().rss / 2**20
         print(f"Engine ready after {engine.ready_seconds:.2f} s; idle RSS {idle_mb:.0f} MB (no model loaded)")
         load_started = time.perf_counter()
         httpx.post(f"{engine.url}/api/chat", json={"model": MODEL, "messages": []}, timeout=120)
-        print(f"First model load {time.perf_counter() - load_started:.2f} s; "
-              f"RSS with it {process.memory_info().rss / 2**20:.0f} MB")
+        print(
+            f"First model load {time.perf_counter() - load_started:.2f} s; "
+            f"RSS with it {process.memory_info().rss / 2**20:.0f} MB"
+        )
         bare = _bare_server(args.slots, settings.engine_context, threads)
         asyncio.run(_engine_round(engine.url, 1, 8))
         _bare_round(bare, 1, 8)
@@ -159,13 +176,17 @@ def main(argv: list[str] | None = None) -> None:
             assert best_engine is not None and best_bare is not None
             rows.append((best_engine, best_bare))
 
-    print(f"\n{'users':>5} | {'engine tok/s':>12} | {'bare tok/s':>10} | {'ratio':>6} | "
-          f"{'engine TTFT':>11} | {'bare TTFT':>9}")
+    print(
+        f"\n{'users':>5} | {'engine tok/s':>12} | {'bare tok/s':>10} | {'ratio':>6} | "
+        f"{'engine TTFT':>11} | {'bare TTFT':>9}"
+    )
     for engine_result, bare_result in rows:
         ratio = engine_result.tokens_per_second / bare_result.tokens_per_second
-        print(f"{engine_result.users:>5} | {engine_result.tokens_per_second:>12.1f} | "
-              f"{bare_result.tokens_per_second:>10.1f} | {ratio:>6.1%} | {engine_result.median_ttft:>10.2f}s | "
-              f"{bare_result.median_ttft:>8.2f}s")
+        print(
+            f"{engine_result.users:>5} | {engine_result.tokens_per_second:>12.1f} | "
+            f"{bare_result.tokens_per_second:>10.1f} | {ratio:>6.1%} | {engine_result.median_ttft:>10.2f}s | "
+            f"{bare_result.median_ttft:>8.2f}s"
+        )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ class Attendee(HttpUser):
     @task(5)
     def chat(self) -> None:
         body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "Tell me about llamas"}], "stream": True}
-        with self.client.post("/ollama/api/chat", json=body, stream=True, catch_response=True, name="chat (streamed)") as response:
+        with self.client.post(
+            "/ollama/api/chat", json=body, stream=True, catch_response=True, name="chat (streamed)"
+        ) as response:
             lines = [json.loads(line) for line in response.iter_lines() if line]
             if response.status_code != 200 or not lines or not lines[-1].get("done"):
                 response.failure(f"status {response.status_code}, {len(lines)} lines")
@@ -53,6 +55,8 @@ class Attendee(HttpUser):
     def ask_rag(self) -> None:
         system = self.environment.parsed_options.rag_system
         question = {"question": "What can a llama carry as a pack animal?"}
-        with self.client.post(f"/api/v1/rag-systems/{system}/answer", json=question, catch_response=True, name="RAG answer") as response:
+        with self.client.post(
+            f"/api/v1/rag-systems/{system}/answer", json=question, catch_response=True, name="RAG answer"
+        ) as response:
             if response.status_code != 200 or not response.json().get("sources"):
                 response.failure(f"status {response.status_code}")

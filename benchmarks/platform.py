@@ -38,7 +38,9 @@ def stream_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-delay", type=float, default=0.02)
     parser.add_argument("--tokens", type=int, default=20)
     parser.add_argument(
-        "--workers", type=int, default=1,
+        "--workers",
+        type=int,
+        default=1,
         help="WORKSHOP_WORKERS; with more than 1, Redis and a Chroma server are started too (SQLite stays)",
     )
 
@@ -60,13 +62,15 @@ def shared_services(workers: int) -> Iterator[dict[str, str]]:
 def use_data_dir(ollama_urls: str, extra: Mapping[str, str] | None = None) -> Path:
     """Point this process's settings at a fresh data directory (SQLite) and the given hosts."""
     data_dir = Path(tempfile.mkdtemp(prefix="workshop-bench-"))
-    os.environ.update({
-        "WORKSHOP_DATA_DIR": str(data_dir / "data"),
-        "WORKSHOP_DATABASE_URL": "",
-        "WORKSHOP_OLLAMA_URLS": ollama_urls,
-        "WORKSHOP_LOG_LEVEL": "WARNING",
-        **(extra or {}),
-    })
+    os.environ.update(
+        {
+            "WORKSHOP_DATA_DIR": str(data_dir / "data"),
+            "WORKSHOP_DATABASE_URL": "",
+            "WORKSHOP_OLLAMA_URLS": ollama_urls,
+            "WORKSHOP_LOG_LEVEL": "WARNING",
+            **(extra or {}),
+        }
+    )
     from workshop_app.settings import get_settings
 
     get_settings.cache_clear()
@@ -78,21 +82,23 @@ def server_setup() -> str:
     from workshop_app.settings import get_settings
 
     settings = get_settings()
-    return ", ".join((
-        f"{settings.workers} worker(s)",
-        "SQLite" if settings.is_sqlite else "Postgres",
-        "Redis" if settings.redis_url else "state in memory",
-        "Chroma server" if settings.chroma_url else "embedded Chroma",
-    ))
+    return ", ".join(
+        (
+            f"{settings.workers} worker(s)",
+            "SQLite" if settings.is_sqlite else "Postgres",
+            "Redis" if settings.redis_url else "state in memory",
+            "Chroma server" if settings.chroma_url else "embedded Chroma",
+        )
+    )
 
 
 def prepare(people: int) -> Prepared:
     """Migrate, then create `people` attendees with a key each and one public RAG system."""
     from tests.support.accounts import actor_of, make_user
     from tests.support.collections import CORPUS
+    from workshop_app.db.migrations import upgrade_database
     from workshop_app.db.ownership import Visibility
     from workshop_app.db.users import Role
-    from workshop_app.db.migrations import upgrade_database
     from workshop_app.services.api_keys import create_api_key
     from workshop_app.services.collections import CollectionSpec, create_collection
     from workshop_app.services.documents import upload_many
@@ -106,7 +112,9 @@ def prepare(people: int) -> Prepared:
 
     async def build() -> int:
         documents = [r.document_id for r in upload_many(owner, list(CORPUS.items()), Visibility.PUBLIC)]
-        collection = await create_collection(owner, CollectionSpec("Bench corpus", EMBED_MODEL, visibility=Visibility.PUBLIC))
+        collection = await create_collection(
+            owner, CollectionSpec("Bench corpus", EMBED_MODEL, visibility=Visibility.PUBLIC)
+        )
         await get_jobs().wait(get_jobs().start(owner, collection.id, documents).id)  # type: ignore[arg-type]
         spec = RagSpec("Bench helper", CHAT_MODEL, [collection.id], top_k=2, visibility=Visibility.PUBLIC)  # type: ignore[list-item]
         return create_rag_system(owner, spec).id  # type: ignore[return-value]
@@ -140,7 +148,9 @@ def served(
     env = {name: value for name, value in os.environ.items() if name.startswith("WORKSHOP_")}
     env.update(extra_env or {})
     started = time.perf_counter()
-    with app_server(prepared.data_dir, env["WORKSHOP_OLLAMA_URLS"], log_path, env, project_dir=project, port=port) as url:
+    with app_server(
+        prepared.data_dir, env["WORKSHOP_OLLAMA_URLS"], log_path, env, project_dir=project, port=port
+    ) as url:
         yield url, time.perf_counter() - started
 
 
@@ -151,8 +161,10 @@ def server_processes(url: str) -> list[psutil.Process]:
     """
     port = url.rsplit(":", 1)[1]
     roots = [
-        process for process in psutil.process_iter(["cmdline"])
-        if any(arg.startswith("workshop_app.") for arg in process.info["cmdline"] or []) and port in (process.info["cmdline"] or [])
+        process
+        for process in psutil.process_iter(["cmdline"])
+        if any(arg.startswith("workshop_app.") for arg in process.info["cmdline"] or [])
+        and port in (process.info["cmdline"] or [])
     ]
     found = {process.pid: process for root in roots for process in (root, *root.children(recursive=True))}
     return list(found.values())

@@ -24,7 +24,17 @@ import httpx
 
 from benchmarks.figures import compare_streams, line, ms, percentile
 from benchmarks.platform import (
-    CHAT_MODEL, cpu_seconds, fresh_project, memory_mb, prepare, server_processes, server_setup, shared_services, served, stream_arguments, use_data_dir,
+    CHAT_MODEL,
+    cpu_seconds,
+    fresh_project,
+    memory_mb,
+    prepare,
+    served,
+    server_processes,
+    server_setup,
+    shared_services,
+    stream_arguments,
+    use_data_dir,
 )
 from tests.support.ports import free_port
 
@@ -93,12 +103,15 @@ def main() -> None:
 
     with FakeOllama(port=0) as backend, FakeOllama(port=0) as hanging, shared_services(args.workers) as shared:
         hanging.config.fault = "hang"
-        use_data_dir(f"{backend.url},{hanging.url}", {
-            **shared,
-            "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
-            "WORKSHOP_RATE_LIMIT": "100000/minute",
-            "WORKSHOP_OLLAMA_PROBE_TIMEOUT": "1",
-        })
+        use_data_dir(
+            f"{backend.url},{hanging.url}",
+            {
+                **shared,
+                "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
+                "WORKSHOP_RATE_LIMIT": "100000/minute",
+                "WORKSHOP_OLLAMA_PROBE_TIMEOUT": "1",
+            },
+        )
         prepared = prepare(args.users)
         log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"
         project, port = fresh_project(), free_port()
@@ -112,7 +125,11 @@ def main() -> None:
             rss, pss = memory_mb(processes)
             listing = model_list_times(url, prepared.keys[0])
             config = backend.config
-            config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
+            config.first_token_delay, config.token_delay, config.reply_tokens = (
+                args.first_token_delay,
+                args.token_delay,
+                args.tokens,
+            )
             direct_url, platform_url = f"{backend.url}/api/chat", f"{url}/ollama/api/chat"
             server_cpu = partial(cpu_seconds, processes)
             single = {
@@ -128,21 +145,29 @@ def main() -> None:
             }
             hung_chats = hanging.stats.requests.get("/api/chat", 0)
 
-    print(f"\nServer: `workshop run`, {server_setup()}; backend: fake with "
-          f"first token {args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
+    print(
+        f"\nServer: `workshop run`, {server_setup()}; backend: fake with "
+        f"first token {args.first_token_delay * 1000:.0f} ms,"
+        f" {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart"
+    )
     print(f"\nStart to ready: cold (frontend built) {cold_start_s:.1f} s; prebuilt frontend {start_s:.1f} s")
     print(f"Idle memory, {len(processes)} server processes: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
     line("Model list, one of two hosts hanging", f"p50 {ms(percentile(listing, 50))}", f"max {ms(max(listing))}")
     print()
-    compare_streams("platform", {
-        "1 user": (single["direct"], single["platform"]),
-        f"{args.users} users": (loaded["direct"], loaded["platform"]),
-    })
+    compare_streams(
+        "platform",
+        {
+            "1 user": (single["direct"], single["platform"]),
+            f"{args.users} users": (loaded["direct"], loaded["platform"]),
+        },
+    )
     for q in (50, 95):  # every key's first request, all at once: the platform looks each key up in the database
         d, p = percentile(loaded["direct"][2], q), percentile(loaded["platform"][2], q)
         line(f"{args.users} users TTFT p{q}, first use of each key", ms(d), ms(p), ms(p - d), f"{p / d:.3f}x")
-    print(f"\nServer CPU per chat (all its processes): {single['platform'][3] * 1000:.1f} ms at 1 user, "
-          f"{loaded['platform'][3] * 1000:.1f} ms at {args.users} users")
+    print(
+        f"\nServer CPU per chat (all its processes): {single['platform'][3] * 1000:.1f} ms at 1 user, "
+        f"{loaded['platform'][3] * 1000:.1f} ms at {args.users} users"
+    )
     print(f"(chats sent to the hanging host: {hung_chats})")
 
 

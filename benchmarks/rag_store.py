@@ -27,12 +27,13 @@ CHUNK_CHARS = 400
 
 def corpus(chunks: int) -> dict[str, bytes]:
     """Documents that split into about `chunks` chunks of CHUNK_CHARS characters (10 documents)."""
-    words = "llama alpaca volcano bread chess river mountain harvest engine garden".split()
+    words = ["llama", "alpaca", "volcano", "bread", "chess", "river", "mountain", "harvest", "engine", "garden"]
     rng = random.Random(7)
     per_doc = chunks // 10
     return {
         f"doc{n}.txt": "\n\n".join(
-            " ".join(rng.choice(words) for _ in range(CHUNK_CHARS // 7))[: CHUNK_CHARS - 20] + "." for _ in range(per_doc)
+            " ".join(rng.choice(words) for _ in range(CHUNK_CHARS // 7))[: CHUNK_CHARS - 20] + "."
+            for _ in range(per_doc)
         ).encode()
         for n in range(10)
     }
@@ -50,7 +51,9 @@ async def ingest(chunks: int) -> tuple[int, float, int]:
 
     actor = actor_of(make_user(Role.INSTRUCTOR, "ingest"))
     documents = [result.document_id for result in upload_many(actor, list(corpus(chunks).items()))]
-    collection = await create_collection(actor, CollectionSpec("Ingest", EMBED_MODEL, chunks=ChunkSettings(CHUNK_CHARS, 0)))
+    collection = await create_collection(
+        actor, CollectionSpec("Ingest", EMBED_MODEL, chunks=ChunkSettings(CHUNK_CHARS, 0))
+    )
     started = time.perf_counter()
     job = await get_jobs().wait(get_jobs().start(actor, collection.id, documents).id)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
@@ -64,7 +67,9 @@ def direct_embeds(url: str, chunks: int, batch: int) -> float:
     started = time.perf_counter()
     with httpx.Client(timeout=60) as client:
         for start in range(0, chunks, batch):
-            client.post(f"{url}/api/embed", json={"model": EMBED_MODEL, "input": texts[start : start + batch]}).raise_for_status()
+            client.post(
+                f"{url}/api/embed", json={"model": EMBED_MODEL, "input": texts[start : start + batch]}
+            ).raise_for_status()
     return time.perf_counter() - started
 
 
@@ -77,8 +82,14 @@ def retrieval(stored: int, queries: int) -> list[float]:
     vector = lambda: [rng.gauss(0, 1) for _ in range(DIMENSION)]  # noqa: E731
     for start in range(0, stored, 1000):
         ids = [f"c{n}" for n in range(start, start + 1000)]
-        store.add("bench-10k", "bench-embedder", ids, [vector() for _ in ids], [f"chunk {i}" for i in ids],
-                  [{"document_id": 1, "title": "bench", "position": n} for n in range(len(ids))])
+        store.add(
+            "bench-10k",
+            "bench-embedder",
+            ids,
+            [vector() for _ in ids],
+            [f"chunk {i}" for i in ids],
+            [{"document_id": 1, "title": "bench", "position": n} for n in range(len(ids))],
+        )
     for _ in range(5):
         store.query("bench-10k", "bench-embedder", vector(), 5)
     times = []
@@ -95,7 +106,9 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=1000)
     parser.add_argument("--stored", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--chroma-server", action="store_true", help="use a `chroma run` server instead of embedded Chroma")
+    parser.add_argument(
+        "--chroma-server", action="store_true", help="use a `chroma run` server instead of embedded Chroma"
+    )
     args = parser.parse_args()
 
     from tests.fakes.ollama_server import FakeOllama
@@ -123,7 +136,10 @@ def main() -> None:
     line("platform: seconds, chunks/s", f"{seconds:.2f} s", f"{stored / seconds:.0f}/s")
     line("direct embed calls only: seconds, chunks/s", f"{direct_s:.2f} s", f"{stored / direct_s:.0f}/s")
     line("ratio platform / direct time", f"{seconds / direct_s:.1f}x")
-    print(f"\nRetrieval on {args.stored:,} chunks of {DIMENSION} dimensions, top 5, question already embedded ({args.queries} queries)")
+    print(
+        f"\nRetrieval on {args.stored:,} chunks of {DIMENSION} dimensions,"
+        f" top 5, question already embedded ({args.queries} queries)"
+    )
     line("vector query", f"p50 {ms(percentile(times, 50))}", f"p95 {ms(percentile(times, 95))}")
 
 

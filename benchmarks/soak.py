@@ -137,8 +137,20 @@ def footprint(process: psutil.Process, database: Path) -> Footprint:
 
 def serve(port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "uvicorn", "workshop_app.api:build_api", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "workshop_app.api:build_api",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -181,16 +193,24 @@ def main() -> None:
         try:
             wait_for_port(port, 60, server)
             tally, before, after = asyncio.run(
-                soak(f"http://127.0.0.1:{port}", prepared.keys, prepared.rag_system_id, args.minutes * 60,
-                     psutil.Process(server.pid), database)
+                soak(
+                    f"http://127.0.0.1:{port}",
+                    prepared.keys,
+                    prepared.rag_system_id,
+                    args.minutes * 60,
+                    psutil.Process(server.pid),
+                    database,
+                )
             )
         finally:
             server.terminate()
             server.wait(30)
 
-    print(f"\n{args.users} attendees for {args.minutes:g} min against the fake (parallelism {args.parallelism}, "
-          f"first token {args.first_token_delay * 1000:.0f} ms, "
-          f"{args.tokens} tokens {args.token_delay * 1000:.0f} ms apart)")
+    print(
+        f"\n{args.users} attendees for {args.minutes:g} min against the fake (parallelism {args.parallelism}, "
+        f"first token {args.first_token_delay * 1000:.0f} ms, "
+        f"{args.tokens} tokens {args.token_delay * 1000:.0f} ms apart)"
+    )
     line("action", "answered", "refused+reason", "server errors")
     for action in sorted(set(tally.answered) | set(tally.refused) | set(tally.server_errors)):
         line(action, str(tally.answered[action]), str(tally.refused[action]), str(tally.server_errors[action]))
@@ -201,8 +221,12 @@ def main() -> None:
     growth = (after.rss_mb / before.rss_mb - 1) * 100
     line("RSS", f"{before.rss_mb:.1f} MB", f"{after.rss_mb:.1f} MB", f"{growth:+.1f} %")
     line("open file descriptors", str(before.fds), str(after.fds), f"{after.fds - before.fds:+d}")
-    line("database connections (SQLite)", str(before.database_connections), str(after.database_connections),
-         f"{after.database_connections - before.database_connections:+d}")
+    line(
+        "database connections (SQLite)",
+        str(before.database_connections),
+        str(after.database_connections),
+        f"{after.database_connections - before.database_connections:+d}",
+    )
     line("threads", str(before.threads), str(after.threads), f"{after.threads - before.threads:+d}")
     for example in tally.examples:
         print(f"  server error: {example}")

@@ -24,7 +24,15 @@ from pathlib import Path
 
 from benchmarks.figures import compare_streams
 from benchmarks.platform import (
-    CHAT_MODEL, cpu_seconds, prepare, served, server_processes, server_setup, shared_services, stream_arguments, use_data_dir,
+    CHAT_MODEL,
+    cpu_seconds,
+    prepare,
+    served,
+    server_processes,
+    server_setup,
+    shared_services,
+    stream_arguments,
+    use_data_dir,
 )
 from benchmarks.platform_latency import streams
 from tests.support.playground_tab import PlaygroundTab
@@ -78,11 +86,14 @@ def main() -> None:
     from tests.fakes.ollama_server import FakeOllama
 
     with FakeOllama(port=0) as backend, shared_services(args.workers) as shared:
-        use_data_dir(backend.url, {
-            **shared,
-            "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
-            "WORKSHOP_RATE_LIMIT": "100000/minute",
-        })
+        use_data_dir(
+            backend.url,
+            {
+                **shared,
+                "WORKSHOP_OLLAMA_PARALLELISM": str(args.users + 8),  # the fake serves every stream at once
+                "WORKSHOP_RATE_LIMIT": "100000/minute",
+            },
+        )
         prepared = prepare(0)
         tokens = session_tokens(args.users)
         log = Path(tempfile.mkdtemp(prefix="workshop-bench-log-")) / "server.log"
@@ -90,19 +101,34 @@ def main() -> None:
         with served(prepared, log) as (url, _start_s):
             processes = server_processes(url)
             config = backend.config
-            config.first_token_delay, config.token_delay, config.reply_tokens = args.first_token_delay, args.token_delay, args.tokens
+            config.first_token_delay, config.token_delay, config.reply_tokens = (
+                args.first_token_delay,
+                args.token_delay,
+                args.tokens,
+            )
             direct_url = f"{backend.url}/api/chat"
             single_direct = asyncio.run(streams(direct_url, [None], args.single_samples, concurrent=False))[:2]
-            *single_ui, single_cpu = asyncio.run(ui_streams(url, tokens[:1], args.single_samples, False, lambda: cpu_seconds(processes)))
+            *single_ui, single_cpu = asyncio.run(
+                ui_streams(url, tokens[:1], args.single_samples, False, lambda: cpu_seconds(processes))
+            )
             loaded_direct = asyncio.run(streams(direct_url, [None] * args.users, args.rounds, concurrent=True))[:2]
-            *loaded_ui, loaded_cpu = asyncio.run(ui_streams(url, tokens, args.rounds, True, lambda: cpu_seconds(processes)))
+            *loaded_ui, loaded_cpu = asyncio.run(
+                ui_streams(url, tokens, args.rounds, True, lambda: cpu_seconds(processes))
+            )
             single, loaded = {"direct": single_direct, "UI": single_ui}, {"direct": loaded_direct, "UI": loaded_ui}
 
-    print(f"\nServer: `workshop run`, {server_setup()}; backend: fake with first token "
-          f"{args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
+    print(
+        f"\nServer: `workshop run`, {server_setup()}; backend: fake with first token "
+        f"{args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart"
+    )
     print("UI: simulated attendees on the Playground over Reflex's websocket event protocol\n")
-    compare_streams("UI", {"1 user": (single["direct"], single["UI"]), f"{args.users} users": (loaded["direct"], loaded["UI"])})
-    print(f"\nServer CPU per chat (all its processes): {single_cpu * 1000:.1f} ms at 1 user, {loaded_cpu * 1000:.1f} ms at {args.users} users")
+    compare_streams(
+        "UI", {"1 user": (single["direct"], single["UI"]), f"{args.users} users": (loaded["direct"], loaded["UI"])}
+    )
+    print(
+        f"\nServer CPU per chat (all its processes): {single_cpu * 1000:.1f} ms at 1 user,"
+        f" {loaded_cpu * 1000:.1f} ms at {args.users} users"
+    )
 
 
 if __name__ == "__main__":

@@ -47,21 +47,53 @@ def main() -> None:
             backend.config.reply_tokens = args.tokens
             prefix = args.report_dir / "workshop"
             subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-                 "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration, "--host", url,
-                 "--keys-file", str(keys_file), "--rag-system", str(prepared.rag_system_id),
-                 "--csv", str(prefix), "--html", f"{prefix}.html", "--only-summary", "--loglevel", "WARNING"],
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(Path(__file__).with_name("locustfile.py")),
+                    "--headless",
+                    "-u",
+                    str(args.users),
+                    "-r",
+                    str(args.spawn_rate),
+                    "-t",
+                    args.duration,
+                    "--host",
+                    url,
+                    "--keys-file",
+                    str(keys_file),
+                    "--rag-system",
+                    str(prepared.rag_system_id),
+                    "--csv",
+                    str(prefix),
+                    "--html",
+                    f"{prefix}.html",
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                ],
                 check=False,
             )
         keys_file.unlink()
 
-    print(f"\n{args.users} attendees for {args.duration}; fake host parallelism {args.parallelism}, "
-          f"first token {args.first_token_delay * 1000:.0f} ms, {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart")
+    print(
+        f"\n{args.users} attendees for {args.duration}; fake host parallelism {args.parallelism}, "
+        f"first token {args.first_token_delay * 1000:.0f} ms,"
+        f" {args.tokens} tokens {args.token_delay * 1000:.0f} ms apart"
+    )
     line("request", "count", "failures", "p50", "p95", "req/s")
     with open(f"{prefix}_stats.csv") as handle:
         for row in csv.DictReader(handle):
-            line(row["Name"], row["Request Count"], row["Failure Count"], f"{row['50%']} ms", f"{row['95%']} ms",
-                 f"{float(row['Requests/s']):.2f}")
+            line(
+                row["Name"],
+                row["Request Count"],
+                row["Failure Count"],
+                f"{row['50%']} ms",
+                f"{row['95%']} ms",
+                f"{float(row['Requests/s']):.2f}",
+            )
     print(f"\nReports: {prefix}.html, {prefix}_stats.csv")
 
 

@@ -136,7 +136,18 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     if dev:
-        command = [sys.executable, "-m", "reflex", "run", "--env", "dev", "--frontend-port", str(port), "--backend-port", str(port + 1)]
+        command = [
+            sys.executable,
+            "-m",
+            "reflex",
+            "run",
+            "--env",
+            "dev",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port + 1),
+        ]
     else:
         env.update(worker_environment(settings))
         if not prepare_frontend(settings, port, env):
@@ -185,15 +196,21 @@ def address_lines(port: int) -> list[str]:
     addresses = lan_addresses()
     lines += [f"  attendees' devices:    http://{address}:{port}" for address in addresses]
     if not addresses:
-        lines.append("  (this machine has no network address: only this machine can open it; "
-                     "connect to the room's network)")
+        lines.append(
+            "  (this machine has no network address: only this machine can open it; connect to the room's network)"
+        )
     lines.append("Stop with Ctrl+C.")
     return lines
 
 
 @main.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=11434, show_default=True,
-              help="Port to listen on (Ollama's, so the app's default WORKSHOP_OLLAMA_URLS finds it).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=11434,
+    show_default=True,
+    help="Port to listen on (Ollama's, so the app's default WORKSHOP_OLLAMA_URLS finds it).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 def engine(port: int, host: str) -> None:
     """Run the built-in model engine alone (Ollama's API over small CPU models), e.g. for several app servers."""
@@ -241,13 +258,17 @@ def restore(archive: Path) -> None:
     settings = _settings_or_exit()
     passphrase = _passphrase(settings, confirm=False) if archive.is_file() and is_encrypted(archive) else None
     manifest = _or_exit(lambda: restore_backup(settings, archive, passphrase=passphrase))
-    click.echo(f"Restored {archive.name} (taken {manifest['created_at']}, schema {manifest['alembic_revision']}) into {settings.data_dir}")
+    click.echo(
+        f"Restored {archive.name} (taken {manifest['created_at']}, schema {manifest['alembic_revision']})"
+        f" into {settings.data_dir}"
+    )
     click.echo("Start the app with `workshop run`; it applies any newer migrations first.")
 
 
-
 @main.command()
-@click.option("--port", type=click.IntRange(1, 65535), help="Port for a server this launch starts (default WORKSHOP_PORT).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port for a server this launch starts (default WORKSHOP_PORT)."
+)
 def launch(port: int | None) -> None:
     """Open the app in its own window, starting the server if it is not running; closing the window stops it."""
     settings = _settings_or_exit()
@@ -275,7 +296,12 @@ def smoke(url: str, api_key: str | None, model: str | None) -> None:
 @main.command("export-workshop")
 @click.argument("workshop_id", type=int)
 @click.option("--user", "username", required=True, help="Act as this account: the workshop's instructor or an admin.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Bundle file to write (default: named after the workshop).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Bundle file to write (default: named after the workshop).",
+)
 def export_workshop(workshop_id: int, username: str, output: Path | None) -> None:
     """Write one bundle file with a workshop's settings, prompts, tools, documents, collections and RAG systems."""
     _settings_or_exit()
@@ -288,18 +314,28 @@ def export_workshop(workshop_id: int, username: str, output: Path | None) -> Non
 @main.command("import-workshop")
 @click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--user", "username", required=True, help="The instructor or admin who will own the new workshop.")
-@click.option("--embed/--no-embed", default=True, help="Embed the collections' documents now (default), or later from the Collections page.")
+@click.option(
+    "--embed/--no-embed",
+    default=True,
+    help="Embed the collections' documents now (default), or later from the Collections page.",
+)
 def import_workshop(bundle: Path, username: str, embed: bool) -> None:
     """Create a new workshop (with a new join code) from a bundle; nothing is imported unless all of it can be."""
     upgrade_database(_settings_or_exit())
     actor = _or_exit(lambda: actor_for_username(username))
     imported = _or_exit(lambda: import_bundle(actor, bundle))
-    click.echo(f"Imported “{imported.title}” as workshop {imported.workshop_id}, join code {imported.join_code} ({_counted(imported.counts)})")
+    click.echo(
+        f"Imported “{imported.title}” as workshop {imported.workshop_id},"
+        f" join code {imported.join_code} ({_counted(imported.counts)})"
+    )
     for old, new in imported.renamed_tools.items():
         click.echo(f"Tool {old} saved as {new}: you already had a tool with that name.")
     if embed:
         for job in asyncio.run(embed_imported(actor, imported, wait=True)):
-            click.echo(f"Collection {job.collection_id}: embedding {job.status}, {job.done}/{job.total} chunks {job.error}".rstrip())
+            click.echo(
+                f"Collection {job.collection_id}: embedding {job.status},"
+                f" {job.done}/{job.total} chunks {job.error}".rstrip()
+            )
 
 
 def _counted(counts: dict[str, int]) -> str:
@@ -321,7 +357,9 @@ def config_docs(check: bool) -> None:
 @main.command("create-admin")
 @click.option("--username", prompt=True, help="Sign-in name (3-32 characters: letters, digits, . _ -).")
 @click.option("--display-name", help="Name shown to others (default: the username).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input (for scripts).")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input (for scripts)."
+)
 def create_admin_command(username: str, display_name: str | None, password_stdin: bool) -> None:
     """Create an admin account, e.g. to set up a server or regain access; asks for the password."""
     settings = _settings_or_exit()

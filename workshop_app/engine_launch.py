@@ -18,8 +18,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import IO
 from dataclasses import dataclass
+from typing import IO
 
 import httpx
 
@@ -133,8 +133,10 @@ def start_for_run(settings: Settings, env: dict[str, str], echo: Callable[[str],
     """
     if not wanted(settings):
         return None
-    reason = "WORKSHOP_ENGINE=embedded" if settings.engine == "embedded" else "no Ollama answered at " + ", ".join(
-        settings.ollama_base_urls
+    reason = (
+        "WORKSHOP_ENGINE=embedded"
+        if settings.engine == "embedded"
+        else "no Ollama answered at " + ", ".join(settings.ollama_base_urls)
     )
     echo(f"Starting the built-in model engine ({reason}) ...")
     try:

@@ -67,7 +67,9 @@ def running_server(data_dir: Path, port: int) -> ServerRecord | None:
     return ServerRecord(pid=0, port=port, url=url) if is_serving(url) else None
 
 
-def start_server(data_dir: Path, port: int, command: list[str], timeout: float = START_TIMEOUT_S) -> tuple[subprocess.Popen, ServerRecord]:
+def start_server(
+    data_dir: Path, port: int, command: list[str], timeout: float = START_TIMEOUT_S
+) -> tuple[subprocess.Popen, ServerRecord]:
     """Start `command` in its own process group, record it, and return once it answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(data_dir / LOG_FILE, "ab") as log:

@@ -72,8 +72,15 @@ def build_frontend(key: str, env: Mapping[str, str]) -> bool:
     log_path = build_log()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        done = subprocess.run([sys.executable, *EXPORT_ARGS], cwd=PROJECT_ROOT, env=dict(env), check=False,
-                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, *EXPORT_ARGS],
+            cwd=PROJECT_ROOT,
+            env=dict(env),
+            check=False,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     if done.returncode != 0:
         return False
     BUILD_KEY_FILE.write_text(key + "\n")
@@ -110,7 +117,9 @@ def serve(port: int) -> None:
     config = get_config()
     config._set_persistent(frontend_port=port, backend_port=port)  # what `reflex run --single-port` does
     reflex_exec.notify_app_running()
-    reflex_exec.run_backend_prod(config.backend_host, port, config.loglevel.subprocess_level(), mount_frontend_compiled_app=True)
+    reflex_exec.run_backend_prod(
+        config.backend_host, port, config.loglevel.subprocess_level(), mount_frontend_compiled_app=True
+    )
 
 
 if __name__ == "__main__":

@@ -38,12 +38,16 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    data_dir: Path = Field(Path("data"), description="Where the database, uploads, Chroma data and the secret key live.")
+    data_dir: Path = Field(
+        Path("data"), description="Where the database, uploads, Chroma data and the secret key live."
+    )
     database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file in the data directory.")
     db_pool_size: int = Field(20, ge=1, le=1000, description="Postgres connection pool size.")
     db_max_overflow: int = Field(10, ge=0, le=1000, description="Extra Postgres connections beyond the pool.")
     db_pool_pre_ping: bool = Field(True, description="Check Postgres connections before use.")
-    db_pool_recycle: int = Field(300, ge=1, le=86400, description="Seconds after which Postgres connections are recycled.")
+    db_pool_recycle: int = Field(
+        300, ge=1, le=86400, description="Seconds after which Postgres connections are recycled."
+    )
     ollama_urls: Annotated[list[AnyHttpUrl], NoDecode] = Field(
         default_factory=lambda: [AnyHttpUrl("http://localhost:11434")],
         description="Comma-separated Ollama base URLs.",
@@ -52,15 +56,26 @@ class Settings(BaseSettings):
         "auto",
         description=(
             "The built-in model engine (real small models on the CPU): auto = `workshop run` starts it when none of "
-            "WORKSHOP_OLLAMA_URLS answers and serves it instead of them; embedded = always, beside those hosts; off = never."
+            "WORKSHOP_OLLAMA_URLS answers and serves it instead of them;"
+            " embedded = always, beside those hosts; off = never."
         ),
     )
     ollama_connect_timeout: float = Field(5.0, gt=0, le=120, description="Seconds to wait for a connection to Ollama.")
-    ollama_read_timeout: float = Field(300.0, gt=0, le=3600, description="Seconds to wait for Ollama between two reads.")
-    ollama_retries: int = Field(3, ge=1, le=10, description="Connection attempts before a backend counts as unavailable.")
-    ollama_health_interval: float = Field(10.0, gt=0, le=3600, description="Seconds between health checks of a reachable Ollama host.")
-    ollama_health_max_backoff: float = Field(60.0, gt=0, le=3600, description="Longest wait between checks of a host that is down (doubles per failure).")
-    ollama_probe_timeout: float = Field(3.0, gt=0, le=60, description="Seconds a health check waits for a host before counting it as down.")
+    ollama_read_timeout: float = Field(
+        300.0, gt=0, le=3600, description="Seconds to wait for Ollama between two reads."
+    )
+    ollama_retries: int = Field(
+        3, ge=1, le=10, description="Connection attempts before a backend counts as unavailable."
+    )
+    ollama_health_interval: float = Field(
+        10.0, gt=0, le=3600, description="Seconds between health checks of a reachable Ollama host."
+    )
+    ollama_health_max_backoff: float = Field(
+        60.0, gt=0, le=3600, description="Longest wait between checks of a host that is down (doubles per failure)."
+    )
+    ollama_probe_timeout: float = Field(
+        3.0, gt=0, le=60, description="Seconds a health check waits for a host before counting it as down."
+    )
     ollama_stall_timeout: float = Field(
         30.0,
         gt=0,
@@ -69,21 +84,36 @@ class Settings(BaseSettings):
         "before it is stopped with an error.",
     )
     chroma_path: Path | None = Field(None, description="Embedded Chroma directory; empty means <data_dir>/chroma.")
-    chroma_url: AnyHttpUrl | None = Field(None, description="Chroma server URL; when set, used instead of embedded Chroma.")
+    chroma_url: AnyHttpUrl | None = Field(
+        None, description="Chroma server URL; when set, used instead of embedded Chroma."
+    )
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
     workers: int = Field(
         1,
         ge=1,
         le=32,
-        description="App worker processes serving UI, websocket and API; more than 1 needs WORKSHOP_REDIS_URL and WORKSHOP_CHROMA_URL.",
+        description="App worker processes serving UI, websocket and API;"
+        " more than 1 needs WORKSHOP_REDIS_URL and WORKSHOP_CHROMA_URL.",
     )
     ollama_parallelism: int = Field(
-        1, ge=1, le=256,
-        description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL. The built-in engine reports its own slots.",
+        1,
+        ge=1,
+        le=256,
+        description="Requests each Ollama host serves at once; match its OLLAMA_NUM_PARALLEL."
+        " The built-in engine reports its own slots.",
     )
-    user_concurrency: int = Field(1, ge=1, le=64, description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.")
-    rate_limit: str = Field("100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute.")
-    daily_token_quota: int = Field(1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota.")
+    user_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.",
+    )
+    rate_limit: str = Field(
+        "100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute."
+    )
+    daily_token_quota: int = Field(
+        1_000_000, ge=0, description="Tokens (prompt + reply) per user per day; 0 means no quota."
+    )
     max_reply_tokens: int = Field(
         4096,
         ge=1,
@@ -97,8 +127,12 @@ class Settings(BaseSettings):
         le=86400,
         description="Seconds one request may hold a host's slot; a reply still running then is stopped.",
     )
-    secret_key: SecretStr | None = Field(None, description="Signing key; generated once into the data directory when unset.")
-    session_days: int = Field(14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again.")
+    secret_key: SecretStr | None = Field(
+        None, description="Signing key; generated once into the data directory when unset."
+    )
+    session_days: int = Field(
+        14, ge=1, le=365, description="Days a sign-in lasts before the person must sign in again."
+    )
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto",
         description="Session cookie marked Secure: auto = when the browser uses HTTPS (directly or via a proxy).",
@@ -117,13 +151,22 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts sent to Ollama in one /api/embed call.")
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
-    backup_dir: Path | None = Field(None, description="Where `workshop backup` writes archives; empty means <data_dir>/backups.")
-    backup_keep: int = Field(7, ge=1, le=1000, description="Archives kept by `workshop backup` and scheduled backups (the newest N).")
-    backup_passphrase: SecretStr | None = Field(None, description="Passphrase for encrypted backups and restores; asked for when unset.")
-    tool_max_steps: int = Field(5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops.")
+    backup_dir: Path | None = Field(
+        None, description="Where `workshop backup` writes archives; empty means <data_dir>/backups."
+    )
+    backup_keep: int = Field(
+        7, ge=1, le=1000, description="Archives kept by `workshop backup` and scheduled backups (the newest N)."
+    )
+    backup_passphrase: SecretStr | None = Field(
+        None, description="Passphrase for encrypted backups and restores; asked for when unset."
+    )
+    tool_max_steps: int = Field(
+        5, ge=1, le=50, description="Rounds of tool calls one playground question may run before the loop stops."
+    )
     tool_http_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Hosts HTTP tools may call, comma-separated (api.example.com, or *.example.com for its subdomains); empty: none.",
+        description="Hosts HTTP tools may call, comma-separated (api.example.com, or *.example.com for its subdomains);"
+        " empty: none.",
     )
     tool_http_timeout: float = Field(10.0, gt=0, le=120, description="Seconds an HTTP tool call may take in all.")
     tool_http_max_kb: int = Field(256, ge=1, le=10_240, description="Largest HTTP tool response, in kilobytes.")
@@ -132,18 +175,29 @@ class Settings(BaseSettings):
     )
     engine_cache_dir: Path | None = Field(
         None,
-        description="Models setup produced from the package registry (what the engine can pull); empty means .tools/models in the project.",
+        description="Models setup produced from the package registry (what the engine can pull);"
+        " empty means .tools/models in the project.",
     )
     engine_gguf_dir: Path | None = Field(
         None, description="A directory of your own GGUF files; each one appears as a model of the built-in engine."
     )
-    engine_slots: int = Field(4, ge=1, le=64, description="Sequences the built-in engine generates at once per chat model (parallel slots).")
-    engine_context: int = Field(
-        4096, ge=256, le=131_072, description="Context per sequence, in tokens, when a request sets no num_ctx (built-in engine)."
+    engine_slots: int = Field(
+        4, ge=1, le=64, description="Sequences the built-in engine generates at once per chat model (parallel slots)."
     )
-    engine_threads: int = Field(0, ge=0, le=256, description="CPU threads the built-in engine computes with; 0 means every core.")
+    engine_context: int = Field(
+        4096,
+        ge=256,
+        le=131_072,
+        description="Context per sequence, in tokens, when a request sets no num_ctx (built-in engine).",
+    )
+    engine_threads: int = Field(
+        0, ge=0, le=256, description="CPU threads the built-in engine computes with; 0 means every core."
+    )
     engine_keep_alive: float = Field(
-        300.0, ge=-1, le=86_400, description="Seconds a model stays loaded in the built-in engine after its last request; -1 keeps it."
+        300.0,
+        ge=-1,
+        le=86_400,
+        description="Seconds a model stays loaded in the built-in engine after its last request; -1 keeps it.",
     )
 
     @field_validator("ollama_urls", mode="before")

@@ -52,22 +52,42 @@ keep_new_files_private()  # also when served by `reflex run` rather than `worksh
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(freeze_startup_heap)  # runs in each server worker once the app is loaded
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
-app.add_page(models_page, route="/models", title="Models · Ollama Workshop", on_load=[AuthState.require_sign_in, ModelsState.refresh])
-app.add_page(model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load)
-app.add_page(playground_page, route="/playground", title="Playground · Ollama Workshop", on_load=PlaygroundState.load_models)
+app.add_page(
+    models_page,
+    route="/models",
+    title="Models · Ollama Workshop",
+    on_load=[AuthState.require_sign_in, ModelsState.refresh],
+)
+app.add_page(
+    model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load
+)
+app.add_page(
+    playground_page, route="/playground", title="Playground · Ollama Workshop", on_load=PlaygroundState.load_models
+)
 app.add_page(compare_page, route="/compare", title="Compare models · Ollama Workshop", on_load=CompareState.load)
 app.add_page(prompts_page, route="/prompts", title="Prompts · Ollama Workshop", on_load=PromptsState.load)
 app.add_page(login_page, route="/login", title="Sign in · Ollama Workshop", on_load=AccountFormsState.open_login)
-app.add_page(register_page, route="/register", title="Create an account · Ollama Workshop", on_load=AccountFormsState.open_login)
+app.add_page(
+    register_page, route="/register", title="Create an account · Ollama Workshop", on_load=AccountFormsState.open_login
+)
 app.add_page(join_page, route="/join", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join)
-app.add_page(join_page, route="/join/[join_code]", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join)
+app.add_page(
+    join_page, route="/join/[join_code]", title="Join a workshop · Ollama Workshop", on_load=AccountFormsState.open_join
+)
 app.add_page(profile_page, route="/profile", title="Profile · Ollama Workshop", on_load=ProfileState.load)
 app.add_page(workshop_page, route="/workshop", title="Workshop · Ollama Workshop", on_load=WorkshopState.load)
 app.add_page(admin_page, route="/admin", title="Admin · Ollama Workshop", on_load=AdminState.load)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Ollama Workshop", on_load=DashboardState.load)
 app.add_page(documents_page, route="/documents", title="Documents · Ollama Workshop", on_load=DocumentsState.load)
-app.add_page(collections_page, route="/collections", title="Collections · Ollama Workshop", on_load=CollectionsState.load)
+app.add_page(
+    collections_page, route="/collections", title="Collections · Ollama Workshop", on_load=CollectionsState.load
+)
 app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=RagState.load)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
-app.add_page(tool_playground_page, route="/tools/playground", title="Tool playground · Ollama Workshop", on_load=ToolPlaygroundState.load)
+app.add_page(
+    tool_playground_page,
+    route="/tools/playground",
+    title="Tool playground · Ollama Workshop",
+    on_load=ToolPlaygroundState.load,
+)
 register_upcoming(app)

@@ -4,21 +4,22 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04
 """
-from alembic import op
+
 import sqlalchemy as sa
 
+from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('model_request', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('eval_ms', sa.Float(), nullable=True))
+    with op.batch_alter_table("model_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("eval_ms", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('model_request', schema=None) as batch_op:
-        batch_op.drop_column('eval_ms')
+    with op.batch_alter_table("model_request", schema=None) as batch_op:
+        batch_op.drop_column("eval_ms")

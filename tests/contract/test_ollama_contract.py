@@ -32,8 +32,10 @@ def _lines(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 def _chat(api: httpx.Client, target: Target, **body: Any) -> httpx.Response:
-    return api.post("/api/chat", json={"model": target.chat_model, "stream": False,
-                                       "messages": [{"role": "user", "content": STORY}], **body})
+    return api.post(
+        "/api/chat",
+        json={"model": target.chat_model, "stream": False, "messages": [{"role": "user", "content": STORY}], **body},
+    )
 
 
 def test_root_and_version(api: httpx.Client) -> None:
@@ -46,7 +48,7 @@ def test_tags_list_models_with_details(api: httpx.Client, target: Target) -> Non
     assert target.chat_model in models
     for model in models.values():
         assert {"name", "model", "modified_at", "size", "digest", "details"} <= model.keys()
-        assert DETAIL_KEYS <= model["details"].keys() and model["size"] > 0
+        assert model["details"].keys() >= DETAIL_KEYS and model["size"] > 0
 
 
 def test_show_gives_capabilities_context_length_and_template(api: httpx.Client, target: Target) -> None:
@@ -54,14 +56,17 @@ def test_show_gives_capabilities_context_length_and_template(api: httpx.Client, 
     assert {"completion", "tools"} <= set(show["capabilities"])
     architecture = show["model_info"]["general.architecture"]
     assert show["model_info"][f"{architecture}.context_length"] > 0
-    assert isinstance(show["template"], str) and show["template"] and DETAIL_KEYS <= show["details"].keys()
+    assert isinstance(show["template"], str) and show["template"] and show["details"].keys() >= DETAIL_KEYS
     embed = api.post("/api/show", json={"model": target.embed_model}).json()
     assert embed["capabilities"] == ["embedding"]
 
 
 def test_streamed_chat_is_ndjson_pieces_then_one_done_line(api: httpx.Client, target: Target) -> None:
-    body = {"model": target.chat_model, "messages": [{"role": "user", "content": "Tell me a story"}],
-            "options": {"num_predict": 8}}
+    body = {
+        "model": target.chat_model,
+        "messages": [{"role": "user", "content": "Tell me a story"}],
+        "options": {"num_predict": 8},
+    }
     with api.stream("POST", "/api/chat", json=body) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
         lines = _lines(response)
@@ -88,23 +93,41 @@ def test_generate_streams_response_pieces(api: httpx.Client, target: Target) -> 
 
 
 def test_format_json_answers_with_a_json_object(api: httpx.Client, target: Target) -> None:
-    answer = _chat(api, target, format="json", options={"num_predict": 100, "temperature": 0},
-                   messages=[{"role": "user", "content": "Describe a cat as JSON with name and age"}]).json()
+    answer = _chat(
+        api,
+        target,
+        format="json",
+        options={"num_predict": 100, "temperature": 0},
+        messages=[{"role": "user", "content": "Describe a cat as JSON with name and age"}],
+    ).json()
     assert isinstance(json.loads(answer["message"]["content"]), dict)
 
 
 def test_a_json_schema_format_is_followed(api: httpx.Client, target: Target) -> None:
-    schema = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-              "required": ["name", "age"]}
-    answer = _chat(api, target, format=schema, options={"num_predict": 60, "temperature": 0},
-                   messages=[{"role": "user", "content": "Invent a cat."}]).json()
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    answer = _chat(
+        api,
+        target,
+        format=schema,
+        options={"num_predict": 60, "temperature": 0},
+        messages=[{"role": "user", "content": "Invent a cat."}],
+    ).json()
     data = json.loads(answer["message"]["content"])
     assert isinstance(data["name"], str) and isinstance(data["age"], int)
 
 
 def test_the_teaching_option_returns_a_call_of_an_offered_tool(api: httpx.Client, target: Target) -> None:
-    answer = _chat(api, target, tools=[WEATHER_TOOL], options={"tool_choice": "required", "num_predict": 60},
-                   messages=[{"role": "user", "content": "What is the weather in Paris?"}]).json()
+    answer = _chat(
+        api,
+        target,
+        tools=[WEATHER_TOOL],
+        options={"tool_choice": "required", "num_predict": 60},
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+    ).json()
     (call,) = answer["message"]["tool_calls"]
     assert call["function"]["name"] == "get_weather" and isinstance(call["function"]["arguments"]["city"], str)
 
@@ -193,8 +216,16 @@ def test_pulling_an_unknown_model_ends_the_stream_with_an_error_line(api: httpx.
 
 def test_copy_and_create_derive_models(api: httpx.Client, target: Target) -> None:
     assert api.post("/api/copy", json={"source": target.chat_model, "destination": "contract-copy"}).status_code == 200
-    created = api.post("/api/create", json={"model": "contract-made", "from": target.chat_model, "stream": False,
-                                            "system": "Answer briefly.", "parameters": {"num_predict": 3}})
+    created = api.post(
+        "/api/create",
+        json={
+            "model": "contract-made",
+            "from": target.chat_model,
+            "stream": False,
+            "system": "Answer briefly.",
+            "parameters": {"num_predict": 3},
+        },
+    )
     assert created.status_code == 200 and created.json()["status"] == "success"
     show = api.post("/api/show", json={"model": "contract-made"}).json()
     assert show["system"] == "Answer briefly." and "num_predict" in show["parameters"]
@@ -206,8 +237,12 @@ def test_copy_and_create_derive_models(api: httpx.Client, target: Target) -> Non
 
 
 def test_a_client_that_leaves_a_stream_does_not_block_the_next_request(api: httpx.Client, target: Target) -> None:
-    endless = {"model": target.chat_model, "prompt": "1 2 3 4 5 6 7 8 9 10", "raw": True,
-               "options": {"num_predict": 4000, "temperature": 0}}
+    endless = {
+        "model": target.chat_model,
+        "prompt": "1 2 3 4 5 6 7 8 9 10",
+        "raw": True,
+        "options": {"num_predict": 4000, "temperature": 0},
+    }
     with api.stream("POST", "/api/generate", json=endless) as response:
         lines = response.iter_lines()
         next(lines)

@@ -1,4 +1,4 @@
-"""An attendee attaches a tool to a Playground chat, reads each call under the reply, and finds it again after a reload."""
+"""An attendee attaches a tool to a Playground chat, reads each call under the reply, and finds it after a reload."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def choose_model(page: Page, name: str) -> None:
     page.get_by_role("option", name=name, exact=True).click()
 
 
-def test_a_tool_attached_to_a_chat_runs_and_its_trace_is_kept(page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path) -> None:
+def test_a_tool_attached_to_a_chat_runs_and_its_trace_is_kept(
+    page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path
+) -> None:
     page.goto(f"{app_url}/tools")
     page.locator("#new-tool").click()
     page.get_by_label("Name", exact=True).fill("get_weather")
@@ -69,7 +71,10 @@ def test_a_tool_attached_to_a_chat_runs_and_its_trace_is_kept(page: Page, app_ur
     reply = page.locator(".message-assistant").last
     steps = reply.locator(".trace-step")
     expect(steps).to_have_count(2)
-    expected = [('{"town": "Oslo"}', "false", ".trace-error", "'city' is a required property"), ('{"city": "Oslo"}', "true", ".trace-result", "It is sunny in Oslo.")]
+    expected = [
+        ('{"town": "Oslo"}', "false", ".trace-error", "'city' is a required property"),
+        ('{"city": "Oslo"}', "true", ".trace-result", "It is sunny in Oslo."),
+    ]
     for step, (arguments, ok, outcome, text) in zip(steps.all(), expected, strict=True):
         expect(step).to_have_attribute("data-ok", ok)
         expect(step.locator(".trace-arguments")).to_have_text(arguments)

@@ -52,7 +52,12 @@ def test_pull_shows_one_bar_to_100_percent_and_the_model_appears(
 
 
 def test_a_reloaded_page_and_another_browser_share_one_pull_and_cancel_it(
-    admin_page: Page, app_url: str, fresh_fake: FakeOllama, admin: Person, open_page: Callable[[], Page], artifacts: Path
+    admin_page: Page,
+    app_url: str,
+    fresh_fake: FakeOllama,
+    admin: Person,
+    open_page: Callable[[], Page],
+    artifacts: Path,
 ) -> None:
     other = open_page()
     sign_in(other, app_url, admin)  # before the pull starts, so signing in does not eat into it
@@ -81,7 +86,9 @@ def test_a_reloaded_page_and_another_browser_share_one_pull_and_cancel_it(
     expect(card).to_have_count(0)
 
 
-def test_load_and_unload_change_what_the_row_shows(admin_page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path) -> None:
+def test_load_and_unload_change_what_the_row_shows(
+    admin_page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path
+) -> None:
     admin_page.goto(f"{app_url}/models")
     qwen = row(admin_page, "qwen2.5:0.5b")
     expect(qwen.locator(".placement")).not_to_contain_text("loaded")

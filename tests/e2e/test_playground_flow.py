@@ -25,7 +25,9 @@ def _send(page: Page, text: str) -> None:
     page.get_by_label("Message").press("Enter")
 
 
-def test_a_streamed_reply_is_kept_and_stop_keeps_what_arrived(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_a_streamed_reply_is_kept_and_stop_keeps_what_arrived(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     fake_server.config.token_delay = 0.15
     fake_server.config.reply_tokens = 80
     _open_playground(page, app_url)
@@ -48,7 +50,9 @@ def test_a_streamed_reply_is_kept_and_stop_keeps_what_arrived(page: Page, app_ur
     expect(page.locator(".message-assistant").last.get_by_text("stopped")).to_be_visible()
 
 
-def test_a_reply_shows_timing_and_code_with_a_copy_button(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_a_reply_shows_timing_and_code_with_a_copy_button(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     fake_server.script_chat(MODEL, [{"content": "Here it is:\n\n```python\nprint('hello llamas')\n```\n\nDone."}])
     _open_playground(page, app_url)
     _send(page, "Show me some code")
@@ -60,7 +64,9 @@ def test_a_reply_shows_timing_and_code_with_a_copy_button(page: Page, app_url: s
     page.screenshot(path=artifacts / "playground-code-reply.png", full_page=True)
 
 
-def test_a_failed_reply_is_kept_as_incomplete_and_retried(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_a_failed_reply_is_kept_as_incomplete_and_retried(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     fake_server.config.reply_tokens = 30
     fake_server.config.fault = "error_mid_stream"
     _open_playground(page, app_url)
@@ -88,7 +94,9 @@ def test_an_out_of_range_parameter_is_refused_with_a_message(page: Page, app_url
     expect(page.get_by_label("Message")).to_have_value("Too hot")  # the draft is kept to fix and resend
 
 
-def test_two_models_compared_side_by_side_and_one_answer_kept(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_two_models_compared_side_by_side_and_one_answer_kept(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     fake_server.config.token_delay = 0.02
     page.goto(f"{app_url}/compare")
     page.locator(".compare-model").filter(has_text="llama3.2:1b").click()
@@ -112,7 +120,9 @@ def test_two_models_compared_side_by_side_and_one_answer_kept(page: Page, app_ur
     expect(page.locator("#model-select")).to_contain_text("qwen2.5:0.5b")
 
 
-def test_a_template_with_two_variables_is_filled_from_its_form_and_run(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_a_template_with_two_variables_is_filled_from_its_form_and_run(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     page.goto(f"{app_url}/prompts")
     expect(page.get_by_text("No prompts yet")).to_be_visible()
     page.get_by_label("Name").fill("Explainer")
@@ -143,5 +153,7 @@ def test_a_template_with_two_variables_is_filled_from_its_form_and_run(page: Pag
     page.wait_for_url("**/playground")
     # Sent without pressing Enter:
     expect(page.locator(".message-user")).to_contain_text("Explain tides to children in one line.")
-    expect(page.locator(".message-assistant").last).to_contain_text("Echo: Explain tides to children in one line.", timeout=10_000)
+    expect(page.locator(".message-assistant").last).to_contain_text(
+        "Echo: Explain tides to children in one line.", timeout=10_000
+    )
     page.screenshot(path=artifacts / "prompt-template-run.png", full_page=True)

@@ -36,14 +36,18 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).click()
 
 
-def test_upload_embed_search_ask_and_inspect(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_upload_embed_search_ask_and_inspect(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     visit(page, f"{app_url}/documents")
     expect(page.get_by_text("No documents yet")).to_be_visible()
-    page.locator(UPLOAD_INPUT).set_input_files([
-        {"name": "llamas.md", "mimeType": "text/markdown", "buffer": CORPUS["llamas.md"]},
-        {"name": "volcanoes.txt", "mimeType": "text/plain", "buffer": CORPUS["volcanoes.txt"]},
-        {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""},
-    ])
+    page.locator(UPLOAD_INPUT).set_input_files(
+        [
+            {"name": "llamas.md", "mimeType": "text/markdown", "buffer": CORPUS["llamas.md"]},
+            {"name": "volcanoes.txt", "mimeType": "text/plain", "buffer": CORPUS["volcanoes.txt"]},
+            {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""},
+        ]
+    )
     page.locator("#upload-button").click()
     expect(page.locator('.upload-result[data-ok="yes"]')).to_have_count(2)
     expect(page.locator('.upload-result[data-ok="no"]')).to_have_text(re.compile("empty.txt.*the file is empty"))

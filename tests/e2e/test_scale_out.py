@@ -82,7 +82,9 @@ async def _prepare(hosts: tuple[FakeOllama, FakeOllama], url: str) -> Deployment
 @pytest.fixture(scope="module")
 def deployment(artifacts: Path) -> Iterator[Deployment]:
     with scale_out_services() as (settings_env, hosts), pytest.MonkeyPatch.context() as patch:
-        httpx.post(f"{hosts[1].url}/api/pull", json={"model": ONLY_ON_SECOND_HOST, "stream": False}, timeout=30).raise_for_status()
+        httpx.post(
+            f"{hosts[1].url}/api/pull", json={"model": ONLY_ON_SECOND_HOST, "stream": False}, timeout=30
+        ).raise_for_status()
         for name, value in settings_env.items():
             patch.setenv(name, value)
         _reset_caches()
@@ -105,7 +107,9 @@ def _fresh_connection_post(url: str, key: str, body: dict[str, object]) -> httpx
 
 def test_the_app_runs_the_configured_workers(deployment: Deployment) -> None:
     port = int(deployment.url.rsplit(":", 1)[1])
-    listeners = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port and c.status == "LISTEN"}
+    listeners = {
+        c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port and c.status == "LISTEN"
+    }
     servers = [p for p in psutil.process_iter(["cmdline"]) if p.pid in listeners]
     assert len(servers) >= WORKERS, f"{len(servers)} processes listen on {port}"
 
@@ -115,7 +119,9 @@ def test_chat_reaches_both_hosts_through_the_gateway(deployment: Deployment) -> 
     replies = {}
     for model in (CHAT_MODEL, ONLY_ON_SECOND_HOST):
         response = _fresh_connection_post(
-            f"{deployment.url}/ollama/api/chat", deployment.attendee_key, {"model": model, "messages": [{"role": "user", "content": "hi llamas"}]}
+            f"{deployment.url}/ollama/api/chat",
+            deployment.attendee_key,
+            {"model": model, "messages": [{"role": "user", "content": "hi llamas"}]},
         )
         assert response.status_code == 200, response.text
         lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
@@ -127,7 +133,9 @@ def test_chat_reaches_both_hosts_through_the_gateway(deployment: Deployment) -> 
 
 def test_a_rag_answer_cites_sources_from_the_chroma_server(deployment: Deployment) -> None:
     response = _fresh_connection_post(
-        f"{deployment.url}/api/v1/rag-systems/{deployment.rag_system_id}/answer", deployment.attendee_key, {"question": QUESTION}
+        f"{deployment.url}/api/v1/rag-systems/{deployment.rag_system_id}/answer",
+        deployment.attendee_key,
+        {"question": QUESTION},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -139,7 +147,9 @@ def test_the_rate_limit_is_shared_by_every_worker(deployment: Deployment) -> Non
     statuses = []
     for n in range(REQUESTS_PER_MINUTE + 1):
         response = _fresh_connection_post(
-            f"{deployment.url}/v1/chat/completions", deployment.limited_key, {"model": CHAT_MODEL, "messages": [{"role": "user", "content": f"q{n}"}]}
+            f"{deployment.url}/v1/chat/completions",
+            deployment.limited_key,
+            {"model": CHAT_MODEL, "messages": [{"role": "user", "content": f"q{n}"}]},
         )
         statuses.append(response.status_code)
     assert statuses == [200] * REQUESTS_PER_MINUTE + [429], statuses
@@ -190,7 +200,9 @@ def test_a_message_sent_right_after_typing_goes_out_as_typed(deployment: Deploym
         assert reply.startswith(f"Echo: {text}")
 
 
-def test_the_rate_limit_in_the_browser_says_how_long_to_wait(deployment: Deployment, browser: Browser, artifacts: Path) -> None:
+def test_the_rate_limit_in_the_browser_says_how_long_to_wait(
+    deployment: Deployment, browser: Browser, artifacts: Path
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(20_000)

@@ -17,7 +17,9 @@ def _assistant_text(page: Page) -> str:
     return page.locator(".message-assistant").last.inner_text()
 
 
-def test_models_page_lists_the_backend_models(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_models_page_lists_the_backend_models(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     page.goto(f"{app_url}/models")
     expect(page.locator(".model-row").filter(has_text="llama3.2:1b")).to_be_visible()
     expect(page.locator(".model-row").filter(has_text="nomic-embed-text:latest")).to_be_visible()
@@ -25,7 +27,9 @@ def test_models_page_lists_the_backend_models(page: Page, app_url: str, fake_ser
     page.screenshot(path=artifacts / "models.png", full_page=True)
 
 
-def test_chat_streams_and_stop_ends_the_reply(page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path) -> None:
+def test_chat_streams_and_stop_ends_the_reply(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
     fake_server.config.token_delay = 0.15
     fake_server.config.reply_tokens = 80
     page.goto(f"{app_url}/playground")

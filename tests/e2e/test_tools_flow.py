@@ -14,7 +14,11 @@ from tests.fakes.ollama_server import FakeOllama
 pytestmark = pytest.mark.e2e
 
 MODEL = "qwen2.5:0.5b"
-WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string", "description": "A city."}}, "required": ["city"]}
+WEATHER_SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "description": "A city."}},
+    "required": ["city"],
+}
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -44,7 +48,9 @@ def define_tools(page: Page, app_url: str, artifacts: Path) -> None:
     expect(feedback).to_have_attribute("data-valid", "true")
     page.get_by_label("Response", exact=True).fill("It is sunny in {town}.")
     page.locator("#save-tool").click()
-    expect(page.locator("#tool-problems")).to_contain_text("The response uses town, which the parameters do not define.")
+    expect(page.locator("#tool-problems")).to_contain_text(
+        "The response uses town, which the parameters do not define."
+    )
     page.get_by_label("Response", exact=True).fill("It is sunny in {city}.")
     page.locator("#save-tool").click()
     expect(page.locator(".tool-card")).to_have_count(1)
@@ -60,7 +66,9 @@ def define_tools(page: Page, app_url: str, artifacts: Path) -> None:
     page.screenshot(path=artifacts / "tools-defined.png", full_page=True)
 
 
-def test_define_export_import_and_run_tools_with_a_trace(page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path, tmp_path: Path) -> None:
+def test_define_export_import_and_run_tools_with_a_trace(
+    page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path, tmp_path: Path
+) -> None:
     define_tools(page, app_url, artifacts)
 
     with page.expect_download() as download:
@@ -71,7 +79,9 @@ def test_define_export_import_and_run_tools_with_a_trace(page: Page, app_url: st
     page.locator("#import-tools").click()
     page.locator("#import-text").fill(json.dumps(exported))
     page.locator("#import-pasted").click()
-    expect(page.locator("#import-problems")).to_contain_text("You already have tools with some of these names: calc, get_weather.")
+    expect(page.locator("#import-problems")).to_contain_text(
+        "You already have tools with some of these names: calc, get_weather."
+    )
     exported["tools"][1]["name"] = "get_forecast"
     upload = tmp_path / "forecast.json"
     upload.write_text(json.dumps({**exported, "tools": exported["tools"][1:]}))

@@ -11,7 +11,9 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
-def test_an_exported_bundle_imports_as_a_new_workshop_with_a_new_code(admin_page: Page, app_url: str, artifacts: Path, tmp_path: Path) -> None:
+def test_an_exported_bundle_imports_as_a_new_workshop_with_a_new_code(
+    admin_page: Page, app_url: str, artifacts: Path, tmp_path: Path
+) -> None:
     page = admin_page
     page.goto(f"{app_url}/workshop")
     page.locator("#new-workshop").or_(page.get_by_role("button", name="New workshop")).first.click()

@@ -51,9 +51,11 @@ def reference_vectors(source: Path, texts: list[str]) -> np.ndarray:
     vectors = []
     for text in texts:
         ids = tokenizer.encode(text).ids
-        embeddings = [weights["embeddings.word_embeddings.weight"][ids],
-                      weights["embeddings.position_embeddings.weight"][: len(ids)],
-                      weights["embeddings.token_type_embeddings.weight"][0]]
+        embeddings = [
+            weights["embeddings.word_embeddings.weight"][ids],
+            weights["embeddings.position_embeddings.weight"][: len(ids)],
+            weights["embeddings.token_type_embeddings.weight"][0],
+        ]
         x = sum(embeddings[1:], embeddings[0])
         x = _layer_norm(x, weights, "embeddings.LayerNorm", eps)
         for layer in range(config["num_hidden_layers"]):
@@ -65,8 +67,12 @@ def reference_vectors(source: Path, texts: list[str]) -> np.ndarray:
             scores = q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[-1])
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             context = (scores / scores.sum(-1, keepdims=True) @ v).transpose(1, 0, 2).reshape(len(ids), -1)
-            x = _layer_norm(x + _dense(context, weights, f"{at}.attention.output.dense"), weights,
-                            f"{at}.attention.output.LayerNorm", eps)
+            x = _layer_norm(
+                x + _dense(context, weights, f"{at}.attention.output.dense"),
+                weights,
+                f"{at}.attention.output.LayerNorm",
+                eps,
+            )
             hidden = _dense(x, weights, f"{at}.intermediate.dense")
             hidden = 0.5 * hidden * (1 + _erf(hidden / math.sqrt(2)))
             x = _layer_norm(x + _dense(hidden, weights, f"{at}.output.dense"), weights, f"{at}.output.LayerNorm", eps)

@@ -32,8 +32,9 @@ WEATHER_TOOL = {
 
 
 def _chat(api: httpx.Client, content: str, **body: Any) -> dict[str, Any]:
-    response = api.post("/api/chat", json={"model": CHAT, "stream": False,
-                                           "messages": [{"role": "user", "content": content}], **body})
+    response = api.post(
+        "/api/chat", json={"model": CHAT, "stream": False, "messages": [{"role": "user", "content": content}], **body}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -62,8 +63,11 @@ def test_a_fresh_engine_answers_within_two_seconds_and_stays_small_until_a_model
 
 
 def test_chat_streams_pieces_then_a_done_line_with_counts(api: httpx.Client) -> None:
-    body = {"model": CHAT, "messages": [{"role": "user", "content": "Tell me about cats."}],
-            "options": {"num_predict": 24}}
+    body = {
+        "model": CHAT,
+        "messages": [{"role": "user", "content": "Tell me about cats."}],
+        "options": {"num_predict": 24},
+    }
     with api.stream("POST", "/api/chat", json=body) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/x-ndjson")
@@ -90,16 +94,28 @@ def test_temperature_zero_with_a_seed_repeats_the_same_reply(api: httpx.Client) 
 
 
 def test_stop_sequences_end_the_reply(api: httpx.Client) -> None:
-    answer = api.post("/api/generate", json={"model": CHAT, "prompt": "1, 2, 3,", "raw": True, "stream": False,
-                                             "options": {"temperature": 0, "stop": ["5"], "num_predict": 30}}).json()
+    answer = api.post(
+        "/api/generate",
+        json={
+            "model": CHAT,
+            "prompt": "1, 2, 3,",
+            "raw": True,
+            "stream": False,
+            "options": {"temperature": 0, "stop": ["5"], "num_predict": 30},
+        },
+    ).json()
     assert answer["response"].strip().startswith("4") and "5" not in answer["response"]
     assert answer["done_reason"] == "stop"
 
 
 # Counting never ends on its own: abandoned, it would hold the only slot for its 4000 tokens
 # (about 40 s on a quiet 2-core machine, far longer on a busy one).
-ENDLESS = {"model": CHAT, "prompt": "1 2 3 4 5 6 7 8 9 10", "raw": True,
-           "options": {"num_predict": 4000, "temperature": 0}}
+ENDLESS = {
+    "model": CHAT,
+    "prompt": "1 2 3 4 5 6 7 8 9 10",
+    "raw": True,
+    "options": {"num_predict": 4000, "temperature": 0},
+}
 
 
 def _next_request_is_served_at_once(api: httpx.Client) -> None:
@@ -124,47 +140,82 @@ def test_a_client_that_gives_up_on_a_whole_answer_frees_the_only_slot(engine: En
 
 
 def test_format_json_and_a_schema_give_parseable_json(api: httpx.Client) -> None:
-    free = _chat(api, "Describe a cat as JSON with name and age", format="json",
-                 options={"num_predict": 100, "temperature": 0})
+    free = _chat(
+        api, "Describe a cat as JSON with name and age", format="json", options={"num_predict": 100, "temperature": 0}
+    )
     assert isinstance(json.loads(free["message"]["content"]), dict)
-    schema = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-              "required": ["name", "age"]}
-    shaped = json.loads(_chat(api, "Invent a cat.", format=schema,
-                              options={"num_predict": 60, "temperature": 0})["message"]["content"])
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    shaped = json.loads(
+        _chat(api, "Invent a cat.", format=schema, options={"num_predict": 60, "temperature": 0})["message"]["content"]
+    )
     assert isinstance(shaped["name"], str) and isinstance(shaped["age"], int)
 
 
 def test_generate_with_the_template_and_raw(api: httpx.Client) -> None:
-    templated = api.post("/api/generate", json={"model": CHAT, "prompt": "Say hi", "stream": False,
-                                                "options": {"num_predict": 8}}).json()
-    raw = api.post("/api/generate", json={"model": CHAT, "prompt": "1, 2, 3,", "raw": True, "stream": False,
-                                          "options": {"num_predict": 6, "temperature": 0}}).json()
+    templated = api.post(
+        "/api/generate", json={"model": CHAT, "prompt": "Say hi", "stream": False, "options": {"num_predict": 8}}
+    ).json()
+    raw = api.post(
+        "/api/generate",
+        json={
+            "model": CHAT,
+            "prompt": "1, 2, 3,",
+            "raw": True,
+            "stream": False,
+            "options": {"num_predict": 6, "temperature": 0},
+        },
+    ).json()
     assert templated["done"] and templated["response"].strip()
     assert raw["done"] and "4" in raw["response"]
 
 
 def test_the_teaching_option_makes_a_valid_tool_call_and_the_loop_completes(api: httpx.Client) -> None:
     question = {"role": "user", "content": "What is the weather in Paris?"}
-    first = api.post("/api/chat", json={"model": CHAT, "stream": False, "messages": [question], "tools": [WEATHER_TOOL],
-                                        "options": {"tool_choice": "required", "num_predict": 60, "temperature": 0, "seed": 7}}).json()
+    first = api.post(
+        "/api/chat",
+        json={
+            "model": CHAT,
+            "stream": False,
+            "messages": [question],
+            "tools": [WEATHER_TOOL],
+            "options": {"tool_choice": "required", "num_predict": 60, "temperature": 0, "seed": 7},
+        },
+    ).json()
     calls = first["message"]["tool_calls"]
     assert len(calls) == 1 and calls[0]["function"]["name"] == "get_weather"
     assert isinstance(calls[0]["function"]["arguments"]["city"], str)
     result = {"role": "tool", "tool_name": "get_weather", "content": "18 degrees and sunny"}
-    second = api.post("/api/chat", json={
-        "model": CHAT, "stream": False, "messages": [question, first["message"], result], "tools": [WEATHER_TOOL],
-        "options": {"tool_choice": "required", "num_predict": 40, "temperature": 0, "seed": 7}}).json()
+    second = api.post(
+        "/api/chat",
+        json={
+            "model": CHAT,
+            "stream": False,
+            "messages": [question, first["message"], result],
+            "tools": [WEATHER_TOOL],
+            "options": {"tool_choice": "required", "num_predict": 40, "temperature": 0, "seed": 7},
+        },
+    ).json()
     assert second["done"] and "tool_calls" not in second["message"]  # after the result the model answers
     assert second["message"]["content"].strip() and "<tool" not in second["message"]["content"]
 
 
 def test_a_model_created_with_the_teaching_parameter_calls_tools_when_streamed(api: httpx.Client) -> None:
-    created = api.post("/api/create", json={"model": "smol-tools", "from": CHAT, "stream": False,
-                                            "parameters": {"tool_choice": "required"}})
+    created = api.post(
+        "/api/create",
+        json={"model": "smol-tools", "from": CHAT, "stream": False, "parameters": {"tool_choice": "required"}},
+    )
     assert created.status_code == 200, created.text
     try:
-        body = {"model": "smol-tools", "messages": [{"role": "user", "content": "Weather in Oslo?"}],
-                "tools": [WEATHER_TOOL], "options": {"num_predict": 60}}
+        body = {
+            "model": "smol-tools",
+            "messages": [{"role": "user", "content": "Weather in Oslo?"}],
+            "tools": [WEATHER_TOOL],
+            "options": {"num_predict": 60},
+        }
         with api.stream("POST", "/api/chat", json=body) as response:
             lines = _lines(response)
         calls = [call for line in lines for call in line["message"].get("tool_calls", [])]
@@ -177,10 +228,11 @@ def test_embeddings_put_cat_nearer_kitten_than_stock_prices(api: httpx.Client) -
     answer = api.post("/api/embed", json={"model": EMBED, "input": ["cat", "kitten", "stock prices"]}).json()
     cat, kitten, stocks = answer["embeddings"]
     assert len(cat) == 384 and abs(sum(v * v for v in cat) - 1) < 1e-3
-    near, far = sum(a * b for a, b in zip(cat, kitten)), sum(a * b for a, b in zip(cat, stocks))
+    near = sum(a * b for a, b in zip(cat, kitten, strict=True))
+    far = sum(a * b for a, b in zip(cat, stocks, strict=True))
     assert near > 0.6 and far < 0.3 and answer["prompt_eval_count"] > 0
     legacy = api.post("/api/embeddings", json={"model": EMBED, "prompt": "cat"}).json()["embedding"]
-    assert sum(a * b for a, b in zip(cat, legacy)) > 0.999
+    assert sum(a * b for a, b in zip(cat, legacy, strict=True)) > 0.999
 
 
 def test_embed_truncates_long_input_unless_told_not_to(api: httpx.Client) -> None:
@@ -226,16 +278,24 @@ def test_show_reports_capabilities_context_and_template(api: httpx.Client) -> No
 
 def test_copy_and_create_make_working_models_that_delete_independently(api: httpx.Client) -> None:
     assert api.post("/api/copy", json={"source": CHAT, "destination": "class/smol:copy"}).status_code == 200
-    created = api.post("/api/create", json={
-        "model": "pirate", "from": CHAT, "system": "You are a pirate. Answer like one.",
-        "parameters": {"num_predict": 4, "temperature": 0}, "stream": False})
+    created = api.post(
+        "/api/create",
+        json={
+            "model": "pirate",
+            "from": CHAT,
+            "system": "You are a pirate. Answer like one.",
+            "parameters": {"num_predict": 4, "temperature": 0},
+            "stream": False,
+        },
+    )
     assert created.status_code == 200, created.text
     names = {model["name"] for model in api.get("/api/tags").json()["models"]}
     assert {"class/smol:copy", "pirate:latest"} <= names
     show = api.post("/api/show", json={"model": "pirate"}).json()
     assert show["system"].startswith("You are a pirate") and "num_predict" in show["parameters"]
-    pirate = api.post("/api/chat", json={"model": "pirate", "stream": False,
-                                         "messages": [{"role": "user", "content": "Hello"}]}).json()
+    pirate = api.post(
+        "/api/chat", json={"model": "pirate", "stream": False, "messages": [{"role": "user", "content": "Hello"}]}
+    ).json()
     assert pirate["eval_count"] == 4  # the model's own parameters apply
     for name in ("class/smol:copy", "pirate"):
         assert api.request("DELETE", "/api/delete", json={"model": name}).status_code == 200
@@ -314,11 +374,16 @@ def test_the_official_ollama_client_works_against_the_engine(engine: EngineProce
 
     client = ollama.Client(host=engine.url)
     assert CHAT in {model.model for model in client.list().models}
-    pieces = list(client.chat(model=CHAT, messages=[{"role": "user", "content": "Hi"}], stream=True,
-                              options={"num_predict": 6}))
+    pieces = list(
+        client.chat(model=CHAT, messages=[{"role": "user", "content": "Hi"}], stream=True, options={"num_predict": 6})
+    )
     assert pieces[-1].done and pieces[-1].eval_count == 6 and "".join(p.message.content or "" for p in pieces)
-    called = client.chat(model=CHAT, messages=[{"role": "user", "content": "Weather in Rome?"}], tools=[WEATHER_TOOL],
-                         options={"tool_choice": "required", "num_predict": 60})
+    called = client.chat(
+        model=CHAT,
+        messages=[{"role": "user", "content": "Weather in Rome?"}],
+        tools=[WEATHER_TOOL],
+        options={"tool_choice": "required", "num_predict": 60},
+    )
     assert called.message.tool_calls and called.message.tool_calls[0].function.name == "get_weather"
     assert len(client.embed(model=EMBED, input=["cat", "dog"]).embeddings) == 2
     assert "embedding" in (client.show(EMBED).capabilities or [])

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from time import monotonic, perf_counter_ns
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -69,7 +70,7 @@ class _Run:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _line(payload: dict[str, Any]) -> bytes:
@@ -511,8 +512,15 @@ class FakeOllamaApp:
             raise ApiError(404, f"model '{source}' not found")
         defaults = {**base.defaults, **(body.get("parameters") or {})}
         _options({"options": defaults}, base)
-        self._install(replace(base, name=name, system=body.get("system") or base.system,
-                              template=body.get("template") or base.template, defaults=defaults))
+        self._install(
+            replace(
+                base,
+                name=name,
+                system=body.get("system") or base.system,
+                template=body.get("template") or base.template,
+                defaults=defaults,
+            )
+        )
         lines = [{"status": "using existing layer"}, {"status": "writing manifest"}, {"status": "success"}]
         if body.get("stream", True) is False:
             return JSONResponse(lines[-1])
@@ -554,7 +562,12 @@ def _pull_progress(spec: ModelSpec | None) -> list[dict[str, Any]]:
         steps = 4 if total > 1_000_000 else 1
         for step in range(1, steps + 1):
             lines.append(
-                {"status": f"pulling {digest[7:19]}", "digest": digest, "total": total, "completed": total * step // steps}
+                {
+                    "status": f"pulling {digest[7:19]}",
+                    "digest": digest,
+                    "total": total,
+                    "completed": total * step // steps,
+                }
             )
     lines += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
     return lines

@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token-delay", type=float, default=0.05, help="seconds between tokens")
     parser.add_argument("--reply-tokens", type=int, default=12, help="tokens per default reply")
     parser.add_argument("--pull-line-delay", type=float, default=0.05, help="seconds between pull progress lines")
-    parser.add_argument("--engine", default="", help="name reported in /api/version (workshop-builtin: as the built-in engine)")
+    parser.add_argument(
+        "--engine", default="", help="name reported in /api/version (workshop-builtin: as the built-in engine)"
+    )
     parser.add_argument("--slots", type=int, default=0, help="slots reported in /api/version (0: none, as Ollama)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

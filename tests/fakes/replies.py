@@ -7,7 +7,20 @@ import re
 import zlib
 from typing import Any
 
-FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+FILLER = [
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+]
 _PIECE = re.compile(r"\S+\s*|\s+")
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .catalog import DEFAULT_INSTALLED, REGISTRY, ModelSpec, normalize_name
 
@@ -20,7 +21,7 @@ FAULTS: tuple[str | None, ...] = (None, "http_500", "error_mid_stream", "hang")
 DEFAULT_KEEP_ALIVE = 300.0
 DEFAULT_NUM_CTX = 4096
 # Ollama reports "forever" (negative keep_alive) as an expiry far in the future.
-_FOREVER = datetime(2318, 1, 1, tzinfo=timezone.utc)
+_FOREVER = datetime(2318, 1, 1, tzinfo=UTC)
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -165,7 +166,7 @@ class FakeState:
         if keep_alive == 0:
             self.loaded.pop(spec.name, None)
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         expires = _FOREVER if keep_alive is None else now + timedelta(seconds=keep_alive)
         previous = self.loaded.get(spec.name)
         context = num_ctx or (previous.context_length if previous else min(DEFAULT_NUM_CTX, spec.context_length))
@@ -173,7 +174,7 @@ class FakeState:
 
     def running(self) -> list[LoadedModel]:
         """Loaded models, dropping those whose keep_alive expired."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.loaded = {name: m for name, m in self.loaded.items() if m.expires_at > now}
         return list(self.loaded.values())
 

@@ -47,7 +47,7 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 2.0) -> None:
 
 
 def cosine(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b)) / (math.hypot(*a) * math.hypot(*b))
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (math.hypot(*a) * math.hypot(*b))
 
 
 async def test_root_version_tags_show_shapes(fake: FakeOllama, client: ollama.AsyncClient) -> None:
@@ -181,12 +181,14 @@ async def test_empty_chat_loads_and_keep_alive_zero_unloads(client: ollama.Async
 
 async def test_client_disconnect_mid_stream_is_counted(fake: FakeOllama) -> None:
     fake.config.token_delay = 0.05
-    async with httpx.AsyncClient(base_url=fake.url) as http:
-        async with http.stream("POST", "/api/chat", json={"model": "llama3.2:1b", "messages": HELLO}) as response:
-            lines = response.aiter_lines()
-            await anext(lines)
-            await anext(lines)
-            assert fake.stats.active_streams == 1
+    async with (
+        httpx.AsyncClient(base_url=fake.url) as http,
+        http.stream("POST", "/api/chat", json={"model": "llama3.2:1b", "messages": HELLO}) as response,
+    ):
+        lines = response.aiter_lines()
+        await anext(lines)
+        await anext(lines)
+        assert fake.stats.active_streams == 1
     await wait_for(lambda: fake.stats.cancelled_streams == 1 and fake.stats.active_streams == 0)
 
 
@@ -234,9 +236,13 @@ async def test_control_api(fake: FakeOllama) -> None:
 
         script = {"model": "qwen2.5:0.5b", "responses": [{"content": "scripted"}]}
         assert (await http.post("/_fake/script", json=script)).json()["queued"] == 1
-        reply = (await http.post("/api/chat", json={"model": "qwen2.5:0.5b", "messages": HELLO, "stream": False})).json()
+        reply = (
+            await http.post("/api/chat", json={"model": "qwen2.5:0.5b", "messages": HELLO, "stream": False})
+        ).json()
         assert reply["message"]["content"] == "scripted"
-        short = (await http.post("/api/chat", json={"model": "qwen2.5:0.5b", "messages": HELLO, "stream": False})).json()
+        short = (
+            await http.post("/api/chat", json={"model": "qwen2.5:0.5b", "messages": HELLO, "stream": False})
+        ).json()
         assert short["eval_count"] == 4
 
         stats = (await http.get("/_fake/stats")).json()

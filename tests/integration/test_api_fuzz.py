@@ -50,7 +50,9 @@ def fuzz_fake(fake_ollama: FakeOllama) -> FakeOllama:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
-def test_no_request_gets_a_server_error(served: str, fuzz_fake: FakeOllama, operation: schemathesis.APIOperation) -> None:
+def test_no_request_gets_a_server_error(
+    served: str, fuzz_fake: FakeOllama, operation: schemathesis.APIOperation
+) -> None:
     keys = {role: bearer(role) for role in (Role.ADMIN, Role.ATTENDEE)}
     errors = ServerErrors()
     session = requests.Session()
@@ -58,15 +60,22 @@ def test_no_request_gets_a_server_error(served: str, fuzz_fake: FakeOllama, oper
         strategy = operation.as_strategy(generation_mode=mode)
 
         @seed(FUZZ_SEED)
-        @settings(max_examples=FUZZ_EXAMPLES, database=None, deadline=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def probe(case: schemathesis.Case) -> None:
             for role, headers in keys.items():
                 response = case.call(base_url=served, session=session, headers=headers, timeout=30)
                 if response.status_code >= 500:
-                    errors.found.append(f"{response.status_code} as {role}: {case.as_curl_command(headers=headers)}"
-                                        f"\n  -> {response.text[:300]}")
+                    errors.found.append(
+                        f"{response.status_code} as {role}: {case.as_curl_command(headers=headers)}"
+                        f"\n  -> {response.text[:300]}"
+                    )
 
         try:
             probe()

@@ -31,7 +31,11 @@ WEATHER = {
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     "implementation": {"kind": "mock", "response": "It is sunny in {city}."},
 }
-CALCULATOR = {"name": "calc", "description": "Arithmetic.", "implementation": {"kind": "builtin", "builtin": "calculator"}}
+CALCULATOR = {
+    "name": "calc",
+    "description": "Arithmetic.",
+    "implementation": {"kind": "builtin", "builtin": "calculator"},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +104,9 @@ async def test_a_chat_with_a_tool_keeps_its_calls_results_and_trace_and_resends_
         ("tool", "get_weather", "It is sunny in Oslo."),
     ]
     assert reply.tool_messages[2]["tool_calls"] == [call("get_weather", city="Oslo")]
-    assert "> Tool `get_weather` with `{\"city\": \"Oslo\"}` → It is sunny in Oslo." in chats.export_markdown(person, chat_id)
+    assert '> Tool `get_weather` with `{"city": "Oslo"}` → It is sunny in Oslo.' in chats.export_markdown(
+        person, chat_id
+    )
 
     sent.clear()
     chats.send_message(person, chat_id, settings, "And in Bergen?")
@@ -153,14 +159,22 @@ async def _corpus_system(actor: Actor, chat_model: str, tool_ids: tuple[int, ...
 async def test_a_rag_answer_calls_the_systems_tools_and_traces_them(fake_ollama: FakeOllama, person: Actor) -> None:
     tool = store.create_tool(person, CALCULATOR)
     system_id = await _corpus_system(person, "llama3.2:1b", (tool.id,))
-    fake_ollama.script_chat("llama3.2:1b", [{"tool_calls": [call("calc", expression="3 * 150")]}, {"content": "Three llamas carry 450 kg [1]."}])
+    fake_ollama.script_chat(
+        "llama3.2:1b",
+        [{"tool_calls": [call("calc", expression="3 * 150")]}, {"content": "Three llamas carry 450 kg [1]."}],
+    )
 
     system, inspection = await prepare(person, system_id, "How much can three pack llamas carry?")
     events = [event async for event in stream_answer(person, system, inspection)]
 
     steps = [event for event in events if isinstance(event, TraceStep)]
-    assert [(step.tool, step.arguments, step.result, step.error) for step in steps] == [("calc", {"expression": "3 * 150"}, "450", "")]
-    assert "".join(event.content for event in events if not isinstance(event, TraceStep)) == "Three llamas carry 450 kg [1]."
+    assert [(step.tool, step.arguments, step.result, step.error) for step in steps] == [
+        ("calc", {"expression": "3 * 150"}, "450", "")
+    ]
+    assert (
+        "".join(event.content for event in events if not isinstance(event, TraceStep))
+        == "Three llamas carry 450 kg [1]."
+    )
     assert events[-1].done and system.tool_ids == [tool.id]
 
     fake_ollama.script_chat("llama3.2:1b", [{"tool_calls": [call("calc", expression="2 ** 10")]}, {"content": "1024."}])
@@ -168,11 +182,15 @@ async def test_a_rag_answer_calls_the_systems_tools_and_traces_them(fake_ollama:
     with api_server() as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             response = await client.post(
-                f"/api/v1/rag-systems/{system_id}/answer", json={"question": "2 to the 10th?"}, headers={"Authorization": f"Bearer {key}"}
+                f"/api/v1/rag-systems/{system_id}/answer",
+                json={"question": "2 to the 10th?"},
+                headers={"Authorization": f"Bearer {key}"},
             )
     assert response.status_code == 200, response.text
     assert response.json()["answer"] == "1024."
-    assert [(c["tool"], c["arguments"], c["result"]) for c in response.json()["tool_calls"]] == [("calc", {"expression": "2 ** 10"}, "1024")]
+    assert [(c["tool"], c["arguments"], c["result"]) for c in response.json()["tool_calls"]] == [
+        ("calc", {"expression": "2 ** 10"}, "1024")
+    ]
 
 
 async def test_rag_tools_must_be_readable_and_need_a_tool_model(fake_ollama: FakeOllama, person: Actor) -> None:

@@ -40,7 +40,9 @@ def test_sign_in_gives_a_session_that_identifies_the_person() -> None:
     assert auth.actor_for_session(token).username == name
 
 
-@pytest.mark.parametrize(("username", "password", "error"), [("x", PASSWORD, "3 to 32"), ("valid-name", "short", "too short")])
+@pytest.mark.parametrize(
+    ("username", "password", "error"), [("x", PASSWORD, "3 to 32"), ("valid-name", "short", "too short")]
+)
 def test_bad_usernames_and_passwords_are_refused(username: str, password: str, error: str) -> None:
     with pytest.raises(InvalidInput, match=error):
         auth.register(username, "Someone", password)
@@ -261,7 +263,9 @@ def test_the_last_admin_cannot_be_demoted() -> None:
         users.change_role(actor_of(only), only.id, Role.INSTRUCTOR)
 
 
-def test_passwords_and_keys_never_reach_the_database_or_the_logs_in_clear(caplog: pytest.LogCaptureFixture, capsys) -> None:
+def test_passwords_and_keys_never_reach_the_database_or_the_logs_in_clear(
+    caplog: pytest.LogCaptureFixture, capsys
+) -> None:
     caplog.set_level(logging.DEBUG)
     name = unique_name("secretive")
     actor, session_token = auth.register(name, "Secretive", PASSWORD)
@@ -279,7 +283,9 @@ def test_passwords_and_keys_never_reach_the_database_or_the_logs_in_clear(caplog
         assert secret not in dumped
         assert secret not in captured
     with session_scope() as session:
-        stored = session.exec(text("SELECT password_hash FROM user_account WHERE username = :n").bindparams(n=name)).one()[0]
+        stored = session.exec(
+            text("SELECT password_hash FROM user_account WHERE username = :n").bindparams(n=name)
+        ).one()[0]
     assert stored.startswith("$argon2")
 
 

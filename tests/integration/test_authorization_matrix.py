@@ -94,20 +94,84 @@ def _u(world: World) -> str:
 
 
 CASES: dict[str, Case] = {
-    "read workshop": Case("workshop", lambda a, w: workshops.get_workshop(a, w.workshop.id), "GET", _w, {"owner", "same_workshop_attendee", "admin"}),
-    "edit workshop": Case("workshop", lambda a, w: workshops.update_workshop(a, w.workshop.id, WorkshopDraft("Renamed")), "PUT", _w, OWNER_ADMIN, {"title": "Renamed"}),
-    "close workshop": Case("workshop", lambda a, w: workshops.set_open(a, w.workshop.id, False), "POST", lambda w: _w(w) + "/close", OWNER_ADMIN),
-    "read roster": Case("workshop", lambda a, w: workshops.roster(a, w.workshop.id), "GET", lambda w: _w(w) + "/attendees", OWNER_ADMIN),
-    "remove attendee": Case("workshop", lambda a, w: workshops.remove_attendee(a, w.workshop.id, w.peer.id), "DELETE", lambda w: f"{_w(w)}/attendees/{w.peer.id}", OWNER_ADMIN),
-    "delete workshop": Case("workshop", lambda a, w: workshops.delete_workshop(a, w.workshop.id), "DELETE", _w, OWNER_ADMIN),
-    "create workshop": Case("workshop", lambda a, w: workshops.create_workshop(a, WorkshopDraft("New")), "POST", lambda w: "/api/v1/workshops", {"owner", "instructor", "admin"}, {"title": "New"}),
+    "read workshop": Case(
+        "workshop",
+        lambda a, w: workshops.get_workshop(a, w.workshop.id),
+        "GET",
+        _w,
+        {"owner", "same_workshop_attendee", "admin"},
+    ),
+    "edit workshop": Case(
+        "workshop",
+        lambda a, w: workshops.update_workshop(a, w.workshop.id, WorkshopDraft("Renamed")),
+        "PUT",
+        _w,
+        OWNER_ADMIN,
+        {"title": "Renamed"},
+    ),
+    "close workshop": Case(
+        "workshop",
+        lambda a, w: workshops.set_open(a, w.workshop.id, False),
+        "POST",
+        lambda w: _w(w) + "/close",
+        OWNER_ADMIN,
+    ),
+    "read roster": Case(
+        "workshop", lambda a, w: workshops.roster(a, w.workshop.id), "GET", lambda w: _w(w) + "/attendees", OWNER_ADMIN
+    ),
+    "remove attendee": Case(
+        "workshop",
+        lambda a, w: workshops.remove_attendee(a, w.workshop.id, w.peer.id),
+        "DELETE",
+        lambda w: f"{_w(w)}/attendees/{w.peer.id}",
+        OWNER_ADMIN,
+    ),
+    "delete workshop": Case(
+        "workshop", lambda a, w: workshops.delete_workshop(a, w.workshop.id), "DELETE", _w, OWNER_ADMIN
+    ),
+    "create workshop": Case(
+        "workshop",
+        lambda a, w: workshops.create_workshop(a, WorkshopDraft("New")),
+        "POST",
+        lambda w: "/api/v1/workshops",
+        {"owner", "instructor", "admin"},
+        {"title": "New"},
+    ),
     "read account": Case("account", lambda a, w: users.get_account(a, w.peer.id), "GET", _u, OWNER_ADMIN),
-    "rename account": Case("account", lambda a, w: users.update_display_name(a, w.peer.id, "Renamed"), "PATCH", _u, OWNER_ADMIN, {"display_name": "Renamed"}),
-    "change role": Case("account", lambda a, w: users.change_role(a, w.peer.id, Role.INSTRUCTOR), "PATCH", _u, {"admin"}, {"role": "instructor"}),
-    "disable account": Case("account", lambda a, w: users.set_disabled(a, w.peer.id, True), "PATCH", _u, {"admin"}, {"disabled": True}),
-    "reset password": Case("account", lambda a, w: users.reset_password(a, w.peer.id), "POST", lambda w: _u(w) + "/reset-password", {"admin"}),
+    "rename account": Case(
+        "account",
+        lambda a, w: users.update_display_name(a, w.peer.id, "Renamed"),
+        "PATCH",
+        _u,
+        OWNER_ADMIN,
+        {"display_name": "Renamed"},
+    ),
+    "change role": Case(
+        "account",
+        lambda a, w: users.change_role(a, w.peer.id, Role.INSTRUCTOR),
+        "PATCH",
+        _u,
+        {"admin"},
+        {"role": "instructor"},
+    ),
+    "disable account": Case(
+        "account", lambda a, w: users.set_disabled(a, w.peer.id, True), "PATCH", _u, {"admin"}, {"disabled": True}
+    ),
+    "reset password": Case(
+        "account",
+        lambda a, w: users.reset_password(a, w.peer.id),
+        "POST",
+        lambda w: _u(w) + "/reset-password",
+        {"admin"},
+    ),
     "list accounts": Case("account", lambda a, w: users.list_accounts(a), "GET", lambda w: "/api/v1/users", {"admin"}),
-    "revoke api key": Case("api key", lambda a, w: revoke_api_key(a, w.peer_key.id), "DELETE", lambda w: f"/api/v1/api-keys/{w.peer_key.id}", OWNER_ADMIN),
+    "revoke api key": Case(
+        "api key",
+        lambda a, w: revoke_api_key(a, w.peer_key.id),
+        "DELETE",
+        lambda w: f"/api/v1/api-keys/{w.peer_key.id}",
+        OWNER_ADMIN,
+    ),
 }
 MATRIX = [(action, persona) for action in CASES for persona in PERSONAS]
 
@@ -147,8 +211,12 @@ def test_rest_allows_only_the_allowed(world: World, action: str, persona: str) -
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_models_need_a_key_and_attendees_see_their_workshops_models(world: World, fake_ollama: FakeOllama, persona: str) -> None:
-    workshops.update_workshop(world.people["i1"], world.workshop.id, WorkshopDraft("Owned workshop", allowed_models=("qwen2.5:0.5b",)))
+def test_models_need_a_key_and_attendees_see_their_workshops_models(
+    world: World, fake_ollama: FakeOllama, persona: str
+) -> None:
+    workshops.update_workshop(
+        world.people["i1"], world.workshop.id, WorkshopDraft("Owned workshop", allowed_models=("qwen2.5:0.5b",))
+    )
     name = world.who("models", persona)
     headers = {"Authorization": f"Bearer {world.keys[name]}"} if name else {}
     response = TestClient(build_api()).get("/api/v1/models", headers=headers)

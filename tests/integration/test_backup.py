@@ -54,7 +54,9 @@ def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def workshop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workshop_app.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workshop_app.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 class Writer(threading.Thread):
@@ -71,7 +73,15 @@ class Writer(threading.Thread):
         assert chroma is not None
         while not self.stop.is_set():
             n = self.rows
-            record_request(ModelRequest(backend_url="http://gpu:11434", model=f"m{n % 7}", kind="chat", outcome=Outcome.SUCCESS, completion_tokens=n))
+            record_request(
+                ModelRequest(
+                    backend_url="http://gpu:11434",
+                    model=f"m{n % 7}",
+                    kind="chat",
+                    outcome=Outcome.SUCCESS,
+                    completion_tokens=n,
+                )
+            )
             partial = self.settings.uploads_dir / f".upload-{n}.tmp"
             partial.write_bytes(os.urandom(4096))
             partial.rename(self.settings.uploads_dir / f"file-{n}.bin")  # uploads land whole, by rename
@@ -138,12 +148,16 @@ def test_the_manifest_records_versions_counts_and_checksums(source: Settings) ->
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
 
 
-def test_an_upload_still_being_written_or_deleted_meanwhile_is_left_out(source: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_upload_still_being_written_or_deleted_meanwhile_is_left_out(
+    source: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (source.uploads_dir / ".notes.pdf.partial").write_bytes(b"half a fi")
     (source.uploads_dir / "deleted-meanwhile.pdf").write_bytes(b"gone soon")
     copy = shutil.copy2
 
-    def delete_first(origin: str | Path, target: str | Path) -> object:  # the document is removed just as the backup reaches it
+    def delete_first(
+        origin: str | Path, target: str | Path
+    ) -> object:  # the document is removed just as the backup reaches it
         if Path(origin).name == "deleted-meanwhile.pdf":
             Path(origin).unlink()
         return copy(origin, target)
@@ -163,7 +177,9 @@ def test_encrypted_round_trip(source: Settings, tmp_path: Path) -> None:
     assert archive.name.endswith(".tar.gz.enc")
     assert b"handout.pdf" not in archive.read_bytes()  # the file list is not readable without the key
 
-    restored = CliRunner().invoke(main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"), input="correct horse battery\n")
+    restored = CliRunner().invoke(
+        main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"), input="correct horse battery\n"
+    )
     assert restored.exit_code == 0, restored.output
     assert sha256_of(tmp_path / "fresh" / "uploads" / "handout.pdf") == sha256_of(source.uploads_dir / "handout.pdf")
 
@@ -213,7 +229,10 @@ def test_a_file_that_does_not_match_its_checksum_is_refused(source: Settings, tm
             if member.name == "uploads/handout.pdf":
                 data = b"X" + data[1:]
             writer.addfile(member, io.BytesIO(data) if data is not None else None)
-    assert refused(tampered, tmp_path / "fresh") == f"Error: {tampered.name} is damaged: checksum mismatch for uploads/handout.pdf"
+    assert (
+        refused(tampered, tmp_path / "fresh")
+        == f"Error: {tampered.name} is damaged: checksum mismatch for uploads/handout.pdf"
+    )
     with tarfile.open(tampered) as archive:
         assert archive.getnames()[0] == MANIFEST
 

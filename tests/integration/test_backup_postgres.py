@@ -40,7 +40,10 @@ def test_postgres_round_trip(tmp_path: Path, postgres_url: str) -> None:
     upgrade_database(source)
     engine = build_engine(source)
     with Session(engine) as session:
-        session.add_all(ModelRequest(backend_url="http://gpu:11434", model=f"m{i}", kind="chat", outcome=Outcome.SUCCESS) for i in range(25))
+        session.add_all(
+            ModelRequest(backend_url="http://gpu:11434", model=f"m{i}", kind="chat", outcome=Outcome.SUCCESS)
+            for i in range(25)
+        )
         session.commit()
     engine.dispose()
 
@@ -57,4 +60,6 @@ def test_postgres_round_trip(tmp_path: Path, postgres_url: str) -> None:
     assert _count(target) == _count(source) == 25
 
     with pytest.raises(TargetNotEmpty, match="already has tables"):
-        restore_backup(Settings(data_dir=tmp_path / "other", database_url=postgres_url), result.path, passphrase="pg pass")
+        restore_backup(
+            Settings(data_dir=tmp_path / "other", database_url=postgres_url), result.path, passphrase="pg pass"
+        )

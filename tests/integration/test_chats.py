@@ -51,7 +51,9 @@ async def test_a_reply_is_saved_with_its_timing(fake_ollama: FakeOllama, person)
     assert 0 < reply.stats["ttft_ms"] <= reply.stats["latency_ms"]
 
 
-async def test_a_reply_opens_with_the_chat_the_model_reads_and_closes_with_the_reply_as_saved(fake_ollama: FakeOllama, person) -> None:
+async def test_a_reply_opens_with_the_chat_the_model_reads_and_closes_with_the_reply_as_saved(
+    fake_ollama: FakeOllama, person
+) -> None:
     chat_id = chats.send_message(person, None, ChatSettings(MODEL, "Be brief."), "Hello there")
     events = [event async for event in chats.stream_chat_reply(person, chat_id)]
 
@@ -60,7 +62,11 @@ async def test_a_reply_opens_with_the_chat_the_model_reads_and_closes_with_the_r
     assert [(m.role, m.content) for m in opened.messages] == [("user", "Hello there")]
     assert isinstance(closed, chats.ReplySaved)
     kept = chats.get_chat(person, chat_id)
-    assert (closed.reply.id, closed.reply.content, closed.reply.stats) == (kept.messages[-1].id, kept.messages[-1].content, kept.messages[-1].stats)
+    assert (closed.reply.id, closed.reply.content, closed.reply.stats) == (
+        kept.messages[-1].id,
+        kept.messages[-1].content,
+        kept.messages[-1].stats,
+    )
     assert closed.chat.updated_at == kept.chat.updated_at >= opened.chat.updated_at
 
 
@@ -173,7 +179,9 @@ def test_chats_are_private_to_their_owner(person) -> None:
         (ChatSettings(MODEL, options={"num_ctx": "lots"}), "hi", "Context length must be a number"),
     ],
 )
-def test_bad_input_is_refused_before_anything_is_saved(person, settings: ChatSettings, text: str, expected: str) -> None:
+def test_bad_input_is_refused_before_anything_is_saved(
+    person, settings: ChatSettings, text: str, expected: str
+) -> None:
     with pytest.raises(InvalidInput, match=expected):
         chats.send_message(person, None, settings, text)
     assert chats.list_chats(person) == []

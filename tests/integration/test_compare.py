@@ -38,7 +38,9 @@ async def test_each_model_answers_in_its_own_column_with_timing(fake_ollama: Fak
     assert fake_ollama.stats.requests["/api/chat"] == 2
 
 
-async def test_columns_stream_in_parallel_when_the_host_has_room(fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_columns_stream_in_parallel_when_the_host_has_room(
+    fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the default limit of one request per person, a comparison is one action: both columns stream at once."""
     monkeypatch.setenv("WORKSHOP_OLLAMA_PARALLELISM", "2")
     get_settings.cache_clear()

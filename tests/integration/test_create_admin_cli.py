@@ -12,7 +12,9 @@ from workshop_app.services import auth
 
 def test_create_admin_reads_the_password_from_stdin_and_the_account_signs_in(migrated_database: str) -> None:
     name = unique_name("root")
-    result = CliRunner().invoke(main, ["create-admin", "--username", name, "--password-stdin"], input="s3cret enough pass\n")
+    result = CliRunner().invoke(
+        main, ["create-admin", "--username", name, "--password-stdin"], input="s3cret enough pass\n"
+    )
     assert result.exit_code == 0, result.output
     assert "created" in result.output and "s3cret" not in result.output
     actor, _ = auth.sign_in(name, "s3cret enough pass")

@@ -31,7 +31,8 @@ def send_request(base: str, path: str, body: dict, headers: dict[str, str]) -> s
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}Content-Type: application/json\r\n"
-        f"Content-Length: {len(data)}\r\n\r\n".encode() + data
+        f"Content-Length: {len(data)}\r\n\r\n".encode()
+        + data
     )
     return sock
 

@@ -9,7 +9,14 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.pdfs import encrypted_pdf, text_pdf
 from workshop_app.db.users import Role
 from workshop_app.services.chunking import ChunkSettings, Unit
-from workshop_app.services.documents import delete_document, get_document, list_documents, preview_chunks, upload_many, uploads_dir
+from workshop_app.services.documents import (
+    delete_document,
+    get_document,
+    list_documents,
+    preview_chunks,
+    upload_many,
+    uploads_dir,
+)
 from workshop_app.services.errors import Forbidden
 from workshop_app.services.policy import Actor
 
@@ -24,12 +31,15 @@ def actor(migrated_database: str) -> Actor:
 
 
 def test_good_files_of_each_type_are_stored_with_their_text(actor: Actor) -> None:
-    results = upload_many(actor, [
-        ("notes.txt", "Alpacas are smaller than llamas.".encode()),
-        ("guide.md", b"# Guide\n\nShear alpacas in spring."),
-        ("paper.pdf", text_pdf("Llamas guard sheep.", "They are calm animals.")),
-        ("page.html", HTML),
-    ])
+    results = upload_many(
+        actor,
+        [
+            ("notes.txt", b"Alpacas are smaller than llamas."),
+            ("guide.md", b"# Guide\n\nShear alpacas in spring."),
+            ("paper.pdf", text_pdf("Llamas guard sheep.", "They are calm animals.")),
+            ("page.html", HTML),
+        ],
+    )
     assert [result.error for result in results] == ["", "", "", ""]
     texts = {r.filename: get_document(actor, r.document_id).text for r in results}  # type: ignore[arg-type]
     assert texts["notes.txt"] == "Alpacas are smaller than llamas."
@@ -55,7 +65,9 @@ def test_good_files_of_each_type_are_stored_with_their_text(actor: Actor) -> Non
         ("letter.docx", b"PK\x03\x04", "not supported"),
     ],
 )
-def test_each_bad_file_gets_a_clear_error_and_the_batch_goes_on(actor: Actor, filename: str, content: bytes, expected: str) -> None:
+def test_each_bad_file_gets_a_clear_error_and_the_batch_goes_on(
+    actor: Actor, filename: str, content: bytes, expected: str
+) -> None:
     bad, good = upload_many(actor, [(filename, content), ("fine.txt", b"Llamas hum.")])
     assert not bad.ok and bad.error.startswith(f"{filename}: ") and expected in bad.error
     assert bad.hint
@@ -70,7 +82,7 @@ def test_an_oversize_file_is_refused_with_the_limit(actor: Actor, monkeypatch: p
     finally:
         monkeypatch.delenv("WORKSHOP_UPLOAD_MAX_MB")
         reset_settings_caches()
-    assert "big.txt: the file is 1.1 MiB; the upload limit is 1 MiB." == big.error
+    assert big.error == "big.txt: the file is 1.1 MiB; the upload limit is 1 MiB."
     assert small.ok
 
 
@@ -129,7 +141,7 @@ def test_chunk_preview_follows_size_overlap_and_markdown(actor: Actor) -> None:
     assert all(text[chunk.start : chunk.start + len(chunk.text)] == chunk.text for chunk in chunks)
 
     overlapping, _ = preview_chunks(actor, result.document_id, ChunkSettings(size=200, overlap=80, markdown=False))  # type: ignore[arg-type]
-    assert any(a.start + len(a.text) > b.start for a, b in zip(overlapping, overlapping[1:]))
+    assert any(a.start + len(a.text) > b.start for a, b in zip(overlapping, overlapping[1:], strict=False))
 
     by_tokens, _ = preview_chunks(actor, result.document_id, ChunkSettings(size=40, overlap=0, unit=Unit.TOKENS))  # type: ignore[arg-type]
     assert len(by_tokens) > len(chunks)

@@ -40,7 +40,9 @@ async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunn
     fake_ollama: FakeOllama, actor: Actor
 ) -> None:
     items, batches = EMBEDDED_ITEMS.labels(EMBEDDER)._value.get(), EMBEDDING_BATCHES.labels(EMBEDDER)._value.get()
-    collection, job = await build_collection(actor, {"facts.txt": lines(600), "more.txt": lines(400, "more")}, chunks=ONE_CHUNK_PER_LINE)
+    collection, job = await build_collection(
+        actor, {"facts.txt": lines(600), "more.txt": lines(400, "more")}, chunks=ONE_CHUNK_PER_LINE
+    )
     assert (job.status, job.total, job.done, job.skipped) == ("done", 1000, 1000, 0)
     assert fake_ollama.stats.embed_calls <= math.ceil(1000 / BATCH_SIZE)
     assert fake_ollama.stats.embed_inputs == 1000
@@ -50,7 +52,9 @@ async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunn
     assert job.rate > 0 and job.fraction == 1.0
 
     calls = fake_ollama.stats.embed_calls
-    again = await get_jobs().wait(get_jobs().start(actor, collection.id, [d.document_id for d in member_documents(actor, collection.id)]).id)  # type: ignore[arg-type]
+    again = await get_jobs().wait(
+        get_jobs().start(actor, collection.id, [d.document_id for d in member_documents(actor, collection.id)]).id
+    )  # type: ignore[arg-type]
     assert (again.status, again.total, again.skipped) == ("done", 1000, 1000)
     assert fake_ollama.stats.embed_calls == calls
     assert get_vector_store().count(collection.chroma_name) == 1000
@@ -58,7 +62,9 @@ async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunn
 
 
 async def test_the_same_content_uploaded_twice_is_stored_once(actor: Actor) -> None:
-    collection, job = await build_collection(actor, {"a.txt": lines(10), "copy-of-a.txt": lines(10)}, chunks=ONE_CHUNK_PER_LINE)
+    collection, job = await build_collection(
+        actor, {"a.txt": lines(10), "copy-of-a.txt": lines(10)}, chunks=ONE_CHUNK_PER_LINE
+    )
     assert job.error == ""
     assert (job.status, job.total) == ("done", 20)
     assert get_vector_store().count(collection.chroma_name) == 10
@@ -115,7 +121,9 @@ async def test_jobs_are_found_again_by_the_collection_and_only_by_those_who_may_
 
 
 async def test_deleting_a_document_removes_its_chunks_from_collections(actor: Actor) -> None:
-    collection, job = await build_collection(actor, {"keep.txt": lines(3), "drop.txt": lines(4, "drop")}, chunks=ONE_CHUNK_PER_LINE)
+    collection, job = await build_collection(
+        actor, {"keep.txt": lines(3), "drop.txt": lines(4, "drop")}, chunks=ONE_CHUNK_PER_LINE
+    )
     dropped = next(d.document_id for d in member_documents(actor, collection.id) if d.title == "drop.txt")  # type: ignore[arg-type]
     delete_document(actor, dropped)
     assert get_vector_store().count(collection.chroma_name) == 3

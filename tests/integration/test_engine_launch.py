@@ -6,6 +6,7 @@ the server's stand-in is a sleeping Python, since what is tested is the process 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -87,13 +88,11 @@ def served() -> Iterator[Served]:
     while not line.startswith("ENGINE"):
         line = server.stdout.readline()  # type: ignore[union-attr]
         assert line, "the run-like start ended before the engine answered"
-    _, pid, hosts = line.split()
-    yield Served(server, int(pid), hosts)
-    for pid in (server.pid, int(pid)):
-        try:
+    _, engine_pid, hosts = line.split()
+    yield Served(server, int(engine_pid), hosts)
+    for pid in (server.pid, int(engine_pid)):
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     server.wait(10)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
+from workshop_app.db.users import Role
 from workshop_app.services.chat_models import chat_models
 from workshop_app.services.models import load_catalog
 from workshop_app.services.ollama.scheduler import set_host_slots
 from workshop_app.services.ollama.types import BUILTIN_ENGINE
-from workshop_app.db.users import Role
 from workshop_app.services.policy import Actor
 
 

@@ -40,7 +40,9 @@ def gateway(fake_ollama: FakeOllama, migrated_database: str) -> Iterator[str]:
 def attendee(requests_per_minute: int | None = None) -> Attendee:
     """An attendee with an API key, in a workshop that uses one chat and one embedding model."""
     instructor = make_user(Role.INSTRUCTOR, "teacher")
-    draft = WorkshopDraft(title="Gateway", allowed_models=(CHAT_MODEL, EMBED_MODEL), requests_per_minute=requests_per_minute)
+    draft = WorkshopDraft(
+        title="Gateway", allowed_models=(CHAT_MODEL, EMBED_MODEL), requests_per_minute=requests_per_minute
+    )
     workshop = create_workshop(actor_of(instructor), draft)
     person = make_user(Role.ATTENDEE, "coder", workshop_id=workshop.id)
     key, secret = create_api_key(actor_of(person), "notebook")
@@ -76,9 +78,17 @@ def test_an_error_in_the_middle_of_a_reply_reaches_both_clients(gateway: str, fa
     fake_ollama.config.fault = "error_mid_stream"
     key = attendee().key
     with pytest.raises(ollama.ResponseError):
-        list(ollama_client(gateway, key).chat(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
+        list(
+            ollama_client(gateway, key).chat(
+                model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True
+            )
+        )
     with pytest.raises(openai.APIError):
-        list(openai_client(gateway, key).chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True))
+        list(
+            openai_client(gateway, key).chat.completions.create(
+                model=CHAT_MODEL, messages=[{"role": "user", "content": "break"}], stream=True
+            )
+        )
 
 
 def test_a_client_that_stops_reading_frees_the_ollama_slot(gateway: str, fake_ollama: FakeOllama) -> None:
@@ -110,7 +120,9 @@ def test_the_openai_client_lists_streams_and_embeds(gateway: str, fake_ollama: F
     client = openai_client(gateway, attendee().key)
     assert sorted(model.id for model in client.models.list()) == sorted([CHAT_MODEL, EMBED_MODEL])
 
-    stream = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "stream please"}], stream=True)
+    stream = client.chat.completions.create(
+        model=CHAT_MODEL, messages=[{"role": "user", "content": "stream please"}], stream=True
+    )
     chunks = list(stream)
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
     assert text.startswith("Echo: stream please")
@@ -137,7 +149,9 @@ def test_a_revoked_key_gets_401_on_its_next_request(gateway: str) -> None:
     with pytest.raises(openai.AuthenticationError):
         openai_client(gateway, person.key).models.list()
     with pytest.raises(openai.AuthenticationError):
-        openai_client(gateway, "owk_not-a-key").chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}])
+        openai_client(gateway, "owk_not-a-key").chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}]
+        )
 
 
 def test_the_workshops_rate_limit_answers_429_with_retry_after(gateway: str, fake_ollama: FakeOllama) -> None:
@@ -155,7 +169,6 @@ def test_a_request_without_a_key_gets_401(gateway: str) -> None:
     assert httpx.post(f"{gateway}/ollama/api/chat", json={"model": CHAT_MODEL, "messages": []}).status_code == 401
 
 
-
 WEATHER_TOOL = {
     "type": "function",
     "function": {
@@ -167,7 +180,9 @@ WEATHER_TOOL = {
 
 
 def test_the_ollama_client_gets_tool_calls_and_sends_results_back(gateway: str, fake_ollama: FakeOllama) -> None:
-    fake_ollama.script_chat(CHAT_MODEL, [{"tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}])
+    fake_ollama.script_chat(
+        CHAT_MODEL, [{"tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}]
+    )
     client = ollama_client(gateway, attendee().key)
     question = {"role": "user", "content": "Weather in Oslo?"}
     asked = client.chat(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=False)
@@ -181,26 +196,34 @@ def test_the_ollama_client_gets_tool_calls_and_sends_results_back(gateway: str, 
     assert answer.message.content.startswith("Echo: Weather in Oslo?")
 
 
-def test_the_openai_client_gets_tool_calls_in_its_shape_and_sends_results_back(gateway: str, fake_ollama: FakeOllama) -> None:
+def test_the_openai_client_gets_tool_calls_in_its_shape_and_sends_results_back(
+    gateway: str, fake_ollama: FakeOllama
+) -> None:
     call = [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]
     fake_ollama.script_chat(CHAT_MODEL, [{"tool_calls": call}, {"tool_calls": call}])
     client = openai_client(gateway, attendee().key)
     question = {"role": "user", "content": "Weather in Oslo?"}
-    whole = client.chat.completions.create(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], tool_choice="required")
+    whole = client.chat.completions.create(
+        model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], tool_choice="required"
+    )
     choice = whole.choices[0]
     assert choice.finish_reason == "tool_calls"
     (made,) = choice.message.tool_calls or []  # forced by tool_choice, which reached the host as the option
     assert (made.type, made.function.name) == ("function", "get_weather")
     assert isinstance(json.loads(made.function.arguments)["city"], str)
 
-    chunks = list(client.chat.completions.create(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=True))
+    chunks = list(
+        client.chat.completions.create(model=CHAT_MODEL, messages=[question], tools=[WEATHER_TOOL], stream=True)
+    )
     deltas = [call for chunk in chunks for call in (chunk.choices[0].delta.tool_calls or [])]
     assert [(d.index, d.function.name if d.function else None) for d in deltas] == [(0, "get_weather")]
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
     result = {"role": "tool", "tool_call_id": made.id, "content": "It is sunny in Oslo."}
     answer = client.chat.completions.create(
-        model=CHAT_MODEL, messages=[question, choice.message.model_dump(exclude_none=True), result, question], tools=[WEATHER_TOOL]
+        model=CHAT_MODEL,
+        messages=[question, choice.message.model_dump(exclude_none=True), result, question],
+        tools=[WEATHER_TOOL],
     )
     assert answer.choices[0].finish_reason == "stop" and answer.choices[0].message.content.startswith("Echo: Weather")
 
@@ -213,26 +236,47 @@ def test_openai_tool_messages_become_ollama_ones() -> None:
             "tool_choice": "required",
             "messages": [
                 {"role": "user", "content": "Weather?"},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}}
-                ]},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                        }
+                    ],
+                },
                 {"role": "tool", "tool_call_id": "call_1", "content": "Sunny."},
             ],
         }
     )
-    assert body["messages"][1] == {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]}
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}],
+    }
     assert body["messages"][2] == {"role": "tool", "content": "Sunny.", "tool_name": "get_weather"}
     assert body["options"] == {"tool_choice": "required"}
 
 
 def test_tool_call_arguments_that_are_not_json_are_refused_with_a_reason(gateway: str) -> None:
-    bad = {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{oops"}}]}
+    bad = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{oops"}}],
+    }
     answer = httpx.post(
         f"{gateway}/v1/chat/completions",
         headers={"Authorization": f"Bearer {attendee().key}"},
-        json={"model": CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}, bad, {"role": "user", "content": "again"}]},
+        json={
+            "model": CHAT_MODEL,
+            "messages": [{"role": "user", "content": "hi"}, bad, {"role": "user", "content": "again"}],
+        },
     )
-    assert answer.status_code == 400 and "not JSON" in answer.text  # the gateway answers invalid input as 400, as both APIs do
+    assert (
+        answer.status_code == 400 and "not JSON" in answer.text
+    )  # the gateway answers invalid input as 400, as both APIs do
 
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/ollama/api/chat"])

@@ -139,7 +139,10 @@ def test_a_notebooks_other_sampling_options_reach_ollama(gateway: str, fake_olla
     ollama_client(gateway, attendee().key).chat(model=CHAT_MODEL, messages=hello(), options=sampling)
     assert sampling.items() <= fake_ollama.stats.last_chat_options.items()
     openai_client(gateway, attendee().key).chat.completions.create(
-        model=CHAT_MODEL, messages=hello(), presence_penalty=0.5, frequency_penalty=-0.5  # type: ignore[arg-type]
+        model=CHAT_MODEL,
+        messages=hello(),
+        presence_penalty=0.5,
+        frequency_penalty=-0.5,  # type: ignore[arg-type]
     )
     assert {"presence_penalty": 0.5, "frequency_penalty": -0.5}.items() <= fake_ollama.stats.last_chat_options.items()
 
@@ -156,6 +159,7 @@ def test_a_body_that_is_not_json_is_refused_in_each_shape(gateway: str) -> None:
 def test_the_openai_client_sends_text_parts_and_gets_a_reply(gateway: str) -> None:
     parts = [{"type": "text", "text": "in "}, {"type": "text", "text": "parts"}]
     reply = openai_client(gateway, attendee().key).chat.completions.create(
-        model=CHAT_MODEL, messages=[{"role": "user", "content": parts}]  # type: ignore[list-item]
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": parts}],  # type: ignore[list-item]
     )
     assert reply.choices[0].message.content.startswith("Echo: in parts")

@@ -96,7 +96,9 @@ def test_unreachable_dependencies_answer_within_a_second(
     assert elapsed < 2.0  # every probe is bounded at 1 s and they run side by side
 
 
-def test_database_down_is_down_with_503(client: TestClient, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_down_is_down_with_503(
+    client: TestClient, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKSHOP_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{_closed_port()}/nothing")
     reset_settings_caches()
     response = client.get("/health/details")

@@ -34,7 +34,11 @@ def window_stub(script: str):
 def test_launch_starts_the_server_and_stops_it_when_the_window_closes(tmp_path: Path) -> None:
     port = free_port()
     seen = tmp_path / "seen.txt"
-    opened = window_stub(f"import urllib.request, time\nopen({str(seen)!r}, 'w').write(urllib.request.urlopen(URL + '/health').read().decode())\ntime.sleep(0.5)")
+    opened = window_stub(
+        f"import urllib.request, time\nopen({str(seen)!r}, 'w')"
+        ".write(urllib.request.urlopen(URL + '/health').read().decode())"
+        f"\ntime.sleep(0.5)"
+    )
     messages: list[str] = []
 
     launch(tmp_path, port, [*STANDIN, str(port)], messages.append, window_command=opened)
@@ -49,7 +53,11 @@ def test_a_second_launch_opens_a_window_on_the_running_server(tmp_path: Path) ->
     port = free_port()
     close = tmp_path / "close-first-window"
     first_window = window_stub(f"import os, time\nwhile not os.path.exists({str(close)!r}): time.sleep(0.05)")
-    first = threading.Thread(target=launch, args=(tmp_path, port, [*STANDIN, str(port)], lambda _m: None), kwargs={"window_command": first_window})
+    first = threading.Thread(
+        target=launch,
+        args=(tmp_path, port, [*STANDIN, str(port)], lambda _m: None),
+        kwargs={"window_command": first_window},
+    )
     first.start()
     deadline = time.monotonic() + 20
     while not (tmp_path / RECORD_FILE).exists() or not is_serving(f"http://127.0.0.1:{port}"):
@@ -59,7 +67,13 @@ def test_a_second_launch_opens_a_window_on_the_running_server(tmp_path: Path) ->
 
     second_urls: list[str] = []
     refuses_to_start = [sys.executable, "-c", "raise SystemExit('a second server was started')"]
-    launch(tmp_path, port, refuses_to_start, lambda _m: None, window_command=lambda url, _d: second_urls.append(url) or [sys.executable, "-c", ""])
+    launch(
+        tmp_path,
+        port,
+        refuses_to_start,
+        lambda _m: None,
+        window_command=lambda url, _d: second_urls.append(url) or [sys.executable, "-c", ""],
+    )
 
     assert second_urls == [f"http://127.0.0.1:{port}"]
     assert json.loads((tmp_path / RECORD_FILE).read_text())["pid"] == server_pid
@@ -76,7 +90,14 @@ def test_without_chromium_the_default_browser_opens_the_running_server(tmp_path:
         while not is_serving(f"http://127.0.0.1:{port}"):
             time.sleep(0.05)
         opened: list[str] = []
-        launch(tmp_path, port, ["false"], lambda _m: None, window_command=lambda _u, _d: None, open_in_browser=opened.append)
+        launch(
+            tmp_path,
+            port,
+            ["false"],
+            lambda _m: None,
+            window_command=lambda _u, _d: None,
+            open_in_browser=opened.append,
+        )
         assert opened == [f"http://127.0.0.1:{port}"]
         assert server.is_running()
     finally:
@@ -108,7 +129,9 @@ def _wait_for_window(data_dir: Path) -> psutil.Process:
     while time.monotonic() < deadline:
         for process in psutil.process_iter(["cmdline"]):
             cmdline = process.info["cmdline"] or []
-            if any(arg == f"--user-data-dir={data_dir / 'app-window'}" for arg in cmdline) and not any(a.startswith("--type=") for a in cmdline):
+            if any(arg == f"--user-data-dir={data_dir / 'app-window'}" for arg in cmdline) and not any(
+                a.startswith("--type=") for a in cmdline
+            ):
                 return process
         time.sleep(0.1)
     raise AssertionError("no app window appeared")

@@ -50,7 +50,9 @@ def test_an_unsafe_request_id_is_replaced(captured: io.StringIO, fake_ollama: Fa
     assert len(response.headers["x-request-id"]) == 32
 
 
-async def test_a_ui_event_id_follows_a_chat_to_the_model_request(captured: io.StringIO, fake_ollama: FakeOllama) -> None:
+async def test_a_ui_event_id_follows_a_chat_to_the_model_request(
+    captured: io.StringIO, fake_ollama: FakeOllama
+) -> None:
     install_ui_event_ids()
     context = EventContext(token="browser-tab", state_manager=None, enqueue_impl=None)  # type: ignore[arg-type]
     token = EventContext.set(context)
@@ -77,7 +79,15 @@ def test_secrets_never_reach_the_output(captured: io.StringIO) -> None:
     )
     logging.getLogger("sqlalchemy.engine").warning("connect failed for postgresql://app:std-lib-pass@db:5432/x")
     output = captured.getvalue()
-    for secret in ("hunter2-pw", "wk_live_abcdef123456", "tok-SECRET-999", "pg-secret-pass", "zzz-token-777", "qqq-bearer-888", "std-lib-pass"):
+    for secret in (
+        "hunter2-pw",
+        "wk_live_abcdef123456",
+        "tok-SECRET-999",
+        "pg-secret-pass",
+        "zzz-token-777",
+        "qqq-bearer-888",
+        "std-lib-pass",
+    ):
         assert secret not in output
     first = lines(captured)[0]
     assert first["password"] == "***"

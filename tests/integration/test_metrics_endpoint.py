@@ -72,6 +72,8 @@ def test_hooks_for_other_features_show_up(client: TestClient) -> None:
         - value(before, "workshop_rate_limit_hits_total", limit="requests_per_minute")
         == 1
     )
-    assert value(after, "workshop_embedding_items_total", model="nomic-embed-text") - value(
-        before, "workshop_embedding_items_total", model="nomic-embed-text"
-    ) == 64
+    assert (
+        value(after, "workshop_embedding_items_total", model="nomic-embed-text")
+        - value(before, "workshop_embedding_items_total", model="nomic-embed-text")
+        == 64
+    )

@@ -45,14 +45,16 @@ async def until_finished(model: str, host: str, timeout: float = 10.0) -> list:
 
 
 @pytest.mark.parametrize(
-    "name", ["tinyllama:latest", "mistral:7b-instruct-q4_K_M", "namespace/model:tag", "hf.co/org/repo:Q4_K_M", "llama3.2"]
+    "name",
+    ["tinyllama:latest", "mistral:7b-instruct-q4_K_M", "namespace/model:tag", "hf.co/org/repo:Q4_K_M", "llama3.2"],
 )
 def test_valid_model_names_pass(name: str) -> None:
     assert validate_model_name(f"  {name} ") == name
 
 
 @pytest.mark.parametrize(
-    "name", ["", "llama 3", "../secrets", "a/../b", "llama3;rm -rf /", "x$(id)", "model:tag`", "a|b", "name:", ":tag", "-rf"]
+    "name",
+    ["", "llama 3", "../secrets", "a/../b", "llama3;rm -rf /", "x$(id)", "model:tag`", "a|b", "name:", ":tag", "-rf"],
 )
 def test_invalid_model_names_fail(name: str) -> None:
     with pytest.raises(InvalidInput):
@@ -194,7 +196,9 @@ async def test_delete_removes_the_model_from_every_host(two_hosts: Hosts) -> Non
     assert "qwen2.5:0.5b" not in await installed(two_hosts.b.url)
 
 
-async def test_without_nvidia_smi_there_is_no_gpu_figure(two_hosts: Hosts, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_without_nvidia_smi_there_is_no_gpu_figure(
+    two_hosts: Hosts, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     resources = await machine_resources()
     assert resources.gpus is None
@@ -208,4 +212,9 @@ def test_nvidia_smi_output_is_read_when_present(monkeypatch: pytest.MonkeyPatch,
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     [gpu] = read_gpus()
-    assert (gpu.name, gpu.memory_used_mb, gpu.memory_total_mb, gpu.utilization_percent) == ("NVIDIA RTX 4090", 2048, 24564, 7)
+    assert (gpu.name, gpu.memory_used_mb, gpu.memory_total_mb, gpu.utilization_percent) == (
+        "NVIDIA RTX 4090",
+        2048,
+        24564,
+        7,
+    )

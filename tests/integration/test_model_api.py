@@ -125,9 +125,16 @@ def test_resources_report_the_machine_and_each_host(client: TestClient, two_host
 def test_openapi_documents_the_model_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     expected = {
-        "/api/models", "/api/models/{name}", "/api/v1/models/list", "/api/v1/models/load",
-        "/api/v1/models/{name}/unload", "/api/v1/models/{name}/status", "/api/v1/models/resources",
-        "/api/v1/models/validate-version", "/api/v1/models/pull", "/api/v1/models/{name}",
+        "/api/models",
+        "/api/models/{name}",
+        "/api/v1/models/list",
+        "/api/v1/models/load",
+        "/api/v1/models/{name}/unload",
+        "/api/v1/models/{name}/status",
+        "/api/v1/models/resources",
+        "/api/v1/models/validate-version",
+        "/api/v1/models/pull",
+        "/api/v1/models/{name}",
     }
     assert expected <= set(paths)
     assert all(operation.get("summary") for path in expected for operation in paths[path].values())

@@ -22,7 +22,6 @@ from workshop_app.services.ollama.router import pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for
 from workshop_app.services.policy import Actor
 
-
 READER = Actor(id=9100, role=Role.ATTENDEE)
 
 
@@ -173,7 +172,9 @@ async def test_a_down_host_is_checked_less_and_less_often() -> None:
     monitor.stop()
     state = monitor.states()[0]
     assert not state.reachable and "connection refused" in state.error
-    assert 4 <= backend.checks <= 9, "waits of 0.02, 0.04, 0.08, 0.16, then 0.32 s; a fixed 0.02 s would check ~50 times"
+    assert 4 <= backend.checks <= 9, (
+        "waits of 0.02, 0.04, 0.08, 0.16, then 0.32 s; a fixed 0.02 s would check ~50 times"
+    )
     assert state.failures == backend.checks
 
 

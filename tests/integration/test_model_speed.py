@@ -36,8 +36,9 @@ async def fresh_model(fake: FakeOllama) -> str:
 class BufferingBackend(OllamaBackend):
     """A backend that generates token by token but hands the reply over in one piece (as Ollama does with tools)."""
 
-    async def chat_stream(self, model: str, messages: list[dict[str, Any]], options: Any = None, tools: Any = None
-                          ) -> AsyncIterator[ChatChunk]:
+    async def chat_stream(
+        self, model: str, messages: list[dict[str, Any]], options: Any = None, tools: Any = None
+    ) -> AsyncIterator[ChatChunk]:
         chunks = [chunk async for chunk in super().chat_stream(model, messages, options, tools)]
         yield ChatChunk("".join(chunk.content for chunk in chunks))
         yield chunks[-1]
@@ -67,14 +68,37 @@ async def test_a_reply_handed_over_in_one_piece_has_a_true_first_token_time_and_
 
 
 def test_speed_uses_the_backends_counts_and_never_a_near_zero_interval() -> None:
-    timed = ModelRequest(backend_url="u", model="m", kind="chat", outcome=Outcome.SUCCESS,
-                         duration_ms=5000, ttft_ms=4990, completion_tokens=90, eval_ms=1000)
+    timed = ModelRequest(
+        backend_url="u",
+        model="m",
+        kind="chat",
+        outcome=Outcome.SUCCESS,
+        duration_ms=5000,
+        ttft_ms=4990,
+        completion_tokens=90,
+        eval_ms=1000,
+    )
     assert tokens_per_second(timed) == pytest.approx(90)
-    untimed = ModelRequest(backend_url="u", model="m", kind="chat", outcome=Outcome.SUCCESS,
-                           duration_ms=5000, ttft_ms=4999, completion_tokens=90)
+    untimed = ModelRequest(
+        backend_url="u",
+        model="m",
+        kind="chat",
+        outcome=Outcome.SUCCESS,
+        duration_ms=5000,
+        ttft_ms=4999,
+        completion_tokens=90,
+    )
     assert tokens_per_second(untimed) is None, "90 tokens in 1 ms is no measurement"
-    instant = ModelRequest(backend_url="u", model="m", kind="chat", outcome=Outcome.SUCCESS,
-                           duration_ms=900, ttft_ms=100, completion_tokens=3, eval_ms=2)
+    instant = ModelRequest(
+        backend_url="u",
+        model="m",
+        kind="chat",
+        outcome=Outcome.SUCCESS,
+        duration_ms=900,
+        ttft_ms=100,
+        completion_tokens=3,
+        eval_ms=2,
+    )
     assert tokens_per_second(instant) is None
 
 

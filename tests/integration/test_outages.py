@@ -45,8 +45,11 @@ def ask(text: str) -> list[dict[str, str]]:
 def quick(monkeypatch: pytest.MonkeyPatch, migrated_database: str) -> Iterator[None]:
     """Short bounds: a 1.5 s stall timeout, health checks every 0.3 s that wait 0.5 s, 3 connect attempts."""
     for name, value in {
-        "OLLAMA_STALL_TIMEOUT": "1.5", "OLLAMA_HEALTH_INTERVAL": "0.3", "OLLAMA_PROBE_TIMEOUT": "0.5",
-        "OLLAMA_CONNECT_TIMEOUT": "1", "OLLAMA_RETRIES": "3",
+        "OLLAMA_STALL_TIMEOUT": "1.5",
+        "OLLAMA_HEALTH_INTERVAL": "0.3",
+        "OLLAMA_PROBE_TIMEOUT": "0.5",
+        "OLLAMA_CONNECT_TIMEOUT": "1",
+        "OLLAMA_RETRIES": "3",
     }.items():
         monkeypatch.setenv(f"WORKSHOP_{name}", value)
     reset_settings_caches()
@@ -227,8 +230,14 @@ class ForgetfulHost:
 
     PARTS = (
         {"model": MODEL, "message": {"role": "assistant", "content": "hi"}, "done": False},
-        {"model": MODEL, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-         "prompt_eval_count": 1, "eval_count": 1},
+        {
+            "model": MODEL,
+            "message": {"role": "assistant", "content": ""},
+            "done": True,
+            "done_reason": "stop",
+            "prompt_eval_count": 1,
+            "eval_count": 1,
+        },
     )
     REPLY = b"".join(json.dumps(part).encode() + b"\n" for part in PARTS)
 
@@ -247,8 +256,10 @@ class ForgetfulHost:
             await reader.readexactly(length)
             if answered:
                 break  # the second request on this connection: close without a word
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(self.REPLY), self.REPLY))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(self.REPLY), self.REPLY)
+            )
             await writer.drain()
             answered = True
         writer.close()
@@ -280,7 +291,8 @@ def shared_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.mark.redis
 async def test_a_host_one_worker_found_down_is_avoided_by_every_worker(
-    shared_redis: str, two_hosts: Hosts  # noqa: F811 - fixture
+    shared_redis: str,
+    two_hosts: Hosts,  # noqa: F811 - fixture
 ) -> None:
     a, b = two_hosts.a, two_hosts.b
     assert (await backend_for(MODEL)).url == a.url

@@ -13,7 +13,9 @@ from workshop_app.services.errors import Forbidden, InvalidInput
 from workshop_app.services.prompts import PromptDraft
 from workshop_app.services.workshops import WorkshopDraft, create_workshop, remove_attendee
 
-EXPLAIN = PromptDraft("Explain", "Explain {{topic}} in {{words}} words.", "You teach {{audience}}.", ("Teaching", " basics "))
+EXPLAIN = PromptDraft(
+    "Explain", "Explain {{topic}} in {{words}} words.", "You teach {{audience}}.", ("Teaching", " basics ")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +96,10 @@ def test_search_and_tags_filter_the_list() -> None:
 
 def test_export_then_import_round_trips_and_a_broken_file_imports_nothing() -> None:
     author = actor_of(make_user(Role.ATTENDEE, "author"))
-    ids = [prompts.create_prompt(author, EXPLAIN).prompt.id, prompts.create_prompt(author, PromptDraft("Other", "Hi")).prompt.id]
+    ids = [
+        prompts.create_prompt(author, EXPLAIN).prompt.id,
+        prompts.create_prompt(author, PromptDraft("Other", "Hi")).prompt.id,
+    ]
     exported = prompts.export_json(author, ids)
 
     reader = actor_of(make_user(Role.ATTENDEE, "reader"))

@@ -41,12 +41,17 @@ async def test_the_prompt_holds_numbered_sources_best_first_and_the_answer_cites
     system, inspection = await prepare(actor, system_id, "What can a llama carry as a pack animal?")
     first = inspection.sources[0]
     assert (first.number, first.hit.title, first.fate) == (1, "llamas.md", Fate.USED)
-    assert [item.hit.score for item in inspection.retrieved] == sorted((i.hit.score for i in inspection.retrieved), reverse=True)
+    assert [item.hit.score for item in inspection.retrieved] == sorted(
+        (i.hit.score for i in inspection.retrieved), reverse=True
+    )
     assert len(inspection.retrieved) == 3
     assert "[1] llamas.md (chunk 1)\n# Llamas" in inspection.prompt
     assert inspection.prompt.endswith("Question: What can a llama carry as a pack animal?\nAnswer:")
     assert inspection.warnings == []
-    assert inspection.budget.num_ctx == 4096 and 0 < inspection.budget.prompt_tokens < inspection.budget.available_for_context
+    assert (
+        inspection.budget.num_ctx == 4096
+        and 0 < inspection.budget.prompt_tokens < inspection.budget.available_for_context
+    )
 
     answer = "".join([chunk.content async for chunk in stream_answer(actor, system, inspection)])
     assert "[1] llamas.md" in answer  # the fake echoes the prompt it was sent

@@ -64,7 +64,9 @@ async def test_a_stopped_answer_is_kept_as_stopped_with_its_text_so_far(actor: A
 
 async def test_the_history_is_each_persons_own_and_goes_with_the_system(actor: Actor) -> None:
     system_id = await a_system(actor, Visibility.PUBLIC)
-    other = actor_of(make_user(Role.ATTENDEE, "neighbour"))  # may ask the shared system, and still not read another's history
+    other = actor_of(
+        make_user(Role.ATTENDEE, "neighbour")
+    )  # may ask the shared system, and still not read another's history
     await ask(actor, system_id, "Mine?")
     await ask(other, system_id, "Theirs?")
     assert [k.question for k in rag_history.history(actor, system_id)] == ["Mine?"]

@@ -116,7 +116,10 @@ async def test_a_workshop_can_set_its_own_figures() -> None:
 async def test_a_workshops_own_rate_applies_to_its_attendees(fake_ollama: FakeOllama) -> None:
     instructor = make_user(Role.INSTRUCTOR, "teacher")
     workshop = create_workshop(actor_of(instructor), WorkshopDraft(title="Tight limits", requests_per_minute=1))
-    attendee, outsider = make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id), make_user(Role.ATTENDEE, "outside")
+    attendee, outsider = (
+        make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id),
+        make_user(Role.ATTENDEE, "outside"),
+    )
     [_ async for _ in stream_reply(MODEL, ask("first"), user_id=attendee.id)]
     with pytest.raises(RateLimited, match="1 per minute"):
         [_ async for _ in stream_reply(MODEL, ask("second"), user_id=attendee.id)]

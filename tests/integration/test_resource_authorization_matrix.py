@@ -145,7 +145,11 @@ class DocumentSkipped(Exception):
 
 
 async def embed_into_own_collection(actor: Actor | None, target: Target) -> None:
-    own = await target.stage.collection_of(actor) if actor else await target.stage.resource("collection", Visibility.PRIVATE, False)
+    own = (
+        await target.stage.collection_of(actor)
+        if actor
+        else await target.stage.resource("collection", Visibility.PRIVATE, False)
+    )
     job = await get_jobs().wait(get_jobs().start(actor, own, [target.id]).id)
     if job.errors:
         assert all("may not read" in error.message for error in job.errors), job.errors
@@ -177,9 +181,13 @@ SERVICE_ACTIONS: dict[str, dict[str, Action]] = {
         "list": Action(listed(chats.list_chats), owner_only, listing=True),  # the chat list is one's own history
         "export": Action(lambda a, t: chats.export_markdown(a, t.id), readers),
         "rename": Action(lambda a, t: chats.rename_chat(a, t.id, "Renamed"), editors, mutates=True),
-        "send a message": Action(lambda a, t: chats.send_message(a, t.id, SETTINGS, "And alpacas?"), editors, mutates=True),
+        "send a message": Action(
+            lambda a, t: chats.send_message(a, t.id, SETTINGS, "And alpacas?"), editors, mutates=True
+        ),
         "stream a reply": Action(lambda a, t: drain(chats.stream_chat_reply(a, t.id)), editors, mutates=True),
-        "edit a message": Action(lambda a, t: chats.edit_message(a, first_message(t.id), SETTINGS, "Edited"), editors, mutates=True),
+        "edit a message": Action(
+            lambda a, t: chats.edit_message(a, first_message(t.id), SETTINGS, "Edited"), editors, mutates=True
+        ),
         "regenerate": Action(lambda a, t: chats.prepare_regenerate(a, t.id, SETTINGS), editors, mutates=True),
         "delete a message": Action(lambda a, t: chats.delete_message(a, first_message(t.id)), editors, mutates=True),
         "delete": Action(lambda a, t: chats.delete_chat(a, t.id), editors, mutates=True),
@@ -190,17 +198,25 @@ SERVICE_ACTIONS: dict[str, dict[str, Action]] = {
         "versions": Action(lambda a, t: prompts.list_versions(a, t.id), readers),
         "export": Action(lambda a, t: prompts.export_json(a, [t.id]), readers),
         "run (fill in)": Action(lambda a, t: prompts.fill_prompt(a, t.id, {"name": "Ada"}), readers),
-        "save a version": Action(lambda a, t: prompts.save_prompt(a, t.id, PromptDraft("Greeting", "Hi {{name}}.")), editors, mutates=True),
+        "save a version": Action(
+            lambda a, t: prompts.save_prompt(a, t.id, PromptDraft("Greeting", "Hi {{name}}.")), editors, mutates=True
+        ),
         "restore a version": Action(lambda a, t: prompts.restore_version(a, t.id, 1), editors, mutates=True),
-        "push to the workshop": Action(lambda a, t: prompts.push_to_workshop(a, t.id, t.stage.cast.workshop.id or 0), workshop_runners),
+        "push to the workshop": Action(
+            lambda a, t: prompts.push_to_workshop(a, t.id, t.stage.cast.workshop.id or 0), workshop_runners
+        ),
         "delete": Action(lambda a, t: prompts.delete_prompt(a, t.id), editors, mutates=True),
     },
     "tool": {
         "read": Action(lambda a, t: store.get_tool(a, t.id), readers),
         "list": Action(listed(store.list_tools), readers, listing=True),
         "export": Action(lambda a, t: store.export_json(a, [t.id]), readers),
-        "attach to a chat": Action(lambda a, t: chats.send_message(a, None, ChatSettings(CHAT_MODEL, tool_ids=(t.id,)), "Weather?"), readers),
-        "update": Action(lambda a, t: store.update_tool(a, t.id, weather_tool(), Visibility.PRIVATE), editors, mutates=True),
+        "attach to a chat": Action(
+            lambda a, t: chats.send_message(a, None, ChatSettings(CHAT_MODEL, tool_ids=(t.id,)), "Weather?"), readers
+        ),
+        "update": Action(
+            lambda a, t: store.update_tool(a, t.id, weather_tool(), Visibility.PRIVATE), editors, mutates=True
+        ),
         "delete": Action(lambda a, t: store.delete_tool(a, t.id), editors, mutates=True),
     },
     "document": {
@@ -217,7 +233,9 @@ SERVICE_ACTIONS: dict[str, dict[str, Action]] = {
         "list embedding jobs": Action(lambda a, t: get_jobs().for_collection(a, t.id), readers),
         "search": Action(lambda a, t: retrieval.search(a, t.id, QUESTION), readers),
         "embedding map": Action(lambda a, t: collection_map(a, t.id), readers),
-        "build a RAG system on it": Action(lambda a, t: rag.create_rag_system(a, RagSpec("Mine", CHAT_MODEL, [t.id])), readers),
+        "build a RAG system on it": Action(
+            lambda a, t: rag.create_rag_system(a, RagSpec("Mine", CHAT_MODEL, [t.id])), readers
+        ),
         "add documents": Action(add_documents, editors, mutates=True),
         "delete": Action(lambda a, t: collections.delete_collection(a, t.id), editors, mutates=True),
     },
@@ -245,11 +263,19 @@ REST_ACTIONS: dict[str, dict[str, Route]] = {
         "GET one": Route("GET", lambda i: f"/api/v1/tools/{i}", readers),
         "GET list": Route("GET", lambda i: "/api/v1/tools", readers, listing=True),
         "GET export": Route("GET", lambda i: f"/api/v1/tools/export?ids={i}", readers),
-        "PUT": Route("PUT", lambda i: f"/api/v1/tools/{i}", editors, mutates=True, body=lambda i: weather_tool() | {"visibility": "private"}),
+        "PUT": Route(
+            "PUT",
+            lambda i: f"/api/v1/tools/{i}",
+            editors,
+            mutates=True,
+            body=lambda i: weather_tool() | {"visibility": "private"},
+        ),
         "DELETE": Route("DELETE", lambda i: f"/api/v1/tools/{i}", editors, mutates=True),
     },
     "rag system": {
-        "POST answer": Route("POST", lambda i: f"/api/v1/rag-systems/{i}/answer", readers, body=lambda i: {"question": QUESTION}),
+        "POST answer": Route(
+            "POST", lambda i: f"/api/v1/rag-systems/{i}/answer", readers, body=lambda i: {"question": QUESTION}
+        ),
     },
 }
 
@@ -302,7 +328,9 @@ async def test_rest_allows_only_the_allowed(
     allowed, before = persona in route.may(visibility), snapshot(kind, resource_id)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://api") as client:
         body = route.body(resource_id) if route.body else None
-        response = await client.request(route.method, route.path(resource_id), json=body, headers=stage.headers(persona))
+        response = await client.request(
+            route.method, route.path(resource_id), json=body, headers=stage.headers(persona)
+        )
     if route.listing and response.status_code == 200:
         assert (resource_id in [item["id"] for item in response.json()]) is allowed
         return
@@ -324,7 +352,9 @@ async def test_a_missing_resource_is_not_found_for_the_signed_in_and_unauthorize
         read.run(stage.actor(persona), Target(10**9, stage))
 
 
-async def test_the_shared_rag_system_is_only_as_usable_as_its_collections(stage: Stage, fake_ollama: FakeOllama) -> None:
+async def test_the_shared_rag_system_is_only_as_usable_as_its_collections(
+    stage: Stage, fake_ollama: FakeOllama
+) -> None:
     """Sharing a system does not share the collections it reads: a member may not retrieve from a private one."""
     owner, member = stage.cast.people["peer"], stage.cast.people["same_workshop_attendee"]
     private = await make_collection(owner, Visibility.PRIVATE)
@@ -335,7 +365,10 @@ async def test_the_shared_rag_system_is_only_as_usable_as_its_collections(stage:
 
 
 @pytest.mark.parametrize("persona", ["owner", "admin", "anonymous"])
-@pytest.mark.parametrize(("kind", "action"), [(k, a) for k, routes in REST_ACTIONS.items() for a, route in routes.items() if not route.listing])
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [(k, a) for k, routes in REST_ACTIONS.items() for a, route in routes.items() if not route.listing],
+)
 async def test_a_missing_resource_is_404_over_rest_for_the_signed_in_and_401_for_nobody(
     stage: Stage, api: FastAPI, kind: str, action: str, persona: str
 ) -> None:

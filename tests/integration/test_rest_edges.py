@@ -48,16 +48,21 @@ def test_workshop_limits_too_large_to_store_are_refused(client: TestClient, limi
 
 def test_a_workshop_cannot_list_a_model_that_no_host_has(client: TestClient) -> None:
     teacher = bearer(Role.INSTRUCTOR)
-    refused = client.post("/api/v1/workshops", json={"title": "Typo", "allowed_models": ["llama3.2:1b", "lama3:8b"]},
-                          headers=teacher)
+    refused = client.post(
+        "/api/v1/workshops", json={"title": "Typo", "allowed_models": ["llama3.2:1b", "lama3:8b"]}, headers=teacher
+    )
     assert refused.status_code == 422
     assert refused.json()["message"] == "No Ollama host has lama3:8b, so attendees could not use it."
 
-    created = client.post("/api/v1/workshops", json={"title": "Fine", "allowed_models": ["llama3.2:1b", "qwen2.5:0.5b"]},
-                          headers=teacher)
+    created = client.post(
+        "/api/v1/workshops", json={"title": "Fine", "allowed_models": ["llama3.2:1b", "qwen2.5:0.5b"]}, headers=teacher
+    )
     assert created.status_code == 201
-    changed = client.put(f"/api/v1/workshops/{created.json()['id']}", json={"title": "Fine", "allowed_models": ["nope:1b"]},
-                         headers=teacher)
+    changed = client.put(
+        f"/api/v1/workshops/{created.json()['id']}",
+        json={"title": "Fine", "allowed_models": ["nope:1b"]},
+        headers=teacher,
+    )
     assert changed.status_code == 422 and "nope:1b" in changed.json()["message"]
 
 
@@ -72,7 +77,13 @@ def test_the_openapi_document_declares_every_refusal_and_the_gateways_bodies() -
             if path.startswith("/api/"):
                 expected |= {"409", "422"}
             assert expected <= declared, f"{method.upper()} {path} lacks {sorted(expected - declared)}"
-    for path in ("/ollama/api/chat", "/ollama/api/generate", "/ollama/api/embed", "/ollama/api/show",
-                 "/v1/chat/completions", "/v1/embeddings"):
+    for path in (
+        "/ollama/api/chat",
+        "/ollama/api/generate",
+        "/ollama/api/embed",
+        "/ollama/api/show",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+    ):
         body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert "$ref" in body, f"{path} has a real request schema"

@@ -149,13 +149,17 @@ async def test_the_next_in_line_moves_up_when_someone_leaves(slow_fake: FakeOlla
     await busy
 
 
-async def test_a_group_is_one_action_whose_requests_stream_side_by_side(slow_fake: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_group_is_one_action_whose_requests_stream_side_by_side(
+    slow_fake: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
     configure(monkeypatch, ollama_parallelism=4, user_concurrency=1)
     slow_fake.config.reply_tokens = 20  # keep every admitted reply streaming while the test looks
     async with AsyncExitStack() as requests:
 
         async def first_event(n: int, text: str, group: str | None = None) -> object:
-            events = await requests.enter_async_context(aclosing(stream_reply_queued(MODEL, ask(text), client_ip=person(n), group=group)))
+            events = await requests.enter_async_context(
+                aclosing(stream_reply_queued(MODEL, ask(text), client_ip=person(n), group=group))
+            )
             return await anext(events)
 
         columns = [await first_event(1, f"column {c}", group="compare-1") for c in range(3)]

@@ -14,10 +14,10 @@ from tests.support.accounts import make_user
 from tests.support.ports import free_port, wait_for_port
 from workshop_app.api import build_api
 from workshop_app.cli import main
+from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
 from workshop_app.services.api_keys import create_api_key
 from workshop_app.services.auth import actor_for_user
-from workshop_app.db.engine import session_scope
 
 
 @pytest.fixture
@@ -44,7 +44,12 @@ def test_a_healthy_deployment_passes_every_check(served: str, api_key: str, fake
     result = CliRunner().invoke(main, ["smoke", "--url", served, "--api-key", api_key])
     lines = result.output.strip().splitlines()
     assert result.exit_code == 0, result.output
-    assert [line.split()[:2] for line in lines] == [["PASS", "health"], ["PASS", "metrics"], ["PASS", "models"], ["PASS", "chat"]]
+    assert [line.split()[:2] for line in lines] == [
+        ["PASS", "health"],
+        ["PASS", "metrics"],
+        ["PASS", "models"],
+        ["PASS", "chat"],
+    ]
     assert "replied in" in lines[3]
     assert fake_ollama.stats.requests.get("/api/chat") == 1  # the chat really went through to Ollama
 

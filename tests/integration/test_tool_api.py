@@ -32,10 +32,15 @@ def test_a_tool_goes_through_its_whole_life(client: TestClient) -> None:
     created = client.post("/api/v1/tools", json=weather(), headers=me)
     assert created.status_code == 201
     tool = created.json()
-    assert tool["implementation"] == {"kind": "mock", "response": "It is sunny in {city}."} and tool["visibility"] == "private"
+    assert (
+        tool["implementation"] == {"kind": "mock", "response": "It is sunny in {city}."}
+        and tool["visibility"] == "private"
+    )
     assert [t["id"] for t in client.get("/api/v1/tools", headers=me).json()] == [tool["id"]]
 
-    changed = client.put(f"/api/v1/tools/{tool['id']}", json=weather(tool["name"], description="Tomorrow's weather."), headers=me)
+    changed = client.put(
+        f"/api/v1/tools/{tool['id']}", json=weather(tool["name"], description="Tomorrow's weather."), headers=me
+    )
     assert changed.json()["description"] == "Tomorrow's weather."
     assert client.get(f"/api/v1/tools/{tool['id']}", headers=me).json()["description"] == "Tomorrow's weather."
 
@@ -71,7 +76,10 @@ def test_an_export_imports_as_another_persons_tools_all_or_nothing(client: TestC
     document = client.get("/api/v1/tools/export", headers=instructor).json()
     assert document["format"] == "workshop-tools" and [t["name"] for t in document["tools"]] == names
 
-    broken = {**document, "tools": [*document["tools"], {"name": "oops", "description": "x", "implementation": {"kind": "shell"}}]}
+    broken = {
+        **document,
+        "tools": [*document["tools"], {"name": "oops", "description": "x", "implementation": {"kind": "shell"}}],
+    }
     refused = client.post("/api/v1/tools/import", json=broken, headers=attendee)
     assert refused.status_code == 422 and "oops: The implementation kind must be one of" in refused.json()["message"]
     assert client.get("/api/v1/tools", headers=attendee).json() == []
@@ -80,7 +88,9 @@ def test_an_export_imports_as_another_persons_tools_all_or_nothing(client: TestC
     assert imported.status_code == 201
     assert sorted(t["name"] for t in client.get("/api/v1/tools", headers=attendee).json()) == names
     first = imported.json()[0]["id"]
-    assert [t["name"] for t in client.get("/api/v1/tools/export", params={"ids": [first]}, headers=attendee).json()["tools"]] == [names[0]]
+    assert [
+        t["name"] for t in client.get("/api/v1/tools/export", params={"ids": [first]}, headers=attendee).json()["tools"]
+    ] == [names[0]]
 
 
 def test_parameters_nested_200_levels_deep_are_refused_with_a_reason(client: TestClient) -> None:

@@ -1,4 +1,4 @@
-"""What the Tools pages rely on: the editor's form, the list with edit rights, the models offered, and a run as a person."""
+"""What the Tools pages rely on: the editor's form, the list with edit rights, the models offered, a run as a person."""
 
 from __future__ import annotations
 
@@ -32,10 +32,12 @@ def test_the_parameters_box_says_where_the_json_breaks_and_what_the_schema_lacks
     assert parameters_feedback('{"type": "object",\n "properties": {') == [
         "The parameters are not valid JSON: Expecting property name enclosed in double quotes at line 2, column 17."
     ]
-    assert parameters_feedback('{"type": "array"}') == ['The parameters must describe an object: "type": "object" at the top level.']
-    assert parameters_feedback('{"type": "object", "properties": {"n": {"type": "integer", "minimum": "zero"}}}')[0].startswith(
-        "The parameters are not a valid JSON Schema at properties/n/minimum"
-    )
+    assert parameters_feedback('{"type": "array"}') == [
+        'The parameters must describe an object: "type": "object" at the top level.'
+    ]
+    assert parameters_feedback('{"type": "object", "properties": {"n": {"type": "integer", "minimum": "zero"}}}')[
+        0
+    ].startswith("The parameters are not a valid JSON Schema at properties/n/minimum")
     assert parameters_feedback(ToolForm().parameters) == []
     assert parameters_feedback("") == []  # an empty box means "no arguments"
 
@@ -46,7 +48,9 @@ def test_a_form_saves_edits_and_reads_back_as_it_was_typed() -> None:
     record = save_form(person, None, form)
     assert form_of(record) == form
 
-    changed = ToolForm(**{**form.as_fields(), "kind": "builtin", "builtin": "calculator", "parameters": "not even JSON"})
+    changed = ToolForm(
+        **{**form.as_fields(), "kind": "builtin", "builtin": "calculator", "parameters": "not even JSON"}
+    )
     updated = save_form(person, record.id, changed)
     assert (updated.id, updated.implementation) == (record.id, {"kind": "builtin", "builtin": "calculator"})
     assert set(updated.parameters["properties"]) == {"expression"}  # a built-in brings its own parameters
@@ -61,7 +65,17 @@ def test_every_problem_of_a_form_is_listed_and_nothing_is_saved() -> None:
         "The description is required: it is how the model decides when to call the tool.",
     ]
     with pytest.raises(InvalidDefinition, match="needs collection_id"):
-        save_form(person, None, ToolForm(name=tool_name(), description="Search.", kind="builtin", builtin="search_collection", collection_id="abc"))
+        save_form(
+            person,
+            None,
+            ToolForm(
+                name=tool_name(),
+                description="Search.",
+                kind="builtin",
+                builtin="search_collection",
+                collection_id="abc",
+            ),
+        )
     with pytest.raises(InvalidDefinition, match="not valid JSON"):
         save_form(person, None, ToolForm(name=tool_name(), description="Weather.", response="Sunny.", parameters="{"))
     assert store.list_tools(person) == []
@@ -71,11 +85,15 @@ def test_the_list_says_which_tools_a_person_may_change() -> None:
     teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
     workshop = workshops.create_workshop(teacher, WorkshopDraft("Tools day"))
     alice, bob = (actor_of(make_user(Role.ATTENDEE, name, workshop_id=workshop.id)) for name in ("alice", "bob"))
-    shared = save_form(alice, None, ToolForm(name=tool_name(), description="Weather.", response="Sunny.", visibility="workshop"))
+    shared = save_form(
+        alice, None, ToolForm(name=tool_name(), description="Weather.", response="Sunny.", visibility="workshop")
+    )
     private = save_form(alice, None, ToolForm(name=tool_name(), description="Weather.", response="Sunny."))
 
     assert {(s.id, s.editable) for s in store.tool_summaries(alice)} == {(shared.id, True), (private.id, True)}
-    assert [(s.id, s.kind, s.visibility, s.editable) for s in store.tool_summaries(bob)] == [(shared.id, "mock", "workshop", False)]
+    assert [(s.id, s.kind, s.visibility, s.editable) for s in store.tool_summaries(bob)] == [
+        (shared.id, "mock", "workshop", False)
+    ]
     with pytest.raises(Forbidden):
         save_form(bob, shared.id, ToolForm(name=shared.name, description="Mine now.", response="Rain."))
 
@@ -100,18 +118,34 @@ async def test_while_ollama_is_away_the_tool_models_say_it_is_reconnecting(fake_
 
 async def test_a_question_runs_with_the_persons_tools_and_continues_the_conversation(fake_ollama: FakeOllama) -> None:
     alice, mallory = actor_of(make_user(Role.ATTENDEE, "alice")), actor_of(make_user(Role.ATTENDEE, "mallory"))
-    calculator = save_form(alice, None, ToolForm(name=tool_name(), description="Arithmetic.", kind="builtin", builtin="calculator"))
+    calculator = save_form(
+        alice, None, ToolForm(name=tool_name(), description="Arithmetic.", kind="builtin", builtin="calculator")
+    )
     fake_ollama.script_chat(
-        MODEL, [{"tool_calls": [{"function": {"name": calculator.name, "arguments": {"expression": "6 * 7"}}}]}, {"content": "42."}, {"content": "You asked about 6 × 7."}]
+        MODEL,
+        [
+            {"tool_calls": [{"function": {"name": calculator.name, "arguments": {"expression": "6 * 7"}}}]},
+            {"content": "42."},
+            {"content": "You asked about 6 × 7."},
+        ],
     )
     events = [event async for event in ask_with_tools(alice, MODEL, [calculator.id], [], "What is 6 times 7?")]
     assert [(e.tool, e.result) for e in events if isinstance(e, TraceStep)] == [(calculator.name, "42")]
     first = events[-1]
     assert isinstance(first, LoopEnded) and first.reply == "42."
 
-    follow_up = [event async for event in ask_with_tools(alice, MODEL, [calculator.id], first.messages, "What did I ask?")]
+    follow_up = [
+        event async for event in ask_with_tools(alice, MODEL, [calculator.id], first.messages, "What did I ask?")
+    ]
     assert follow_up[-1].reply == "You asked about 6 × 7."
-    assert [m["role"] for m in follow_up[-1].messages] == ["user", "assistant", "tool", "assistant", "user", "assistant"]
+    assert [m["role"] for m in follow_up[-1].messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+        "assistant",
+    ]
 
     with pytest.raises(Forbidden):
         [_ async for _ in ask_with_tools(mallory, MODEL, [calculator.id], [], "Borrow alice's tool")]

@@ -22,7 +22,9 @@ from workshop_app.services.workshops import WorkshopDraft, create_workshop
 
 MODEL = "qwen2.5:0.5b"
 CONTEXT = ToolContext(None, HttpPolicy(("localhost",), 2.0, 4096))
-CALCULATOR = check_definition({"name": "calc", "description": "Arithmetic.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ())
+CALCULATOR = check_definition(
+    {"name": "calc", "description": "Arithmetic.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ()
+)
 WEATHER = check_definition(
     {
         "name": "get_weather",
@@ -44,7 +46,10 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
 
 
 async def run(tools: list[ToolDefinition], question: str, **options: Any) -> tuple[list[Any], LoopEnded]:
-    events = [event async for event in run_tool_loop(MODEL, [{"role": "user", "content": question}], tools, CONTEXT, **options)]
+    events = [
+        event
+        async for event in run_tool_loop(MODEL, [{"role": "user", "content": question}], tools, CONTEXT, **options)
+    ]
     assert isinstance(events[-1], LoopEnded)
     return events, events[-1]
 
@@ -70,7 +75,11 @@ async def test_a_multi_step_loop_feeds_results_and_errors_back_until_the_model_a
     assert [(step.result, step.error) for step in trace[1:]] == [("391", ""), ("It is sunny in Oslo.", "")]
     assert all(step.duration_ms >= 0 for step in trace)
     assert ended.trace == trace and not ended.step_limit_reached and ended.note == ""
-    assert ended.reply == "".join(event.text for event in events if isinstance(event, ReplyText)) == "17 × 23 = 391, and it is sunny in Oslo."
+    assert (
+        ended.reply
+        == "".join(event.text for event in events if isinstance(event, ReplyText))
+        == "17 × 23 = 391, and it is sunny in Oslo."
+    )
 
     tool_messages = [message for message in ended.messages if message["role"] == "tool"]
     assert [(m["tool_name"], m["content"]) for m in tool_messages] == [
@@ -78,7 +87,15 @@ async def test_a_multi_step_loop_feeds_results_and_errors_back_until_the_model_a
         ("calc", "391"),
         ("get_weather", "It is sunny in Oslo."),
     ]
-    assert [m["role"] for m in ended.messages] == ["user", "assistant", "tool", "assistant", "tool", "tool", "assistant"]
+    assert [m["role"] for m in ended.messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+    ]
     assert ended.messages[1]["tool_calls"] == [call("calc", expr="17 * 23")]
 
 
@@ -91,7 +108,15 @@ async def test_a_call_to_an_unknown_tool_is_answered_with_an_error(fake_ollama: 
 
 async def test_an_http_tool_aimed_at_the_server_itself_is_refused_inside_the_loop(fake_ollama: FakeOllama) -> None:
     spy = check_definition(
-        {"name": "fetch", "description": "Fetch a page.", "implementation": {"kind": "http", "method": "GET", "url": f"{fake_ollama.url.replace('127.0.0.1', 'localhost')}/"}},
+        {
+            "name": "fetch",
+            "description": "Fetch a page.",
+            "implementation": {
+                "kind": "http",
+                "method": "GET",
+                "url": f"{fake_ollama.url.replace('127.0.0.1', 'localhost')}/",
+            },
+        },
         ("localhost",),
     )
     fake_ollama.script_chat(MODEL, [{"tool_calls": [call("fetch")]}, {"content": "I could not fetch it."}])
@@ -105,7 +130,11 @@ async def test_an_http_tool_aimed_at_the_server_itself_is_refused_inside_the_loo
 async def test_the_loop_stops_after_the_step_limit(fake_ollama: FakeOllama) -> None:
     fake_ollama.script_chat(
         MODEL,
-        [{"tool_calls": [call("calc", expression="1 + 1")]}, {"tool_calls": [call("calc", expression="2 + 2")]}, {"content": "never asked"}],
+        [
+            {"tool_calls": [call("calc", expression="1 + 1")]},
+            {"tool_calls": [call("calc", expression="2 + 2")]},
+            {"content": "never asked"},
+        ],
     )
     _, ended = await run([CALCULATOR], "Count", max_steps=1)
     assert ended.step_limit_reached
@@ -129,16 +158,36 @@ async def test_a_model_without_tool_support_is_reported_not_crashed(fake_ollama:
             pass
 
 
-async def test_search_a_collection_reads_as_the_person_chatting(fake_ollama: FakeOllama, migrated_database: str) -> None:
+async def test_search_a_collection_reads_as_the_person_chatting(
+    fake_ollama: FakeOllama, migrated_database: str
+) -> None:
     owner, stranger = actor_of(make_user(Role.ATTENDEE, "owner")), actor_of(make_user(Role.ATTENDEE, "stranger"))
     collection, _job = await build_collection(owner, CORPUS)
     search = check_definition(
-        {"name": "search_notes", "description": "Search my notes.", "implementation": {"kind": "builtin", "builtin": "search_collection", "collection_id": collection.id}},
+        {
+            "name": "search_notes",
+            "description": "Search my notes.",
+            "implementation": {"kind": "builtin", "builtin": "search_collection", "collection_id": collection.id},
+        },
         (),
     )
     question = [{"role": "user", "content": "What can a llama carry?"}]
     for actor in (owner, stranger):
-        fake_ollama.script_chat(MODEL, [{"tool_calls": [call("search_notes", query="What can a llama carry as a pack animal over mountain trails?", top_k=2)]}, {"content": "Done."}])
+        fake_ollama.script_chat(
+            MODEL,
+            [
+                {
+                    "tool_calls": [
+                        call(
+                            "search_notes",
+                            query="What can a llama carry as a pack animal over mountain trails?",
+                            top_k=2,
+                        )
+                    ]
+                },
+                {"content": "Done."},
+            ],
+        )
         events = [event async for event in run_tool_loop(MODEL, question, [search], ToolContext.for_actor(actor))]
         step = next(event for event in events if isinstance(event, TraceStep))
         if actor is owner:
@@ -151,10 +200,19 @@ async def test_every_round_is_a_fair_share_request_of_the_person_chatting(fake_o
     instructor = make_user(Role.INSTRUCTOR, "teacher")
     workshop = create_workshop(actor_of(instructor), WorkshopDraft(title="Two a minute", requests_per_minute=2))
     attendee = actor_of(make_user(Role.ATTENDEE, "looper", workshop_id=workshop.id))
-    fake_ollama.script_chat(MODEL, [{"tool_calls": [call("calc", expression="1 + 1")]}, {"tool_calls": [call("calc", expression="2 + 2")]}, {"content": "4"}])
+    fake_ollama.script_chat(
+        MODEL,
+        [
+            {"tool_calls": [call("calc", expression="1 + 1")]},
+            {"tool_calls": [call("calc", expression="2 + 2")]},
+            {"content": "4"},
+        ],
+    )
     trace = []
     with pytest.raises(RateLimited, match="2 per minute"):
-        async for event in run_tool_loop(MODEL, [{"role": "user", "content": "Count"}], [CALCULATOR], ToolContext.for_actor(attendee)):
+        async for event in run_tool_loop(
+            MODEL, [{"role": "user", "content": "Count"}], [CALCULATOR], ToolContext.for_actor(attendee)
+        ):
             trace += [event] if isinstance(event, TraceStep) else []
     assert [step.result for step in trace] == ["2", "4"]  # the third round was refused before reaching Ollama
     rows = [row for row in recent_requests(MODEL, limit=10) if row.user_id == attendee.id]

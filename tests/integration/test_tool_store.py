@@ -66,7 +66,12 @@ def test_a_private_tool_is_seen_by_its_creator_alone(room: Room) -> None:
 
 def test_a_workshop_tool_is_seen_by_the_whole_workshop_and_no_other(room: Room) -> None:
     tool = store.create_tool(room.instructor, mock_tool(), "workshop")
-    assert {who for who, actor in vars(room).items() if tool.id in visible_ids(actor)} == {"instructor", "alice", "bob", "admin"}
+    assert {who for who, actor in vars(room).items() if tool.id in visible_ids(actor)} == {
+        "instructor",
+        "alice",
+        "bob",
+        "admin",
+    }
     assert [definition.name for definition in store.definitions_for(room.bob, [tool.id])] == [tool.name]
     with pytest.raises(Forbidden):
         store.definitions_for(room.outsider, [tool.id])
@@ -116,7 +121,10 @@ def test_sharing_needs_a_workshop_and_only_ones_own(room: Room) -> None:
 
 
 def test_an_export_imports_as_copies_owned_by_the_importer(room: Room) -> None:
-    first, second = store.create_tool(room.instructor, mock_tool(), "workshop"), store.create_tool(room.instructor, mock_tool())
+    first, second = (
+        store.create_tool(room.instructor, mock_tool(), "workshop"),
+        store.create_tool(room.instructor, mock_tool()),
+    )
     exported = store.export_json(room.instructor, [first.id, second.id])
     copies = store.import_json(room.outsider, exported)
     assert [(copy.name, copy.creator_id, copy.visibility) for copy in copies] == [

@@ -85,11 +85,15 @@ def test_vectors_from_another_model_or_size_are_refused(store: str) -> None:
     vectors.add(name, "nomic-embed-text:latest", ["a"], [[0.1, 0.2, 0.3]], ["a"], [{"p": 0}])
     with pytest.raises(EmbeddingMismatch, match="built with nomic-embed-text:latest; vectors from all-minilm"):
         vectors.add(name, "all-minilm", ["b"], [[0.1, 0.2, 0.3]], ["b"], [{"p": 1}])
-    with pytest.raises(EmbeddingMismatch, match="holds 3-dimensional vectors but nomic-embed-text:latest now returns 2"):
+    with pytest.raises(
+        EmbeddingMismatch, match="holds 3-dimensional vectors but nomic-embed-text:latest now returns 2"
+    ):
         vectors.query(name, "nomic-embed-text:latest", [0.1, 0.2], k=1)
 
 
-async def test_only_models_with_the_embedding_capability_can_build_a_collection(fake_ollama: FakeOllama, actor: Actor) -> None:
+async def test_only_models_with_the_embedding_capability_can_build_a_collection(
+    fake_ollama: FakeOllama, actor: Actor
+) -> None:
     assert await embedding_models() == [EMBEDDER]
     with pytest.raises(InvalidInput, match="llama3.2:1b cannot make embeddings"):
         await create_collection(actor, CollectionSpec("Chat model", "llama3.2:1b"))
@@ -99,7 +103,9 @@ async def test_only_models_with_the_embedding_capability_can_build_a_collection(
         await create_collection(actor, CollectionSpec("Odd", EMBEDDER, visibility="everyone"))
 
 
-async def test_the_embedding_map_places_the_query_with_the_same_projection(fake_ollama: FakeOllama, actor: Actor) -> None:
+async def test_the_embedding_map_places_the_query_with_the_same_projection(
+    fake_ollama: FakeOllama, actor: Actor
+) -> None:
     collection, _job = await build_collection(actor, CORPUS)
     volcano_text = CORPUS["volcanoes.txt"].decode()  # one chunk: the query's vector equals the chunk's
     result = await search(actor, collection.id, volcano_text, top_k=1)  # type: ignore[arg-type]
@@ -120,7 +126,9 @@ def test_embedded_writes_wait_while_a_backup_copies_the_directory() -> None:
     vectors.drop(name)
     vectors.create(name, "m", "cosine")
     written = threading.Event()
-    writer = threading.Thread(target=lambda: (vectors.add(name, "m", ["a"], [[1.0, 0.0]], ["a"], [{"p": 0}]), written.set()))
+    writer = threading.Thread(
+        target=lambda: (vectors.add(name, "m", ["a"], [[1.0, 0.0]], ["a"], [{"p": 0}]), written.set())
+    )
     with chroma_paused(get_settings().data_dir):
         writer.start()
         assert not written.wait(0.3)

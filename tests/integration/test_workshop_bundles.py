@@ -61,12 +61,21 @@ async def source(fake_ollama: FakeOllama, migrated_database: str, tmp_path: Path
     workshop = workshops.create_workshop(actor_of(teacher), WorkshopDraft("Local LLMs", "Day one", MODELS, 10, 5000))
     actor = actor_of(teacher)
     prompt = prompts.create_prompt(actor, PromptDraft("Summary", "Summarize {{text}}", visibility="workshop")).prompt
-    prompts.save_prompt(actor, prompt.id, PromptDraft("Summary", "Summarize {{text}} in {{n}} words", "Be brief.", ("writing",), "workshop"))
-    store.create_tool(actor, {
-        "name": "weather", "description": "Weather in a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        "implementation": {"kind": "mock", "response": "It is sunny in {city}."},
-    }, "workshop")
+    prompts.save_prompt(
+        actor,
+        prompt.id,
+        PromptDraft("Summary", "Summarize {{text}} in {{n}} words", "Be brief.", ("writing",), "workshop"),
+    )
+    store.create_tool(
+        actor,
+        {
+            "name": "weather",
+            "description": "Weather in a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "implementation": {"kind": "mock", "response": "It is sunny in {city}."},
+        },
+        "workshop",
+    )
     collection, job = await build_collection(actor, FILES)
     assert job.status is JobStatus.DONE
     create_rag_system(actor, RagSpec("Helper", "llama3.2:1b", [collection.id], top_k=3))  # type: ignore[list-item]
@@ -89,30 +98,53 @@ async def test_a_bundle_becomes_a_new_workshop_owned_by_the_importer(source: Sou
     imported = import_bundle(importer, source.bundle)
 
     new = workshops.get_workshop(importer, imported.workshop_id)
-    assert (new.title, new.description, new.allowed_models, new.requests_per_minute, new.tokens_per_day) == ("Local LLMs", "Day one", list(MODELS), 10, 5000)
+    assert (new.title, new.description, new.allowed_models, new.requests_per_minute, new.tokens_per_day) == (
+        "Local LLMs",
+        "Day one",
+        list(MODELS),
+        10,
+        5000,
+    )
     assert new.creator_id == importer.id and new.join_code != source.workshop.join_code
     assert imported.counts == {"prompts": 1, "tools": 1, "documents": 2, "collections": 1, "rag_systems": 1}
 
     importer = actor_of(account)  # now teaching the new workshop
     prompt = owned_by(importer, prompts.list_prompts(importer))[0]
     assert (prompt.workshop_id, prompt.visibility, prompt.version, prompt.tags) == (new.id, "workshop", 2, ["writing"])
-    assert [v.body for v in prompts.list_versions(importer, prompt.id)] == ["Summarize {{text}} in {{n}} words", "Summarize {{text}}"]
+    assert [v.body for v in prompts.list_versions(importer, prompt.id)] == [
+        "Summarize {{text}} in {{n}} words",
+        "Summarize {{text}}",
+    ]
     assert prompts.get_prompt(importer, prompt.id).version.system_prompt == "Be brief."
 
     tool = owned_by(importer, store.list_tools(importer))[0]
-    assert (tool.name, tool.workshop_id, tool.visibility, tool.implementation["kind"]) == ("weather", new.id, "workshop", "mock")
+    assert (tool.name, tool.workshop_id, tool.visibility, tool.implementation["kind"]) == (
+        "weather",
+        new.id,
+        "workshop",
+        "mock",
+    )
 
     originals = {d.title: d for d in owned_by(source.instructor, list_documents(source.instructor))}
     copies = {d.title: d for d in owned_by(importer, list_documents(importer))}
     assert set(copies) == set(FILES)
     for title, copy in copies.items():
         assert copy.workshop_id == new.id and copy.stored_name != originals[title].stored_name
-        assert copy.sha256 == originals[title].sha256 == hashlib.sha256((uploads_dir() / copy.stored_name).read_bytes()).hexdigest()
+        assert (
+            copy.sha256
+            == originals[title].sha256
+            == hashlib.sha256((uploads_dir() / copy.stored_name).read_bytes()).hexdigest()
+        )
         assert hashlib.sha256(copy.text.encode()).digest() == hashlib.sha256(originals[title].text.encode()).digest()
 
     collection = owned_by(importer, list_collections(importer))[0]
-    assert (collection.name, collection.embedding_model, collection.distance, collection.chunk_size, collection.chunk_overlap) == (
-        "Test corpus", "nomic-embed-text:latest", "cosine", 200, 20)
+    assert (
+        collection.name,
+        collection.embedding_model,
+        collection.distance,
+        collection.chunk_size,
+        collection.chunk_overlap,
+    ) == ("Test corpus", "nomic-embed-text:latest", "cosine", 200, 20)
     assert member_documents(importer, collection.id) == []  # vectors are made here, not carried
     rag = owned_by(importer, list_rag_systems(importer))[0]
     assert (rag.name, rag.collection_ids, rag.top_k, rag.workshop_id) == ("Helper", [collection.id], 3, new.id)
@@ -152,7 +184,9 @@ def repacked(bundle: Path, target: Path, change) -> Path:
         ("tampered", "checksum mismatch for workshop.json"),
     ],
 )
-async def test_a_damaged_foreign_or_newer_bundle_is_refused_and_nothing_is_imported(source: Source, tmp_path: Path, damage: str, message: str) -> None:
+async def test_a_damaged_foreign_or_newer_bundle_is_refused_and_nothing_is_imported(
+    source: Source, tmp_path: Path, damage: str, message: str
+) -> None:
     bad = tmp_path / f"{damage}.workshop.tar.gz"
     if damage == "truncated":
         bad.write_bytes(source.bundle.read_bytes()[:-200])
@@ -180,7 +214,9 @@ async def test_a_bundle_missing_its_last_bytes_is_refused(source: Source, tmp_pa
     assert state_counts() == before
 
 
-async def test_a_failure_while_writing_leaves_no_workshop_rows_or_files(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failure_while_writing_leaves_no_workshop_rows_or_files(
+    source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def unavailable(*_args: object) -> None:
         raise VectorStoreUnavailable("Chroma cannot be reached")
 
@@ -209,18 +245,24 @@ async def test_only_the_workshops_instructor_or_an_admin_exports_and_only_instru
 async def test_the_cli_exports_and_imports_a_workshop(source: Source, tmp_path: Path) -> None:
     runner = CliRunner()
     target = tmp_path / "cli.workshop.tar.gz"
-    exported = runner.invoke(main, ["export-workshop", str(source.workshop.id), "--user", source.instructor.username, "-o", str(target)])
+    exported = runner.invoke(
+        main, ["export-workshop", str(source.workshop.id), "--user", source.instructor.username, "-o", str(target)]
+    )
     assert exported.exit_code == 0, exported.output
     assert "1 prompts, 1 tools, 2 documents, 1 collections, 1 rag systems" in exported.output
 
     importer = make_user(Role.INSTRUCTOR, "cli-teacher")
     # The command runs its own event loop for the embedding jobs, as it does in a terminal.
-    imported = await asyncio.to_thread(runner.invoke, main, ["import-workshop", str(target), "--user", importer.username])
+    imported = await asyncio.to_thread(
+        runner.invoke, main, ["import-workshop", str(target), "--user", importer.username]
+    )
     assert imported.exit_code == 0, imported.output
     assert "Imported “Local LLMs” as workshop" in imported.output
     assert "embedding done" in imported.output
     assert [w.creator_id for w in workshops.list_workshops(actor_of(importer))] == [importer.id]
 
-    refused = runner.invoke(main, ["import-workshop", str(source.bundle), "--user", make_user(Role.ATTENDEE, "cli-pupil").username])
+    refused = runner.invoke(
+        main, ["import-workshop", str(source.bundle), "--user", make_user(Role.ATTENDEE, "cli-pupil").username]
+    )
     assert refused.exit_code == 1
     assert refused.output.strip().startswith("Error: Only instructors may do this.")

@@ -25,7 +25,9 @@ def instructor():
 
 
 def test_an_instructor_creates_a_workshop_with_a_readable_code(instructor) -> None:
-    workshop = workshops.create_workshop(instructor, WorkshopDraft("  Intro   to LLMs ", "Day one", ("llama3.2:1b", "llama3.2:1b")))
+    workshop = workshops.create_workshop(
+        instructor, WorkshopDraft("  Intro   to LLMs ", "Day one", ("llama3.2:1b", "llama3.2:1b"))
+    )
     assert workshop.title == "Intro to LLMs"
     assert workshop.allowed_models == ["llama3.2:1b"]
     assert workshop.is_open
@@ -47,7 +49,9 @@ def test_attendees_cannot_create_workshops() -> None:
         workshops.create_workshop(actor_of(make_user(Role.ATTENDEE)), WorkshopDraft("Mine"))
 
 
-@pytest.mark.parametrize("draft", [WorkshopDraft("   "), WorkshopDraft("x" * 121), WorkshopDraft("Limits", requests_per_minute=0)])
+@pytest.mark.parametrize(
+    "draft", [WorkshopDraft("   "), WorkshopDraft("x" * 121), WorkshopDraft("Limits", requests_per_minute=0)]
+)
 def test_invalid_workshops_are_refused(instructor, draft: WorkshopDraft) -> None:
     with pytest.raises(InvalidInput):
         workshops.create_workshop(instructor, draft)
@@ -109,7 +113,9 @@ def test_a_removed_attendee_loses_access_at_once(instructor) -> None:
     attendee, token = workshops.join_workshop(workshop.join_code, "Noisy")
     set_password(attendee, attendee.id, "i will be back")
     _, key = create_api_key(attendee, "sneaky")
-    assert auth.actor_for_session(token).id == actor_for_api_key(key).id == attendee.id  # both remembered for a few seconds
+    assert (
+        auth.actor_for_session(token).id == actor_for_api_key(key).id == attendee.id
+    )  # both remembered for a few seconds
     workshops.remove_attendee(instructor, workshop.id, attendee.id)
     assert auth.optional_actor(token) is None
     with pytest.raises(Forbidden, match="removed"):
@@ -148,7 +154,9 @@ def test_deleting_a_workshop_ends_its_attendees_access(instructor) -> None:
         workshops.get_workshop(instructor, workshop.id)
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("Blue Otter 42", "blue-otter-42"), (" blue_otter-42 ", "blue-otter-42")])
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("Blue Otter 42", "blue-otter-42"), (" blue_otter-42 ", "blue-otter-42")]
+)
 def test_codes_are_read_the_way_people_type_them(typed: str, stored: str) -> None:
     assert normalize_join_code(typed) == stored
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.run_like import dead_url, gone, run_like
 from tests.support.ports import free_port, wait_for_port
+from tests.support.run_like import dead_url, gone, run_like
 from workshop_app.db.migrations import PROJECT_ROOT
 
 pytestmark = pytest.mark.real_model

@@ -52,7 +52,7 @@ def gateway(real_engine: str) -> Iterator[str]:
 
 
 def cosine(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b)) / (math.hypot(*a) * math.hypot(*b))
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (math.hypot(*a) * math.hypot(*b))
 
 
 def test_the_ollama_client_chats_streams_embeds_and_calls_tools(gateway: str, key: str) -> None:

@@ -80,4 +80,15 @@ def project_copy(destination: Path) -> Path:
     return destination
 
 
-_NOT_COPIED = (".web", ".venv", ".tools", ".git", "data", "test-artifacts", ".pytest_cache", "__pycache__", "*.egg-info", "*.whl")
+_NOT_COPIED = (
+    ".web",
+    ".venv",
+    ".tools",
+    ".git",
+    "data",
+    "test-artifacts",
+    ".pytest_cache",
+    "__pycache__",
+    "*.egg-info",
+    "*.whl",
+)

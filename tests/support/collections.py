@@ -42,12 +42,13 @@ async def build_collection(
     files: dict[str, bytes],
     *,
     distance: str = "cosine",
-    chunks: ChunkSettings = ChunkSettings(200, 20),
+    chunks: ChunkSettings | None = None,
     visibility: str = "private",
     embedder: str = EMBEDDER,
 ) -> tuple[VectorCollection, EmbeddingJob]:
     """A collection holding `files`, embedded by a finished job."""
     document_ids = upload(actor, files)
-    collection = await create_collection(actor, CollectionSpec("Test corpus", embedder, distance, chunks, visibility))
+    spec = CollectionSpec("Test corpus", embedder, distance, chunks or ChunkSettings(200, 20), visibility)
+    collection = await create_collection(actor, spec)
     job = get_jobs().start(actor, collection.id, document_ids)  # type: ignore[arg-type]
     return collection, await get_jobs().wait(job.id)

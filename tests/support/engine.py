@@ -49,7 +49,10 @@ class EngineProcess:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "workshop_app.engine", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=PROJECT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = started + _READY_SECONDS
         while time.monotonic() < deadline:

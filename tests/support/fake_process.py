@@ -35,8 +35,17 @@ def fake_process(
     """Start `python -m tests.fakes.ollama_server` on a free port; yield it; end it (thawed first) after."""
     port = free_port()
     command = [
-        sys.executable, "-m", "tests.fakes.ollama_server", "--port", str(port), "--token-delay", str(token_delay),
-        "--first-token-delay", str(first_token_delay), "--reply-tokens", str(reply_tokens),
+        sys.executable,
+        "-m",
+        "tests.fakes.ollama_server",
+        "--port",
+        str(port),
+        "--token-delay",
+        str(token_delay),
+        "--first-token-delay",
+        str(first_token_delay),
+        "--reply-tokens",
+        str(reply_tokens),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -102,7 +102,9 @@ KINDS: dict[str, Kind] = {
     "prompt": Kind((PRIVATE, WORKSHOP), make_prompt, Prompt, (PromptVersion.prompt_id,)),
     "tool": Kind((PRIVATE, WORKSHOP), make_tool, ToolRecord),
     "document": Kind((PRIVATE, WORKSHOP, PUBLIC), make_document, Document, (CollectionDocument.document_id,)),
-    "collection": Kind((PRIVATE, WORKSHOP, PUBLIC), make_collection, VectorCollection, (CollectionDocument.collection_id,)),
+    "collection": Kind(
+        (PRIVATE, WORKSHOP, PUBLIC), make_collection, VectorCollection, (CollectionDocument.collection_id,)
+    ),
     "rag system": Kind((PRIVATE, WORKSHOP, PUBLIC), make_rag_system, RagSystem),
 }
 
@@ -113,7 +115,12 @@ def snapshot(kind: str, resource_id: int) -> tuple:
     with session_scope() as session:
         row = session.get(spec.table, resource_id)
         children = [
-            [child.model_dump() for child in session.exec(select(column.class_).where(column == resource_id).order_by(col(column.class_.id))).all()]
+            [
+                child.model_dump()
+                for child in session.exec(
+                    select(column.class_).where(column == resource_id).order_by(col(column.class_.id))
+                ).all()
+            ]
             for column in spec.children
         ]
         return (row and row.model_dump(), children)

@@ -75,7 +75,11 @@ class PlaygroundTab:
         return first - started, time.perf_counter() - started
 
     def _has_reply_text(self) -> bool:
-        return bool(self.messages) and self.messages[-1].get("role") == "assistant" and bool(self.messages[-1].get("content"))
+        return (
+            bool(self.messages)
+            and self.messages[-1].get("role") == "assistant"
+            and bool(self.messages[-1].get("content"))
+        )
 
     async def _emit(self, handler: str, **payload: Any) -> None:
         await self.client.emit("event", self._event(f"{self.playground}.{handler}", **payload), namespace=EVENTS)

@@ -57,7 +57,19 @@ def _running(base: Path) -> Iterator[str]:
     )
     server = subprocess.Popen(
         _as_postgres(
-            [_bin("postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
+            [
+                _bin("postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-k",
+                str(sockets),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ]
         ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

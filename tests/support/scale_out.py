@@ -28,12 +28,15 @@ def scale_out_services() -> Iterator[tuple[dict[str, str], tuple[FakeOllama, Fak
         redis = stack.enter_context(redis_server())
         chroma = stack.enter_context(chroma_server())
         hosts = (stack.enter_context(FakeOllama(port=0)), stack.enter_context(FakeOllama(port=0)))
-        yield {
-            "WORKSHOP_DATABASE_URL": database,
-            "WORKSHOP_REDIS_URL": redis,
-            "WORKSHOP_CHROMA_URL": chroma,
-            "WORKSHOP_OLLAMA_URLS": ",".join(host.url for host in hosts),
-        }, hosts
+        yield (
+            {
+                "WORKSHOP_DATABASE_URL": database,
+                "WORKSHOP_REDIS_URL": redis,
+                "WORKSHOP_CHROMA_URL": chroma,
+                "WORKSHOP_OLLAMA_URLS": ",".join(host.url for host in hosts),
+            },
+            hosts,
+        )
 
 
 @contextmanager

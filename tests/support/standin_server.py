@@ -1,6 +1,6 @@
 """A small stand-in for the app server in launch tests: answers /health like the app and serves one page.
 
-    python -m tests.support.standin_server --port 8123
+python -m tests.support.standin_server --port 8123
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PAGE = b"""<!doctype html><html><head><title>Ollama Workshop</title></head>
-<body style="font-family:sans-serif;background:#f5f3ff;margin:0;display:flex;align-items:center;justify-content:center;height:100vh">
-<main style="text-align:center"><h1 style="color:#5b21b6">Ollama Workshop</h1><p>Stand-in server for launch tests.</p></main>
+<body style="font-family:sans-serif;background:#f5f3ff;margin:0;
+ display:flex;align-items:center;justify-content:center;height:100vh">
+<main style="text-align:center"><h1 style="color:#5b21b6">Ollama Workshop</h1>
+<p>Stand-in server for launch tests.</p></main>
 </body></html>"""
 
 

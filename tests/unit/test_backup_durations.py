@@ -7,7 +7,9 @@ import pytest
 from workshop_app.services.backup import parse_duration
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("24h", 86400), ("1h30m", 5400), ("2d", 172800), ("45s", 45), (" 12H ", 43200)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30m", 1800), ("24h", 86400), ("1h30m", 5400), ("2d", 172800), ("45s", 45), (" 12H ", 43200)]
+)
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 

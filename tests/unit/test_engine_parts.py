@@ -11,8 +11,13 @@ from workshop_app.engine import tools
 from workshop_app.engine.gguf_meta import InvalidGGUF, read_gguf
 from workshop_app.engine.options import BadRequest, keep_alive_seconds, response_format, sampling
 
-TOOL = {"type": "function", "function": {"name": "add", "parameters": {
-    "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+    },
+}
 
 
 def test_a_gguf_header_gives_what_the_api_reports(tmp_path: Path) -> None:
@@ -39,7 +44,10 @@ def test_a_truncated_or_foreign_file_is_refused_naming_it(tmp_path: Path) -> Non
 
 def test_options_map_to_llama_cpp_and_wrong_types_are_refused() -> None:
     assert sampling({"temperature": 0, "num_predict": 5, "stop": "\n", "unknown": 1}) == {
-        "temperature": 0.0, "n_predict": 5, "stop": ["\n"]}
+        "temperature": 0.0,
+        "n_predict": 5,
+        "stop": ["\n"],
+    }
     assert sampling({"num_predict": -2})["n_predict"] == -1
     for bad in ({"temperature": "hot"}, {"seed": 1.5}, {"stop": [1]}, {"tool_choice": "always"}, {"num_ctx": 0}):
         with pytest.raises(BadRequest):

@@ -50,7 +50,9 @@ def test_a_second_start_with_nothing_changed_reuses_the_build(project: Path, mon
     "change",
     [
         lambda project, monkeypatch: (project / "workshop_app" / "pages" / "home.py").write_text("TITLE = 'Start'\n"),
-        lambda project, monkeypatch: (project / "assets").mkdir() or (project / "assets" / "logo.svg").write_text("<svg/>"),
+        lambda project, monkeypatch: (
+            (project / "assets").mkdir() or (project / "assets" / "logo.svg").write_text("<svg/>")
+        ),
         lambda project, monkeypatch: monkeypatch.setenv("WORKSHOP_SESSION_DAYS", "3"),
     ],
     ids=["a page changed", "an asset was added", "a setting changed"],

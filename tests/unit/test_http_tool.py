@@ -104,7 +104,9 @@ def resolving_to(*addresses: str):
 
 def to_local_server(**changes: Any) -> HttpPolicy:
     """The test host resolves to the local server, and (for these tests only) loopback is admitted."""
-    policy = HttpPolicy((HOST,), 2.0, 1024, address_allowed=lambda address: address.is_loopback, resolver=resolving_to("127.0.0.1"))
+    policy = HttpPolicy(
+        (HOST,), 2.0, 1024, address_allowed=lambda address: address.is_loopback, resolver=resolving_to("127.0.0.1")
+    )
     return HttpPolicy(**{**policy.__dict__, **changes})
 
 
@@ -113,7 +115,9 @@ def get(server: Server, path_template: str) -> dict[str, str]:
 
 
 async def test_an_allowed_host_gets_the_arguments_url_encoded(server: Server, seen: list[str]) -> None:
-    text = await call(get(server, "/echo/{city}?units={units}"), {"city": "São Paulo/Centro", "units": "a&b=c"}, to_local_server())
+    text = await call(
+        get(server, "/echo/{city}?units={units}"), {"city": "São Paulo/Centro", "units": "a&b=c"}, to_local_server()
+    )
     answer = json.loads(text)
     assert answer["path"] == "/echo/S%C3%A3o%20Paulo%2FCentro?units=a%26b%3Dc"
     assert answer["host"] == f"{HOST}:{server.server_port}"  # sent to the checked address, named by its host
@@ -141,13 +145,25 @@ async def test_localhost_is_refused_after_real_name_resolution(server: Server, s
 @pytest.mark.parametrize(
     "address",
     [
-        "127.0.0.1", "10.0.0.5", "172.16.3.4", "192.168.1.10", "100.64.0.1",  # loopback, private, carrier-grade NAT
+        "127.0.0.1",
+        "10.0.0.5",
+        "172.16.3.4",
+        "192.168.1.10",
+        "100.64.0.1",  # loopback, private, carrier-grade NAT
         "169.254.169.254",  # link-local: cloud metadata
-        "224.0.0.251", "0.0.0.0", "240.0.0.1",  # multicast, unspecified, reserved
-        "::1", "fe80::1", "fc00::1", "ff02::1", "::ffff:127.0.0.1",  # their IPv6 forms, and IPv4 mapped into IPv6
+        "224.0.0.251",
+        "0.0.0.0",
+        "240.0.0.1",  # multicast, unspecified, reserved
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",  # their IPv6 forms, and IPv4 mapped into IPv6
     ],
 )
-async def test_an_allowed_name_that_resolves_to_a_private_address_is_refused(server: Server, seen: list[str], address: str) -> None:
+async def test_an_allowed_name_that_resolves_to_a_private_address_is_refused(
+    server: Server, seen: list[str], address: str
+) -> None:
     shown = re.escape(str(ipaddress.ip_address(address)))
     with pytest.raises(ToolFailed, match=f"resolves to a private or reserved address \\({shown}\\)"):
         await call(get(server, "/echo/x"), {}, HttpPolicy((HOST,), 2.0, 1024, resolver=resolving_to(address)))
@@ -156,7 +172,11 @@ async def test_an_allowed_name_that_resolves_to_a_private_address_is_refused(ser
 
 async def test_one_private_address_among_public_ones_is_enough_to_refuse(server: Server) -> None:
     with pytest.raises(ToolFailed, match=r"\(10\.1\.2\.3\)"):
-        await call(get(server, "/echo/x"), {}, HttpPolicy((HOST,), 2.0, 1024, resolver=resolving_to("93.184.216.34", "10.1.2.3")))
+        await call(
+            get(server, "/echo/x"),
+            {},
+            HttpPolicy((HOST,), 2.0, 1024, resolver=resolving_to("93.184.216.34", "10.1.2.3")),
+        )
 
 
 def test_public_addresses_pass_the_rules() -> None:

@@ -15,8 +15,15 @@ FORBIDDEN = {
     "api": ("reflex", "workshop_app.state", "workshop_app.pages", "workshop_app.components"),
     "state": ("workshop_app.pages", "workshop_app.components", "workshop_app.api"),
     # The built-in engine is its own process: it must start without the app (or Reflex) behind it.
-    "engine": ("reflex", "workshop_app.services", "workshop_app.state", "workshop_app.api", "workshop_app.pages",
-               "workshop_app.components", "workshop_app.db"),
+    "engine": (
+        "reflex",
+        "workshop_app.services",
+        "workshop_app.state",
+        "workshop_app.api",
+        "workshop_app.pages",
+        "workshop_app.components",
+        "workshop_app.db",
+    ),
 }
 
 

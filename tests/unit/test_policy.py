@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from workshop_app.db.ownership import Visibility
-from workshop_app.db.users import Role
-from workshop_app.db.users import User
+from workshop_app.db.users import Role, User
 from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
 from workshop_app.services.policy import Action, Actor, allowed, for_moderation, require, require_role
 
@@ -92,7 +91,9 @@ def test_require_explains_who_is_missing_and_who_is_refused() -> None:
     assert require(PEOPLE["owner"], D, resource).id == 1
 
 
-@pytest.mark.parametrize(("person", "ok"), [("workshop_instructor", True), ("admin", True), ("owner", False), ("anonymous", False)])
+@pytest.mark.parametrize(
+    ("person", "ok"), [("workshop_instructor", True), ("admin", True), ("owner", False), ("anonymous", False)]
+)
 def test_role_gates(person: str, ok: bool) -> None:
     if ok:
         require_role(PEOPLE[person], Role.INSTRUCTOR)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -98,16 +98,31 @@ def test_an_http_tool_needs_an_allowed_fixed_host(url: str, expected: str | None
 
 
 def test_a_builtin_brings_its_own_parameters() -> None:
-    tool = check_definition(weather(name="calc", parameters={"type": "object"}, implementation={"kind": "builtin", "builtin": "calculator"}), ())
+    tool = check_definition(
+        weather(
+            name="calc", parameters={"type": "object"}, implementation={"kind": "builtin", "builtin": "calculator"}
+        ),
+        (),
+    )
     assert tool.parameters == BUILTINS["calculator"].parameters
-    assert problems_of(weather(implementation={"kind": "builtin", "builtin": "shell"}))[0].startswith("Unknown built-in")
+    assert problems_of(weather(implementation={"kind": "builtin", "builtin": "shell"}))[0].startswith(
+        "Unknown built-in"
+    )
     search = {"kind": "builtin", "builtin": "search_collection"}
-    assert problems_of(weather(implementation=search)) == ["The built-in search_collection needs collection_id (a positive whole number)."]
-    assert check_definition(weather(implementation={**search, "collection_id": 7, "stray": 1}), ()).implementation == {**search, "collection_id": 7}
+    assert problems_of(weather(implementation=search)) == [
+        "The built-in search_collection needs collection_id (a positive whole number)."
+    ]
+    assert check_definition(weather(implementation={**search, "collection_id": 7, "stray": 1}), ()).implementation == {
+        **search,
+        "collection_id": 7,
+    }
 
 
 def test_there_is_no_kind_that_runs_code() -> None:
-    assert "kind must be one of builtin, http, mock" in problems_of(weather(implementation={"kind": "python", "code": "print(1)"}))[0]
+    assert (
+        "kind must be one of builtin, http, mock"
+        in problems_of(weather(implementation={"kind": "python", "code": "print(1)"}))[0]
+    )
 
 
 def test_arguments_are_checked_against_the_schema() -> None:
@@ -131,8 +146,13 @@ async def test_a_template_reaches_only_whole_values() -> None:
 
 
 async def test_builtins_run_through_the_same_path() -> None:
-    calculator = check_definition({"name": "calc", "description": "Math.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ())
-    units = check_definition({"name": "units", "description": "Units.", "implementation": {"kind": "builtin", "builtin": "convert_units"}}, ())
+    calculator = check_definition(
+        {"name": "calc", "description": "Math.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ()
+    )
+    units = check_definition(
+        {"name": "units", "description": "Units.", "implementation": {"kind": "builtin", "builtin": "convert_units"}},
+        (),
+    )
     assert await run_tool(calculator, {"expression": "6 * 7"}, CONTEXT) == "42"
     assert await run_tool(units, {"value": 5, "from_unit": "km", "to_unit": "mi"}, CONTEXT) == "5 km = 3.10685596119 mi"
     with pytest.raises(ToolFailed, match="'parsec' is not one of"):
@@ -156,7 +176,11 @@ def test_units_convert_within_a_quantity(value: float, source: str, target: str,
 
 @pytest.mark.parametrize(
     ("value", "source", "target", "message"),
-    [(1, "kg", "m", "Cannot convert mass"), (1, "furlong", "m", "Unknown unit"), (-300, "C", "K", "below absolute zero")],
+    [
+        (1, "kg", "m", "Cannot convert mass"),
+        (1, "furlong", "m", "Unknown unit"),
+        (-300, "C", "K", "below absolute zero"),
+    ],
 )
 def test_impossible_conversions_say_why(value: float, source: str, target: str, message: str) -> None:
     with pytest.raises(ToolFailed, match=message):
@@ -164,7 +188,7 @@ def test_impossible_conversions_say_why(value: float, source: str, target: str, 
 
 
 def test_the_clock_speaks_iana_time_zones() -> None:
-    instant = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+    instant = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     assert now_in("Asia/Tokyo", instant) == "Wednesday 2026-07-01 21:00:00 JST (Asia/Tokyo, UTC+09:00)"
     assert now_in("America/New_York", instant).startswith("Wednesday 2026-07-01 08:00:00 EDT")
     with pytest.raises(ToolFailed, match="Unknown time zone 'Mars/Olympus'"):
@@ -172,7 +196,12 @@ def test_the_clock_speaks_iana_time_zones() -> None:
 
 
 def test_export_then_import_gives_back_the_same_tools() -> None:
-    tools = [check_definition(weather(), ()), check_definition({"name": "calc", "description": "Math.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ())]
+    tools = [
+        check_definition(weather(), ()),
+        check_definition(
+            {"name": "calc", "description": "Math.", "implementation": {"kind": "builtin", "builtin": "calculator"}}, ()
+        ),
+    ]
     assert import_tools(export_tools(tools), ()) == tools
 
 

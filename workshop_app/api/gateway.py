@@ -64,7 +64,10 @@ async def _started(stream: AsyncIterator[ChatChunk]) -> AsyncIterator[ChatChunk]
 
 
 async def _lines(
-    stream: AsyncIterator[ChatChunk], render: Callable[[ChatChunk, bool], dict[str, Any]], frame: Callable[[dict[str, Any]], str], error: Callable[[WorkshopError], dict[str, Any]]
+    stream: AsyncIterator[ChatChunk],
+    render: Callable[[ChatChunk, bool], dict[str, Any]],
+    frame: Callable[[dict[str, Any]], str],
+    error: Callable[[WorkshopError], dict[str, Any]],
 ) -> AsyncIterator[str]:
     first = True
     try:
@@ -144,9 +147,7 @@ async def ollama_generate(actor: CurrentActor, request: Request, body: OllamaGen
     return await _ollama_reply(actor, request, {**wire, "messages": gateway.prompt_messages(wire)}, generate=True)
 
 
-async def _ollama_reply(
-    actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool
-) -> Reply:
+async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> Reply:
     model = str(body.get("model", ""))
     try:
         stream = await _reply(actor, request, body)
@@ -154,7 +155,9 @@ async def _ollama_reply(
             return gateway.ollama_whole(model, await _whole(request, stream), generate=generate)
     except _ClientGone:
         return Response(status_code=CLIENT_GONE)
-    lines = _lines(stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, ollama_error)
+    lines = _lines(
+        stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, ollama_error
+    )
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 

@@ -37,7 +37,10 @@ class RequestContextMiddleware:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
-                    message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    ]
                 await send(message)
 
             try:
@@ -47,7 +50,9 @@ class RequestContextMiddleware:
                 elapsed = time.perf_counter() - started
                 observe_http_request(route, scope["method"], status, elapsed)
                 if route != UNMATCHED:
-                    log.info("http.request", method=scope["method"], route=route, status=status, ms=round(elapsed * 1000, 1))
+                    log.info(
+                        "http.request", method=scope["method"], route=route, status=status, ms=round(elapsed * 1000, 1)
+                    )
 
 
 def _route_template(scope: Scope) -> str:

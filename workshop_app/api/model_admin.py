@@ -27,7 +27,9 @@ router = APIRouter(prefix="/models", tags=["model management"])
 
 PULL_UPDATE_EVERY_S = 0.25
 NOT_FOUND = {404: {"description": "No host has the model."}}
-UNREACHABLE = {503: {"description": "The host that has (or would get) the model cannot be reached; the message names it."}}
+UNREACHABLE = {
+    503: {"description": "The host that has (or would get) the model cannot be reached; the message names it."}
+}
 INVALID = {422: {"description": f"Not a valid model name (valid: {EXAMPLES})."}}
 FORBIDDEN = {403: {"description": "Only instructors and admins manage models."}}
 
@@ -48,17 +50,48 @@ def progress_report(progress: PullProgress) -> dict[str, Any]:
     return {**asdict(progress), "percent": round(progress.percent, 1)}
 
 
-@router.get("/list", summary="Every model on every host, with health and metrics",
-            responses={200: {"content": {"application/json": {"example": {"checked_age_s": 3.2, "hosts": [], "models": [MODEL_EXAMPLE]}}}}})
+@router.get(
+    "/list",
+    summary="Every model on every host, with health and metrics",
+    responses={
+        200: {
+            "content": {"application/json": {"example": {"checked_age_s": 3.2, "hosts": [], "models": [MODEL_EXAMPLE]}}}
+        }
+    },
+)
 async def list_models(actor: CurrentActor) -> dict[str, Any]:
     return catalog_report(await catalog_for(actor))
 
 
-@router.get("/resources", summary="CPU, RAM and GPU of this machine; models in memory per host",
-            responses={200: {"content": {"application/json": {"example": {
-                "cpu_percent": 23.5, "cpu_count": 8, "ram_used_bytes": 6_442_450_944, "ram_total_bytes": 17_179_869_184,
-                "gpus": None, "hosts": [{"url": "http://localhost:11434", "reachable": True, "loaded_count": 1,
-                                         "loaded_bytes": 1_651_372_911, "vram_bytes": 1_651_372_911, "age_s": 2.1}]}}}}})
+@router.get(
+    "/resources",
+    summary="CPU, RAM and GPU of this machine; models in memory per host",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "cpu_percent": 23.5,
+                        "cpu_count": 8,
+                        "ram_used_bytes": 6_442_450_944,
+                        "ram_total_bytes": 17_179_869_184,
+                        "gpus": None,
+                        "hosts": [
+                            {
+                                "url": "http://localhost:11434",
+                                "reachable": True,
+                                "loaded_count": 1,
+                                "loaded_bytes": 1_651_372_911,
+                                "vram_bytes": 1_651_372_911,
+                                "age_s": 2.1,
+                            }
+                        ],
+                    }
+                }
+            }
+        }
+    },
+)
 async def resources(_actor: CurrentActor) -> dict[str, Any]:
     """`gpus` is null where the machine has no nvidia-smi: no GPU figure is ever guessed."""
     return asdict(await machine_resources())
@@ -78,9 +111,28 @@ async def list_pulls(_actor: CurrentActor) -> list[dict[str, Any]]:
     "/pull",
     summary="Pull a model; streams progress as NDJSON",
     response_description="One JSON object per line: state, status, completed, total, percent, bytes_per_s, eta_s.",
-    responses={**INVALID, **FORBIDDEN, **UNREACHABLE, 200: {"content": {"application/x-ndjson": {"example": {
-        "model": "tinyllama:latest", "host": "http://localhost:11434", "state": "running", "status": "pulling 2af3b81862c6",
-        "completed": 318767104, "total": 637700138, "percent": 50.0, "bytes_per_s": 52428800.0, "eta_s": 6.1}}}}},
+    responses={
+        **INVALID,
+        **FORBIDDEN,
+        **UNREACHABLE,
+        200: {
+            "content": {
+                "application/x-ndjson": {
+                    "example": {
+                        "model": "tinyllama:latest",
+                        "host": "http://localhost:11434",
+                        "state": "running",
+                        "status": "pulling 2af3b81862c6",
+                        "completed": 318767104,
+                        "total": 637700138,
+                        "percent": 50.0,
+                        "bytes_per_s": 52428800.0,
+                        "eta_s": 6.1,
+                    }
+                }
+            }
+        },
+    },
 )
 async def pull(body: ModelOnHost, actor: CurrentActor) -> StreamingResponse:
     """The pull runs on the server: disconnecting stops the progress stream, not the download.
@@ -95,31 +147,45 @@ async def _progress_lines(started: PullProgress) -> AsyncIterator[bytes]:
 
 
 @router.delete("/pull/{name:path}", summary="Cancel a running pull", responses={**FORBIDDEN, **NOT_FOUND})
-async def cancel_pull(name: str, actor: CurrentActor, host: str = Query(description="The host the pull runs on.")) -> dict[str, Any]:
+async def cancel_pull(
+    name: str, actor: CurrentActor, host: str = Query(description="The host the pull runs on.")
+) -> dict[str, Any]:
     return progress_report(await model_admin.cancel_pull(actor, name, host))
 
 
-@router.post("/load", summary="Load (warm up) a model so the first request does not wait",
-             responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE})
+@router.post(
+    "/load",
+    summary="Load (warm up) a model so the first request does not wait",
+    responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE},
+)
 async def load(body: ModelOnHost, actor: CurrentActor) -> dict[str, Any]:
     host = await model_admin.load_model(actor, body.name, body.host)
     return {"host": host, "model": model_report(await model_status(actor, body.name))}
 
 
-@router.delete("/{name:path}/unload", summary="Unload a model from memory (keep_alive 0)",
-               responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE})
+@router.delete(
+    "/{name:path}/unload",
+    summary="Unload a model from memory (keep_alive 0)",
+    responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE},
+)
 async def unload(name: str, actor: CurrentActor, host: str | None = None) -> dict[str, Any]:
     hosts = await model_admin.unload_model(actor, name, host)
     return {"hosts": hosts, "model": model_report(await model_status(actor, name))}
 
 
-@router.get("/{name:path}/status", summary="Health, residency and metrics of one model",
-            responses={**NOT_FOUND, **UNREACHABLE, 200: {"content": {"application/json": {"example": MODEL_EXAMPLE}}}})
+@router.get(
+    "/{name:path}/status",
+    summary="Health, residency and metrics of one model",
+    responses={**NOT_FOUND, **UNREACHABLE, 200: {"content": {"application/json": {"example": MODEL_EXAMPLE}}}},
+)
 async def status(name: str, actor: CurrentActor) -> dict[str, Any]:
     return model_report(await model_status(actor, name))
 
 
-@router.delete("/{name:path}", summary="Delete a model from a host (or every host that has it)",
-               responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE})
+@router.delete(
+    "/{name:path}",
+    summary="Delete a model from a host (or every host that has it)",
+    responses={**FORBIDDEN, **NOT_FOUND, **UNREACHABLE},
+)
 async def delete(name: str, actor: CurrentActor, host: str | None = None) -> dict[str, Any]:
     return {"deleted_from": await model_admin.delete_model(actor, name, host)}

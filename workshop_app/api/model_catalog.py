@@ -17,14 +17,34 @@ MODEL_EXAMPLE = {
     "provider": "ollama",
     "health": {
         "status": "healthy",
-        "hosts": [{"url": "http://localhost:11434", "reachable": True, "loaded": True, "memory_bytes": 1651372911,
-                   "vram_share": 1.0, "expires_at": "2026-11-23T17:05:00Z"}],
+        "hosts": [
+            {
+                "url": "http://localhost:11434",
+                "reachable": True,
+                "loaded": True,
+                "memory_bytes": 1651372911,
+                "vram_share": 1.0,
+                "expires_at": "2026-11-23T17:05:00Z",
+            }
+        ],
     },
-    "metrics": {"total_requests": 42, "success_rate": 0.976, "stopped_requests": 1, "avg_latency_ms": 1840.2, "p95_latency_ms": 3920.0,
-                "avg_tokens_per_s": 38.5, "last_used": "2026-11-23T16:58:12+00:00"},
+    "metrics": {
+        "total_requests": 42,
+        "success_rate": 0.976,
+        "stopped_requests": 1,
+        "avg_latency_ms": 1840.2,
+        "p95_latency_ms": 3920.0,
+        "avg_tokens_per_s": 38.5,
+        "last_used": "2026-11-23T16:58:12+00:00",
+    },
     "capabilities": ["completion", "tools"],
-    "config": {"family": "llama", "parameter_size": "1.2B", "quantization": "Q8_0", "size_bytes": 1321098329,
-               "context_length": 131072},
+    "config": {
+        "family": "llama",
+        "parameter_size": "1.2B",
+        "quantization": "Q8_0",
+        "size_bytes": 1321098329,
+        "context_length": 131072,
+    },
 }
 
 
@@ -70,7 +90,11 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
     "/api/models",
     summary="Every model on every host, with health and metrics",
     response_description="Hosts (with how old their state is) and one entry per model.",
-    responses={200: {"content": {"application/json": {"example": {"checked_age_s": 3.2, "hosts": [], "models": [MODEL_EXAMPLE]}}}}},
+    responses={
+        200: {
+            "content": {"application/json": {"example": {"checked_age_s": 3.2, "hosts": [], "models": [MODEL_EXAMPLE]}}}
+        }
+    },
 )
 async def list_catalog(actor: CurrentActor) -> dict[str, Any]:
     """Answers from the hosts' last known state within a second, even while a host hangs."""

@@ -21,6 +21,8 @@ async def list_models(actor: CurrentActor) -> dict:
     return {
         "hosts": [asdict(host) for host in catalog.hosts],
         "models": [
-            {**asdict(entry.model), "backend_url": entry.backend_url} for entry in catalog.entries if entry.model.name in usable
+            {**asdict(entry.model), "backend_url": entry.backend_url}
+            for entry in catalog.entries
+            if entry.model.name in usable
         ],
     }

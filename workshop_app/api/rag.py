@@ -57,8 +57,20 @@ async def answer(system_id: RowId, body: Question, actor: CurrentActor) -> Answe
                 parts.append(event.content)
     text = "".join(parts)
     sources = [
-        Source(number=item.number, title=item.hit.title, chunk=item.hit.position + 1, score=item.hit.score, text=item.hit.text)
+        Source(
+            number=item.number,
+            title=item.hit.title,
+            chunk=item.hit.position + 1,
+            score=item.hit.score,
+            text=item.hit.text,
+        )
         for item in inspection.sources
         if item.number is not None
     ]
-    return Answer(answer=text, sources=sources, cited=rag.cited_numbers(text, inspection), warnings=inspection.warnings, tool_calls=steps)
+    return Answer(
+        answer=text,
+        sources=sources,
+        cited=rag.cited_numbers(text, inspection),
+        warnings=inspection.warnings,
+        tool_calls=steps,
+    )

@@ -22,7 +22,9 @@ router = APIRouter(prefix="/tools", tags=["tools"])
 class ToolIn(BaseModel):
     name: str = Field(description="An identifier: letters, digits and _.")
     description: str = Field(description="How the model decides when to call the tool.")
-    parameters: dict[str, Any] | None = Field(None, description="JSON Schema of the arguments (an object); built-ins bring their own.")
+    parameters: dict[str, Any] | None = Field(
+        None, description="JSON Schema of the arguments (an object); built-ins bring their own."
+    )
     implementation: dict[str, Any] = Field(description='{"kind": "builtin"|"http"|"mock", ...that kind\'s fields}')
     visibility: Visibility = Field(Visibility.PRIVATE, description="private or workshop")
 
@@ -52,7 +54,9 @@ def list_tools(actor: CurrentActor) -> list[ToolOut]:
     return [ToolOut.of(record) for record in store.list_tools(actor)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Define a tool (checked as a whole; 422 lists every problem)")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Define a tool (checked as a whole; 422 lists every problem)"
+)
 def create_tool(body: ToolIn, actor: CurrentActor) -> ToolOut:
     return ToolOut.of(store.create_tool(actor, body.raw(), body.visibility))
 
@@ -63,8 +67,12 @@ def export_tools(actor: CurrentActor, ids: RowIds) -> Response:
     return Response(store.export_json(actor, chosen), media_type="application/json")
 
 
-@router.post("/import", status_code=status.HTTP_201_CREATED, summary="Save every tool of an export as yours; all or nothing")
-def import_tools(document: dict[str, Any] | list[Any], actor: CurrentActor, visibility: Visibility = Visibility.PRIVATE) -> list[ToolOut]:
+@router.post(
+    "/import", status_code=status.HTTP_201_CREATED, summary="Save every tool of an export as yours; all or nothing"
+)
+def import_tools(
+    document: dict[str, Any] | list[Any], actor: CurrentActor, visibility: Visibility = Visibility.PRIVATE
+) -> list[ToolOut]:
     return [ToolOut.of(record) for record in store.import_json(actor, json.dumps(document), visibility)]
 
 

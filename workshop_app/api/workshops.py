@@ -25,7 +25,9 @@ class WorkshopIn(BaseModel):
     tokens_per_day: StoredCount | None = None
 
     def draft(self) -> WorkshopDraft:
-        return WorkshopDraft(self.title, self.description, tuple(self.allowed_models), self.requests_per_minute, self.tokens_per_day)
+        return WorkshopDraft(
+            self.title, self.description, tuple(self.allowed_models), self.requests_per_minute, self.tokens_per_day
+        )
 
 
 class WorkshopOut(WorkshopIn):
@@ -49,8 +51,12 @@ def list_workshops(actor: CurrentActor) -> list[WorkshopOut]:
     return [WorkshopOut.of(w) for w in workshops.list_workshops(actor)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a workshop with a fresh join code (instructors)",
-             dependencies=[Depends(hosts_checked)])
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a workshop with a fresh join code (instructors)",
+    dependencies=[Depends(hosts_checked)],
+)
 def create_workshop(body: WorkshopIn, actor: CurrentActor) -> WorkshopOut:
     return WorkshopOut.of(workshops.create_workshop(actor, body.draft()))
 
@@ -60,7 +66,9 @@ def get_workshop(workshop_id: RowId, actor: CurrentActor) -> WorkshopOut:
     return WorkshopOut.of(workshops.get_workshop(actor, workshop_id))
 
 
-@router.put("/{workshop_id}", summary="Edit title, description, models and limits", dependencies=[Depends(hosts_checked)])
+@router.put(
+    "/{workshop_id}", summary="Edit title, description, models and limits", dependencies=[Depends(hosts_checked)]
+)
 def update_workshop(workshop_id: RowId, body: WorkshopIn, actor: CurrentActor) -> WorkshopOut:
     return WorkshopOut.of(workshops.update_workshop(actor, workshop_id, body.draft()))
 
@@ -75,7 +83,9 @@ def open_workshop(workshop_id: RowId, actor: CurrentActor) -> WorkshopOut:
     return WorkshopOut.of(workshops.set_open(actor, workshop_id, True))
 
 
-@router.delete("/{workshop_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a workshop; its attendees lose access")
+@router.delete(
+    "/{workshop_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a workshop; its attendees lose access"
+)
 def delete_workshop(workshop_id: RowId, actor: CurrentActor) -> None:
     workshops.delete_workshop(actor, workshop_id)
 
@@ -85,6 +95,10 @@ def list_attendees(workshop_id: RowId, actor: CurrentActor) -> list[RosterEntry]
     return workshops.roster(actor, workshop_id)
 
 
-@router.delete("/{workshop_id}/attendees/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove an attendee; they lose access at once")
+@router.delete(
+    "/{workshop_id}/attendees/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an attendee; they lose access at once",
+)
 def remove_attendee(workshop_id: RowId, user_id: RowId, actor: CurrentActor) -> None:
     workshops.remove_attendee(actor, workshop_id, user_id)

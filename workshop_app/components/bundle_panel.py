@@ -9,8 +9,11 @@ from workshop_app.state.bundle_state import UPLOAD_ID, BundleState
 
 def export_button(workshop_id: rx.Var) -> rx.Component:
     return rx.button(
-        rx.icon("download", size=14), "Export bundle",
-        on_click=BundleState.export_workshop(workshop_id), variant="soft", id="export-bundle",
+        rx.icon("download", size=14),
+        "Export bundle",
+        on_click=BundleState.export_workshop(workshop_id),
+        variant="soft",
+        id="export-bundle",
         title="Download this workshop's settings, prompts, tools, documents, collections and RAG systems as one file",
     )
 

@@ -11,7 +11,10 @@ def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
     return rx.center(
         rx.card(
             rx.vstack(
-                rx.hstack(rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)), rx.text(PRODUCT_NAME, weight="bold")),
+                rx.hstack(
+                    rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)),
+                    rx.text(PRODUCT_NAME, weight="bold"),
+                ),
                 rx.heading(title, size="6", as_="h1"),
                 rx.text(intro, color=rx.color("gray", 11)),
                 *children,
@@ -22,7 +25,9 @@ def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
             max_width="26rem",
             size="3",
         ),
-        rx.box(rx.color_mode.button(aria_label="Toggle light and dark mode"), position="fixed", top="1rem", right="1rem"),
+        rx.box(
+            rx.color_mode.button(aria_label="Toggle light and dark mode"), position="fixed", top="1rem", right="1rem"
+        ),
         min_height="100vh",
         padding="1rem",
     )
@@ -33,7 +38,9 @@ def label_for(text: str, control_id: str) -> rx.Component:
     return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=control_id)
 
 
-def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", value=None, on_change=None, **props) -> rx.Component:
+def field(
+    label: str, name: str, *, type_: str = "text", placeholder: str = "", value=None, on_change=None, **props
+) -> rx.Component:
     """A labelled input (the label is what screen readers and tests find it by)."""
     control = {"value": value, "on_change": on_change} if on_change is not None else {}
     return rx.vstack(
@@ -54,7 +61,13 @@ def form_error(message: rx.Var) -> rx.Component:
 def entry_form(on_submit, error: rx.Var, button: str, button_id: str, *fields: rx.Component) -> rx.Component:
     """Labelled fields, the last refusal, and one submit button (Enter in any field submits)."""
     return rx.form(
-        rx.vstack(*fields, form_error(error), rx.button(button, type="submit", width="100%", id=button_id), spacing="3", width="100%"),
+        rx.vstack(
+            *fields,
+            form_error(error),
+            rx.button(button, type="submit", width="100%", id=button_id),
+            spacing="3",
+            width="100%",
+        ),
         on_submit=on_submit,
         reset_on_submit=False,
     )

@@ -18,8 +18,11 @@ def _host_card(host: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.icon(rx.cond(host.reachable, "circle-check", "circle-x"), size=16,
-                        color=rx.cond(host.reachable, rx.color("green", 10), rx.color("red", 10))),
+                rx.icon(
+                    rx.cond(host.reachable, "circle-check", "circle-x"),
+                    size=16,
+                    color=rx.cond(host.reachable, rx.color("green", 10), rx.color("red", 10)),
+                ),
                 rx.code(host.url, size="1"),
                 rx.badge(host.kind, variant="soft", size="1"),
                 align="center",
@@ -45,7 +48,9 @@ def host_panel(machine: rx.Var, hosts: rx.Var) -> rx.Component:
                 rx.cond(
                     machine.has_gpu_tool,
                     rx.foreach(machine.gpus, lambda gpu: rx.text(gpu, size="2")),
-                    rx.text("No NVIDIA GPU tools found (nvidia-smi): no GPU figures.", size="1", color=rx.color("gray", 11)),
+                    rx.text(
+                        "No NVIDIA GPU tools found (nvidia-smi): no GPU figures.", size="1", color=rx.color("gray", 11)
+                    ),
                 ),
                 width="100%",
                 spacing="2",

@@ -6,7 +6,9 @@ import reflex as rx
 
 
 def empty_state(icon: str, message: str, *action: rx.Component) -> rx.Component:
-    return rx.callout(rx.hstack(rx.text(message), *action, align="center", spacing="3", wrap="wrap"), icon=icon, width="100%")
+    return rx.callout(
+        rx.hstack(rx.text(message), *action, align="center", spacing="3", wrap="wrap"), icon=icon, width="100%"
+    )
 
 
 def field(label: str, control: rx.Component, hint: str = "", width: str = "100%") -> rx.Component:
@@ -25,16 +27,19 @@ def field(label: str, control: rx.Component, hint: str = "", width: str = "100%"
 
 def visibility_field() -> rx.Component:
     """Who else may read what is being created (the policy's three levels)."""
-    return field("Who can see it", rx.select.root(
-        rx.select.trigger(),
-        rx.select.content(
-            rx.select.item("Only me", value="private"),
-            rx.select.item("My workshop", value="workshop"),
-            rx.select.item("Everyone signed in", value="public"),
+    return field(
+        "Who can see it",
+        rx.select.root(
+            rx.select.trigger(),
+            rx.select.content(
+                rx.select.item("Only me", value="private"),
+                rx.select.item("My workshop", value="workshop"),
+                rx.select.item("Everyone signed in", value="public"),
+            ),
+            name="visibility",
+            default_value="private",
         ),
-        name="visibility",
-        default_value="private",
-    ))
+    )
 
 
 def chunk_card(hit: rx.Var, *extra: rx.Component) -> rx.Component:
@@ -46,7 +51,10 @@ def chunk_card(hit: rx.Var, *extra: rx.Component) -> rx.Component:
                 rx.badge("score ", hit.score, variant="soft", color_scheme="green"),
                 rx.text(hit.title, weight="medium"),
                 rx.text(hit.where, size="1", color=rx.color("gray", 11)),
-                rx.cond(hit.fate != "", rx.badge(hit.fate, color_scheme=rx.cond(hit.used, "green", "orange"), variant="outline")),
+                rx.cond(
+                    hit.fate != "",
+                    rx.badge(hit.fate, color_scheme=rx.cond(hit.used, "green", "orange"), variant="outline"),
+                ),
                 *extra,
                 wrap="wrap",
                 align="center",
@@ -61,7 +69,9 @@ def chunk_card(hit: rx.Var, *extra: rx.Component) -> rx.Component:
     )
 
 
-def list_and_detail(intro: str, create: rx.Component, has_items: rx.Var, items: rx.Component, detail: rx.Component, empty: rx.Component) -> rx.Component:
+def list_and_detail(
+    intro: str, create: rx.Component, has_items: rx.Var, items: rx.Component, detail: rx.Component, empty: rx.Component
+) -> rx.Component:
     """An intro line with the create button, then the items beside the selected one's detail (or the empty state)."""
     return rx.fragment(
         rx.hstack(rx.text(intro, color=rx.color("gray", 11)), rx.spacer(), create, width="100%", align="center"),

@@ -95,7 +95,9 @@ def narrow_menu() -> rx.Component:
                 rx.hstack(
                     _brand(),
                     rx.spacer(),
-                    rx.dialog.close(rx.icon_button(rx.icon("x", size=18), variant="ghost", aria_label="Close the menu")),
+                    rx.dialog.close(
+                        rx.icon_button(rx.icon("x", size=18), variant="ghost", aria_label="Close the menu")
+                    ),
                     width="100%",
                 ),
                 rx.dialog.title("Sections", size="2", color=rx.color("gray", 11), margin="0"),
@@ -105,8 +107,10 @@ def narrow_menu() -> rx.Component:
             ),
             # A sheet from the left edge instead of Radix's centred box.
             custom_attrs={
-                "maxWidth": "min(20rem, 85vw)", "width": "min(20rem, 85vw)",
-                "height": "100dvh", "maxHeight": "100dvh",
+                "maxWidth": "min(20rem, 85vw)",
+                "width": "min(20rem, 85vw)",
+                "height": "100dvh",
+                "maxHeight": "100dvh",
             },
             position="fixed",
             top="0",

@@ -59,7 +59,9 @@ def tool_choice(tool: rx.Var, chosen: rx.Var, on_change, class_name: str) -> rx.
 
 
 def visibility_badge(visibility: rx.Var) -> rx.Component:
-    return rx.badge(rx.cond(visibility == "workshop", "shared with workshop", "private"), variant="outline", color_scheme="gray")
+    return rx.badge(
+        rx.cond(visibility == "workshop", "shared with workshop", "private"), variant="outline", color_scheme="gray"
+    )
 
 
 def code_block(text: rx.Var | str, **props) -> rx.Component:
@@ -72,7 +74,11 @@ def trace_step(entry: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.icon(rx.cond(failed, "circle-x", "circle-check"), size=16, color=rx.cond(failed, rx.color("red", 10), rx.color("grass", 10))),
+                rx.icon(
+                    rx.cond(failed, "circle-x", "circle-check"),
+                    size=16,
+                    color=rx.cond(failed, rx.color("red", 10), rx.color("grass", 10)),
+                ),
                 rx.text("Round ", entry.round, size="1", color=rx.color("gray", 11)),
                 rx.code(entry.tool, weight="bold", class_name="trace-tool"),
                 rx.spacer(),
@@ -82,7 +88,12 @@ def trace_step(entry: rx.Var) -> rx.Component:
             ),
             rx.text("Arguments", size="1", weight="medium", color=rx.color("gray", 11)),
             rx.code(entry.arguments, class_name="trace-arguments", white_space="pre-wrap", word_break="break-word"),
-            rx.text(rx.cond(failed, "Error (sent back to the model)", "Result"), size="1", weight="medium", color=rx.color("gray", 11)),
+            rx.text(
+                rx.cond(failed, "Error (sent back to the model)", "Result"),
+                size="1",
+                weight="medium",
+                color=rx.color("gray", 11),
+            ),
             rx.text(
                 rx.cond(failed, entry.error, entry.result),
                 size="2",

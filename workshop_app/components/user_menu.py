@@ -23,12 +23,19 @@ def user_menu() -> rx.Component:
                 ),
             ),
             rx.dropdown_menu.content(
-                rx.text(AuthState.username, size="1", color=rx.color("gray", 11), padding_x="0.75rem", padding_y="0.25rem"),
-                rx.dropdown_menu.item(rx.icon("user", size=14), "Profile & API keys", on_select=rx.redirect("/profile")),
+                rx.text(
+                    AuthState.username, size="1", color=rx.color("gray", 11), padding_x="0.75rem", padding_y="0.25rem"
+                ),
+                rx.dropdown_menu.item(
+                    rx.icon("user", size=14), "Profile & API keys", on_select=rx.redirect("/profile")
+                ),
                 rx.dropdown_menu.separator(),
                 rx.dropdown_menu.item(rx.icon("log-out", size=14), "Log out", on_select=AuthState.sign_out),
                 rx.dropdown_menu.item(
-                    rx.icon("monitor-x", size=14), "Log out everywhere", on_select=AuthState.sign_out_everywhere, color_scheme="red"
+                    rx.icon("monitor-x", size=14),
+                    "Log out everywhere",
+                    on_select=AuthState.sign_out_everywhere,
+                    color_scheme="red",
                 ),
             ),
         ),

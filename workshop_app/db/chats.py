@@ -57,6 +57,10 @@ class ChatMessage(SQLModel, table=True):
     status: str = Field(default=ReplyStatus.DONE, max_length=20, description="a ReplyStatus value")
     error: str = Field(default="", max_length=1000)
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    tool_messages: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
-    tool_trace: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    tool_messages: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    tool_trace: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: datetime = Field(default_factory=utcnow)

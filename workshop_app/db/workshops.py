@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from workshop_app.db.ownership import Visibility
 from workshop_app.db.model_requests import utcnow
+from workshop_app.db.ownership import Visibility
 
 
 class Workshop(SQLModel, table=True):

@@ -206,8 +206,12 @@ class Engine:
 
     async def version(self, request: Request) -> Response:
         return JSONResponse(
-            {"version": OLLAMA_VERSION, "engine": ENGINE_NAME, "engine_version": _engine_version(),
-             "slots": self.config.slots}
+            {
+                "version": OLLAMA_VERSION,
+                "engine": ENGINE_NAME,
+                "engine_version": _engine_version(),
+                "slots": self.config.slots,
+            }
         )
 
     async def tags(self, request: Request) -> Response:
@@ -253,11 +257,15 @@ class Engine:
             if body.get(key) is not None and not isinstance(body[key], str):
                 raise ApiError(400, f"invalid {key}: expected a string")
         self.info(base)
-        record = await asyncio.to_thread(self.store.create, name, base, body.get("system"), body.get("template"),
-                                         parameters)
+        record = await asyncio.to_thread(
+            self.store.create, name, base, body.get("system"), body.get("template"), parameters
+        )
         await self.runtime.unload(record.name)
-        lines = [{"status": f"using existing layer sha256:{record.digest}"}, {"status": "writing manifest"},
-                 {"status": "success"}]
+        lines = [
+            {"status": f"using existing layer sha256:{record.digest}"},
+            {"status": "writing manifest"},
+            {"status": "success"},
+        ]
         if body.get("stream", True) is False:
             return JSONResponse(lines[-1])
         return StreamingResponse(iter([_line(line) for line in lines]), media_type=NDJSON)
@@ -315,8 +323,9 @@ class Engine:
         if forced:
             call["json_schema"] = tools.forced_call_schema(offered)
         run = _Run(self, name, record, info, options, keep_alive, started, "handle_chat_completions", call)
-        return await run.respond(request, body.get("stream", True) is not False, chat=True, offered=offered,
-                                 forced=forced)
+        return await run.respond(
+            request, body.get("stream", True) is not False, chat=True, offered=offered, forced=forced
+        )
 
     async def generate(self, request: Request) -> Response:
         started = time.perf_counter_ns()
@@ -343,8 +352,15 @@ class Engine:
         run = _Run(self, name, record, info, options, keep_alive, started, method, call)
         return await run.respond(request, body.get("stream", True) is not False, chat=False)
 
-    async def _load_only(self, name: str, record: ModelRecord, info: GGUFInfo, options: dict[str, Any],
-                         keep_alive: float | None, empty: dict[str, Any]) -> Response:
+    async def _load_only(
+        self,
+        name: str,
+        record: ModelRecord,
+        info: GGUFInfo,
+        options: dict[str, Any],
+        keep_alive: float | None,
+        empty: dict[str, Any],
+    ) -> Response:
         """Ollama's empty chat/generate: load the model, or unload it when keep_alive is 0."""
         if keep_alive == 0:
             await self.runtime.unload(record.name)
@@ -372,13 +388,19 @@ class Engine:
         keep_alive = opts.keep_alive_seconds(body.get("keep_alive"))
         options = body.get("options") or {}
         opts.sampling(options)
-        vectors, tokens, load_seconds = await self._vectors(record, info, options, keep_alive, inputs,
-                                                            body.get("truncate", True) is not False)
+        vectors, tokens, load_seconds = await self._vectors(
+            record, info, options, keep_alive, inputs, body.get("truncate", True) is not False
+        )
         if dimensions:
             vectors = [_normalized(vector[:dimensions]) for vector in vectors]
         return JSONResponse(
-            {"model": name, "embeddings": vectors, "total_duration": time.perf_counter_ns() - started,
-             "load_duration": int(load_seconds * 1e9), "prompt_eval_count": tokens}
+            {
+                "model": name,
+                "embeddings": vectors,
+                "total_duration": time.perf_counter_ns() - started,
+                "load_duration": int(load_seconds * 1e9),
+                "prompt_eval_count": tokens,
+            }
         )
 
     async def embeddings(self, request: Request) -> Response:
@@ -395,8 +417,15 @@ class Engine:
         vectors, _, _ = await self._vectors(record, info, body.get("options") or {}, keep_alive, [prompt], True)
         return JSONResponse({"embedding": vectors[0]})
 
-    async def _vectors(self, record: ModelRecord, info: GGUFInfo, options: dict[str, Any], keep_alive: float | None,
-                       inputs: list[str], truncate: bool) -> tuple[list[list[float]], int, float]:
+    async def _vectors(
+        self,
+        record: ModelRecord,
+        info: GGUFInfo,
+        options: dict[str, Any],
+        keep_alive: float | None,
+        inputs: list[str],
+        truncate: bool,
+    ) -> tuple[list[list[float]], int, float]:
         if not inputs:
             return [], 0, 0.0
         loaded, load_seconds = await self.runtime.acquire(record, info, self.num_ctx(info, options))
@@ -437,16 +466,27 @@ def _normalized(vector: list[float]) -> list[float]:
 class _Run:
     """One chat or generate request against a loaded model: streaming, truncation, the done line."""
 
-    def __init__(self, engine: Engine, name: str, record: ModelRecord, info: GGUFInfo, options: dict[str, Any],
-                 keep_alive: float | None, started: int, method: str, call: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        record: ModelRecord,
+        info: GGUFInfo,
+        options: dict[str, Any],
+        keep_alive: float | None,
+        started: int,
+        method: str,
+        call: dict[str, Any],
+    ) -> None:
         self.engine, self.name, self.record, self.info = engine, name, record, info
         self.options, self.keep_alive, self.started = options, keep_alive, started
         self.method, self.call = method, {**call, "stream_options": {"include_usage": True}}
         self.outcome = _Outcome()
         self.load_seconds = 0.0
 
-    async def respond(self, request: Request, stream: bool, *, chat: bool, offered: Any = None,
-                      forced: bool = False) -> Response:
+    async def respond(
+        self, request: Request, stream: bool, *, chat: bool, offered: Any = None, forced: bool = False
+    ) -> Response:
         runtime = self.engine.runtime
         num_ctx = self.engine.num_ctx(self.info, self.options)
         loaded, self.load_seconds = await runtime.acquire(self.record, self.info, num_ctx)
@@ -495,8 +535,10 @@ class _Run:
             return JSONResponse(collected[-1], status_code=500)
         done = collected[-1]
         if chat:
-            message: dict[str, Any] = {"role": "assistant", "content": "".join(
-                line["message"]["content"] for line in collected[:-1])}
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": "".join(line["message"]["content"] for line in collected[:-1]),
+            }
             calls = [call for line in collected for call in line.get("message", {}).get("tool_calls", [])]
             if calls:
                 message["tool_calls"] = calls
@@ -514,8 +556,11 @@ class _Run:
                 async for chunk in chunks:
                     if "error" in chunk:
                         error = chunk["error"]
-                        if (not produced and error.get("type") == "exceed_context_size_error"
-                                and attempt + 1 < _SHRINK_ATTEMPTS):
+                        if (
+                            not produced
+                            and error.get("type") == "exceed_context_size_error"
+                            and attempt + 1 < _SHRINK_ATTEMPTS
+                        ):
                             call, retry = _shrink(call, int(error["n_prompt_tokens"]), int(error["n_ctx"])), True
                             break
                         status = int(error.get("code", 500))
@@ -545,8 +590,9 @@ class _Run:
             outcome.prompt_ns = int(float(timings.get("prompt_ms", 0)) * 1e6)
             outcome.eval_ns = int(float(timings.get("predicted_ms", 0)) * 1e6)
 
-    async def _lines(self, first: str | None, pieces: AsyncIterator[str], chat: bool, offered: Any,
-                     forced: bool) -> AsyncIterator[dict[str, Any]]:
+    async def _lines(
+        self, first: str | None, pieces: AsyncIterator[str], chat: bool, offered: Any, forced: bool
+    ) -> AsyncIterator[dict[str, Any]]:
         async def texts() -> AsyncIterator[str]:
             if first is not None:
                 yield first
@@ -600,7 +646,7 @@ def _shrink(call: dict[str, Any], prompt_tokens: int, context: int) -> dict[str,
     keep_ratio = max(0.05, context / prompt_tokens * 0.85)
     if "prompt" in call:
         prompt = call["prompt"]
-        return {**call, "prompt": prompt[len(prompt) - int(len(prompt) * keep_ratio):]}
+        return {**call, "prompt": prompt[len(prompt) - int(len(prompt) * keep_ratio) :]}
     messages = list(call["messages"])
     first = 1 if messages and messages[0]["role"] == "system" else 0
     if len(messages) - first > 1:

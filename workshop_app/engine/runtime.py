@@ -16,13 +16,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from workshop_app.engine.gguf_meta import GGUFInfo
 from workshop_app.engine.store import ModelRecord
 
-_FOREVER = datetime(2318, 1, 1, tzinfo=timezone.utc)
+_FOREVER = datetime(2318, 1, 1, tzinfo=UTC)
 _REAP_SECONDS = 1.0
 _END = object()
 _WORKER_THREADS = 64
@@ -61,7 +61,7 @@ class Loaded:
     def expires_iso(self) -> str:
         if self.expires_at is None:
             return _FOREVER.isoformat().replace("+00:00", "Z")
-        return datetime.fromtimestamp(self.expires_at, timezone.utc).isoformat().replace("+00:00", "Z")
+        return datetime.fromtimestamp(self.expires_at, UTC).isoformat().replace("+00:00", "Z")
 
     @property
     def size(self) -> int:

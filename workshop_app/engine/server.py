@@ -31,5 +31,6 @@ def run(host: str, port: int) -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    uvicorn.run(build_app(settings), host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        build_app(settings), host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=5
+    )

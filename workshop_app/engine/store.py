@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,11 @@ class ModelRecord:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
 def valid_name(name: str) -> str:
@@ -177,19 +177,26 @@ class ModelStore:
             raise StoreError(404, f"model '{source}' not found")
         target = valid_name(destination)
         return self._write_manifest(
-            target, self._blob_for(record), system=record.system, template=record.template,
-            parameters=record.parameters, parent=record.parent or record.name,
+            target,
+            self._blob_for(record),
+            system=record.system,
+            template=record.template,
+            parameters=record.parameters,
+            parent=record.parent or record.name,
         )
 
-    def create(self, name: str, base: ModelRecord, system: str | None, template: str | None,
-               parameters: dict[str, Any]) -> ModelRecord:
+    def create(
+        self, name: str, base: ModelRecord, system: str | None, template: str | None, parameters: dict[str, Any]
+    ) -> ModelRecord:
         """A derived model: the base's blob with its own system prompt, template and parameters."""
         target = valid_name(name)
         return self._write_manifest(
-            target, self._blob_for(base),
+            target,
+            self._blob_for(base),
             system=base.system if system is None else system,
             template=base.template if template is None else template,
-            parameters={**base.parameters, **parameters}, parent=base.name,
+            parameters={**base.parameters, **parameters},
+            parent=base.name,
         )
 
     def delete(self, name: str) -> None:

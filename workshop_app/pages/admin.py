@@ -14,7 +14,9 @@ ROLES = ["admin", "instructor", "attendee"]
 
 def _row(account: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.vstack(rx.text(account["display_name"], weight="medium"), rx.code(account["username"]), spacing="1")),
+        rx.table.row_header_cell(
+            rx.vstack(rx.text(account["display_name"], weight="medium"), rx.code(account["username"]), spacing="1")
+        ),
         rx.table.cell(
             rx.select.root(
                 rx.select.trigger(aria_label="Role of " + account["username"].to(str)),
@@ -38,7 +40,14 @@ def _row(account: rx.Var) -> rx.Component:
         ),
         rx.table.cell(account["last_active"]),
         rx.table.cell(account["created"]),
-        rx.table.cell(rx.button("Reset password", size="1", variant="soft", on_click=AdminState.reset_password(account["id"], account["username"]))),
+        rx.table.cell(
+            rx.button(
+                "Reset password",
+                size="1",
+                variant="soft",
+                on_click=AdminState.reset_password(account["id"], account["username"]),
+            )
+        ),
         class_name="account-row",
     )
 
@@ -50,8 +59,16 @@ def _temporary_password() -> rx.Component:
             rx.dialog.description(
                 "Give it to the person; they should change it on their profile page. Any old sessions have ended."
             ),
-            rx.hstack(rx.code(AdminState.temporary_password, size="5", id="temporary-password"), copy_button(AdminState.temporary_password), align="center"),
-            rx.flex(rx.dialog.close(rx.button("Done", on_click=AdminState.dismiss_password)), justify="end", margin_top="1rem"),
+            rx.hstack(
+                rx.code(AdminState.temporary_password, size="5", id="temporary-password"),
+                copy_button(AdminState.temporary_password),
+                align="center",
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Done", on_click=AdminState.dismiss_password)),
+                justify="end",
+                margin_top="1rem",
+            ),
         ),
         open=AdminState.temporary_password != "",
         on_open_change=lambda _open: AdminState.dismiss_password(),
@@ -95,7 +112,14 @@ def admin_page() -> rx.Component:
                 rx.heading("New instructor", size="4", as_="h2"),
                 _new_instructor(),
                 rx.table.root(
-                    rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in ("Person", "Role", "Status", "Last active", "Created", "")))),
+                    rx.table.header(
+                        rx.table.row(
+                            *(
+                                rx.table.column_header_cell(c)
+                                for c in ("Person", "Role", "Status", "Last active", "Created", "")
+                            )
+                        )
+                    ),
                     rx.table.body(rx.foreach(AdminState.accounts, _row)),
                     width="100%",
                     variant="surface",

@@ -17,9 +17,15 @@ def _new_collection_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     field("Name", rx.input(name="name", placeholder="Course notes", required=True)),
-                    field("Embedding model", rx.select(CollectionsState.embedding_models, name="embedding_model",
-                                                       placeholder="Choose a model that can embed"),
-                          "Only models whose capabilities include embedding are listed."),
+                    field(
+                        "Embedding model",
+                        rx.select(
+                            CollectionsState.embedding_models,
+                            name="embedding_model",
+                            placeholder="Choose a model that can embed",
+                        ),
+                        "Only models whose capabilities include embedding are listed.",
+                    ),
                     field("Distance", rx.select(["cosine", "l2", "ip"], name="distance", default_value="cosine")),
                     rx.hstack(
                         field("Chunk size", rx.input(name="chunk_size", default_value="800")),
@@ -48,7 +54,11 @@ def _new_collection_dialog() -> rx.Component:
 def _collection_item(row: rx.Var) -> rx.Component:
     selected = CollectionsState.selected_id == row.id
     return rx.card(
-        rx.vstack(rx.text(row.name, weight="medium"), rx.text(row.model, " · ", row.distance, size="1", color=rx.color("gray", 11)), spacing="1"),
+        rx.vstack(
+            rx.text(row.name, weight="medium"),
+            rx.text(row.model, " · ", row.distance, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+        ),
         on_click=CollectionsState.select(row.id),
         cursor="pointer",
         width="100%",
@@ -61,12 +71,23 @@ def _job(job: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(job.status, color_scheme=rx.cond(job.running, "blue", rx.cond(job.status == "done", "green", "red"))),
+                rx.badge(
+                    job.status, color_scheme=rx.cond(job.running, "blue", rx.cond(job.status == "done", "green", "red"))
+                ),
                 rx.text(job.progress, size="2"),
                 rx.text(job.speed, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
-                rx.cond(job.running, rx.button("Cancel", size="1", color_scheme="red", variant="soft",
-                                               on_click=CollectionsState.cancel_job(job.id), class_name="cancel-job")),
+                rx.cond(
+                    job.running,
+                    rx.button(
+                        "Cancel",
+                        size="1",
+                        color_scheme="red",
+                        variant="soft",
+                        on_click=CollectionsState.cancel_job(job.id),
+                        class_name="cancel-job",
+                    ),
+                ),
                 width="100%",
                 align="center",
             ),
@@ -86,18 +107,37 @@ def _documents_section() -> rx.Component:
         rx.heading("Documents", size="4"),
         rx.cond(
             CollectionsState.members.length() > 0,
-            rx.hstack(rx.foreach(CollectionsState.members, lambda m: rx.badge(m.title, " · ", m.chunks, " chunks", variant="soft", size="2")), wrap="wrap"),
+            rx.hstack(
+                rx.foreach(
+                    CollectionsState.members,
+                    lambda m: rx.badge(m.title, " · ", m.chunks, " chunks", variant="soft", size="2"),
+                ),
+                wrap="wrap",
+            ),
             rx.text("Nothing embedded yet.", size="2", color=rx.color("gray", 11)),
         ),
         rx.cond(
             CollectionsState.documents.length() > 0,
             rx.vstack(
-                rx.hstack(rx.foreach(CollectionsState.documents, lambda d: rx.checkbox(
-                    d.title, checked=CollectionsState.chosen_documents.contains(d.id),
-                    on_change=lambda checked: CollectionsState.toggle_document(d.id, checked),
-                )), wrap="wrap", spacing="4"),
-                rx.button(rx.icon("cpu", size=16), "Embed chosen documents", on_click=CollectionsState.add_documents,
-                          disabled=CollectionsState.chosen_documents.length() == 0, id="embed-documents"),
+                rx.hstack(
+                    rx.foreach(
+                        CollectionsState.documents,
+                        lambda d: rx.checkbox(
+                            d.title,
+                            checked=CollectionsState.chosen_documents.contains(d.id),
+                            on_change=lambda checked: CollectionsState.toggle_document(d.id, checked),
+                        ),
+                    ),
+                    wrap="wrap",
+                    spacing="4",
+                ),
+                rx.button(
+                    rx.icon("cpu", size=16),
+                    "Embed chosen documents",
+                    on_click=CollectionsState.add_documents,
+                    disabled=CollectionsState.chosen_documents.length() == 0,
+                    id="embed-documents",
+                ),
             ),
             empty_state("file-text", "Upload documents first.", rx.link("Go to Documents →", href="/documents")),
         ),
@@ -111,9 +151,20 @@ def _search_section() -> rx.Component:
         rx.heading("Search", size="4"),
         rx.form(
             rx.hstack(
-                rx.input(value=CollectionsState.query, on_change=CollectionsState.set_query, placeholder="Ask or type words to find",
-                         aria_label="Search query", width="100%", id="search-query"),
-                rx.input(value=CollectionsState.top_k, on_change=CollectionsState.set_top_k, width="4rem", aria_label="Number of results"),
+                rx.input(
+                    value=CollectionsState.query,
+                    on_change=CollectionsState.set_query,
+                    placeholder="Ask or type words to find",
+                    aria_label="Search query",
+                    width="100%",
+                    id="search-query",
+                ),
+                rx.input(
+                    value=CollectionsState.top_k,
+                    on_change=CollectionsState.set_top_k,
+                    width="4rem",
+                    aria_label="Number of results",
+                ),
                 rx.button(rx.icon("search", size=16), "Search", type="submit"),
                 width="100%",
             ),
@@ -127,15 +178,27 @@ def _search_section() -> rx.Component:
 
 def _map_section() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading("Embedding map", size="4"), rx.button("Draw", size="1", variant="soft", on_click=CollectionsState.show_map)),
+        rx.hstack(
+            rx.heading("Embedding map", size="4"),
+            rx.button("Draw", size="1", variant="soft", on_click=CollectionsState.show_map),
+        ),
         rx.text(CollectionsState.map_note, size="1", color=rx.color("gray", 11)),
         rx.cond(
             CollectionsState.series.length() > 0,
             rx.recharts.scatter_chart(
-                rx.foreach(CollectionsState.series, lambda s: rx.recharts.scatter(
-                    data=s.points, name=s.title, fill=s.colour, is_animation_active=False)),
-                rx.recharts.scatter(data=CollectionsState.query_point, name="your query", fill=rx.color("gray", 12), shape="star",
-                                    is_animation_active=False),
+                rx.foreach(
+                    CollectionsState.series,
+                    lambda s: rx.recharts.scatter(
+                        data=s.points, name=s.title, fill=s.colour, is_animation_active=False
+                    ),
+                ),
+                rx.recharts.scatter(
+                    data=CollectionsState.query_point,
+                    name="your query",
+                    fill=rx.color("gray", 12),
+                    shape="star",
+                    is_animation_active=False,
+                ),
                 rx.recharts.x_axis(data_key="x", type_="number", name="PC 1"),
                 rx.recharts.y_axis(data_key="y", type_="number", name="PC 2"),
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
@@ -154,7 +217,17 @@ def _detail() -> rx.Component:
     row = CollectionsState.selected
     return rx.vstack(
         rx.heading(row.name, size="5"),
-        rx.text(row.model, " · ", row.distance, " · ", row.dimension, " · ", row.chunking, size="2", color=rx.color("gray", 11)),
+        rx.text(
+            row.model,
+            " · ",
+            row.distance,
+            " · ",
+            row.dimension,
+            " · ",
+            row.chunking,
+            size="2",
+            color=rx.color("gray", 11),
+        ),
         _documents_section(),
         rx.divider(),
         _search_section(),

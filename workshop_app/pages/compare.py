@@ -26,10 +26,19 @@ def _column(column: rx.Var, index: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.text(column["model"], weight="bold"),
                 rx.spacer(),
-                rx.badge(column["status"], variant="soft", color_scheme=rx.match(column["status"], ("done", "green"), ("failed", "red"), ("stopped", "amber"), "gray")),
+                rx.badge(
+                    column["status"],
+                    variant="soft",
+                    color_scheme=rx.match(
+                        column["status"], ("done", "green"), ("failed", "red"), ("stopped", "amber"), "gray"
+                    ),
+                ),
                 width="100%",
             ),
-            rx.cond(column["position"] != "", rx.text("Waiting for a turn — position ", column["position"], size="1", color=rx.color("amber", 11))),
+            rx.cond(
+                column["position"] != "",
+                rx.text("Waiting for a turn — position ", column["position"], size="1", color=rx.color("amber", 11)),
+            ),
             reply_markdown(column["text"]),
             rx.cond(column["error"] != "", rx.text(column["error"], color=rx.color("red", 11), size="2")),
             timing_line(column["timing"]),
@@ -58,8 +67,17 @@ def compare_page() -> rx.Component:
         rx.text("Send one prompt to 2–4 models at once and keep the answer you like best as a new chat."),
         rx.cond(
             CompareState.models.length() > 0,
-            rx.flex(rx.foreach(CompareState.models, _model_option), wrap="wrap", gap="4", id="compare-models", role="group", aria_label="Models to compare"),
-            rx.callout("No chat model is available to you right now — check the Models page.", icon="info", width="100%"),
+            rx.flex(
+                rx.foreach(CompareState.models, _model_option),
+                wrap="wrap",
+                gap="4",
+                id="compare-models",
+                role="group",
+                aria_label="Models to compare",
+            ),
+            rx.callout(
+                "No chat model is available to you right now — check the Models page.", icon="info", width="100%"
+            ),
         ),
         rx.text_area(
             value=CompareState.system_prompt,
@@ -82,7 +100,14 @@ def compare_page() -> rx.Component:
                 ),
                 rx.cond(
                     CompareState.running,
-                    rx.button(rx.icon("square", size=14), "Stop", on_click=CompareState.stop, color_scheme="red", type="button", id="compare-stop"),
+                    rx.button(
+                        rx.icon("square", size=14),
+                        "Stop",
+                        on_click=CompareState.stop,
+                        color_scheme="red",
+                        type="button",
+                        id="compare-stop",
+                    ),
                     rx.button(rx.icon("columns-2", size=14), "Compare", type="submit", id="compare-run"),
                 ),
                 width="100%",

@@ -21,7 +21,13 @@ def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
 
 def _hosts() -> rx.Component:
     return rx.table.root(
-        rx.table.header(rx.table.row(rx.table.column_header_cell("Ollama host"), rx.table.column_header_cell("In flight"), rx.table.column_header_cell("Waiting"))),
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Ollama host"),
+                rx.table.column_header_cell("In flight"),
+                rx.table.column_header_cell("Waiting"),
+            )
+        ),
         rx.table.body(
             rx.foreach(
                 DashboardState.hosts,
@@ -54,7 +60,13 @@ def _chart() -> rx.Component:
 
 def _attendee_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.hstack(rx.cond(row["online"], rx.badge("online", color_scheme="grass"), rx.badge("away", color_scheme="gray")), rx.text(row["name"]), align="center")),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(row["online"], rx.badge("online", color_scheme="grass"), rx.badge("away", color_scheme="gray")),
+                rx.text(row["name"]),
+                align="center",
+            )
+        ),
         rx.table.cell(row["requests"]),
         rx.table.cell(row["tokens"]),
         rx.table.cell(row["errors"]),
@@ -83,7 +95,9 @@ def _board() -> rx.Component:
             rx.text("Workshop", as_="label", html_for="dashboard-workshop", weight="medium"),
             rx.select.root(
                 rx.select.trigger(id="dashboard-workshop"),
-                rx.select.content(rx.foreach(DashboardState.workshop_options, lambda w: rx.select.item(w["title"], value=w["id"]))),
+                rx.select.content(
+                    rx.foreach(DashboardState.workshop_options, lambda w: rx.select.item(w["title"], value=w["id"]))
+                ),
                 value=DashboardState.workshop_id,
                 on_change=DashboardState.choose,
             ),

@@ -15,7 +15,11 @@ def login_page() -> rx.Component:
         rx.cond(
             AccountFormsState.no_accounts_yet,
             rx.callout(
-                rx.text("No accounts yet. ", rx.link("Create the first account", href="/register"), " — it becomes the admin."),
+                rx.text(
+                    "No accounts yet. ",
+                    rx.link("Create the first account", href="/register"),
+                    " — it becomes the admin.",
+                ),
                 icon="info",
             ),
         ),

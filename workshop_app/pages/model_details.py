@@ -13,15 +13,22 @@ ROUTE = "/model/[[...splat]]"
 
 def _flag(flag: rx.Var) -> rx.Component:
     return rx.badge(
-        rx.icon(rx.cond(flag.on, "check", "x"), size=12), flag.name,
-        color_scheme=rx.cond(flag.on, "green", "gray"), variant="soft", class_name="capability",
+        rx.icon(rx.cond(flag.on, "check", "x"), size=12),
+        flag.name,
+        color_scheme=rx.cond(flag.on, "green", "gray"),
+        variant="soft",
+        class_name="capability",
     )
 
 
 def _block(title: str, text: rx.Var) -> rx.Component:
     return rx.cond(
         text != "",
-        rx.vstack(rx.heading(title, size="3"), rx.code_block(text, language="log", wrap_long_lines=True, width="100%"), width="100%"),
+        rx.vstack(
+            rx.heading(title, size="3"),
+            rx.code_block(text, language="log", wrap_long_lines=True, width="100%"),
+            width="100%",
+        ),
     )
 
 
@@ -29,9 +36,21 @@ def _summary() -> rx.Component:
     row = ModelDetailState.row
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(row.name, size="5", id="model-name"), rx.badge("ollama", variant="outline"), align="center"),
+            rx.hstack(
+                rx.heading(row.name, size="5", id="model-name"), rx.badge("ollama", variant="outline"), align="center"
+            ),
             rx.text("Served from ", rx.code(ModelDetailState.host_url)),
-            rx.text(row.family + " · " + row.parameter_size + " · " + row.quantization + " · " + row.size + " · context " + row.context),
+            rx.text(
+                row.family
+                + " · "
+                + row.parameter_size
+                + " · "
+                + row.quantization
+                + " · "
+                + row.size
+                + " · context "
+                + row.context
+            ),
             rx.hstack(rx.foreach(ModelDetailState.capabilities, _flag), wrap="wrap", id="capabilities"),
             rx.text(row.usage + " · avg " + row.latency + " · p95 " + row.p95 + " · " + row.speed, size="2"),
             spacing="2",

@@ -11,7 +11,18 @@ from workshop_app.components.shell import page_shell
 from workshop_app.services.models import CAPABILITIES, SORT_KEYS
 from workshop_app.state.models_state import ModelsState
 
-COLUMNS = ("Model", "Capabilities", "Context", "Size", "Hosts", "Usage", "Latency (avg / p95)", "Speed", "Last used", "")
+COLUMNS = (
+    "Model",
+    "Capabilities",
+    "Context",
+    "Size",
+    "Hosts",
+    "Usage",
+    "Latency (avg / p95)",
+    "Speed",
+    "Last used",
+    "",
+)
 
 
 def model_href(name: rx.Var) -> rx.Var:
@@ -28,7 +39,11 @@ def _placement(placement: rx.Var) -> rx.Component:
             variant="soft",
             class_name="placement",
         ),
-        content=rx.cond(placement.loaded, placement.memory, rx.cond(placement.reachable, "on disk, not in memory", "host unreachable")),
+        content=rx.cond(
+            placement.loaded,
+            placement.memory,
+            rx.cond(placement.reachable, "on disk, not in memory", "host unreachable"),
+        ),
     )
 
 
@@ -36,12 +51,30 @@ def _actions(row: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.cond(
             row.loaded,
-            rx.button("Unload", size="1", variant="soft", on_click=ModelsState.unload_model(row.name), class_name="unload-button"),
-            rx.button("Load", size="1", variant="soft", on_click=ModelsState.load_model(row.name), class_name="load-button",
-                      disabled=~row.healthy),
+            rx.button(
+                "Unload",
+                size="1",
+                variant="soft",
+                on_click=ModelsState.unload_model(row.name),
+                class_name="unload-button",
+            ),
+            rx.button(
+                "Load",
+                size="1",
+                variant="soft",
+                on_click=ModelsState.load_model(row.name),
+                class_name="load-button",
+                disabled=~row.healthy,
+            ),
         ),
-        rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                       on_click=ModelsState.ask_delete(row.name), aria_label="Delete " + row.name),
+        rx.icon_button(
+            rx.icon("trash-2", size=14),
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            on_click=ModelsState.ask_delete(row.name),
+            aria_label="Delete " + row.name,
+        ),
         spacing="2",
     )
 
@@ -52,15 +85,24 @@ def _row(row: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.link(rx.text(row.name, weight="medium"), href=model_href(row.name)),
-                    rx.cond(row.healthy, rx.badge("healthy", color_scheme="green", size="1"),
-                            rx.badge("host down", color_scheme="red", size="1")),
+                    rx.cond(
+                        row.healthy,
+                        rx.badge("healthy", color_scheme="green", size="1"),
+                        rx.badge("host down", color_scheme="red", size="1"),
+                    ),
                     align="center",
                 ),
-                rx.text(row.family + " · " + row.parameter_size + " · " + row.quantization, size="1", color=rx.color("gray", 11)),
+                rx.text(
+                    row.family + " · " + row.parameter_size + " · " + row.quantization,
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="1",
             )
         ),
-        rx.table.cell(rx.hstack(rx.foreach(row.capabilities, lambda c: rx.badge(c, variant="outline", size="1")), wrap="wrap")),
+        rx.table.cell(
+            rx.hstack(rx.foreach(row.capabilities, lambda c: rx.badge(c, variant="outline", size="1")), wrap="wrap")
+        ),
         rx.table.cell(row.context),
         rx.table.cell(row.size),
         rx.table.cell(rx.vstack(rx.foreach(row.placements, _placement), spacing="1")),
@@ -76,10 +118,20 @@ def _row(row: rx.Var) -> rx.Component:
 
 def _toolbar() -> rx.Component:
     return rx.hstack(
-        rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="Search name or family", value=ModelsState.search,
-                 on_change=ModelsState.set_search, aria_label="Search models", width="16rem"),
-        rx.select(["all", *CAPABILITIES], value=ModelsState.capability, on_change=ModelsState.set_capability,
-                  aria_label="Filter by capability"),
+        rx.input(
+            rx.input.slot(rx.icon("search", size=14)),
+            placeholder="Search name or family",
+            value=ModelsState.search,
+            on_change=ModelsState.set_search,
+            aria_label="Search models",
+            width="16rem",
+        ),
+        rx.select(
+            ["all", *CAPABILITIES],
+            value=ModelsState.capability,
+            on_change=ModelsState.set_capability,
+            aria_label="Filter by capability",
+        ),
         rx.select(list(SORT_KEYS), value=ModelsState.sort, on_change=ModelsState.set_sort, aria_label="Sort by"),
         rx.spacer(),
         rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=ModelsState.refresh, loading=ModelsState.loading),
@@ -92,8 +144,14 @@ def _toolbar() -> rx.Component:
 def _pull_form() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.input(placeholder="Model to pull, e.g. llama3.2:1b or hf.co/org/repo:Q4_K_M", value=ModelsState.pull_name,
-                     on_change=ModelsState.set_pull_name, aria_label="Model to pull", id="pull-name", width="24rem"),
+            rx.input(
+                placeholder="Model to pull, e.g. llama3.2:1b or hf.co/org/repo:Q4_K_M",
+                value=ModelsState.pull_name,
+                on_change=ModelsState.set_pull_name,
+                aria_label="Model to pull",
+                id="pull-name",
+                width="24rem",
+            ),
             rx.button(rx.icon("download", size=16), "Pull", type="submit", id="pull-button"),
             align="center",
         ),
@@ -109,8 +167,12 @@ def _delete_dialog() -> rx.Component:
                 "The model is removed from every Ollama host that has it. Pulling it again downloads it in full."
             ),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", on_click=ModelsState.cancel_delete)),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ModelsState.confirm_delete, id="confirm-delete")),
+                rx.alert_dialog.cancel(
+                    rx.button("Keep it", variant="soft", color_scheme="gray", on_click=ModelsState.cancel_delete)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=ModelsState.confirm_delete, id="confirm-delete")
+                ),
                 justify="end",
                 spacing="3",
                 margin_top="1rem",

@@ -17,7 +17,15 @@ from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundStat
 
 def _icon_button(icon: str, label: str, on_click, **props) -> rx.Component:
     return rx.tooltip(
-        rx.icon_button(rx.icon(icon, size=14), on_click=on_click, aria_label=label, size="1", variant="ghost", type="button", **props),
+        rx.icon_button(
+            rx.icon(icon, size=14),
+            on_click=on_click,
+            aria_label=label,
+            size="1",
+            variant="ghost",
+            type="button",
+            **props,
+        ),
         content=label,
     )
 
@@ -26,7 +34,13 @@ def _history_item(chat: rx.Var) -> rx.Component:
     current = chat["id"] == PlaygroundState.chat_id.to_string()
     return rx.hstack(
         rx.box(
-            rx.text(chat["title"], size="2", weight=rx.cond(current, "bold", "regular"), trim="both", class_name="chat-title"),
+            rx.text(
+                chat["title"],
+                size="2",
+                weight=rx.cond(current, "bold", "regular"),
+                trim="both",
+                class_name="chat-title",
+            ),
             rx.text(chat["model"], " · ", chat["when"], size="1", color=rx.color("gray", 10)),
             on_click=PlaygroundState.open_chat(chat["id"]),
             cursor="pointer",
@@ -45,7 +59,14 @@ def _history_item(chat: rx.Var) -> rx.Component:
 
 def _history() -> rx.Component:
     return rx.vstack(
-        rx.button(rx.icon("plus", size=14), "New chat", on_click=PlaygroundState.new_chat, width="100%", variant="soft", id="new-chat"),
+        rx.button(
+            rx.icon("plus", size=14),
+            "New chat",
+            on_click=PlaygroundState.new_chat,
+            width="100%",
+            variant="soft",
+            id="new-chat",
+        ),
         rx.input(
             placeholder="Search chats…",
             value=PlaygroundState.search,
@@ -106,7 +127,11 @@ def _tool_picker() -> rx.Component:
                     rx.vstack(rx.foreach(PlaygroundState.tools, _tool_choice), spacing="2", max_width="22rem"),
                     rx.text("No tools yet. ", rx.link("Define one", href=TOOLS_ROUTE), " first.", size="2"),
                 ),
-                rx.text("Used from your next message on; each call shows under the reply.", size="1", color=rx.color("gray", 11)),
+                rx.text(
+                    "Used from your next message on; each call shows under the reply.",
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="2",
             ),
             id="chat-tools-panel",
@@ -133,7 +158,10 @@ def _toolbar() -> rx.Component:
         _model_picker(),
         _tool_picker(),
         rx.spacer(),
-        rx.link(rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"), href="/compare"),
+        rx.link(
+            rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"),
+            href="/compare",
+        ),
         rx.cond(
             PlaygroundState.chat_id > 0,
             rx.menu.root(
@@ -198,7 +226,12 @@ def _settings() -> rx.Component:
                     rows="3",
                     width="100%",
                 ),
-                rx.grid(*(_parameter(field) for field in PARAMETER_FIELDS), columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%"),
+                rx.grid(
+                    *(_parameter(field) for field in PARAMETER_FIELDS),
+                    columns=rx.breakpoints(initial="2", md="3"),
+                    spacing="3",
+                    width="100%",
+                ),
                 width="100%",
             ),
             value="settings",
@@ -224,8 +257,17 @@ def _reply_actions(message: rx.Var, is_last: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.cond(
             is_last & (message["status"] == "incomplete"),
-            rx.button(rx.icon("rotate-ccw", size=14), "Retry", on_click=PlaygroundState.regenerate, size="1", color_scheme="red", id="retry-button"),
-            rx.cond(is_last, _icon_button("refresh-cw", "Regenerate", PlaygroundState.regenerate, id="regenerate-button")),
+            rx.button(
+                rx.icon("rotate-ccw", size=14),
+                "Retry",
+                on_click=PlaygroundState.regenerate,
+                size="1",
+                color_scheme="red",
+                id="retry-button",
+            ),
+            rx.cond(
+                is_last, _icon_button("refresh-cw", "Regenerate", PlaygroundState.regenerate, id="regenerate-button")
+            ),
         ),
         _icon_button("trash-2", "Delete message", PlaygroundState.delete_message(message["id"])),
         width="100%",
@@ -235,7 +277,13 @@ def _reply_actions(message: rx.Var, is_last: rx.Var) -> rx.Component:
 
 def _edit_box() -> rx.Component:
     return rx.vstack(
-        rx.text_area(value=PlaygroundState.edit_text, on_change=PlaygroundState.set_edit_text, aria_label="Edit message", rows="3", width="100%"),
+        rx.text_area(
+            value=PlaygroundState.edit_text,
+            on_change=PlaygroundState.set_edit_text,
+            aria_label="Edit message",
+            rows="3",
+            width="100%",
+        ),
         rx.hstack(
             rx.button("Cancel", on_click=PlaygroundState.cancel_edit, variant="soft", color_scheme="gray", size="1"),
             rx.button("Save and resend", on_click=PlaygroundState.resend_edit, size="1"),
@@ -280,7 +328,11 @@ def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
         rx.text(rx.cond(is_user, "You", message["model"]), size="1", weight="bold", color=rx.color("gray", 11)),
         rx.cond(
             is_user,
-            rx.cond(PlaygroundState.editing_id == message["id"], _edit_box(), rx.text(message["content"], white_space="pre-wrap")),
+            rx.cond(
+                PlaygroundState.editing_id == message["id"],
+                _edit_box(),
+                rx.text(message["content"], white_space="pre-wrap"),
+            ),
             rx.cond(
                 (message["status"] == "streaming") & (message["content"] == ""),
                 _reply_pending(),
@@ -335,7 +387,9 @@ def _queue_notice() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("hourglass")),
             rx.callout.text(
-                "Waiting for a turn — position ", rx.text.strong(PlaygroundState.queue_position), ". Stop leaves the queue."
+                "Waiting for a turn — position ",
+                rx.text.strong(PlaygroundState.queue_position),
+                ". Stop leaves the queue.",
             ),
             color_scheme="amber",
             role="status",
@@ -376,7 +430,14 @@ def _composer() -> rx.Component:
                 ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(
                     PlaygroundState.streaming,
-                    rx.button(rx.icon("square", size=14), "Stop", on_click=PlaygroundState.stop, color_scheme="red", type="button", id="stop-button"),
+                    rx.button(
+                        rx.icon("square", size=14),
+                        "Stop",
+                        on_click=PlaygroundState.stop,
+                        color_scheme="red",
+                        type="button",
+                        id="stop-button",
+                    ),
                     rx.button(rx.icon("send", size=14), "Send", type="submit", id="send-button"),
                 ),
                 width="100%",
@@ -395,7 +456,18 @@ def playground_page() -> rx.Component:
         backend_banner(PlaygroundState.unreachable_hosts, PlaygroundState.load_models, PlaygroundState.hosts),
         rx.hstack(
             _history(),
-            rx.vstack(_toolbar(), _tools_notice(), _title(), _settings(), _conversation(), _queue_notice(), _composer(), flex="1", min_width="0", spacing="3"),
+            rx.vstack(
+                _toolbar(),
+                _tools_notice(),
+                _title(),
+                _settings(),
+                _conversation(),
+                _queue_notice(),
+                _composer(),
+                flex="1",
+                min_width="0",
+                spacing="3",
+            ),
             width="100%",
             align="start",
             spacing="5",

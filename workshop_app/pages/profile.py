@@ -14,11 +14,24 @@ def _account() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Account", size="4", as_="h2"),
-            rx.text("Username: ", rx.code(ProfileState.username, id="profile-username"), " · role: ", rx.badge(ProfileState.role)),
-            rx.cond(ProfileState.workshop_title != "", rx.text("Workshop: ", rx.text.strong(ProfileState.workshop_title))),
+            rx.text(
+                "Username: ",
+                rx.code(ProfileState.username, id="profile-username"),
+                " · role: ",
+                rx.badge(ProfileState.role),
+            ),
+            rx.cond(
+                ProfileState.workshop_title != "", rx.text("Workshop: ", rx.text.strong(ProfileState.workshop_title))
+            ),
             rx.form(
                 rx.hstack(
-                    field("Display name", "display_name", default_value=ProfileState.display_name, required=True, max_length=40),
+                    field(
+                        "Display name",
+                        "display_name",
+                        default_value=ProfileState.display_name,
+                        required=True,
+                        max_length=40,
+                    ),
                     rx.button("Save name", type="submit"),
                     align="end",
                     width="100%",
@@ -27,7 +40,13 @@ def _account() -> rx.Component:
                 reset_on_submit=False,
             ),
             rx.hstack(
-                rx.button(rx.icon("monitor-x", size=14), "Log out everywhere", on_click=ProfileState.sign_out_everywhere, color_scheme="red", variant="soft"),
+                rx.button(
+                    rx.icon("monitor-x", size=14),
+                    "Log out everywhere",
+                    on_click=ProfileState.sign_out_everywhere,
+                    color_scheme="red",
+                    variant="soft",
+                ),
                 rx.text("Ends every session of this account, on every device.", size="1", color=rx.color("gray", 11)),
                 align="center",
             ),
@@ -40,19 +59,35 @@ def _account() -> rx.Component:
 def _password() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(rx.cond(ProfileState.has_password, "Change your password", "Set a password"), size="4", as_="h2"),
+            rx.heading(
+                rx.cond(ProfileState.has_password, "Change your password", "Set a password"), size="4", as_="h2"
+            ),
             rx.cond(
                 ~ProfileState.has_password,
                 rx.text(
-                    "You joined with a code. Set a password to come back from another device: sign in with the username above.",
+                    "You joined with a code. Set a password to come back from another device:"
+                    " sign in with the username above.",
                     size="2",
                 ),
             ),
             rx.form(
                 rx.vstack(
-                    rx.cond(ProfileState.has_password, field("Current password", "current_password", type_="password", auto_complete="current-password")),
-                    field("New password", "new_password", type_="password", auto_complete="new-password", required=True),
-                    field("Repeat the new password", "confirm", type_="password", auto_complete="new-password", required=True),
+                    rx.cond(
+                        ProfileState.has_password,
+                        field(
+                            "Current password", "current_password", type_="password", auto_complete="current-password"
+                        ),
+                    ),
+                    field(
+                        "New password", "new_password", type_="password", auto_complete="new-password", required=True
+                    ),
+                    field(
+                        "Repeat the new password",
+                        "confirm",
+                        type_="password",
+                        auto_complete="new-password",
+                        required=True,
+                    ),
                     rx.button("Save password", type="submit"),
                     spacing="2",
                     width="100%",
@@ -76,7 +111,9 @@ def _key_row(key: rx.Var) -> rx.Component:
             rx.cond(
                 key["revoked"],
                 rx.badge("revoked", color_scheme="gray"),
-                rx.button("Revoke", size="1", color_scheme="red", variant="soft", on_click=ProfileState.revoke_key(key["id"])),
+                rx.button(
+                    "Revoke", size="1", color_scheme="red", variant="soft", on_click=ProfileState.revoke_key(key["id"])
+                ),
             )
         ),
         class_name="api-key-row",
@@ -102,7 +139,10 @@ def _api_keys() -> rx.Component:
                     rx.vstack(
                         rx.text("Your new key — copy it now, it is not shown again:", weight="bold"),
                         rx.code(ProfileState.new_key_secret, id="new-api-key", word_break="break-all"),
-                        rx.hstack(copy_button(ProfileState.new_key_secret), rx.button("Done", variant="ghost", on_click=ProfileState.dismiss_secret)),
+                        rx.hstack(
+                            copy_button(ProfileState.new_key_secret),
+                            rx.button("Done", variant="ghost", on_click=ProfileState.dismiss_secret),
+                        ),
                     ),
                     color_scheme="green",
                     width="100%",
@@ -121,7 +161,11 @@ def _api_keys() -> rx.Component:
             rx.cond(
                 ProfileState.keys.length() > 0,
                 rx.table.root(
-                    rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in ("Name", "Key", "Created", "Last used", "")))),
+                    rx.table.header(
+                        rx.table.row(
+                            *(rx.table.column_header_cell(c) for c in ("Name", "Key", "Created", "Last used", ""))
+                        )
+                    ),
                     rx.table.body(rx.foreach(ProfileState.keys, _key_row)),
                     width="100%",
                 ),
@@ -135,4 +179,8 @@ def _api_keys() -> rx.Component:
 
 
 def profile_page() -> rx.Component:
-    return page_shell("Profile", rx.grid(_account(), _password(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"), _api_keys())
+    return page_shell(
+        "Profile",
+        rx.grid(_account(), _password(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        _api_keys(),
+    )

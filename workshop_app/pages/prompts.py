@@ -17,7 +17,15 @@ def _library_item(prompt: rx.Var) -> rx.Component:
     current = prompt["id"] == PromptsState.prompt_id.to_string()
     return rx.box(
         rx.text(prompt["name"], size="2", weight=rx.cond(current, "bold", "regular")),
-        rx.text("v", prompt["version"], " · ", prompt["visibility"], rx.cond(prompt["tags"] != "", " · " + prompt["tags"], ""), size="1", color=rx.color("gray", 10)),
+        rx.text(
+            "v",
+            prompt["version"],
+            " · ",
+            prompt["visibility"],
+            rx.cond(prompt["tags"] != "", " · " + prompt["tags"], ""),
+            size="1",
+            color=rx.color("gray", 10),
+        ),
         on_click=PromptsState.open_prompt(prompt["id"]),
         cursor="pointer",
         class_name="prompt-item",
@@ -31,10 +39,14 @@ def _library_item(prompt: rx.Var) -> rx.Component:
 
 def _import_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("upload", size=14), "Import", variant="soft", color_scheme="gray", size="1")),
+        rx.dialog.trigger(
+            rx.button(rx.icon("upload", size=14), "Import", variant="soft", color_scheme="gray", size="1")
+        ),
         rx.dialog.content(
             rx.dialog.title("Import prompts"),
-            rx.dialog.description("Paste a file exported from the Prompts page. Every prompt becomes a private prompt of yours."),
+            rx.dialog.description(
+                "Paste a file exported from the Prompts page. Every prompt becomes a private prompt of yours."
+            ),
             rx.text_area(
                 value=PromptsState.import_text,
                 on_change=lambda value: PromptsState.set_field("import_text", value),
@@ -54,9 +66,23 @@ def _import_dialog() -> rx.Component:
 
 def _library() -> rx.Component:
     return rx.vstack(
-        rx.button(rx.icon("plus", size=14), "New prompt", on_click=PromptsState.new_prompt, width="100%", variant="soft"),
-        rx.input(placeholder="Search by name…", value=PromptsState.search, on_change=PromptsState.set_search.debounce(300), aria_label="Search prompts", width="100%"),
-        rx.input(placeholder="Filter by tag", value=PromptsState.tag, on_change=PromptsState.set_tag.debounce(300), aria_label="Filter by tag", width="100%"),
+        rx.button(
+            rx.icon("plus", size=14), "New prompt", on_click=PromptsState.new_prompt, width="100%", variant="soft"
+        ),
+        rx.input(
+            placeholder="Search by name…",
+            value=PromptsState.search,
+            on_change=PromptsState.set_search.debounce(300),
+            aria_label="Search prompts",
+            width="100%",
+        ),
+        rx.input(
+            placeholder="Filter by tag",
+            value=PromptsState.tag,
+            on_change=PromptsState.set_tag.debounce(300),
+            aria_label="Filter by tag",
+            width="100%",
+        ),
         rx.cond(
             PromptsState.prompts.length() > 0,
             rx.vstack(rx.foreach(PromptsState.prompts, _library_item), spacing="1", width="100%", id="prompt-list"),
@@ -64,7 +90,15 @@ def _library() -> rx.Component:
         ),
         rx.hstack(
             _import_dialog(),
-            rx.button(rx.icon("download", size=14), "Export", on_click=PromptsState.export, variant="soft", color_scheme="gray", size="1", disabled=PromptsState.prompts.length() == 0),
+            rx.button(
+                rx.icon("download", size=14),
+                "Export",
+                on_click=PromptsState.export,
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                disabled=PromptsState.prompts.length() == 0,
+            ),
         ),
         width=rx.breakpoints(initial="100%", sm="16rem"),
         min_width="16rem",
@@ -80,8 +114,15 @@ def _editor() -> rx.Component:
             (PromptsState.viewing > 0) & (PromptsState.viewing != PromptsState.current),
             rx.callout(
                 rx.hstack(
-                    rx.text("You are looking at version ", PromptsState.viewing, " (current: ", PromptsState.current, ")."),
-                    rx.cond(PromptsState.editable, rx.button("Restore this version", on_click=PromptsState.restore, size="1", id="restore-version")),
+                    rx.text(
+                        "You are looking at version ", PromptsState.viewing, " (current: ", PromptsState.current, ")."
+                    ),
+                    rx.cond(
+                        PromptsState.editable,
+                        rx.button(
+                            "Restore this version", on_click=PromptsState.restore, size="1", id="restore-version"
+                        ),
+                    ),
                     align="center",
                 ),
                 icon="history",
@@ -90,14 +131,36 @@ def _editor() -> rx.Component:
             ),
         ),
         rx.grid(
-            _labelled("Name", "prompt-name", rx.input(value=PromptsState.name, on_change=lambda v: PromptsState.set_field("name", v), id="prompt-name", read_only=locked, width="100%")),
-            _labelled("Tags (comma-separated)", "prompt-tags", rx.input(value=PromptsState.tags, on_change=lambda v: PromptsState.set_field("tags", v), id="prompt-tags", read_only=locked, width="100%")),
+            _labelled(
+                "Name",
+                "prompt-name",
+                rx.input(
+                    value=PromptsState.name,
+                    on_change=lambda v: PromptsState.set_field("name", v),
+                    id="prompt-name",
+                    read_only=locked,
+                    width="100%",
+                ),
+            ),
+            _labelled(
+                "Tags (comma-separated)",
+                "prompt-tags",
+                rx.input(
+                    value=PromptsState.tags,
+                    on_change=lambda v: PromptsState.set_field("tags", v),
+                    id="prompt-tags",
+                    read_only=locked,
+                    width="100%",
+                ),
+            ),
             _labelled(
                 "Visible to",
                 "prompt-visibility",
                 rx.select.root(
                     rx.select.trigger(id="prompt-visibility"),
-                    rx.select.content(rx.select.item("Only me", value="private"), rx.select.item("My workshop", value="workshop")),
+                    rx.select.content(
+                        rx.select.item("Only me", value="private"), rx.select.item("My workshop", value="workshop")
+                    ),
                     value=PromptsState.visibility,
                     on_change=lambda v: PromptsState.set_field("visibility", v),
                     disabled=locked,
@@ -110,7 +173,14 @@ def _editor() -> rx.Component:
         _labelled(
             "System prompt (optional)",
             "prompt-system",
-            rx.text_area(value=PromptsState.system_prompt, on_change=lambda v: PromptsState.set_field("system_prompt", v), id="prompt-system", rows="2", read_only=locked, width="100%"),
+            rx.text_area(
+                value=PromptsState.system_prompt,
+                on_change=lambda v: PromptsState.set_field("system_prompt", v),
+                id="prompt-system",
+                rows="2",
+                read_only=locked,
+                width="100%",
+            ),
         ),
         _labelled(
             "Prompt — put {{variables}} where values go",
@@ -128,12 +198,23 @@ def _editor() -> rx.Component:
         rx.hstack(
             rx.cond(
                 PromptsState.editable,
-                rx.button(rx.icon("save", size=14), rx.cond(PromptsState.prompt_id > 0, "Save new version", "Save prompt"), on_click=PromptsState.save, id="save-prompt"),
+                rx.button(
+                    rx.icon("save", size=14),
+                    rx.cond(PromptsState.prompt_id > 0, "Save new version", "Save prompt"),
+                    on_click=PromptsState.save,
+                    id="save-prompt",
+                ),
                 rx.badge("Shared with you — read only", variant="soft"),
             ),
             rx.cond(
                 (PromptsState.prompt_id > 0) & PromptsState.editable,
-                rx.button(rx.icon("trash-2", size=14), "Delete", on_click=PromptsState.delete, color_scheme="red", variant="soft"),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete",
+                    on_click=PromptsState.delete,
+                    color_scheme="red",
+                    variant="soft",
+                ),
             ),
             width="100%",
         ),
@@ -147,7 +228,12 @@ def _variable_input(variable: rx.Var) -> rx.Component:
     return _labelled(
         variable,
         control_id,
-        rx.input(value=PromptsState.values[variable], on_change=lambda v: PromptsState.set_value(variable, v), id=control_id, width="100%"),
+        rx.input(
+            value=PromptsState.values[variable],
+            on_change=lambda v: PromptsState.set_value(variable, v),
+            id=control_id,
+            width="100%",
+        ),
     )
 
 
@@ -159,14 +245,29 @@ def _run_panel() -> rx.Component:
                 rx.heading("Run", size="3"),
                 rx.cond(
                     PromptsState.variables.length() > 0,
-                    rx.grid(rx.foreach(PromptsState.variables, _variable_input), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", id="variables-form"),
+                    rx.grid(
+                        rx.foreach(PromptsState.variables, _variable_input),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="3",
+                        width="100%",
+                        id="variables-form",
+                    ),
                     rx.text("This prompt has no variables.", size="2", color=rx.color("gray", 10)),
                 ),
                 rx.hstack(
-                    rx.button(rx.icon("play", size=14), "Run in playground",
-                              on_click=PromptsState.open_in_playground(True), id="run-in-playground"),
-                    rx.button(rx.icon("square-pen", size=14), "Open in playground",
-                              on_click=PromptsState.open_in_playground(False), variant="soft", id="open-in-playground"),
+                    rx.button(
+                        rx.icon("play", size=14),
+                        "Run in playground",
+                        on_click=PromptsState.open_in_playground(True),
+                        id="run-in-playground",
+                    ),
+                    rx.button(
+                        rx.icon("square-pen", size=14),
+                        "Open in playground",
+                        on_click=PromptsState.open_in_playground(False),
+                        variant="soft",
+                        id="open-in-playground",
+                    ),
                     wrap="wrap",
                 ),
                 width="100%",
@@ -182,7 +283,9 @@ def _versions() -> rx.Component:
             rx.table.cell("v", version["number"]),
             rx.table.cell(version["note"]),
             rx.table.cell(version["when"]),
-            rx.table.cell(rx.button("View", on_click=PromptsState.view_version(version["number"]), size="1", variant="ghost")),
+            rx.table.cell(
+                rx.button("View", on_click=PromptsState.view_version(version["number"]), size="1", variant="ghost")
+            ),
             class_name="version-row",
         )
 
@@ -203,12 +306,16 @@ def _push() -> rx.Component:
             rx.text("Give every attendee of", size="2"),
             rx.select.root(
                 rx.select.trigger(aria_label="Workshop"),
-                rx.select.content(rx.foreach(PromptsState.workshops, lambda w: rx.select.item(w["title"], value=w["id"]))),
+                rx.select.content(
+                    rx.foreach(PromptsState.workshops, lambda w: rx.select.item(w["title"], value=w["id"]))
+                ),
                 value=PromptsState.push_workshop,
                 on_change=lambda v: PromptsState.set_field("push_workshop", v),
             ),
             rx.text("a copy of this prompt", size="2"),
-            rx.button(rx.icon("send", size=14), "Push to attendees", on_click=PromptsState.push, size="1", variant="soft"),
+            rx.button(
+                rx.icon("send", size=14), "Push to attendees", on_click=PromptsState.push, size="1", variant="soft"
+            ),
             align="center",
             wrap="wrap",
         ),
@@ -220,7 +327,9 @@ def prompts_page() -> rx.Component:
         "Prompts",
         rx.flex(  # the library beside the editor from a tablet's width up, above it on a phone
             _library(),
-            rx.vstack(_editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", width="100%", spacing="4"),
+            rx.vstack(
+                _editor(), _run_panel(), _push(), _versions(), flex="1", min_width="0", width="100%", spacing="4"
+            ),
             direction=rx.breakpoints(initial="column", sm="row"),
             width="100%",
             align="start",

@@ -20,25 +20,55 @@ def _new_system_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     field("Name", rx.input(name="name", placeholder="Course assistant", required=True)),
-                    field("Chat model", rx.select(RagState.chat_models, name="chat_model", placeholder="Choose a chat model")),
-                    field("Collections", rx.cond(
-                        RagState.collections.length() > 0,
-                        rx.hstack(rx.foreach(RagState.collections, lambda c: rx.checkbox(
-                            c.name, checked=RagState.chosen_collections.contains(c.id),
-                            on_change=lambda checked: RagState.toggle_collection(c.id, checked),
-                        )), wrap="wrap", spacing="4"),
-                        rx.link("Create a collection first →", href="/collections"),
-                    )),
-                    field("Tools (optional)", rx.cond(
-                        RagState.tools.length() > 0,
-                        rx.hstack(rx.foreach(RagState.tools, lambda t: rx.checkbox(
-                            t.name, checked=RagState.chosen_tools.contains(t.id),
-                            on_change=lambda checked: RagState.toggle_tool(t.id, checked),
-                        )), wrap="wrap", spacing="4", id="rag-tool-choices"),
-                        rx.link("Define a tool →", href=TOOLS_ROUTE),
-                    ), "Answers may call these; the chat model needs the tools capability."),
-                    field("Prompt template", rx.text_area(name="prompt_template", default_value=RagState.default_template, rows="9"),
-                          "{{context}} becomes the numbered sources, {{question}} the question."),
+                    field(
+                        "Chat model",
+                        rx.select(RagState.chat_models, name="chat_model", placeholder="Choose a chat model"),
+                    ),
+                    field(
+                        "Collections",
+                        rx.cond(
+                            RagState.collections.length() > 0,
+                            rx.hstack(
+                                rx.foreach(
+                                    RagState.collections,
+                                    lambda c: rx.checkbox(
+                                        c.name,
+                                        checked=RagState.chosen_collections.contains(c.id),
+                                        on_change=lambda checked: RagState.toggle_collection(c.id, checked),
+                                    ),
+                                ),
+                                wrap="wrap",
+                                spacing="4",
+                            ),
+                            rx.link("Create a collection first →", href="/collections"),
+                        ),
+                    ),
+                    field(
+                        "Tools (optional)",
+                        rx.cond(
+                            RagState.tools.length() > 0,
+                            rx.hstack(
+                                rx.foreach(
+                                    RagState.tools,
+                                    lambda t: rx.checkbox(
+                                        t.name,
+                                        checked=RagState.chosen_tools.contains(t.id),
+                                        on_change=lambda checked: RagState.toggle_tool(t.id, checked),
+                                    ),
+                                ),
+                                wrap="wrap",
+                                spacing="4",
+                                id="rag-tool-choices",
+                            ),
+                            rx.link("Define a tool →", href=TOOLS_ROUTE),
+                        ),
+                        "Answers may call these; the chat model needs the tools capability.",
+                    ),
+                    field(
+                        "Prompt template",
+                        rx.text_area(name="prompt_template", default_value=RagState.default_template, rows="9"),
+                        "{{context}} becomes the numbered sources, {{question}} the question.",
+                    ),
                     visibility_field(),
                     rx.hstack(
                         field("top_k", rx.input(name="top_k", default_value="4")),
@@ -65,8 +95,12 @@ def _new_system_dialog() -> rx.Component:
 
 def _system_item(row: rx.Var) -> rx.Component:
     return rx.card(
-        rx.vstack(rx.text(row.name, weight="medium"), rx.text(row.chat_model, size="1"),
-                  rx.text(row.settings, size="1", color=rx.color("gray", 11)), spacing="1"),
+        rx.vstack(
+            rx.text(row.name, weight="medium"),
+            rx.text(row.chat_model, size="1"),
+            rx.text(row.settings, size="1", color=rx.color("gray", 11)),
+            spacing="1",
+        ),
         on_click=RagState.select(row.id),
         cursor="pointer",
         width="100%",
@@ -86,17 +120,32 @@ def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
                 rx.cond(answer.status == "failed", rx.badge("failed", color_scheme="red", variant="soft")),
                 rx.hstack(
                     rx.text("Sources:", size="1", weight="medium"),
-                    rx.foreach(answer.sources, lambda source: rx.button(
-                        "[", source.number, "] ", source.title,
-                        size="1",
-                        variant=rx.cond(answer.cited.contains(source.number), "solid", "soft"),
-                        on_click=RagState.open_citation(index, source.number),
-                        class_name="citation",
-                    )),
+                    rx.foreach(
+                        answer.sources,
+                        lambda source: rx.button(
+                            "[",
+                            source.number,
+                            "] ",
+                            source.title,
+                            size="1",
+                            variant=rx.cond(answer.cited.contains(source.number), "solid", "soft"),
+                            on_click=RagState.open_citation(index, source.number),
+                            class_name="citation",
+                        ),
+                    ),
                     rx.spacer(),
-                    rx.cond(answer.trace.length() > 0, rx.badge(answer.trace.length(), " tool calls", variant="soft", color_scheme="iris")),
-                    rx.button(rx.icon("microscope", size=14), "Inspector", size="1", variant="outline",
-                              on_click=RagState.inspect(index), class_name="open-inspector"),
+                    rx.cond(
+                        answer.trace.length() > 0,
+                        rx.badge(answer.trace.length(), " tool calls", variant="soft", color_scheme="iris"),
+                    ),
+                    rx.button(
+                        rx.icon("microscope", size=14),
+                        "Inspector",
+                        size="1",
+                        variant="outline",
+                        on_click=RagState.inspect(index),
+                        class_name="open-inspector",
+                    ),
                     wrap="wrap",
                     align="center",
                     width="100%",
@@ -132,9 +181,17 @@ def _inspector_dialog() -> rx.Component:
             rx.dialog.title("How this answer was made"),
             rx.scroll_area(
                 rx.vstack(
-                    rx.foreach(answer.warnings, lambda w: rx.callout(w, icon="triangle-alert", color_scheme="orange", width="100%")),
+                    rx.foreach(
+                        answer.warnings,
+                        lambda w: rx.callout(w, icon="triangle-alert", color_scheme="orange", width="100%"),
+                    ),
                     rx.heading("Token budget", size="3"),
-                    rx.progress(value=answer.budget_percent, max=100, width="100%", aria_label="Share of the context window used"),
+                    rx.progress(
+                        value=answer.budget_percent,
+                        max=100,
+                        width="100%",
+                        aria_label="Share of the context window used",
+                    ),
                     rx.text(answer.budget, size="2"),
                     rx.heading("Retrieved chunks", size="3"),
                     rx.foreach(answer.retrieved, lambda hit: chunk_card(hit)),
@@ -142,7 +199,12 @@ def _inspector_dialog() -> rx.Component:
                     rx.code_block(answer.prompt, language="markdown", wrap_long_lines=True, width="100%"),
                     rx.cond(
                         answer.trace.length() > 0,
-                        rx.vstack(rx.heading("Tool calls", size="3"), rx.foreach(answer.trace, trace_step), width="100%", id="rag-trace"),
+                        rx.vstack(
+                            rx.heading("Tool calls", size="3"),
+                            rx.foreach(answer.trace, trace_step),
+                            width="100%",
+                            id="rag-trace",
+                        ),
                     ),
                     width="100%",
                     spacing="3",
@@ -165,8 +227,15 @@ def _chat() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 (RagState.answers.length() > 0) & ~RagState.streaming,
-                rx.button(rx.icon("eraser", size=14), "Clear my questions", size="1", variant="soft",
-                          color_scheme="gray", on_click=RagState.clear_history, id="rag-clear-history"),
+                rx.button(
+                    rx.icon("eraser", size=14),
+                    "Clear my questions",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=RagState.clear_history,
+                    id="rag-clear-history",
+                ),
             ),
             width="100%",
             align="center",
@@ -175,11 +244,19 @@ def _chat() -> rx.Component:
         rx.foreach(RagState.answers, _answer),
         rx.form(
             rx.hstack(
-                rx.input(value=RagState.draft, on_change=RagState.set_draft, placeholder="Ask a question about your documents",
-                         aria_label="Question", width="100%", id="rag-question"),
+                rx.input(
+                    value=RagState.draft,
+                    on_change=RagState.set_draft,
+                    placeholder="Ask a question about your documents",
+                    aria_label="Question",
+                    width="100%",
+                    id="rag-question",
+                ),
                 rx.cond(
                     RagState.streaming,
-                    rx.button(rx.icon("square", size=16), "Stop", type="button", color_scheme="red", on_click=RagState.stop),
+                    rx.button(
+                        rx.icon("square", size=16), "Stop", type="button", color_scheme="red", on_click=RagState.stop
+                    ),
                     rx.button(rx.icon("send", size=16), "Ask", type="submit", id="rag-ask"),
                 ),
                 ask_for_help_button(HelpState.ask_about_rag, "rag-ask-for-help"),

@@ -7,7 +7,18 @@ import reflex as rx
 from workshop_app.components.navigation import SECTIONS, Section
 from workshop_app.components.shell import page_shell
 
-BUILT = {"/models", "/playground", "/prompts", "/tools", "/workshop", "/admin", "/dashboard", "/documents", "/collections", "/rag"}
+BUILT = {
+    "/models",
+    "/playground",
+    "/prompts",
+    "/tools",
+    "/workshop",
+    "/admin",
+    "/dashboard",
+    "/documents",
+    "/collections",
+    "/rag",
+}
 
 
 def _upcoming(section: Section):

@@ -11,7 +11,9 @@ from workshop_app.state.tool_playground_state import ToolPlaygroundState as Stat
 
 
 def _tool_choice(tool: rx.Var) -> rx.Component:
-    return tool_choice(tool, State.chosen.contains(tool.id), lambda checked: State.toggle_tool(tool.id, checked), "tool-choice")
+    return tool_choice(
+        tool, State.chosen.contains(tool.id), lambda checked: State.toggle_tool(tool.id, checked), "tool-choice"
+    )
 
 
 def _setup() -> rx.Component:
@@ -29,8 +31,9 @@ def _setup() -> rx.Component:
                 rx.text(State.models_notice, size="2", color=rx.color("orange", 11), id="tool-models-notice"),
                 rx.cond(
                     State.reconnecting,
-                    rx.button(rx.icon("refresh-cw", size=14), "Check again", size="1", variant="soft",
-                              on_click=State.load),
+                    rx.button(
+                        rx.icon("refresh-cw", size=14), "Check again", size="1", variant="soft", on_click=State.load
+                    ),
                 ),
                 spacing="2",
             ),
@@ -48,13 +51,38 @@ def _setup() -> rx.Component:
 
 
 def _entry(entry: rx.Var) -> rx.Component:
-    bubble = {"padding": "0.6rem 0.8rem", "border_radius": "var(--radius-3)", "white_space": "pre-wrap", "max_width": "85%"}
+    bubble = {
+        "padding": "0.6rem 0.8rem",
+        "border_radius": "var(--radius-3)",
+        "white_space": "pre-wrap",
+        "max_width": "85%",
+    }
     return rx.match(
         entry.kind,
-        ("user", rx.box(rx.text(entry.text, size="2"), background=rx.color("accent", 3), align_self="end", class_name="user-message", **bubble)),
+        (
+            "user",
+            rx.box(
+                rx.text(entry.text, size="2"),
+                background=rx.color("accent", 3),
+                align_self="end",
+                class_name="user-message",
+                **bubble,
+            ),
+        ),
         ("step", trace_step(entry)),
-        ("note", rx.callout(entry.text, icon="octagon-alert", color_scheme="orange", size="1", width="100%", class_name="loop-note")),
-        rx.box(rx.text(entry.text, size="2"), background=rx.color("gray", 3), align_self="start", class_name="assistant-message", **bubble),
+        (
+            "note",
+            rx.callout(
+                entry.text, icon="octagon-alert", color_scheme="orange", size="1", width="100%", class_name="loop-note"
+            ),
+        ),
+        rx.box(
+            rx.text(entry.text, size="2"),
+            background=rx.color("gray", 3),
+            align_self="start",
+            class_name="assistant-message",
+            **bubble,
+        ),
     )
 
 
@@ -63,21 +91,51 @@ def _conversation() -> rx.Component:
         rx.cond(
             State.entries.length() > 0,
             rx.vstack(rx.foreach(State.entries, _entry), spacing="2", width="100%", id="tool-transcript"),
-            rx.callout("Ask something a tool can answer, e.g. \"What is 17 × 23?\" with a calculator tool. "
-                       "Each call the model makes shows up here with its arguments, result and duration.", icon="flask-conical", width="100%"),
+            rx.callout(
+                'Ask something a tool can answer, e.g. "What is 17 × 23?" with a calculator tool. '
+                "Each call the model makes shows up here with its arguments, result and duration.",
+                icon="flask-conical",
+                width="100%",
+            ),
         ),
-        rx.cond(State.queue_position > 0, rx.text("Waiting for a turn: position ", State.queue_position, size="2", id="queue-position")),
-        rx.cond(State.running & (State.queue_position == 0), rx.hstack(rx.spinner(size="1"), rx.text("Working…", size="2"), align="center")),
+        rx.cond(
+            State.queue_position > 0,
+            rx.text("Waiting for a turn: position ", State.queue_position, size="2", id="queue-position"),
+        ),
+        rx.cond(
+            State.running & (State.queue_position == 0),
+            rx.hstack(rx.spinner(size="1"), rx.text("Working…", size="2"), align="center"),
+        ),
         rx.form(
             rx.hstack(
-                rx.input(value=State.draft, on_change=State.set_draft, placeholder="Ask the model…", aria_label="Message",
-                         width="100%", id="tool-message"),
+                rx.input(
+                    value=State.draft,
+                    on_change=State.set_draft,
+                    placeholder="Ask the model…",
+                    aria_label="Message",
+                    width="100%",
+                    id="tool-message",
+                ),
                 rx.cond(
                     State.running,
-                    rx.button(rx.icon("square", size=14), "Stop", type="button", color_scheme="red", on_click=State.stop, id="stop-tools"),
+                    rx.button(
+                        rx.icon("square", size=14),
+                        "Stop",
+                        type="button",
+                        color_scheme="red",
+                        on_click=State.stop,
+                        id="stop-tools",
+                    ),
                     rx.button(rx.icon("send", size=14), "Send", type="submit", id="send-tools"),
                 ),
-                rx.button("Clear", type="button", variant="soft", color_scheme="gray", on_click=State.clear, disabled=State.running),
+                rx.button(
+                    "Clear",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=State.clear,
+                    disabled=State.running,
+                ),
                 width="100%",
             ),
             on_submit=lambda _form: State.send(),
@@ -94,5 +152,7 @@ def tool_playground_page() -> rx.Component:
     return page_shell(
         "Tools",
         tools_switch(PLAYGROUND_ROUTE),
-        rx.flex(_setup(), _conversation(), gap="1.5rem", width="100%", direction=rx.breakpoints(initial="column", md="row")),
+        rx.flex(
+            _setup(), _conversation(), gap="1.5rem", width="100%", direction=rx.breakpoints(initial="column", md="row")
+        ),
     )

@@ -25,13 +25,17 @@ def _labelled(label: str, control_id: str, control: rx.Component, hint: str = ""
 
 def _text(name: str, label: str, hint: str = "", **props) -> rx.Component:
     control_id = f"tool-{name}"
-    control = rx.input(id=control_id, value=ToolsState.form[name], on_change=ToolsState.set_field(name), width="100%", **props)
+    control = rx.input(
+        id=control_id, value=ToolsState.form[name], on_change=ToolsState.set_field(name), width="100%", **props
+    )
     return _labelled(label, control_id, control, hint)
 
 
 def _area(name: str, label: str, hint: str = "", **props) -> rx.Component:
     control_id = f"tool-{name}"
-    control = rx.text_area(id=control_id, value=ToolsState.form[name], on_change=ToolsState.set_field(name), width="100%", **props)
+    control = rx.text_area(
+        id=control_id, value=ToolsState.form[name], on_change=ToolsState.set_field(name), width="100%", **props
+    )
     return _labelled(label, control_id, control, hint)
 
 
@@ -39,7 +43,9 @@ def _select(name: str, label: str, options: rx.Var | list, item, hint: str = "")
     """A select whose options are (value, label) pairs."""
     control = rx.select.root(
         rx.select.trigger(id=f"tool-{name}", width="100%"),
-        rx.select.content(rx.foreach(options, item) if isinstance(options, rx.Var) else rx.fragment(*map(item, options))),
+        rx.select.content(
+            rx.foreach(options, item) if isinstance(options, rx.Var) else rx.fragment(*map(item, options))
+        ),
         value=ToolsState.form[name],
         on_change=ToolsState.set_field(name),
     )
@@ -55,9 +61,19 @@ def _builtin_fields() -> rx.Component:
             builtin.needs_collection,
             rx.cond(
                 ToolsState.collection_options.length() > 0,
-                _select("collection_id", "Collection to search", ToolsState.collection_options, lambda c: rx.select.item(c[1], value=c[0]),
-                        "The model searches only this collection, with the access of the person chatting."),
-                rx.callout("You have no collections yet — create one on the Collections page first.", icon="database", size="1", width="100%"),
+                _select(
+                    "collection_id",
+                    "Collection to search",
+                    ToolsState.collection_options,
+                    lambda c: rx.select.item(c[1], value=c[0]),
+                    "The model searches only this collection, with the access of the person chatting.",
+                ),
+                rx.callout(
+                    "You have no collections yet — create one on the Collections page first.",
+                    icon="database",
+                    size="1",
+                    width="100%",
+                ),
             ),
         ),
         rx.text("Parameters (fixed by the built-in)", size="2", weight="medium"),
@@ -70,8 +86,12 @@ def _builtin_fields() -> rx.Component:
 def _http_fields() -> rx.Component:
     return rx.vstack(
         _select("method", "Method", [("GET", "GET"), ("POST", "POST")], lambda m: rx.select.item(m[1], value=m[0])),
-        _text("url", "URL template", "Only hosts on the admin's allow-list; {name} is filled from the argument of that name.",
-              placeholder="https://api.example.com/weather?city={city}"),
+        _text(
+            "url",
+            "URL template",
+            "Only hosts on the admin's allow-list; {name} is filled from the argument of that name.",
+            placeholder="https://api.example.com/weather?city={city}",
+        ),
         spacing="2",
         width="100%",
     )
@@ -81,7 +101,9 @@ def _schema_feedback() -> rx.Component:
     return rx.cond(
         ToolsState.schema_feedback.length() > 0,
         rx.vstack(
-            rx.foreach(ToolsState.schema_feedback, lambda problem: rx.text(problem, size="1", color=rx.color("red", 11))),
+            rx.foreach(
+                ToolsState.schema_feedback, lambda problem: rx.text(problem, size="1", color=rx.color("red", 11))
+            ),
             id="schema-feedback",
             role="alert",
             spacing="1",
@@ -100,7 +122,14 @@ def _schema_feedback() -> rx.Component:
 
 def _parameters_editor() -> rx.Component:
     return rx.vstack(
-        _area("parameters", "Parameters (JSON Schema)", "", rows="9", font_family="var(--code-font-family)", spell_check=False),
+        _area(
+            "parameters",
+            "Parameters (JSON Schema)",
+            "",
+            rows="9",
+            font_family="var(--code-font-family)",
+            spell_check=False,
+        ),
         _schema_feedback(),
         spacing="1",
         width="100%",
@@ -125,8 +154,15 @@ def _problems() -> rx.Component:
     )
 
 
-def _dialog(title, description: str, *body: rx.Component, open_var: rx.Var, on_open_change, trigger: rx.Component | None = None,
-            max_width: str = "44rem") -> rx.Component:
+def _dialog(
+    title,
+    description: str,
+    *body: rx.Component,
+    open_var: rx.Var,
+    on_open_change,
+    trigger: rx.Component | None = None,
+    max_width: str = "44rem",
+) -> rx.Component:
     """A dialog whose content is a column of `body` and a Cancel button beside the last item (its action)."""
     *fields_, action = body
     return rx.dialog.root(
@@ -136,8 +172,12 @@ def _dialog(title, description: str, *body: rx.Component, open_var: rx.Var, on_o
             rx.dialog.description(description, size="2", color=rx.color("gray", 11)),
             rx.vstack(
                 *fields_,
-                rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")), action,
-                          justify="end", width="100%"),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                    action,
+                    justify="end",
+                    width="100%",
+                ),
                 spacing="3",
                 width="100%",
             ),
@@ -162,14 +202,23 @@ def _editor() -> rx.Component:
             ("builtin", _builtin_fields()),
             ("http", rx.vstack(_http_fields(), _parameters_editor(), width="100%")),
             rx.vstack(
-                _area("response", "Response", "What the tool answers; {name} is filled from the argument of that name.",
-                      rows="3", placeholder="It is sunny in {city}."),
+                _area(
+                    "response",
+                    "Response",
+                    "What the tool answers; {name} is filled from the argument of that name.",
+                    rows="3",
+                    placeholder="It is sunny in {city}.",
+                ),
                 _parameters_editor(),
                 width="100%",
             ),
         ),
-        _select("visibility", "Who can use it", [("private", "Only me"), ("workshop", "My workshop")],
-                lambda v: rx.select.item(v[1], value=v[0])),
+        _select(
+            "visibility",
+            "Who can use it",
+            [("private", "Only me"), ("workshop", "My workshop")],
+            lambda v: rx.select.item(v[1], value=v[0]),
+        ),
         rx.button("Save tool", on_click=ToolsState.save, id="save-tool"),
         open_var=ToolsState.editor_open,
         on_open_change=ToolsState.set_editor_open,
@@ -181,7 +230,11 @@ def _import_dialog() -> rx.Component:
         "Import tools",
         "A file exported from this page, or its JSON pasted below. Nothing is saved unless every tool is valid.",
         rx.upload(
-            rx.vstack(rx.icon("file-json", size=20), rx.text("Drop a .json file here, or click to choose one", size="2"), align="center"),
+            rx.vstack(
+                rx.icon("file-json", size=20),
+                rx.text("Drop a .json file here, or click to choose one", size="2"),
+                align="center",
+            ),
             id=UPLOAD_ID,
             accept={"application/json": [".json"]},
             max_files=1,
@@ -190,13 +243,24 @@ def _import_dialog() -> rx.Component:
             padding="1rem",
             width="100%",
         ),
-        rx.text_area(value=ToolsState.import_text, on_change=ToolsState.set_import_text, rows="8", width="100%",
-                     placeholder='{"format": "workshop-tools", "version": 1, "tools": [...]}', aria_label="Tools JSON",
-                     font_family="var(--code-font-family)", id="import-text"),
+        rx.text_area(
+            value=ToolsState.import_text,
+            on_change=ToolsState.set_import_text,
+            rows="8",
+            width="100%",
+            placeholder='{"format": "workshop-tools", "version": 1, "tools": [...]}',
+            aria_label="Tools JSON",
+            font_family="var(--code-font-family)",
+            id="import-text",
+        ),
         rx.cond(
             ToolsState.import_problems.length() > 0,
-            rx.vstack(rx.foreach(ToolsState.import_problems, lambda p: rx.text(p, size="2", color=rx.color("red", 11))),
-                      role="alert", id="import-problems", spacing="1"),
+            rx.vstack(
+                rx.foreach(ToolsState.import_problems, lambda p: rx.text(p, size="2", color=rx.color("red", 11))),
+                role="alert",
+                id="import-problems",
+                spacing="1",
+            ),
         ),
         rx.button("Import pasted JSON", on_click=ToolsState.import_pasted, id="import-pasted"),
         open_var=ToolsState.import_open,
@@ -208,13 +272,19 @@ def _import_dialog() -> rx.Component:
 
 def _delete_button(row: rx.Var) -> rx.Component:
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), "Delete", size="1", variant="soft", color_scheme="red")),
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("trash-2", size=14), "Delete", size="1", variant="soft", color_scheme="red")
+        ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete ", row.name, "?"),
-            rx.alert_dialog.description("It can no longer be picked in the tool playground. Export it first to keep a copy.", size="2"),
+            rx.alert_dialog.description(
+                "It can no longer be picked in the tool playground. Export it first to keep a copy.", size="2"
+            ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ToolsState.delete_tool(row.id))),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=ToolsState.delete_tool(row.id))
+                ),
                 justify="end",
                 spacing="2",
             ),
@@ -231,9 +301,24 @@ def _tool_card(row: rx.Var) -> rx.Component:
                 visibility_badge(row.visibility),
                 rx.cond(~row.editable, rx.badge("shared with you", color_scheme="amber", variant="soft")),
                 rx.spacer(),
-                rx.cond(row.editable, rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft", on_click=ToolsState.edit_tool(row.id))),
-                rx.button(rx.icon("download", size=14), "Export", size="1", variant="soft", color_scheme="gray",
-                          on_click=ToolsState.export_tool(row.id, row.name)),
+                rx.cond(
+                    row.editable,
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Edit",
+                        size="1",
+                        variant="soft",
+                        on_click=ToolsState.edit_tool(row.id),
+                    ),
+                ),
+                rx.button(
+                    rx.icon("download", size=14),
+                    "Export",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ToolsState.export_tool(row.id, row.name),
+                ),
                 rx.cond(row.editable, _delete_button(row)),
                 width="100%",
                 align="center",
@@ -254,12 +339,24 @@ def tools_page() -> rx.Component:
         "Tools",
         tools_switch(TOOLS_ROUTE),
         rx.hstack(
-            rx.text("Tools a model may call: built-in helpers, HTTP requests to allowed hosts, or mock answers for teaching. "
-                    "No code you write runs on the server.", size="2", color=rx.color("gray", 11), flex="1"),
+            rx.text(
+                "Tools a model may call: built-in helpers, HTTP requests to allowed hosts,"
+                " or mock answers for teaching. "
+                "No code you write runs on the server.",
+                size="2",
+                color=rx.color("gray", 11),
+                flex="1",
+            ),
             rx.button(rx.icon("plus", size=16), "New tool", on_click=ToolsState.new_tool, id="new-tool"),
             _import_dialog(),
-            rx.button(rx.icon("download", size=16), "Export all", variant="soft", on_click=ToolsState.export_all,
-                      disabled=ToolsState.rows.length() == 0, id="export-tools"),
+            rx.button(
+                rx.icon("download", size=16),
+                "Export all",
+                variant="soft",
+                on_click=ToolsState.export_all,
+                disabled=ToolsState.rows.length() == 0,
+                id="export-tools",
+            ),
             width="100%",
             align="center",
             wrap="wrap",
@@ -268,8 +365,13 @@ def tools_page() -> rx.Component:
             ToolsState.rows.length() > 0,
             rx.vstack(rx.foreach(ToolsState.rows, _tool_card), spacing="2", width="100%", id="tool-list"),
             rx.callout(
-                rx.hstack(rx.text("No tools yet — define one, or import a file an instructor handed out."),
-                          rx.button("New tool", size="1", on_click=ToolsState.new_tool), align="center", spacing="3", wrap="wrap"),
+                rx.hstack(
+                    rx.text("No tools yet — define one, or import a file an instructor handed out."),
+                    rx.button("New tool", size="1", on_click=ToolsState.new_tool),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
                 icon="wrench",
                 width="100%",
             ),

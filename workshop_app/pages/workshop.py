@@ -22,13 +22,43 @@ def _form_dialog() -> rx.Component:
             rx.dialog.title(rx.cond(WorkshopState.editing, "Edit workshop", "New workshop")),
             rx.form(
                 rx.vstack(
-                    field("Title", "title", default_value=current("title"), required=True, max_length=120, placeholder="Intro to local LLMs"),
+                    field(
+                        "Title",
+                        "title",
+                        default_value=current("title"),
+                        required=True,
+                        max_length=120,
+                        placeholder="Intro to local LLMs",
+                    ),
                     label_for("Description", "description"),
-                    rx.text_area(id="description", name="description", default_value=current("description"), width="100%", max_length=2000),
-                    field("Models attendees may use (comma-separated; empty = all)", "models", default_value=current("models"), placeholder="llama3.2:1b, qwen2.5:0.5b"),
+                    rx.text_area(
+                        id="description",
+                        name="description",
+                        default_value=current("description"),
+                        width="100%",
+                        max_length=2000,
+                    ),
+                    field(
+                        "Models attendees may use (comma-separated; empty = all)",
+                        "models",
+                        default_value=current("models"),
+                        placeholder="llama3.2:1b, qwen2.5:0.5b",
+                    ),
                     rx.hstack(
-                        field("Requests per minute (per attendee)", "requests_per_minute", default_value=current("requests_per_minute"), placeholder="no limit", input_mode="numeric"),
-                        field("Tokens per day (per attendee)", "tokens_per_day", default_value=current("tokens_per_day"), placeholder="no limit", input_mode="numeric"),
+                        field(
+                            "Requests per minute (per attendee)",
+                            "requests_per_minute",
+                            default_value=current("requests_per_minute"),
+                            placeholder="no limit",
+                            input_mode="numeric",
+                        ),
+                        field(
+                            "Tokens per day (per attendee)",
+                            "tokens_per_day",
+                            default_value=current("tokens_per_day"),
+                            placeholder="no limit",
+                            input_mode="numeric",
+                        ),
                         width="100%",
                     ),
                     rx.hstack(
@@ -55,7 +85,14 @@ def _projector() -> rx.Component:
                 rx.text(W["title"], size="7", weight="bold"),
                 rx.text("Open this address and type the code:", size="6"),
                 rx.code(WorkshopState.origin + "/join", size="8"),
-                rx.text(W["code"], font_size="clamp(3rem, 10vw, 12rem)", weight="bold", font_family="monospace", white_space="nowrap", id="projector-code"),
+                rx.text(
+                    W["code"],
+                    font_size="clamp(3rem, 10vw, 12rem)",
+                    weight="bold",
+                    font_family="monospace",
+                    white_space="nowrap",
+                    id="projector-code",
+                ),
                 rx.dialog.close(rx.button("Close (Esc)", variant="soft", size="3")),
                 align="center",
                 justify="center",
@@ -81,12 +118,15 @@ def _code_card() -> rx.Component:
             ),
             rx.cond(
                 WorkshopState.other_origins.length() > 0,
-                rx.text("or, from another network of this machine: ",
-                        rx.foreach(
-                            WorkshopState.other_origins,
-                            lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
-                        ),
-                        size="2", color=rx.color("gray", 11)),
+                rx.text(
+                    "or, from another network of this machine: ",
+                    rx.foreach(
+                        WorkshopState.other_origins,
+                        lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
+                    ),
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
             ),
             rx.cond(
                 WorkshopState.origin_warning != "",
@@ -97,7 +137,13 @@ def _code_card() -> rx.Component:
             rx.hstack(
                 copy_button(W["code"], "Copy code"),
                 copy_button(WorkshopState.join_url, "Copy link"),
-                rx.button(rx.icon("presentation", size=14), "Show on projector", on_click=WorkshopState.set_projector_open(True), variant="soft", id="projector-button"),
+                rx.button(
+                    rx.icon("presentation", size=14),
+                    "Show on projector",
+                    on_click=WorkshopState.set_projector_open(True),
+                    variant="soft",
+                    id="projector-button",
+                ),
                 wrap="wrap",
             ),
             spacing="2",
@@ -113,7 +159,15 @@ def _roster_row(entry: rx.Var) -> rx.Component:
         rx.table.cell(entry["joined"]),
         rx.table.cell(entry["last_active"]),
         rx.table.cell(rx.cond(entry["has_password"], "yes", "no")),
-        rx.table.cell(rx.button("Remove", size="1", color_scheme="red", variant="soft", on_click=WorkshopState.remove_attendee(entry["user_id"]))),
+        rx.table.cell(
+            rx.button(
+                "Remove",
+                size="1",
+                color_scheme="red",
+                variant="soft",
+                on_click=WorkshopState.remove_attendee(entry["user_id"]),
+            )
+        ),
         class_name="roster-row",
     )
 
@@ -124,14 +178,27 @@ def _roster() -> rx.Component:
             rx.heading("Roster", size="4", as_="h2"),
             rx.badge(WorkshopState.roster.length().to_string() + " attendees"),
             rx.spacer(),
-            rx.button(rx.icon("refresh-cw", size=14), "Refresh", on_click=WorkshopState.refresh_roster, variant="soft", size="1"),
+            rx.button(
+                rx.icon("refresh-cw", size=14),
+                "Refresh",
+                on_click=WorkshopState.refresh_roster,
+                variant="soft",
+                size="1",
+            ),
             width="100%",
             align="center",
         ),
         rx.cond(
             WorkshopState.roster.length() > 0,
             rx.table.root(
-                rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in ("Name", "Username", "Joined", "Last active", "Password", "")))),
+                rx.table.header(
+                    rx.table.row(
+                        *(
+                            rx.table.column_header_cell(c)
+                            for c in ("Name", "Username", "Joined", "Last active", "Password", "")
+                        )
+                    )
+                ),
                 rx.table.body(rx.foreach(WorkshopState.roster, _roster_row)),
                 width="100%",
                 variant="surface",
@@ -147,7 +214,11 @@ def _selected() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(W["title"], size="5", as_="h2"),
-            rx.cond(W["open"], rx.badge("open for joining", color_scheme="green"), rx.badge("closed to new attendees", color_scheme="amber")),
+            rx.cond(
+                W["open"],
+                rx.badge("open for joining", color_scheme="green"),
+                rx.badge("closed to new attendees", color_scheme="amber"),
+            ),
             rx.spacer(),
             rx.cond(
                 W["runs"],
@@ -156,8 +227,19 @@ def _selected() -> rx.Component:
                     export_button(W["id"]),
                     rx.cond(
                         W["open"],
-                        rx.button(rx.icon("lock", size=14), "Close workshop", on_click=WorkshopState.set_open(False), color_scheme="amber", id="close-workshop"),
-                        rx.button(rx.icon("lock-open", size=14), "Reopen", on_click=WorkshopState.set_open(True), id="reopen-workshop"),
+                        rx.button(
+                            rx.icon("lock", size=14),
+                            "Close workshop",
+                            on_click=WorkshopState.set_open(False),
+                            color_scheme="amber",
+                            id="close-workshop",
+                        ),
+                        rx.button(
+                            rx.icon("lock-open", size=14),
+                            "Reopen",
+                            on_click=WorkshopState.set_open(True),
+                            id="reopen-workshop",
+                        ),
                     ),
                     wrap="wrap",
                 ),
@@ -209,7 +291,10 @@ def _empty() -> rx.Component:
             rx.callout.icon(rx.icon("users")),
             rx.vstack(
                 rx.text("No workshops yet — create one. Attendees join it with its code and land in the playground."),
-                rx.hstack(rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new), import_button()),
+                rx.hstack(
+                    rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new),
+                    import_button(),
+                ),
             ),
             width="100%",
         ),
@@ -226,7 +311,13 @@ def workshop_page() -> rx.Component:
         "Workshop",
         rx.cond(
             WorkshopState.is_instructor & (WorkshopState.workshops.length() > 0),
-            rx.hstack(_picker(), rx.spacer(), import_button(), rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new, id="new-workshop"), width="100%"),
+            rx.hstack(
+                _picker(),
+                rx.spacer(),
+                import_button(),
+                rx.button(rx.icon("plus", size=14), "New workshop", on_click=WorkshopState.open_new, id="new-workshop"),
+                width="100%",
+            ),
         ),
         rx.cond(WorkshopState.workshops.length() > 0, _selected(), _empty()),
         _form_dialog(),

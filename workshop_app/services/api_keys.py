@@ -28,7 +28,9 @@ def create_api_key(actor: Actor | None, name: str) -> tuple[ApiKey, str]:
     actor = require_actor(actor)
     name = " ".join(name.split())
     if not name or len(name) > 80:
-        raise InvalidInput("Name the key (up to 80 characters).", hint="e.g. “notebook” — so you know which one to revoke.")
+        raise InvalidInput(
+            "Name the key (up to 80 characters).", hint="e.g. “notebook” — so you know which one to revoke."
+        )
     secret = new_token(KEY_PREFIX)
     key = ApiKey(creator_id=actor.id, name=name, prefix=secret[:SHOWN_PREFIX], key_hash=token_hash(secret))
     with session_scope() as session:
@@ -71,7 +73,10 @@ def actor_for_api_key(secret: str) -> Actor:
     with session_scope() as session:
         key = session.exec(select(ApiKey).where(ApiKey.key_hash == token_hash(secret))).first() if secret else None
         if key is None or key.revoked_at is not None:
-            raise Unauthorized("This API key is not valid.", hint="Create a key on your profile page and send it as `Authorization: Bearer <key>`.")
+            raise Unauthorized(
+                "This API key is not valid.",
+                hint="Create a key on your profile page and send it as `Authorization: Bearer <key>`.",
+            )
         if key.last_used_at is None or now() - key.last_used_at > LAST_USED_RESOLUTION:
             key.last_used_at = now()
             session.add(key)

@@ -56,9 +56,7 @@ def _check_username(username: str) -> str:
     return name
 
 
-def create_account(
-    session: Session, username: str, display_name: str, password: str | None, role: Role
-) -> User:
+def create_account(session: Session, username: str, display_name: str, password: str | None, role: Role) -> User:
     """A new account (in the caller's transaction); the password is stored only as a hash."""
     name = _check_username(username)
     display = check_display_name(display_name)
@@ -106,7 +104,10 @@ def sign_in(username: str, password: str, client_ip: str = "") -> tuple[Actor, s
         if not verify_password(password, user.password_hash if user else None):
             throttle.record_failure(*throttle.sign_in_keys(name, client_ip))
             log.warning("sign-in failed for %r from %s", name, client_ip or "unknown address")
-            raise Unauthorized("Wrong username or password.", hint="Check both and try again; attendees without a password join with a code.")
+            raise Unauthorized(
+                "Wrong username or password.",
+                hint="Check both and try again; attendees without a password join with a code.",
+            )
         assert user is not None
         throttle.login_throttle().clear(throttle.sign_in_keys(name, client_ip)[0])
         actor = actor_for_user(session, user)
@@ -117,7 +118,11 @@ def sign_in(username: str, password: str, client_ip: str = "") -> tuple[Actor, s
 def start_session(session: Session, user: User, client_ip: str = "") -> str:
     token = new_token()
     lifetime = timedelta(days=get_settings().session_days)
-    session.add(AuthSession(user_id=user.id, token_hash=token_hash(token), expires_at=now() + lifetime, client_ip=client_ip[:64]))
+    session.add(
+        AuthSession(
+            user_id=user.id, token_hash=token_hash(token), expires_at=now() + lifetime, client_ip=client_ip[:64]
+        )
+    )
     return token
 
 

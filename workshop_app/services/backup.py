@@ -75,7 +75,9 @@ def create_backup(settings: Settings, *, passphrase: str | None = None, keep: in
             shutil.move(plain, partial)
         os.replace(partial, target)  # an archive under its final name is always complete
     removed = prune_backups(backup_dir, keep or settings.backup_keep)
-    log.info("backup.written", path=str(target), bytes=target.stat().st_size, encrypted=bool(passphrase), pruned=len(removed))
+    log.info(
+        "backup.written", path=str(target), bytes=target.stat().st_size, encrypted=bool(passphrase), pruned=len(removed)
+    )
     return BackupResult(target, manifest, removed)
 
 
@@ -88,7 +90,12 @@ def _stage(settings: Settings, staging: Path) -> dict[str, Any]:
     chroma = _stage_chroma(settings, staging / "chroma")
     if settings.uploads_dir.is_dir():
         # Hidden files are uploads still being written (they land whole, by rename).
-        shutil.copytree(settings.uploads_dir, staging / "uploads", ignore=shutil.ignore_patterns(".*"), copy_function=_copy_if_still_there)
+        shutil.copytree(
+            settings.uploads_dir,
+            staging / "uploads",
+            ignore=shutil.ignore_patterns(".*"),
+            copy_function=_copy_if_still_there,
+        )
     secret = settings.data_dir / SECRET_KEY_FILE
     if secret.is_file():
         shutil.copy2(secret, staging / SECRET_KEY_FILE)
@@ -154,7 +161,13 @@ def _pg_tool(name: str) -> str:
 def _pg_environment(settings: Settings) -> dict[str, str]:
     """Connection details as libpq variables, so the password never shows on a command line."""
     url = make_url(settings.database_url)
-    values = {"PGHOST": url.host, "PGPORT": url.port, "PGUSER": url.username, "PGPASSWORD": url.password, "PGDATABASE": url.database}
+    values = {
+        "PGHOST": url.host,
+        "PGPORT": url.port,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+    }
     return {**os.environ, **{key: str(value) for key, value in values.items() if value is not None}}
 
 
@@ -195,7 +208,9 @@ def restore_backup(settings: Settings, archive: Path, *, passphrase: str | None 
     if not archive.is_file():
         raise BackupError(f"there is no archive at {archive}")
     if is_encrypted(archive) and not passphrase:
-        raise BackupError(f"{archive.name} is encrypted; give its passphrase (WORKSHOP_BACKUP_PASSPHRASE or the prompt)")
+        raise BackupError(
+            f"{archive.name} is encrypted; give its passphrase (WORKSHOP_BACKUP_PASSPHRASE or the prompt)"
+        )
     _require_empty_target(settings)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -211,7 +226,12 @@ def restore_backup(settings: Settings, archive: Path, *, passphrase: str | None 
     except BaseException:
         _empty(data_dir)
         raise
-    log.info("backup.restored", archive=str(archive), created_at=manifest.get("created_at"), revision=manifest.get("alembic_revision"))
+    log.info(
+        "backup.restored",
+        archive=str(archive),
+        created_at=manifest.get("created_at"),
+        revision=manifest.get("alembic_revision"),
+    )
     return manifest
 
 
@@ -229,7 +249,9 @@ def _require_empty_target(settings: Settings) -> None:
     finally:
         engine.dispose()
     if tables:
-        raise TargetNotEmpty(f"the database already has tables ({', '.join(sorted(tables)[:3])}, ...); restore only into an empty one")
+        raise TargetNotEmpty(
+            f"the database already has tables ({', '.join(sorted(tables)[:3])}, ...); restore only into an empty one"
+        )
 
 
 def _place(settings: Settings, manifest: dict[str, Any], files: Path) -> None:
@@ -243,7 +265,11 @@ def _place(settings: Settings, manifest: dict[str, Any], files: Path) -> None:
         shutil.move(files / SQLITE_FILE, database)
     else:
         restore = [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction"]
-        _run_pg(settings, [*restore, f"--dbname={make_url(settings.database_url).database}", str(files / POSTGRES_FILE)], "pg_restore")
+        _run_pg(
+            settings,
+            [*restore, f"--dbname={make_url(settings.database_url).database}", str(files / POSTGRES_FILE)],
+            "pg_restore",
+        )
     if (files / "chroma").is_dir() and settings.chroma_path is not None:
         shutil.move(files / "chroma", settings.chroma_path)
     if (files / "uploads").is_dir():

@@ -28,7 +28,9 @@ class DamagedBundle(InvalidInput):
     hint = "Export the workshop again from the app it came from; nothing was imported."
 
 
-def write_bundle(contents: dict[str, Any], tools_json: str, documents: dict[str, bytes], counts: dict[str, int]) -> bytes:
+def write_bundle(
+    contents: dict[str, Any], tools_json: str, documents: dict[str, bytes], counts: dict[str, int]
+) -> bytes:
     """The bundle's bytes; `documents` maps each file's path inside the bundle to its original bytes."""
     with tempfile.TemporaryDirectory(prefix="bundle-") as work:
         staging = Path(work) / "files"
@@ -82,4 +84,3 @@ def _refusal(manifest: dict[str, Any]) -> str | None:
     if version != FORMAT_VERSION:
         return f"uses bundle format {version}; this app reads format {FORMAT_VERSION}"
     return None
-

@@ -157,7 +157,9 @@ async def _on_host(
             yield QueueUpdate(position)
         if waited:
             yield QueueUpdate(0)  # the turn began: the wait is over (a clock keeps it apart from the TTFT)
-        row = ModelRequest(backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id)
+        row = ModelRequest(
+            backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id
+        )
         started, streamed, pieces, first_ms = time.perf_counter(), 0, 0, None
         upstream = bounded(
             backend.chat_stream(model, messages, options, tools),

@@ -198,7 +198,11 @@ class _ReplySoFar:
             self.trace.append(event)
         elif isinstance(event, LoopEnded):
             # Between the question and the answer: the model's calls and their results.
-            self.status, self.answer, self.tool_messages = ReplyStatus.DONE, event.reply, event.messages[self.asked : -1]
+            self.status, self.answer, self.tool_messages = (
+                ReplyStatus.DONE,
+                event.reply,
+                event.messages[self.asked : -1],
+            )
 
     @property
     def content(self) -> str:
@@ -318,7 +322,9 @@ def _message(session: Session, actor: Actor | None, message_id: int) -> tuple[Ch
 
 
 def _messages(session: Session, chat_id: int) -> list[ChatMessage]:
-    return list(session.exec(select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(col(ChatMessage.id))).all())
+    return list(
+        session.exec(select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(col(ChatMessage.id))).all()
+    )
 
 
 def _new_chat(actor: Actor, first_message: str) -> Chat:
@@ -370,8 +376,15 @@ def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | No
         chat.updated_at = utcnow()
         session.add(chat)
         message = ChatMessage(
-            chat_id=chat_id, role="assistant", content=reply.content, model=model, status=reply.status, error=reply.error[:1000],
-            stats=reply.clock.timing().as_dict(), tool_messages=reply.tool_messages, tool_trace=[step.as_dict() for step in reply.trace],
+            chat_id=chat_id,
+            role="assistant",
+            content=reply.content,
+            model=model,
+            status=reply.status,
+            error=reply.error[:1000],
+            stats=reply.clock.timing().as_dict(),
+            tool_messages=reply.tool_messages,
+            tool_trace=[step.as_dict() for step in reply.trace],
         )
         session.add(message)
         session.flush()

@@ -34,9 +34,13 @@ class ChunkSettings:
 
     def validated(self) -> ChunkSettings:
         if not 20 <= self.size <= MAX_CHUNK_SIZE:
-            raise InvalidInput(f"Chunk size {self.size} is out of range.", hint=f"Use 20 to {MAX_CHUNK_SIZE} {self.unit}.")
+            raise InvalidInput(
+                f"Chunk size {self.size} is out of range.", hint=f"Use 20 to {MAX_CHUNK_SIZE} {self.unit}."
+            )
         if not 0 <= self.overlap < self.size:
-            raise InvalidInput("The overlap must be smaller than the chunk size.", hint="Try an overlap of 10-20% of the size.")
+            raise InvalidInput(
+                "The overlap must be smaller than the chunk size.", hint="Try an overlap of 10-20% of the size."
+            )
         return replace(self, unit=choice(Unit, self.unit, "chunk unit"))
 
 

@@ -56,12 +56,16 @@ async def embedding_models(backends: tuple[OllamaBackend, ...] | None = None) ->
     return await capable_models(EMBEDDING, backends)
 
 
-async def create_collection(actor: Actor | None, spec: CollectionSpec, backends: tuple[OllamaBackend, ...] | None = None) -> VectorCollection:
+async def create_collection(
+    actor: Actor | None, spec: CollectionSpec, backends: tuple[OllamaBackend, ...] | None = None
+) -> VectorCollection:
     actor = require_model(actor, spec.embedding_model)
     row = collection_row(actor, spec, actor.workshop_id)
     if spec.embedding_model not in await embedding_models(backends):
-        raise InvalidInput(f"{spec.embedding_model} cannot make embeddings (or no reachable host has it).",
-                           hint="Pick a model with the embedding capability, e.g. nomic-embed-text.")
+        raise InvalidInput(
+            f"{spec.embedding_model} cannot make embeddings (or no reachable host has it).",
+            hint="Pick a model with the embedding capability, e.g. nomic-embed-text.",
+        )
     get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
     with session_scope() as session:
         session.add(row)
@@ -90,7 +94,9 @@ def collection_row(actor: Actor, spec: CollectionSpec, workshop_id: int | None) 
 
 
 def chunk_settings(collection: VectorCollection) -> ChunkSettings:
-    return ChunkSettings(collection.chunk_size, collection.chunk_overlap, Unit(collection.chunk_unit), collection.markdown_aware)
+    return ChunkSettings(
+        collection.chunk_size, collection.chunk_overlap, Unit(collection.chunk_unit), collection.markdown_aware
+    )
 
 
 def list_collections(actor: Actor | None) -> list[VectorCollection]:

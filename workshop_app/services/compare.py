@@ -40,12 +40,16 @@ class ColumnUpdate:
         return self.timing is not None
 
 
-def check_comparison(actor: Actor | None, models: Sequence[str], system_prompt: str, options: dict, prompt: str) -> list[ChatSettings]:
+def check_comparison(
+    actor: Actor | None, models: Sequence[str], system_prompt: str, options: dict, prompt: str
+) -> list[ChatSettings]:
     """The settings for each column, or a clear refusal (count, workshop's models, ranges, empty prompt)."""
     actor = require_actor(actor)
     chosen = list(dict.fromkeys(model for model in models if model))
     if not MIN_MODELS <= len(chosen) <= MAX_MODELS:
-        raise InvalidInput(f"Pick {MIN_MODELS} to {MAX_MODELS} different models to compare.", hint="Tick them in the model list.")
+        raise InvalidInput(
+            f"Pick {MIN_MODELS} to {MAX_MODELS} different models to compare.", hint="Tick them in the model list."
+        )
     if not prompt.strip():
         raise InvalidInput("The message is empty.", hint="Type the prompt every model should answer.")
     return [ChatSettings(model, system_prompt, options).checked(actor) for model in chosen]
@@ -58,7 +62,8 @@ async def compare_replies(
     updates: asyncio.Queue[ColumnUpdate] = asyncio.Queue()
     group = uuid.uuid4().hex
     tasks = [
-        asyncio.create_task(_column(index, settings, prompt, actor, client_ip, group, updates)) for index, settings in enumerate(columns)
+        asyncio.create_task(_column(index, settings, prompt, actor, client_ip, group, updates))
+        for index, settings in enumerate(columns)
     ]
     try:
         remaining = len(tasks)

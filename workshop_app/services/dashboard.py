@@ -63,7 +63,9 @@ async def workshop_dashboard(actor: Actor | None, workshop_id: int) -> WorkshopD
     return WorkshopDashboard(attendees, hosts, per_minute)
 
 
-def _from_database(actor: Actor | None, workshop_id: int, now: datetime) -> tuple[list[AttendeeActivity], list[MinuteCount]]:
+def _from_database(
+    actor: Actor | None, workshop_id: int, now: datetime
+) -> tuple[list[AttendeeActivity], list[MinuteCount]]:
     people = roster(actor, workshop_id)
     ids = [person.user_id for person in people]
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -79,7 +81,9 @@ def _from_database(actor: Actor | None, workshop_id: int, now: datetime) -> tupl
         .group_by(ModelRequest.user_id)
     )
     chart_start = (now - timedelta(minutes=CHART_MINUTES - 1)).replace(second=0, microsecond=0)
-    recent = select(ModelRequest.started_at).where(col(ModelRequest.user_id).in_(ids), ModelRequest.started_at >= chart_start)
+    recent = select(ModelRequest.started_at).where(
+        col(ModelRequest.user_id).in_(ids), ModelRequest.started_at >= chart_start
+    )
     with session_scope() as session:
         by_user = {row[0]: row[1:] for row in session.exec(totals).all()}
         started = list(session.exec(recent).all())

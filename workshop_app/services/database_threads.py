@@ -24,7 +24,9 @@ def _database_threads() -> ThreadPoolExecutor:
     the work in order instead; Postgres gets as many threads as its pool has connections.
     """
     settings = get_settings()
-    return ThreadPoolExecutor(max_workers=1 if settings.is_sqlite else settings.db_pool_size, thread_name_prefix="database")
+    return ThreadPoolExecutor(
+        max_workers=1 if settings.is_sqlite else settings.db_pool_size, thread_name_prefix="database"
+    )
 
 
 async def off_loop(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -33,4 +35,6 @@ async def off_loop(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
     The work finishes even if the awaiting task is cancelled (a Stop), so a save is never half done.
     """
     context = contextvars.copy_context()  # the request id and log context travel along
-    return await asyncio.get_running_loop().run_in_executor(_database_threads(), partial(context.run, work, *args, **kwargs))
+    return await asyncio.get_running_loop().run_in_executor(
+        _database_threads(), partial(context.run, work, *args, **kwargs)
+    )

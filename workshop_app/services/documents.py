@@ -115,7 +115,14 @@ def remove_original(stored_name: str) -> None:
 
 
 def add_document(
-    session: Session, actor: Actor, title: str, data: bytes, extracted: Extracted, visibility: Visibility, workshop_id: int | None, stored_name: str
+    session: Session,
+    actor: Actor,
+    title: str,
+    data: bytes,
+    extracted: Extracted,
+    visibility: Visibility,
+    workshop_id: int | None,
+    stored_name: str,
 ) -> Document:
     """The row for an original already saved as `stored_name`, owned by `actor`, in the caller's transaction."""
     document = Document(
@@ -166,7 +173,9 @@ def delete_document(actor: Actor | None, document_id: int) -> None:
     remove_original(stored_name)
 
 
-def preview_chunks(actor: Actor | None, document_id: int, settings: ChunkSettings, limit: int = PREVIEW_CHUNKS) -> tuple[list[Chunk], int]:
+def preview_chunks(
+    actor: Actor | None, document_id: int, settings: ChunkSettings, limit: int = PREVIEW_CHUNKS
+) -> tuple[list[Chunk], int]:
     """The first `limit` chunks these settings would make, and how many there would be in all."""
     chunks = split(get_document(actor, document_id).text, settings)
     return chunks[:limit], len(chunks)

@@ -158,7 +158,9 @@ def _settle(job: EmbeddingJob, task: asyncio.Task[None]) -> None:
     job.finished = time.monotonic()
 
 
-def _chunk_documents(job: EmbeddingJob, collection: VectorCollection, actor: Actor | None) -> tuple[list[PendingChunk], dict[int, int]]:
+def _chunk_documents(
+    job: EmbeddingJob, collection: VectorCollection, actor: Actor | None
+) -> tuple[list[PendingChunk], dict[int, int]]:
     settings, pending, counts = chunk_settings(collection), [], {}
     for document_id in job.document_ids:
         try:
@@ -169,15 +171,21 @@ def _chunk_documents(job: EmbeddingJob, collection: VectorCollection, actor: Act
         chunks = split(document.text, settings)
         counts[document_id] = len(chunks)
         pending += [
-            PendingChunk(chunk_id(document, chunk.position, chunk.text), document_id, chunk.text,
-                         {"document_id": document_id, "title": document.title, "position": chunk.position, "start": chunk.start})
+            PendingChunk(
+                chunk_id(document, chunk.position, chunk.text),
+                document_id,
+                chunk.text,
+                {"document_id": document_id, "title": document.title, "position": chunk.position, "start": chunk.start},
+            )
             for chunk in chunks
         ]
     job.total = len(pending)
     return pending, counts
 
 
-async def _embed(job: EmbeddingJob, collection: VectorCollection, pending: list[PendingChunk], counts: dict[int, int]) -> None:
+async def _embed(
+    job: EmbeddingJob, collection: VectorCollection, pending: list[PendingChunk], counts: dict[int, int]
+) -> None:
     store = get_vector_store()
     unique = {chunk.id: chunk for chunk in pending}  # identical content shares ids
     existing = await asyncio.to_thread(store.existing_ids, collection.chroma_name, list(unique))
@@ -193,8 +201,13 @@ async def _embed(job: EmbeddingJob, collection: VectorCollection, pending: list[
             failed |= _record_failure(job, batch, error.message)
         else:
             await asyncio.to_thread(
-                store.add, collection.chroma_name, collection.embedding_model,
-                [c.id for c in batch], vectors, [c.text for c in batch], [c.metadata for c in batch],
+                store.add,
+                collection.chroma_name,
+                collection.embedding_model,
+                [c.id for c in batch],
+                vectors,
+                [c.text for c in batch],
+                [c.metadata for c in batch],
             )
             job._embedded += len(batch)
         job.done += len(batch)
@@ -206,7 +219,9 @@ async def _embed(job: EmbeddingJob, collection: VectorCollection, pending: list[
 
 def _record_failure(job: EmbeddingJob, batch: list[PendingChunk], message: str) -> set[int]:
     titles = {chunk.document_id: str(chunk.metadata["title"]) for chunk in batch}
-    job.errors += [DocumentError(document_id, title, f"Embedding failed: {message}") for document_id, title in titles.items()]
+    job.errors += [
+        DocumentError(document_id, title, f"Embedding failed: {message}") for document_id, title in titles.items()
+    ]
     return set(titles)
 
 

@@ -37,7 +37,9 @@ class EmbeddingMap:
     explained: tuple[float, float]  # share of variance each axis shows
 
 
-def project(vectors: Sequence[Sequence[float]], extra: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float]]:
+def project(
+    vectors: Sequence[Sequence[float]], extra: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float]]:
     """PCA to two axes (SVD of the centred matrix); `extra` is placed with the same axes."""
     import numpy as np
 
@@ -54,7 +56,9 @@ def project(vectors: Sequence[Sequence[float]], extra: Sequence[float] | None = 
     return centred @ axes.T, placed, shares  # type: ignore[return-value]
 
 
-async def collection_map(actor: Actor | None, collection_id: int, query_vector: Sequence[float] | None = None) -> EmbeddingMap:
+async def collection_map(
+    actor: Actor | None, collection_id: int, query_vector: Sequence[float] | None = None
+) -> EmbeddingMap:
     collection = get_collection(actor, collection_id)
     _ids, vectors, metadatas = await asyncio.to_thread(get_vector_store().vectors, collection.chroma_name, MAP_LIMIT)
     if not vectors:
@@ -62,7 +66,13 @@ async def collection_map(actor: Actor | None, collection_id: int, query_vector: 
     usable_query = query_vector if query_vector is not None and len(query_vector) == len(vectors[0]) else None
     coordinates, placed, shares = project(vectors, usable_query)
     points = [
-        MapPoint(float(x), float(y), str(meta.get("title", "")), int(meta.get("position", 0)), int(meta.get("document_id", 0)))
+        MapPoint(
+            float(x),
+            float(y),
+            str(meta.get("title", "")),
+            int(meta.get("position", 0)),
+            int(meta.get("document_id", 0)),
+        )
         for (x, y), meta in zip(coordinates, metadatas, strict=True)
     ]
     query = MapPoint(float(placed[0]), float(placed[1]), "your query", 0, 0) if placed is not None else None

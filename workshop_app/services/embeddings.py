@@ -34,7 +34,9 @@ class Embedder:
     requester: str
 
     @classmethod
-    async def open(cls, model: str, *, user_id: int | None = None, backends: tuple[OllamaBackend, ...] | None = None) -> Embedder:
+    async def open(
+        cls, model: str, *, user_id: int | None = None, backends: tuple[OllamaBackend, ...] | None = None
+    ) -> Embedder:
         if not model.strip():
             raise InvalidInput("Choose an embedding model first.")
         return cls(model, await backend_for(model, backends), requester_key(user_id, "embedding"))

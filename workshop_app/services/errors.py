@@ -49,4 +49,3 @@ class RateLimited(WorkshopError):
     def __init__(self, message: str, *, retry_after_s: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after_s = retry_after_s
-

@@ -33,8 +33,15 @@ class Kind(StrEnum):
     HTML = "html"
 
 
-EXTENSIONS = {".txt": Kind.TEXT, ".text": Kind.TEXT, ".md": Kind.MARKDOWN, ".markdown": Kind.MARKDOWN,
-              ".pdf": Kind.PDF, ".html": Kind.HTML, ".htm": Kind.HTML}
+EXTENSIONS = {
+    ".txt": Kind.TEXT,
+    ".text": Kind.TEXT,
+    ".md": Kind.MARKDOWN,
+    ".markdown": Kind.MARKDOWN,
+    ".pdf": Kind.PDF,
+    ".html": Kind.HTML,
+    ".htm": Kind.HTML,
+}
 SUPPORTED = ".txt, .md, .pdf and .html"
 
 
@@ -65,11 +72,15 @@ def extract(filename: str, data: bytes, max_bytes: int, size: int | None = None)
         raise UnreadableFile(f"{filename}: the file is empty.", hint="Choose a file with some text in it.")
     if data.startswith(PDF_MAGIC):
         if declared is not Kind.PDF:
-            raise UnreadableFile(f"{filename}: the content is a PDF but the name says {declared}.", hint="Rename it to .pdf.")
+            raise UnreadableFile(
+                f"{filename}: the content is a PDF but the name says {declared}.", hint="Rename it to .pdf."
+            )
         return Extracted(Kind.PDF, _checked(filename, _pdf_text(filename, data)))
     if declared is Kind.PDF:
-        raise UnreadableFile(f"{filename}: this is not a PDF (its content does not start like one).",
-                             hint="Upload the original PDF, or give the file its real extension.")
+        raise UnreadableFile(
+            f"{filename}: this is not a PDF (its content does not start like one).",
+            hint="Upload the original PDF, or give the file its real extension.",
+        )
     text = _decoded(filename, data)
     if declared is Kind.HTML or (declared is Kind.TEXT and _HTML_START.match(data)):
         return Extracted(Kind.HTML, _checked(filename, _html_text(text)))
@@ -79,15 +90,13 @@ def extract(filename: str, data: bytes, max_bytes: int, size: int | None = None)
 def _decoded(filename: str, data: bytes) -> str:
     """UTF-8 (or UTF-16 with a byte-order mark) text without control bytes; anything else is binary."""
     try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
+        text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None
     if text is None or _CONTROL.search(text[:8192]):
-        raise UnreadableFile(f"{filename}: the content is binary, not text.",
-                             hint=f"Upload {SUPPORTED} files saved as UTF-8 text.")
+        raise UnreadableFile(
+            f"{filename}: the content is binary, not text.", hint=f"Upload {SUPPORTED} files saved as UTF-8 text."
+        )
     return text
 
 
@@ -98,14 +107,18 @@ def _pdf_text(filename: str, data: bytes) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFile(f"{filename}: the PDF is password-protected.",
-                                 hint="Save an unprotected copy (print to PDF) and upload that.")
+            raise UnreadableFile(
+                f"{filename}: the PDF is password-protected.",
+                hint="Save an unprotected copy (print to PDF) and upload that.",
+            )
         return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as error:
-        raise UnreadableFile(f"{filename}: the PDF is damaged and cannot be read ({error}).",
-                             hint="Open it in a PDF viewer and save it again, then upload the copy.") from None
+        raise UnreadableFile(
+            f"{filename}: the PDF is damaged and cannot be read ({error}).",
+            hint="Open it in a PDF viewer and save it again, then upload the copy.",
+        ) from None
 
 
 def _html_text(markup: str) -> str:
@@ -128,8 +141,10 @@ def _html_text(markup: str) -> str:
 def _checked(filename: str, text: str) -> str:
     text = _BLANK_RUNS.sub("\n\n", text).strip()
     if not text:
-        raise UnreadableFile(f"{filename}: no text could be found in it.",
-                             hint="A scanned PDF has only images; upload a version with selectable text.")
+        raise UnreadableFile(
+            f"{filename}: no text could be found in it.",
+            hint="A scanned PDF has only images; upload a version with selectable text.",
+        )
     return text
 
 

@@ -67,7 +67,9 @@ def _tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
     tools = body.get("tools")
     if not tools:
         return None
-    if not isinstance(tools, list) or not all(isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools):
+    if not isinstance(tools, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools
+    ):
         raise InvalidInput("`tools` must be a list of {type: function, function: {name, description, parameters}}.")
     return tools
 
@@ -230,7 +232,10 @@ def _ollama_stats(stats: ChatStats) -> dict[str, Any]:
 
 
 def openai_models(models: list[ModelInfo]) -> dict[str, Any]:
-    return {"object": "list", "data": [{"id": m.name, "object": "model", "created": 0, "owned_by": "ollama"} for m in models]}
+    return {
+        "object": "list",
+        "data": [{"id": m.name, "object": "model", "created": 0, "owned_by": "ollama"} for m in models],
+    }
 
 
 class OpenAICompletion:
@@ -276,15 +281,17 @@ class OpenAICompletion:
         for call in calls:
             function = call.get("function") or {}
             arguments = function.get("arguments")
-            shaped.append({
-                "index": self.calls,
-                "id": f"call_{self.id[-8:]}_{self.calls}",
-                "type": "function",
-                "function": {
-                    "name": function.get("name", ""),
-                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {}),
-                },
-            })
+            shaped.append(
+                {
+                    "index": self.calls,
+                    "id": f"call_{self.id[-8:]}_{self.calls}",
+                    "type": "function",
+                    "function": {
+                        "name": function.get("name", ""),
+                        "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {}),
+                    },
+                }
+            )
             self.calls += 1
         return shaped
 
@@ -294,6 +301,7 @@ class OpenAICompletion:
 
 def openai_embeddings(model: str, vectors: list[list[float]], encoding: str | None) -> dict[str, Any]:
     """OpenAI's embeddings list; `base64` packs little-endian float32, as its client expects."""
+
     def encoded(vector: list[float]) -> list[float] | str:
         if encoding == "base64":
             return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()

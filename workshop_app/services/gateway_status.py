@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from workshop_app.services.errors import WorkshopError
 from workshop_app.services.models import catalog_for
 from workshop_app.services.ollama.backends import get_monitor
-from workshop_app.services.errors import WorkshopError
 from workshop_app.services.ollama.errors import BackendUnavailable
 from workshop_app.services.policy import Actor
 

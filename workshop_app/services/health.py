@@ -22,8 +22,8 @@ from sqlalchemy import inspect, text
 
 from workshop_app.db.engine import get_engine
 from workshop_app.services.errors import WorkshopError
-from workshop_app.services.ollama.backends import get_backends
 from workshop_app.services.logs import redact_text
+from workshop_app.services.ollama.backends import get_backends
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.settings import Settings, get_settings
 
@@ -162,7 +162,9 @@ async def _ollama_details(backend: OllamaBackend) -> Check:
     except WorkshopError as error:
         return Check(name, False, detail=error.message)
     models = [model.name for model in loaded]
-    return Check(name, True, latency, f"Ollama {version}", {"url": backend.url, "version": version, "models_loaded": models})
+    return Check(
+        name, True, latency, f"Ollama {version}", {"url": backend.url, "version": version, "models_loaded": models}
+    )
 
 
 def _disk_details(data_dir: Path) -> Check:

@@ -23,27 +23,45 @@ _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300)
 _TTFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 
 HTTP_REQUESTS = Counter(
-    "workshop_http_requests_total", "HTTP requests answered, by route template, method and status.", ["route", "method", "status"]
+    "workshop_http_requests_total",
+    "HTTP requests answered, by route template, method and status.",
+    ["route", "method", "status"],
 )
 HTTP_DURATION = Histogram(
     "workshop_http_request_duration_seconds", "Time to answer an HTTP request, by route template.", ["route", "method"]
 )
 MODEL_REQUESTS = Counter(
-    "workshop_model_requests_total", "Requests sent to a model, by model, host, kind and outcome.", ["model", "host", "kind", "outcome"]
+    "workshop_model_requests_total",
+    "Requests sent to a model, by model, host, kind and outcome.",
+    ["model", "host", "kind", "outcome"],
 )
 MODEL_LATENCY = Histogram(
-    "workshop_model_request_duration_seconds", "Whole duration of a model request.", ["model", "host", "kind"], buckets=_LATENCY_BUCKETS
+    "workshop_model_request_duration_seconds",
+    "Whole duration of a model request.",
+    ["model", "host", "kind"],
+    buckets=_LATENCY_BUCKETS,
 )
 MODEL_TTFT = Histogram(
-    "workshop_model_time_to_first_token_seconds", "Time until a model's first token.", ["model", "host"], buckets=_TTFT_BUCKETS
+    "workshop_model_time_to_first_token_seconds",
+    "Time until a model's first token.",
+    ["model", "host"],
+    buckets=_TTFT_BUCKETS,
 )
-TOKENS_GENERATED = Counter("workshop_tokens_generated_total", "Completion tokens generated, by model and host.", ["model", "host"])
-PROMPT_TOKENS = Counter("workshop_prompt_tokens_total", "Prompt tokens evaluated, by model and host.", ["model", "host"])
+TOKENS_GENERATED = Counter(
+    "workshop_tokens_generated_total", "Completion tokens generated, by model and host.", ["model", "host"]
+)
+PROMPT_TOKENS = Counter(
+    "workshop_prompt_tokens_total", "Prompt tokens evaluated, by model and host.", ["model", "host"]
+)
 QUEUE_LENGTH = Gauge("workshop_queue_length", "Requests waiting for a slot on an Ollama host.", ["host"])
 ACTIVE_USERS = Gauge("workshop_active_users", "Users active in the last few minutes.")
-RATE_LIMIT_HITS = Counter("workshop_rate_limit_hits_total", "Requests refused by a rate limit or quota, by limit.", ["limit"])
+RATE_LIMIT_HITS = Counter(
+    "workshop_rate_limit_hits_total", "Requests refused by a rate limit or quota, by limit.", ["limit"]
+)
 EMBEDDED_ITEMS = Counter("workshop_embedding_items_total", "Texts embedded, by embedding model.", ["model"])
-EMBEDDING_BATCHES = Counter("workshop_embedding_batches_total", "Embedding batches completed, by embedding model.", ["model"])
+EMBEDDING_BATCHES = Counter(
+    "workshop_embedding_batches_total", "Embedding batches completed, by embedding model.", ["model"]
+)
 
 
 def record_request(row: ModelRequest) -> None:
@@ -114,4 +132,3 @@ def recent_requests(model: str | None = None, limit: int = 50) -> list[ModelRequ
         query = query.where(ModelRequest.model == model)
     with session_scope() as session:
         return list(session.exec(query).all())
-

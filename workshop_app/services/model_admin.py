@@ -42,15 +42,20 @@ async def _target(name: str, host: str | None, backends: Backends) -> OllamaBack
     return backend_by_url(pick_host(name, await monitor.current(), QueueBusy()), tuple(monitor.backends))
 
 
-async def _hosts_with(name: str, host: str | None, backends: Backends, *, loaded_only: bool = False) -> list[OllamaBackend]:
+async def _hosts_with(
+    name: str, host: str | None, backends: Backends, *, loaded_only: bool = False
+) -> list[OllamaBackend]:
     """The hosts holding the model (or just `host`); 404 if none, 503 if it was last seen on a down host."""
     monitor = get_monitor(backends)
     states = await monitor.current()
     pick_host(name, states, QueueBusy())
     wanted = canonical_name(name)
     urls = [
-        state.url for state in states
-        if state.reachable and state.has(wanted) and (not loaded_only or state.running_model(wanted))
+        state.url
+        for state in states
+        if state.reachable
+        and state.has(wanted)
+        and (not loaded_only or state.running_model(wanted))
         and (not host or state.url == host.rstrip("/"))
     ]
     if host and not urls and not loaded_only:
@@ -69,7 +74,9 @@ async def _recheck(backends: Backends, *urls: str) -> None:
     await get_monitor(backends).refresh(urls)
 
 
-async def start_pull(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> PullProgress:
+async def start_pull(
+    actor: Actor | None, name: str, host: str | None = None, backends: Backends = None
+) -> PullProgress:
     """Start pulling (or join the pull of) `name` on `host`, by default the first reachable host."""
     require_manager(actor)
     model = validate_model_name(name)

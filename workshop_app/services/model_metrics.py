@@ -17,7 +17,6 @@ from workshop_app.db.model_requests import ModelRequest, Outcome
 from workshop_app.services.metrics import recent_requests
 from workshop_app.services.ollama.router import canonical_name
 
-
 METRICS_WINDOW = 5000
 """Newest requests the per-model metrics are computed over (a workshop's worth of traffic)."""
 
@@ -116,7 +115,12 @@ def request_points(model: str, limit: int = 50) -> list[RequestPoint]:
     """The model's newest requests (asked for with or without ":latest"), oldest first, for a chart."""
     name = canonical_name(model)
     names = {name, name.removesuffix(":latest")}
-    query = select(ModelRequest).where(col(ModelRequest.model).in_(names)).order_by(col(ModelRequest.id).desc()).limit(limit)
+    query = (
+        select(ModelRequest)
+        .where(col(ModelRequest.model).in_(names))
+        .order_by(col(ModelRequest.id).desc())
+        .limit(limit)
+    )
     with session_scope() as session:
         rows = list(session.exec(query).all())
     return [

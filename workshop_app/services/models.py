@@ -221,7 +221,9 @@ def _context_length(show: dict[str, Any] | None) -> int | None:
     return lengths[0] if lengths else None
 
 
-def _summaries(monitor: HealthMonitor, states: list[HostState], metrics: dict[tuple[str, str], ModelMetrics]) -> list[ModelSummary]:
+def _summaries(
+    monitor: HealthMonitor, states: list[HostState], metrics: dict[tuple[str, str], ModelMetrics]
+) -> list[ModelSummary]:
     seen: dict[str, tuple[ModelInfo, dict[str, Any] | None]] = {}
     for state in states:
         for info in state.models:
@@ -256,7 +258,12 @@ async def load_catalog(backends: tuple[OllamaBackend, ...] | None = None, *, fre
     monitor = get_monitor(backends)
     states = await (monitor.refresh(max_wait=FIRST_CHECK_WAIT_S) if fresh else monitor.current())
     metrics = await asyncio.to_thread(metrics_by_model_host)
-    entries = [CatalogEntry(info, state.url) for state in states if state.reachable for info in sorted(state.models, key=lambda m: m.name)]
+    entries = [
+        CatalogEntry(info, state.url)
+        for state in states
+        if state.reachable
+        for info in sorted(state.models, key=lambda m: m.name)
+    ]
     return Catalog([_host_status(state, monitor) for state in states], _summaries(monitor, states, metrics), entries)
 
 
@@ -272,7 +279,9 @@ async def catalog_for(actor: Actor | None, *, fresh: bool = False) -> Catalog:
     )
 
 
-async def model_status(actor: Actor | None, name: str, backends: tuple[OllamaBackend, ...] | None = None) -> ModelSummary:
+async def model_status(
+    actor: Actor | None, name: str, backends: tuple[OllamaBackend, ...] | None = None
+) -> ModelSummary:
     """One model's summary; ModelNotFound (404) if no host has it, BackendUnavailable (503) if its host is down,
     Forbidden if this person's workshop does not use it."""
     require_actor(actor)
@@ -284,7 +293,9 @@ async def model_status(actor: Actor | None, name: str, backends: tuple[OllamaBac
     return summary
 
 
-async def model_details(actor: Actor | None, name: str, backends: tuple[OllamaBackend, ...] | None = None) -> ModelDetails:
+async def model_details(
+    actor: Actor | None, name: str, backends: tuple[OllamaBackend, ...] | None = None
+) -> ModelDetails:
     """Show data (cached by the monitor, or fetched within a second) plus recent requests."""
     summary = await model_status(actor, name, backends)
     monitor = get_monitor(backends)
@@ -323,14 +334,17 @@ def _modelfile_system(modelfile: str) -> str:
 # -- sorting, filtering, searching -------------------------------------------------------------
 
 
-def select_models(models: list[ModelSummary], search: str = "", capability: str = "", sort: str = "name") -> list[ModelSummary]:
+def select_models(
+    models: list[ModelSummary], search: str = "", capability: str = "", sort: str = "name"
+) -> list[ModelSummary]:
     """The models matching `search` (name or family) and `capability`, in `sort` order.
 
     Sorts by name ascending; size, requests, latency and speed put the largest first.
     """
     needle = search.strip().lower()
     chosen = [
-        model for model in models
+        model
+        for model in models
         if (not needle or needle in model.name.lower() or needle in model.family.lower())
         and (not capability or capability in model.capabilities)
     ]

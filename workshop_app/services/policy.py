@@ -75,7 +75,11 @@ def allowed(actor: Actor | None, action: Action, resource: OwnedResource) -> boo
         return True
     if resource.visibility == Visibility.PUBLIC:
         return True
-    return resource.visibility == Visibility.WORKSHOP and resource.workshop_id is not None and resource.workshop_id == actor.workshop_id
+    return (
+        resource.visibility == Visibility.WORKSHOP
+        and resource.workshop_id is not None
+        and resource.workshop_id == actor.workshop_id
+    )
 
 
 def for_moderation(actor: Actor | None, reason: str) -> Actor:

@@ -42,7 +42,9 @@ class PromptDraft:
         if not name or len(name) > 120:
             raise InvalidInput("A prompt needs a name of at most 120 characters.")
         if not self.body.strip():
-            raise InvalidInput("The prompt text is empty.", hint="Write the message, with {{variables}} where values go.")
+            raise InvalidInput(
+                "The prompt text is empty.", hint="Write the message, with {{variables}} where values go."
+            )
         if len(self.body) + len(self.system_prompt) > MAX_BODY_CHARS:
             raise InvalidInput(f"The prompt is longer than {MAX_BODY_CHARS} characters.")
         variables(self.system_prompt, self.body)  # refuses a malformed {{...}}
@@ -87,7 +89,9 @@ def get_prompt(actor: Actor | None, prompt_id: int, number: int | None = None) -
 def list_versions(actor: Actor | None, prompt_id: int) -> list[PromptVersion]:
     with session_scope() as session:
         _prompt(session, actor, prompt_id, Action.READ)
-        query = select(PromptVersion).where(PromptVersion.prompt_id == prompt_id).order_by(col(PromptVersion.number).desc())
+        query = (
+            select(PromptVersion).where(PromptVersion.prompt_id == prompt_id).order_by(col(PromptVersion.number).desc())
+        )
         return list(session.exec(query).all())
 
 
@@ -162,18 +166,36 @@ def push_to_workshop(actor: Actor | None, prompt_id: int, workshop_id: int) -> i
         prompt = _prompt(session, actor, prompt_id, Action.READ)
         current = _version(session, prompt_id, prompt.version)
         attendees = session.exec(
-            select(WorkshopMember.user_id).where(WorkshopMember.workshop_id == workshop_id, col(WorkshopMember.removed_at).is_(None))
+            select(WorkshopMember.user_id).where(
+                WorkshopMember.workshop_id == workshop_id, col(WorkshopMember.removed_at).is_(None)
+            )
         ).all()
         for user_id in attendees:
             _deliver(session, prompt, current, user_id, workshop_id, actor)
         return len(attendees)
 
 
-def _deliver(session: Session, prompt: Prompt, current: PromptVersion, user_id: int, workshop_id: int, actor: Actor) -> None:
+def _deliver(
+    session: Session, prompt: Prompt, current: PromptVersion, user_id: int, workshop_id: int, actor: Actor
+) -> None:
     copy = session.exec(select(Prompt).where(Prompt.creator_id == user_id, Prompt.source_id == prompt.id)).first()
     if copy is None:
-        copy = Prompt(creator_id=user_id, workshop_id=workshop_id, name=prompt.name, tags=list(prompt.tags), version=0, source_id=prompt.id)
-    add_version(session, actor, copy, current.system_prompt, current.body, note=f"pushed by {actor.display_name or actor.username}")
+        copy = Prompt(
+            creator_id=user_id,
+            workshop_id=workshop_id,
+            name=prompt.name,
+            tags=list(prompt.tags),
+            version=0,
+            source_id=prompt.id,
+        )
+    add_version(
+        session,
+        actor,
+        copy,
+        current.system_prompt,
+        current.body,
+        note=f"pushed by {actor.display_name or actor.username}",
+    )
 
 
 def _drafts_from(text: str) -> list[PromptDraft]:
@@ -182,21 +204,38 @@ def _drafts_from(text: str) -> list[PromptDraft]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"This is not JSON: {error.msg} (line {error.lineno}).", hint="Import a file exported from the Prompts page.") from None
-    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT or not isinstance(document.get("prompts"), list):
-        raise InvalidInput(f"This file is not a {EXPORT_FORMAT} export.", hint="Import a file exported from the Prompts page.")
+        raise InvalidInput(
+            f"This is not JSON: {error.msg} (line {error.lineno}).",
+            hint="Import a file exported from the Prompts page.",
+        ) from None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != EXPORT_FORMAT
+        or not isinstance(document.get("prompts"), list)
+    ):
+        raise InvalidInput(
+            f"This file is not a {EXPORT_FORMAT} export.", hint="Import a file exported from the Prompts page."
+        )
     drafts, problems = [], []
     for index, entry in enumerate(document["prompts"], start=1):
         try:
             if not isinstance(entry, dict):
                 raise InvalidInput("is not an object")
             tags = entry.get("tags") or []
-            draft = PromptDraft(str(entry.get("name", "")), str(entry.get("body", "")), str(entry.get("system_prompt", "")), tuple(map(str, tags)))
+            draft = PromptDraft(
+                str(entry.get("name", "")),
+                str(entry.get("body", "")),
+                str(entry.get("system_prompt", "")),
+                tuple(map(str, tags)),
+            )
             drafts.append(draft.checked())
         except InvalidInput as error:
             problems.append(f"prompt #{index}: {error.message}")
     if problems or not drafts:
-        raise InvalidInput("Nothing was imported: " + ("; ".join(problems) or "the file holds no prompts."), hint="Fix the file and import it again.")
+        raise InvalidInput(
+            "Nothing was imported: " + ("; ".join(problems) or "the file holds no prompts."),
+            hint="Fix the file and import it again.",
+        )
     return drafts
 
 
@@ -205,7 +244,9 @@ def _prompt(session: Session, actor: Actor | None, prompt_id: int, action: Actio
 
 
 def _version(session: Session, prompt_id: int, number: int) -> PromptVersion:
-    version = session.exec(select(PromptVersion).where(PromptVersion.prompt_id == prompt_id, PromptVersion.number == number)).first()
+    version = session.exec(
+        select(PromptVersion).where(PromptVersion.prompt_id == prompt_id, PromptVersion.number == number)
+    ).first()
     if version is None:
         raise NotFound(f"Version {number} of this prompt does not exist.", hint="Pick one from the list of versions.")
     return version
@@ -213,12 +254,21 @@ def _version(session: Session, prompt_id: int, number: int) -> PromptVersion:
 
 def _view(session: Session, actor: Actor, prompt: Prompt, number: int) -> PromptView:
     version = _version(session, prompt.id, number)
-    return PromptView(prompt, version, variables(version.system_prompt, version.body), allowed(actor, Action.WRITE, prompt))
+    return PromptView(
+        prompt, version, variables(version.system_prompt, version.body), allowed(actor, Action.WRITE, prompt)
+    )
 
 
 def new_prompt(session: Session, actor: Actor, draft: PromptDraft, workshop_id: int | None) -> Prompt:
     """A prompt of `actor`'s whose first version is `draft`, in the caller's transaction."""
-    prompt = Prompt(creator_id=actor.id, workshop_id=workshop_id, visibility=draft.visibility, name=draft.name, tags=list(draft.tags), version=0)
+    prompt = Prompt(
+        creator_id=actor.id,
+        workshop_id=workshop_id,
+        visibility=draft.visibility,
+        name=draft.name,
+        tags=list(draft.tags),
+        version=0,
+    )
     add_version(session, actor, prompt, draft.system_prompt, draft.body)
     return prompt
 
@@ -229,13 +279,28 @@ def add_version(session: Session, actor: Actor, prompt: Prompt, system_prompt: s
     prompt.updated_at = utcnow()
     session.add(prompt)
     session.flush()
-    session.add(PromptVersion(prompt_id=prompt.id, number=prompt.version, system_prompt=system_prompt, body=body, note=note, author_id=actor.id))
+    session.add(
+        PromptVersion(
+            prompt_id=prompt.id,
+            number=prompt.version,
+            system_prompt=system_prompt,
+            body=body,
+            note=note,
+            author_id=actor.id,
+        )
+    )
     session.flush()
 
 
 def _workshop_of(actor: Actor, visibility: str) -> int | None:
     """The workshop a shared prompt belongs to: the one the person is in, or the one they teach."""
-    workshop = actor.workshop_id if actor.workshop_id is not None else (next(iter(actor.teaching)) if len(actor.teaching) == 1 else None)
+    workshop = (
+        actor.workshop_id
+        if actor.workshop_id is not None
+        else (next(iter(actor.teaching)) if len(actor.teaching) == 1 else None)
+    )
     if visibility == Visibility.WORKSHOP and workshop is None:
-        raise InvalidInput("There is no workshop to share this prompt with.", hint="Keep it private, or join a workshop first.")
+        raise InvalidInput(
+            "There is no workshop to share this prompt with.", hint="Keep it private, or join a workshop first."
+        )
     return workshop

@@ -107,7 +107,9 @@ def validate_spec(spec: RagSpec) -> None:
         raise InvalidInput("Give the RAG system a name.")
     for placeholder in (CONTEXT, QUESTION):
         if placeholder not in spec.prompt_template:
-            raise InvalidInput(f"The prompt template needs {placeholder}.", hint="Put it where it belongs in the prompt.")
+            raise InvalidInput(
+                f"The prompt template needs {placeholder}.", hint="Put it where it belongs in the prompt."
+            )
     if not spec.collection_ids:
         raise InvalidInput("Choose at least one collection.")
     if not 1 <= spec.top_k <= MAX_TOP_K:
@@ -133,9 +135,16 @@ def rag_system_row(actor: Actor, spec: RagSpec, workshop_id: int | None) -> RagS
     """An unsaved, checked row of `actor`'s (access to the collections is the caller's check)."""
     validate_spec(spec)
     return RagSystem(
-        creator_id=actor.id, workshop_id=workshop_id, visibility=choice(Visibility, spec.visibility, "visibility"),
-        name=spec.name.strip()[:120], chat_model=spec.chat_model, collection_ids=list(dict.fromkeys(spec.collection_ids)),
-        prompt_template=spec.prompt_template, top_k=spec.top_k, score_threshold=spec.score_threshold, num_ctx=spec.num_ctx,
+        creator_id=actor.id,
+        workshop_id=workshop_id,
+        visibility=choice(Visibility, spec.visibility, "visibility"),
+        name=spec.name.strip()[:120],
+        chat_model=spec.chat_model,
+        collection_ids=list(dict.fromkeys(spec.collection_ids)),
+        prompt_template=spec.prompt_template,
+        top_k=spec.top_k,
+        score_threshold=spec.score_threshold,
+        num_ctx=spec.num_ctx,
         tool_ids=list(dict.fromkeys(spec.tool_ids)),
     )
 
@@ -176,7 +185,9 @@ async def prepare(
     hits: list[Hit] = []
     for collection_id in system.collection_ids:
         collection = get_collection(actor, collection_id)
-        result = await search_collection(collection, question, system.top_k, user_id=actor.id if actor else None, backends=backends)
+        result = await search_collection(
+            collection, question, system.top_k, user_id=actor.id if actor else None, backends=backends
+        )
         hits += result.hits
     best = sorted(hits, key=lambda hit: hit.score, reverse=True)[: system.top_k]
     return system, build_inspection(system, question, best)
@@ -206,7 +217,8 @@ def build_inspection(system: RagSystem, question: str, hits: list[Hit]) -> Inspe
     if cut:
         inspection.warnings.append(
             f"Context was cut: {cut} retrieved chunk(s) did not fit in num_ctx={system.num_ctx} "
-            f"(about {available} tokens left for sources after the template, question and {reserved} tokens for the answer)."
+            f"(about {available} tokens left for sources after the template, question"
+            f" and {reserved} tokens for the answer)."
         )
     if not blocks:
         inspection.warnings.append("No source made it into the prompt: the model answers without retrieved context.")

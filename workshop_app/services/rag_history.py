@@ -69,8 +69,12 @@ def inspection_from_record(record: dict[str, Any]) -> Inspection:
         Retrieved(Hit(**item["hit"]), item["fate"], item.get("number")) for item in record.get("retrieved", [])
     ]
     return Inspection(
-        record.get("question", ""), retrieved, record.get("prompt", ""), TokenBudget(**record["budget"]),
-        list(record.get("warnings", [])), record.get("reported_prompt_tokens"),
+        record.get("question", ""),
+        retrieved,
+        record.get("prompt", ""),
+        TokenBudget(**record["budget"]),
+        list(record.get("warnings", [])),
+        record.get("reported_prompt_tokens"),
     )
 
 
@@ -111,11 +115,18 @@ async def answer_and_keep(
 
 def _save(actor: Actor, system_id: int, inspection: Inspection, so_far: _AnswerSoFar) -> None:
     with session_scope() as session:
-        session.add(RagAnswer(
-            rag_system_id=system_id, user_id=actor.id, question=inspection.question, answer="".join(so_far.text),
-            status=so_far.status, error=so_far.error[:1000], inspection=inspection_record(inspection),
-            tool_trace=[step.as_dict() for step in so_far.trace],
-        ))
+        session.add(
+            RagAnswer(
+                rag_system_id=system_id,
+                user_id=actor.id,
+                question=inspection.question,
+                answer="".join(so_far.text),
+                status=so_far.status,
+                error=so_far.error[:1000],
+                inspection=inspection_record(inspection),
+                tool_trace=[step.as_dict() for step in so_far.trace],
+            )
+        )
 
 
 def history(actor: Actor | None, system_id: int, limit: int = HISTORY_LIMIT) -> list[KeptAnswer]:
@@ -130,8 +141,15 @@ def history(actor: Actor | None, system_id: int, limit: int = HISTORY_LIMIT) -> 
             .limit(limit)
         ).all()
     return [
-        KeptAnswer(row.question, row.answer, row.status, row.error, inspection_from_record(row.inspection),
-                   [TraceStep.from_dict(step) for step in row.tool_trace], row.created_at)
+        KeptAnswer(
+            row.question,
+            row.answer,
+            row.status,
+            row.error,
+            inspection_from_record(row.inspection),
+            [TraceStep.from_dict(step) for step in row.tool_trace],
+            row.created_at,
+        )
         for row in reversed(rows)
     ]
 

@@ -24,11 +24,11 @@ from typing import Protocol
 
 import limits
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
@@ -285,6 +285,7 @@ class RateLimiter:
             retry_after_s=wait,
             hint=f"Send a shorter message or ask for a shorter reply (num_predict / max_tokens); {refill}.",
         )
+
     async def _hit_request(self, who: str, allowance: Allowance) -> None:
         item = allowance.requests
         if item is None or await self._requests.hit(item, REQUESTS, who):

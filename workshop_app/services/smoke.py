@@ -64,7 +64,10 @@ def _metrics(client: httpx.Client) -> tuple[bool, str]:
     response = client.get("/metrics")
     if response.status_code != 200:
         return False, f"GET /metrics answered {response.status_code}"
-    return "workshop_http_requests_total" in response.text, f"{len(response.text.splitlines())} lines of Prometheus text"
+    return (
+        "workshop_http_requests_total" in response.text,
+        f"{len(response.text.splitlines())} lines of Prometheus text",
+    )
 
 
 def _models(client: httpx.Client, found: list[dict[str, Any]]) -> tuple[bool, str]:
@@ -92,7 +95,12 @@ def _chat(client: httpx.Client, models: list[dict[str, Any]], wanted: str | None
     started = time.perf_counter()
     response = client.post(
         "/ollama/api/chat",
-        json={"model": name, "messages": [{"role": "user", "content": CHAT_PROMPT}], "stream": False, "options": {"num_predict": 16}},
+        json={
+            "model": name,
+            "messages": [{"role": "user", "content": CHAT_PROMPT}],
+            "stream": False,
+            "options": {"num_predict": 16},
+        },
         timeout=CHAT_TIMEOUT_S,
     )
     elapsed_ms = (time.perf_counter() - started) * 1000

@@ -77,7 +77,9 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIter
     finally:
         if pending is not None:
             pending.cancel()
-            with suppress(asyncio.CancelledError, Exception):  # closing: what the read would have raised no longer matters
+            with suppress(
+                asyncio.CancelledError, Exception
+            ):  # closing: what the read would have raised no longer matters
                 await pending
         await stream.aclose()
 

@@ -98,7 +98,11 @@ def login_throttle() -> Throttle:
 def _refuse(wait: float, what: str) -> None:
     if wait > 0:
         seconds = math.ceil(wait)
-        raise RateLimited(f"Too many failed {what}. Try again in {seconds} s.", retry_after_s=seconds, hint="Check the spelling while you wait.")
+        raise RateLimited(
+            f"Too many failed {what}. Try again in {seconds} s.",
+            retry_after_s=seconds,
+            hint="Check the spelling while you wait.",
+        )
 
 
 def check_allowed(keys: dict[str, int], what: str) -> None:

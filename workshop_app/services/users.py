@@ -57,7 +57,9 @@ def set_password(actor: Actor | None, user_id: int, new_password: str, current_p
     with session_scope() as session:
         user = _load(session, actor, user_id, Action.WRITE)
         if user.password_hash is not None and not verify_password(current_password, user.password_hash):
-            raise Unauthorized("The current password is wrong.", hint="Type your current password, or ask an admin to reset it.")
+            raise Unauthorized(
+                "The current password is wrong.", hint="Type your current password, or ask an admin to reset it."
+            )
         context = (user.username, user.display_name, *_workshop_titles(session, user.id))
         user.password_hash = hash_password(new_password, context)
         session.add(user)
@@ -131,7 +133,9 @@ def _workshop_titles(session: Session, user_id: int) -> list[str]:
 
 
 def _keep_an_admin(session: Session) -> None:
-    admins = session.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN, col(User.disabled).is_(False))).one()
+    admins = session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, col(User.disabled).is_(False))
+    ).one()
     if admins <= 1:
         raise InvalidInput("This is the last admin account.", hint="Make someone else an admin first.")
 

@@ -94,9 +94,14 @@ class VectorStore:
     def create(self, name: str, embedding_model: str, distance: Distance | str) -> None:
         space = Distance(distance).value
         with self._writing():
-            self._guarded(lambda: self._client.create_collection(
-                name, configuration={"hnsw": {"space": space}}, metadata={MODEL_KEY: embedding_model}, embedding_function=None
-            ))
+            self._guarded(
+                lambda: self._client.create_collection(
+                    name,
+                    configuration={"hnsw": {"space": space}},
+                    metadata={MODEL_KEY: embedding_model},
+                    embedding_function=None,
+                )
+            )
 
     def drop(self, name: str) -> None:
         try:
@@ -121,10 +126,17 @@ class VectorStore:
             raise EmbeddingMismatch("The embedding model returned vectors of different sizes.")
         with self._writing():
             if DIMENSION_KEY not in (collection.metadata or {}):
-                self._guarded(lambda: collection.modify(metadata={**(collection.metadata or {}), DIMENSION_KEY: len(vectors[0])}))
-            self._guarded(lambda: collection.upsert(
-                ids=list(ids), embeddings=[list(v) for v in vectors], documents=list(texts), metadatas=list(metadatas)
-            ))
+                self._guarded(
+                    lambda: collection.modify(metadata={**(collection.metadata or {}), DIMENSION_KEY: len(vectors[0])})
+                )
+            self._guarded(
+                lambda: collection.upsert(
+                    ids=list(ids),
+                    embeddings=[list(v) for v in vectors],
+                    documents=list(texts),
+                    metadatas=list(metadatas),
+                )
+            )
 
     def delete_document(self, name: str, document_id: int) -> None:
         collection = self._collection(name)
@@ -139,9 +151,11 @@ class VectorStore:
 
     def query(self, name: str, embedding_model: str, vector: Sequence[float], k: int) -> list[Match]:
         collection = self._checked(name, embedding_model, len(vector))
-        result = self._guarded(lambda: collection.query(
-            query_embeddings=[list(vector)], n_results=k, include=["documents", "metadatas", "distances"]
-        ))
+        result = self._guarded(
+            lambda: collection.query(
+                query_embeddings=[list(vector)], n_results=k, include=["documents", "metadatas", "distances"]
+            )
+        )
         return [
             Match(id_, text or "", dict(meta or {}), float(dist))
             for id_, text, meta, dist in zip(
@@ -193,8 +207,9 @@ class VectorStore:
         try:
             return call()
         except NotFoundError:
-            raise NotFound("The vector index of this collection is missing.",
-                           hint="Delete the collection and create it again.") from None
+            raise NotFound(
+                "The vector index of this collection is missing.", hint="Delete the collection and create it again."
+            ) from None
         except WorkshopError:
             raise
         except (ConnectionError, OSError, httpx.TransportError) as error:

@@ -29,15 +29,22 @@ from sqlmodel import Session, col, or_, select
 
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
-from workshop_app.db.ownership import Visibility
 from workshop_app.db.engine import session_scope
+from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
 from workshop_app.services import actor_cache
-from workshop_app.services.bundle_format import SUFFIX, DamagedBundle, bundle_file, document_path, read_bundle, write_bundle
+from workshop_app.services.bundle_format import (
+    SUFFIX,
+    DamagedBundle,
+    bundle_file,
+    document_path,
+    read_bundle,
+    write_bundle,
+)
 from workshop_app.services.choices import choice
 from workshop_app.services.chunking import ChunkSettings
 from workshop_app.services.collections import CollectionSpec, collection_row
@@ -97,28 +104,58 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
     rag_systems = _material(session, RagSystem, workshop)
     collections = _material(session, VectorCollection, workshop)
     referenced = {cid for system in rag_systems for cid in system.collection_ids} - {c.id for c in collections}
-    collections += [c for c in (session.get(VectorCollection, cid) for cid in sorted(referenced)) if c is not None and allowed(actor, Action.READ, c)]
-    members = session.exec(select(CollectionDocument).where(col(CollectionDocument.collection_id).in_([c.id for c in collections]))).all()
+    collections += [
+        c
+        for c in (session.get(VectorCollection, cid) for cid in sorted(referenced))
+        if c is not None and allowed(actor, Action.READ, c)
+    ]
+    members = session.exec(
+        select(CollectionDocument).where(col(CollectionDocument.collection_id).in_([c.id for c in collections]))
+    ).all()
     documents = _material(session, Document, workshop)
-    documents += [d for d in (session.get(Document, m.document_id) for m in members) if d is not None and d not in documents]
+    documents += [
+        d for d in (session.get(Document, m.document_id) for m in members) if d is not None and d not in documents
+    ]
     files = {d.id: document_path(index, d.kind) for index, d in enumerate(documents, start=1)}
     tools = _material(session, ToolRecord, workshop)
     contents = {
-        "workshop": {"title": workshop.title, "description": workshop.description, "allowed_models": workshop.allowed_models,
-                     "requests_per_minute": workshop.requests_per_minute, "tokens_per_day": workshop.tokens_per_day},
+        "workshop": {
+            "title": workshop.title,
+            "description": workshop.description,
+            "allowed_models": workshop.allowed_models,
+            "requests_per_minute": workshop.requests_per_minute,
+            "tokens_per_day": workshop.tokens_per_day,
+        },
         "prompts": [_prompt_entry(session, prompt) for prompt in _material(session, Prompt, workshop)],
         "tools": {tool.name: tool.visibility for tool in tools},
-        "documents": [{"file": files[d.id], "title": d.title, "sha256": d.sha256, "visibility": d.visibility} for d in documents],
+        "documents": [
+            {"file": files[d.id], "title": d.title, "sha256": d.sha256, "visibility": d.visibility} for d in documents
+        ],
         "collections": [
-            {"name": c.name, "embedding_model": c.embedding_model, "distance": c.distance, "chunk_size": c.chunk_size,
-             "chunk_overlap": c.chunk_overlap, "chunk_unit": c.chunk_unit, "markdown_aware": c.markdown_aware, "visibility": c.visibility,
-             "documents": [files[m.document_id] for m in members if m.collection_id == c.id]}
+            {
+                "name": c.name,
+                "embedding_model": c.embedding_model,
+                "distance": c.distance,
+                "chunk_size": c.chunk_size,
+                "chunk_overlap": c.chunk_overlap,
+                "chunk_unit": c.chunk_unit,
+                "markdown_aware": c.markdown_aware,
+                "visibility": c.visibility,
+                "documents": [files[m.document_id] for m in members if m.collection_id == c.id],
+            }
             for c in collections
         ],
         "rag_systems": [
-            {"name": r.name, "chat_model": r.chat_model, "prompt_template": r.prompt_template, "top_k": r.top_k,
-             "score_threshold": r.score_threshold, "num_ctx": r.num_ctx, "visibility": r.visibility,
-             "collections": [index for index, c in enumerate(collections) if c.id in r.collection_ids]}
+            {
+                "name": r.name,
+                "chat_model": r.chat_model,
+                "prompt_template": r.prompt_template,
+                "top_k": r.top_k,
+                "score_threshold": r.score_threshold,
+                "num_ctx": r.num_ctx,
+                "visibility": r.visibility,
+                "collections": [index for index, c in enumerate(collections) if c.id in r.collection_ids],
+            }
             for r in rag_systems
         ],
     }
@@ -127,21 +164,31 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
 
 def _material(session: Session, table: Any, workshop: Workshop) -> list[Any]:
     """The instructor's rows of `table` that belong to this workshop or to none, oldest first."""
-    query = select(table).where(table.creator_id == workshop.creator_id, or_(table.workshop_id == workshop.id, col(table.workshop_id).is_(None)))
+    query = select(table).where(
+        table.creator_id == workshop.creator_id, or_(table.workshop_id == workshop.id, col(table.workshop_id).is_(None))
+    )
     return list(session.exec(query.order_by(table.id)).all())
 
 
 def _prompt_entry(session: Session, prompt: Prompt) -> dict[str, Any]:
-    versions = session.exec(select(PromptVersion).where(PromptVersion.prompt_id == prompt.id).order_by(col(PromptVersion.number))).all()
-    return {"name": prompt.name, "tags": prompt.tags, "visibility": prompt.visibility,
-            "versions": [{"system_prompt": v.system_prompt, "body": v.body, "note": v.note} for v in versions]}
+    versions = session.exec(
+        select(PromptVersion).where(PromptVersion.prompt_id == prompt.id).order_by(col(PromptVersion.number))
+    ).all()
+    return {
+        "name": prompt.name,
+        "tags": prompt.tags,
+        "visibility": prompt.visibility,
+        "versions": [{"system_prompt": v.system_prompt, "body": v.body, "note": v.note} for v in versions],
+    }
 
 
 def _original(document: Document) -> bytes:
     path = uploads_dir() / document.stored_name
     if not path.is_file():
-        raise NotFound(f"The original file of {document.title} is missing from the uploads directory.",
-                       hint="Restore it from a backup or delete the document, then export again.")
+        raise NotFound(
+            f"The original file of {document.title} is missing from the uploads directory.",
+            hint="Restore it from a backup or delete the document, then export again.",
+        )
     return path.read_bytes()
 
 
@@ -182,10 +229,21 @@ def import_uploaded(actor: Actor | None, filename: str, data: bytes) -> Imported
 
 def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
     w = contents["workshop"]
-    draft = WorkshopDraft(str(w["title"]), str(w["description"]), tuple(map(str, w["allowed_models"])), w["requests_per_minute"], w["tokens_per_day"])
+    draft = WorkshopDraft(
+        str(w["title"]),
+        str(w["description"]),
+        tuple(map(str, w["allowed_models"])),
+        w["requests_per_minute"],
+        w["tokens_per_day"],
+    )
     prompts = [
-        ([PromptDraft(p["name"], v["body"], v["system_prompt"], tuple(p["tags"]), p["visibility"]).checked() for v in p["versions"]],
-         [str(v["note"]) for v in p["versions"]])
+        (
+            [
+                PromptDraft(p["name"], v["body"], v["system_prompt"], tuple(p["tags"]), p["visibility"]).checked()
+                for v in p["versions"]
+            ],
+            [str(v["note"]) for v in p["versions"]],
+        )
         for p in contents["prompts"]
     ]
     visibilities = contents["tools"]
@@ -193,14 +251,30 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
     documents = {entry["file"]: _checked_document(entry, work) for entry in contents["documents"]}
     collections = []
     for c in contents["collections"]:
-        chunks = ChunkSettings(int(c["chunk_size"]), int(c["chunk_overlap"]), c["chunk_unit"], bool(c["markdown_aware"])).validated()
-        spec = CollectionSpec(c["name"], c["embedding_model"], choice(Distance, c["distance"], "distance"), chunks, choice(Visibility, c["visibility"], "visibility"))
+        chunks = ChunkSettings(
+            int(c["chunk_size"]), int(c["chunk_overlap"]), c["chunk_unit"], bool(c["markdown_aware"])
+        ).validated()
+        spec = CollectionSpec(
+            c["name"],
+            c["embedding_model"],
+            choice(Distance, c["distance"], "distance"),
+            chunks,
+            choice(Visibility, c["visibility"], "visibility"),
+        )
         collections.append((spec, _listed(c["documents"], documents, "document")))
     rag_systems = []
     for r in contents["rag_systems"]:
         indexes = _listed([int(i) for i in r["collections"]], range(len(collections)), "collection")
-        spec = RagSpec(r["name"], r["chat_model"], indexes, r["prompt_template"], int(r["top_k"]), float(r["score_threshold"]), int(r["num_ctx"]),
-                       choice(Visibility, r["visibility"], "visibility"))
+        spec = RagSpec(
+            r["name"],
+            r["chat_model"],
+            indexes,
+            r["prompt_template"],
+            int(r["top_k"]),
+            float(r["score_threshold"]),
+            int(r["num_ctx"]),
+            choice(Visibility, r["visibility"], "visibility"),
+        )
         validate_spec(spec)
         rag_systems.append((spec, indexes))
     return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems)
@@ -219,7 +293,12 @@ def _checked_document(entry: dict[str, Any], work: Path) -> tuple[str, bytes, Ex
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise DamagedBundle(f"the document {entry['title']} does not match its recorded checksum")
     title = document_title(str(entry["title"]))
-    return title, data, extract(title, data, get_settings().upload_max_bytes), choice(Visibility, entry["visibility"], "visibility")
+    return (
+        title,
+        data,
+        extract(title, data, get_settings().upload_max_bytes),
+        choice(Visibility, entry["visibility"], "visibility"),
+    )
 
 
 def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
@@ -237,7 +316,9 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
             document_ids = {}
             for key, (title, data, extracted, visibility) in plan.documents.items():
                 files.append(save_original(extracted.kind, data))
-                document_ids[key] = add_document(session, owner, title, data, extracted, visibility, workshop.id, files[-1]).id
+                document_ids[key] = add_document(
+                    session, owner, title, data, extracted, visibility, workshop.id, files[-1]
+                ).id
             collections = []
             for spec, _members in plan.collections:
                 row = collection_row(owner, spec, workshop.id)
@@ -245,15 +326,29 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                 collections.append(row)
             session.flush()
             for spec, positions in plan.rag_systems:
-                session.add(rag_system_row(owner, replace(spec, collection_ids=[collections[i].id for i in positions]), workshop.id))  # type: ignore[misc]
+                session.add(
+                    rag_system_row(
+                        owner, replace(spec, collection_ids=[collections[i].id for i in positions]), workshop.id
+                    )
+                )  # type: ignore[misc]
             for row in collections:
                 get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
                 indexes.append(row.chroma_name)
             imported = ImportedBundle(
-                workshop.id, workshop.title, workshop.join_code,  # type: ignore[arg-type]
-                {"prompts": len(plan.prompts), "tools": len(plan.tools), "documents": len(plan.documents),
-                 "collections": len(collections), "rag_systems": len(plan.rag_systems)},
-                {row.id: [document_ids[key] for key in members] for row, (_spec, members) in zip(collections, plan.collections, strict=True)},  # type: ignore[misc]
+                workshop.id,
+                workshop.title,
+                workshop.join_code,  # type: ignore[arg-type]
+                {
+                    "prompts": len(plan.prompts),
+                    "tools": len(plan.tools),
+                    "documents": len(plan.documents),
+                    "collections": len(collections),
+                    "rag_systems": len(plan.rag_systems),
+                },
+                {
+                    row.id: [document_ids[key] for key in members]
+                    for row, (_spec, members) in zip(collections, plan.collections, strict=True)
+                },  # type: ignore[misc]
                 renamed,
             )
     except BaseException:
@@ -266,7 +361,9 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
     return imported
 
 
-def _add_tools(session: Session, owner: Actor, workshop_id: int, tools: Sequence[tuple[ToolDefinition, str]]) -> dict[str, str]:
+def _add_tools(
+    session: Session, owner: Actor, workshop_id: int, tools: Sequence[tuple[ToolDefinition, str]]
+) -> dict[str, str]:
     """Save the tools; one the importer already has a tool named like gets the first free `name_N`."""
     taken = set(session.exec(select(ToolRecord.name).where(ToolRecord.creator_id == owner.id)).all())
     renamed = {}

@@ -17,7 +17,14 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services import actor_cache, throttle
-from workshop_app.services.auth import actor_for_user, check_display_name, create_account, now, revoke_sessions, start_session
+from workshop_app.services.auth import (
+    actor_for_user,
+    check_display_name,
+    create_account,
+    now,
+    revoke_sessions,
+    start_session,
+)
 from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
 from workshop_app.services.join_codes import looks_like_join_code, new_join_code, normalize_join_code
 from workshop_app.services.ollama.backends import get_monitor
@@ -167,7 +174,14 @@ def roster(actor: Actor | None, workshop_id: int) -> list[RosterEntry]:
             .order_by(col(WorkshopMember.joined_at))
         ).all()
         return [
-            RosterEntry(user.id, user.username, user.display_name, member.joined_at, user.last_active_at, user.password_hash is not None)
+            RosterEntry(
+                user.id,
+                user.username,
+                user.display_name,
+                member.joined_at,
+                user.last_active_at,
+                user.password_hash is not None,
+            )
             for member, user in rows
         ]
 
@@ -191,10 +205,17 @@ def join_workshop(code: str, display_name: str, client_ip: str = "") -> tuple[Ac
     normalized = normalize_join_code(code)
     name = check_display_name(display_name)
     with session_scope() as session:
-        workshop = session.exec(select(Workshop).where(Workshop.join_code == normalized)).first() if looks_like_join_code(normalized) else None
+        workshop = (
+            session.exec(select(Workshop).where(Workshop.join_code == normalized)).first()
+            if looks_like_join_code(normalized)
+            else None
+        )
         if workshop is None:
             throttle.record_failure(address)
-            raise NotFound(f"No workshop has the code {code.strip()!r}.", hint="Check the code on the instructor's screen, e.g. blue-otter-42.")
+            raise NotFound(
+                f"No workshop has the code {code.strip()!r}.",
+                hint="Check the code on the instructor's screen, e.g. blue-otter-42.",
+            )
         if not workshop.is_open:
             raise WorkshopClosed(f"“{workshop.title}” is closed to new attendees.")
         user = create_account(session, _unused_username(session, name), name, None, Role.ATTENDEE)

@@ -50,11 +50,17 @@ class AccountFormsState(AuthState):
         if form.get("password") != form.get("confirm"):
             self.error = "The two passwords differ."
             return rx.toast.error(self.error, description="Type the same password twice.")
-        return self._enter(lambda ip: auth.register(form.get("username", ""), form.get("display_name", ""), form.get("password", ""), ip))
+        return self._enter(
+            lambda ip: auth.register(
+                form.get("username", ""), form.get("display_name", ""), form.get("password", ""), ip
+            )
+        )
 
     @rx.event
     def join(self, form: dict):
-        return self._enter(lambda ip: workshops.join_workshop(form.get("code", ""), form.get("display_name", ""), ip), HOME)
+        return self._enter(
+            lambda ip: workshops.join_workshop(form.get("code", ""), form.get("display_name", ""), ip), HOME
+        )
 
     def _enter(self, attempt, target: str | None = None):
         try:

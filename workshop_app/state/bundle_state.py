@@ -33,4 +33,7 @@ class BundleState(AuthState):
         except WorkshopError as error:
             return error_toast(error)
         note = f" Embedding {len(jobs)} collection(s) now." if jobs else ""
-        return [WorkshopState.select(imported.workshop_id), rx.toast.success(f"Imported “{imported.title}” with join code {imported.join_code}.{note}")]
+        return [
+            WorkshopState.select(imported.workshop_id),
+            rx.toast.success(f"Imported “{imported.title}” with join code {imported.join_code}.{note}"),
+        ]

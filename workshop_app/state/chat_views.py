@@ -14,7 +14,7 @@ from workshop_app.state.tool_views import TranscriptEntry, step_entry
 
 
 def timing_text(stats: Mapping[str, Any] | ReplyTiming | None) -> str:
-    """"wait 1.20 s · TTFT 0.21 s · total 1.55 s · 12 tokens · 9.8 tokens/s" — empty when no reply came.
+    """ "wait 1.20 s · TTFT 0.21 s · total 1.55 s · 12 tokens · 9.8 tokens/s" — empty when no reply came.
 
     The wait for a turn and the time to first token are shown apart, so a queued reply
     does not look like a slow model; replies kept before waits were measured show no wait.

@@ -105,10 +105,19 @@ class CollectionsState(AuthState):
     @rx.event
     async def create(self, form: dict):
         try:
-            chunks = chunk_settings_from(form.get("chunk_size", ""), form.get("chunk_overlap", ""),
-                                         form.get("chunk_unit", "chars"), form.get("markdown") == "on")
-            spec = CollectionSpec(form.get("name", ""), form.get("embedding_model", ""), form.get("distance", "cosine"), chunks,
-                                  form.get("visibility", "private"))
+            chunks = chunk_settings_from(
+                form.get("chunk_size", ""),
+                form.get("chunk_overlap", ""),
+                form.get("chunk_unit", "chars"),
+                form.get("markdown") == "on",
+            )
+            spec = CollectionSpec(
+                form.get("name", ""),
+                form.get("embedding_model", ""),
+                form.get("distance", "cosine"),
+                chunks,
+                form.get("visibility", "private"),
+            )
             row = await collections.create_collection(self.acting(), spec)
         except WorkshopError as error:
             return error_toast(error)
@@ -193,6 +202,9 @@ class CollectionsState(AuthState):
         self.series = map_series(picture)
         self.query_point = [{"x": round(picture.query.x, 4), "y": round(picture.query.y, 4)}] if picture.query else []
         first, second = picture.explained
-        self.map_note = (f"{len(picture.points)} chunks · the two axes show {first:.0%} and {second:.0%} of the variance"
-                         if picture.points else "No vectors yet: add documents first.")
+        self.map_note = (
+            f"{len(picture.points)} chunks · the two axes show {first:.0%} and {second:.0%} of the variance"
+            if picture.points
+            else "No vectors yet: add documents first."
+        )
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import reflex as rx
 
 from workshop_app.services import chats
@@ -80,12 +79,17 @@ class CompareState(AuthState):
                 yield error_toast(error)
                 return
             token, address, self._asked = self.router.session.client_token, self.router.session.client_ip, self.prompt
-            self.columns = [{"model": s.model, "text": "", "status": "waiting", "position": "", "timing": "", "error": ""} for s in self._columns_settings]
+            self.columns = [
+                {"model": s.model, "text": "", "status": "waiting", "position": "", "timing": "", "error": ""}
+                for s in self._columns_settings
+            ]
             self._timings = [None] * len(self._columns_settings)
             self.running = True
             stop = stop_signals.begin(token)
         try:
-            async for update in until_stopped(compare_replies(actor, self._columns_settings, self._asked, client_ip=address), stop):
+            async for update in until_stopped(
+                compare_replies(actor, self._columns_settings, self._asked, client_ip=address), stop
+            ):
                 async with self:
                     column = self.columns[update.index]
                     column["position"] = str(update.position or "")
@@ -109,7 +113,9 @@ class CompareState(AuthState):
         if self.running or timing is None:
             return None
         try:
-            chat_id = chats.continue_with(self.acting(), self._columns_settings[index], self._asked, self.columns[index]["text"], timing)
+            chat_id = chats.continue_with(
+                self.acting(), self._columns_settings[index], self._asked, self.columns[index]["text"], timing
+            )
         except WorkshopError as error:
             return error_toast(error)
         playground = await self.get_state(PlaygroundState)

@@ -63,11 +63,21 @@ class DashboardState(AuthState):
             return error_toast(error)
         self.online = board.online
         self.attendees = [
-            {"name": a.name, "online": a.online, "requests": a.requests, "tokens": a.tokens, "errors": a.errors,
-             "rate_limited": a.rate_limited, "last": ago(a.last_activity)}
+            {
+                "name": a.name,
+                "online": a.online,
+                "requests": a.requests,
+                "tokens": a.tokens,
+                "errors": a.errors,
+                "rate_limited": a.rate_limited,
+                "last": ago(a.last_activity),
+            }
             for a in board.attendees
         ]
-        self.hosts = [{"url": h.url, "in_flight": h.in_flight, "parallelism": h.parallelism, "waiting": h.waiting} for h in board.hosts]
+        self.hosts = [
+            {"url": h.url, "in_flight": h.in_flight, "parallelism": h.parallelism, "waiting": h.waiting}
+            for h in board.hosts
+        ]
         self.per_minute = [{"minute": m.minute, "requests": m.requests} for m in board.per_minute]
         (await self.get_state(HelpState)).load_queue(int(self.workshop_id))
         return None

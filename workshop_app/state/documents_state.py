@@ -65,9 +65,12 @@ class DocumentsState(AuthState):
         self.upload_results = [upload_row(result) for result in results]
         failed = sum(not result.ok for result in results)
         self._reload()
-        return [rx.clear_selected_files(UPLOAD_ID),
-                rx.toast.warning(f"{failed} of {len(results)} files could not be used.") if failed
-                else rx.toast.success(f"{len(results)} file(s) uploaded.")]
+        return [
+            rx.clear_selected_files(UPLOAD_ID),
+            rx.toast.warning(f"{failed} of {len(results)} files could not be used.")
+            if failed
+            else rx.toast.success(f"{len(results)} file(s) uploaded."),
+        ]
 
     @rx.event
     def open_preview(self, document_id: int):

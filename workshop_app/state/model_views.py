@@ -114,7 +114,8 @@ def _context(tokens: int | None) -> str:
 def _placement(placement: Placement) -> PlacementView:
     memory = ""
     if placement.loaded:
-        memory = f"{human_size(placement.memory_bytes)} in memory, {placement.vram_share:.0%} VRAM, until {_clock(placement.expires_at)}"
+        memory = f"{human_size(placement.memory_bytes)} in memory, {placement.vram_share:.0%} VRAM,"
+        memory = f" until {_clock(placement.expires_at)}"
     return PlacementView(placement.url, placement.reachable, placement.loaded, memory)
 
 
@@ -145,8 +146,16 @@ def model_row(model: ModelSummary) -> ModelRow:
 def host_view(host: HostStatus) -> HostView:
     loaded = f"{host.loaded_count} loaded · {human_size(host.loaded_bytes)}" if host.reachable else ""
     return HostView(
-        host.url, host.reachable, host.checked, human_age(host.age_s), host.error, host.hint, host.model_count, loaded,
-        host.kind, host.note,
+        host.url,
+        host.reachable,
+        host.checked,
+        human_age(host.age_s),
+        host.error,
+        host.hint,
+        host.model_count,
+        loaded,
+        host.kind,
+        host.note,
     )
 
 
@@ -169,15 +178,24 @@ def pull_view(progress: PullProgress) -> PullView:
     eta = f"{progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
     # A finished card says how it ended through its badge (and error), not the last step it was at.
     return PullView(
-        progress.model, progress.host, progress.state.value, "" if progress.finished else progress.status,
+        progress.model,
+        progress.host,
+        progress.state.value,
+        "" if progress.finished else progress.status,
         round(progress.percent, 1),
-        amount, speed, eta, progress.error, progress.hint, not progress.finished,
+        amount,
+        speed,
+        eta,
+        progress.error,
+        progress.hint,
+        not progress.finished,
     )
 
 
 def machine_view(resources: Resources) -> MachineView:
     gpus = [
-        f"{gpu.name}: {gpu.memory_used_mb / 1024:.1f} / {gpu.memory_total_mb / 1024:.1f} GB" for gpu in resources.gpus or []
+        f"{gpu.name}: {gpu.memory_used_mb / 1024:.1f} / {gpu.memory_total_mb / 1024:.1f} GB"
+        for gpu in resources.gpus or []
     ]
     return MachineView(
         cpu=f"{resources.cpu_percent:.0f} % of {resources.cpu_count} cores",
@@ -192,6 +210,10 @@ def machine_view(resources: Resources) -> MachineView:
 def chart_points(points: list[RequestPoint]) -> list[dict[str, float | str]]:
     """Recent requests as recharts rows: time label, latency in seconds, tokens per second."""
     return [
-        {"time": _clock(p.started_at), "latency_s": round(p.latency_ms / 1000, 3), "tokens_per_s": round(p.tokens_per_s or 0, 1)}
+        {
+            "time": _clock(p.started_at),
+            "latency_s": round(p.latency_ms / 1000, 3),
+            "tokens_per_s": round(p.tokens_per_s or 0, 1),
+        }
         for p in points
     ]

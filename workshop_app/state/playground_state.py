@@ -193,20 +193,26 @@ class PlaygroundState(AuthState):
     async def stream_send(self):
         """Save the message (before anything is sent), then stream the reply."""
         async for event in self._prepare_and_stream(
-            lambda: partial(chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft)
+            lambda: partial(
+                chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft
+            )
         ):
             yield event
 
     @rx.event(background=True)
     async def stream_regenerate(self):
         """A new reply to the last question; also the retry for an incomplete reply."""
-        async for event in self._prepare_and_stream(lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())):
+        async for event in self._prepare_and_stream(
+            lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())
+        ):
             yield event
 
     @rx.event(background=True)
     async def stream_resend_edit(self):
         async for event in self._prepare_and_stream(
-            lambda: partial(chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text)
+            lambda: partial(
+                chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text
+            )
         ):
             yield event
 
@@ -259,7 +265,17 @@ class PlaygroundState(AuthState):
                 self.queue_position = event.position
             elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
                 self._apply_view(event)
-                self.messages.append({"id": "", "role": "assistant", "content": "", "model": self.model, "status": "streaming", "error": "", "stats": ""})
+                self.messages.append(
+                    {
+                        "id": "",
+                        "role": "assistant",
+                        "content": "",
+                        "model": self.model,
+                        "status": "streaming",
+                        "error": "",
+                        "stats": "",
+                    }
+                )
             elif isinstance(event, ReplySaved):
                 shown_as_saved = self._show_saved(event)
             else:
@@ -271,7 +287,7 @@ class PlaygroundState(AuthState):
         return shown_as_saved
 
     def _show_saved(self, saved: ReplySaved) -> bool:
-        """The reply as kept (id, status, timing, tool calls) in place of the one that streamed; False if the list needs a search."""
+        """The reply as kept (id, status, timing, tool calls) instead of the streamed one; False: search the list."""
         row = message_row(saved.reply)
         self.messages[-1] = row
         self.traces = {key: steps for key, steps in self.traces.items() if key} | (

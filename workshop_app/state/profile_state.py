@@ -29,14 +29,18 @@ class ProfileState(AuthState):
 
     @rx.event
     def save_name(self, form: dict):
-        return self._act(lambda actor: users.update_display_name(actor, actor.id, form.get("display_name", "")), "Name saved.")
+        return self._act(
+            lambda actor: users.update_display_name(actor, actor.id, form.get("display_name", "")), "Name saved."
+        )
 
     @rx.event
     def save_password(self, form: dict):
         if form.get("new_password") != form.get("confirm"):
             return error_toast(InvalidInput("The two new passwords differ.", hint="Type the same password twice."))
         return self._act(
-            lambda actor: users.set_password(actor, actor.id, form.get("new_password", ""), form.get("current_password", "")),
+            lambda actor: users.set_password(
+                actor, actor.id, form.get("new_password", ""), form.get("current_password", "")
+            ),
             "Password saved. You can now sign in with your username from any device.",
         )
 

@@ -55,7 +55,9 @@ class PromptsState(AuthState):
         actor = self.signed_in()
         if actor is None:
             return self.to_login()
-        self.workshops = [{"id": str(w.id), "title": w.title} for w in workshops.list_workshops(actor) if workshops.may_run(actor, w)]
+        self.workshops = [
+            {"id": str(w.id), "title": w.title} for w in workshops.list_workshops(actor) if workshops.may_run(actor, w)
+        ]
         self.push_workshop = self.push_workshop or (self.workshops[0]["id"] if self.workshops else "")
         return self._list(actor)
 
@@ -84,7 +86,14 @@ class PromptsState(AuthState):
         self._clear()
 
     def _clear(self) -> None:
-        self.prompt_id, self.name, self.tags, self.visibility, self.system_prompt, self.body = 0, "", "", "private", "", ""
+        self.prompt_id, self.name, self.tags, self.visibility, self.system_prompt, self.body = (
+            0,
+            "",
+            "",
+            "private",
+            "",
+            "",
+        )
         self.editable, self.viewing, self.current, self.versions, self.variables, self.values = True, 0, 0, [], [], {}
 
     @rx.event
@@ -97,13 +106,17 @@ class PromptsState(AuthState):
 
     @rx.event
     def restore(self):
-        return self._open(lambda actor: prompts.restore_version(actor, self.prompt_id, self.viewing), "Restored as a new version.")
+        return self._open(
+            lambda actor: prompts.restore_version(actor, self.prompt_id, self.viewing), "Restored as a new version."
+        )
 
     @rx.event
     def save(self):
         draft = PromptDraft(self.name, self.body, self.system_prompt, tuple(self.tags.split(",")), self.visibility)
         if self.prompt_id:
-            return self._open(lambda actor: prompts.save_prompt(actor, self.prompt_id, draft), "Saved as a new version.")
+            return self._open(
+                lambda actor: prompts.save_prompt(actor, self.prompt_id, draft), "Saved as a new version."
+            )
         return self._open(lambda actor: prompts.create_prompt(actor, draft), "Prompt saved.")
 
     @rx.event
@@ -164,7 +177,12 @@ class PromptsState(AuthState):
         except WorkshopError as error:
             return error_toast(error)
         prompt, version = view.prompt, view.version
-        self.prompt_id, self.name, self.tags, self.visibility = prompt.id, prompt.name, ", ".join(prompt.tags), prompt.visibility
+        self.prompt_id, self.name, self.tags, self.visibility = (
+            prompt.id,
+            prompt.name,
+            ", ".join(prompt.tags),
+            prompt.visibility,
+        )
         self.system_prompt, self.body, self.editable = version.system_prompt, version.body, view.editable
         self.viewing, self.current, self.versions = version.number, prompt.version, [_version_row(v) for v in versions]
         self.variables = view.variables

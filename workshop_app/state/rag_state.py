@@ -40,8 +40,17 @@ def _spec(form: dict, collection_ids: list[int], tool_ids: list[int]) -> RagSpec
         threshold = float(form.get("score_threshold", "0") or 0)
     except ValueError:
         raise InvalidInput("The score threshold must be a number, e.g. 0.2.") from None
-    return RagSpec(form.get("name", ""), form.get("chat_model", ""), collection_ids, form.get("prompt_template", ""),
-                   numbers["top_k"], threshold, numbers["num_ctx"], form.get("visibility", "private"), tuple(tool_ids))
+    return RagSpec(
+        form.get("name", ""),
+        form.get("chat_model", ""),
+        collection_ids,
+        form.get("prompt_template", ""),
+        numbers["top_k"],
+        threshold,
+        numbers["num_ctx"],
+        form.get("visibility", "private"),
+        tuple(tool_ids),
+    )
 
 
 class RagState(AuthState):
@@ -126,10 +135,18 @@ class RagState(AuthState):
     @rx.event
     async def create(self, form: dict):
         try:
-            system = rag.create_rag_system(self.acting(), _spec(form, list(self.chosen_collections), list(self.chosen_tools)))
+            system = rag.create_rag_system(
+                self.acting(), _spec(form, list(self.chosen_collections), list(self.chosen_tools))
+            )
         except WorkshopError as error:
             return error_toast(error)
-        self.form_open, self.selected_id, self.answers, self.chosen_collections, self.chosen_tools = False, system.id or 0, [], [], []
+        self.form_open, self.selected_id, self.answers, self.chosen_collections, self.chosen_tools = (
+            False,
+            system.id or 0,
+            [],
+            [],
+            [],
+        )
         return RagState.load
 
     @rx.event

@@ -124,17 +124,30 @@ def upload_row(result: UploadResult) -> UploadRow:
 
 
 def document_row(document: Document) -> DocumentRow:
-    return DocumentRow(document.id or 0, document.title, document.kind, human_size(document.size_bytes),
-                       f"{document.char_count:,} characters", document.created_at.strftime("%Y-%m-%d %H:%M"))
+    return DocumentRow(
+        document.id or 0,
+        document.title,
+        document.kind,
+        human_size(document.size_bytes),
+        f"{document.char_count:,} characters",
+        document.created_at.strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def chunk_view(chunk: Chunk) -> ChunkView:
-    return ChunkView(chunk.position, f"#{chunk.position + 1} · from character {chunk.start:,} · {len(chunk.text):,} characters", chunk.text)
+    return ChunkView(
+        chunk.position,
+        f"#{chunk.position + 1} · from character {chunk.start:,} · {len(chunk.text):,} characters",
+        chunk.text,
+    )
 
 
 def collection_row(collection: VectorCollection) -> CollectionRow:
     return CollectionRow(
-        collection.id or 0, collection.name, collection.embedding_model, collection.distance,
+        collection.id or 0,
+        collection.name,
+        collection.embedding_model,
+        collection.distance,
         f"{collection.dimension} dimensions" if collection.dimension else "no vectors yet",
         f"{collection.chunk_size} {collection.chunk_unit}, overlap {collection.chunk_overlap}"
         + (", Markdown-aware" if collection.markdown_aware else ""),
@@ -149,14 +162,21 @@ def job_view(job: EmbeddingJob) -> JobView:
     eta = f", about {job.eta_s:.0f} s left" if job.eta_s is not None else ""
     skipped = f" ({job.skipped} already there)" if job.skipped else ""
     return JobView(
-        job.id, str(job.status), job.running, round(job.fraction * 100),
-        f"{job.done:,} / {job.total:,} chunks{skipped}", f"{job.rate:.1f} chunks/s{eta}", job.error,
+        job.id,
+        str(job.status),
+        job.running,
+        round(job.fraction * 100),
+        f"{job.done:,} / {job.total:,} chunks{skipped}",
+        f"{job.rate:.1f} chunks/s{eta}",
+        job.error,
         [f"{error.title}: {error.message}" for error in job.errors],
     )
 
 
 def hit_view(hit: Hit, number: int = 0, fate: str = "", used: bool = False) -> HitView:
-    return HitView(number, f"{hit.score:.3f}", hit.title, f"chunk {hit.position + 1} · {hit.collection_name}", hit.text, fate, used)
+    return HitView(
+        number, f"{hit.score:.3f}", hit.title, f"chunk {hit.position + 1} · {hit.collection_name}", hit.text, fate, used
+    )
 
 
 def retrieved_view(item: Retrieved) -> HitView:
@@ -166,14 +186,23 @@ def retrieved_view(item: Retrieved) -> HitView:
 def map_series(picture: EmbeddingMap) -> list[MapSeries]:
     by_title: dict[str, list[dict[str, float | str]]] = {}
     for point in picture.points:
-        by_title.setdefault(point.title, []).append({"x": round(point.x, 4), "y": round(point.y, 4), "chunk": point.position + 1})
-    return [MapSeries(title, f"var(--{MAP_COLOURS[i % len(MAP_COLOURS)]}-9)", points) for i, (title, points) in enumerate(by_title.items())]
+        by_title.setdefault(point.title, []).append(
+            {"x": round(point.x, 4), "y": round(point.y, 4), "chunk": point.position + 1}
+        )
+    return [
+        MapSeries(title, f"var(--{MAP_COLOURS[i % len(MAP_COLOURS)]}-9)", points)
+        for i, (title, points) in enumerate(by_title.items())
+    ]
 
 
 def system_row(system: RagSystem) -> SystemRow:
     tools = f" · {len(system.tool_ids)} tool{'s' if len(system.tool_ids) != 1 else ''}" if system.tool_ids else ""
-    return SystemRow(system.id or 0, system.name, system.chat_model,
-                     f"top {system.top_k} · threshold {system.score_threshold:g} · num_ctx {system.num_ctx:,}{tools}")
+    return SystemRow(
+        system.id or 0,
+        system.name,
+        system.chat_model,
+        f"top {system.top_k} · threshold {system.score_threshold:g} · num_ctx {system.num_ctx:,}{tools}",
+    )
 
 
 def answer_view(question: str, inspection: Inspection, status: str = "streaming") -> AnswerView:
@@ -184,9 +213,12 @@ def answer_view(question: str, inspection: Inspection, status: str = "streaming"
         sources=[retrieved_view(item) for item in inspection.sources],
         retrieved=[retrieved_view(item) for item in inspection.retrieved],
         prompt=inspection.prompt,
-        budget=(f"about {budget.prompt_tokens:,} prompt tokens ({budget.context_tokens:,} of them sources, "
-                f"{budget.available_for_context:,} available for sources) + {budget.reserved_for_answer:,} kept for the answer, "
-                f"of num_ctx {budget.num_ctx:,}"),
+        budget=(
+            f"about {budget.prompt_tokens:,} prompt tokens ({budget.context_tokens:,} of them sources, "
+            f"{budget.available_for_context:,} available for sources)"
+            f" + {budget.reserved_for_answer:,} kept for the answer, "
+            f"of num_ctx {budget.num_ctx:,}"
+        ),
         budget_percent=min(100, round(100 * (budget.prompt_tokens + budget.reserved_for_answer) / budget.num_ctx)),
         warnings=list(inspection.warnings),
     )

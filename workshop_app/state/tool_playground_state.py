@@ -18,6 +18,7 @@ from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
+
 class ToolPlaygroundState(AuthState):
     models: list[str] = []
     models_notice: str = ""  # why no model is offered (none can call tools, or the host is reconnecting)
@@ -81,7 +82,14 @@ class ToolPlaygroundState(AuthState):
             if self.running or not self.draft.strip():
                 return
             actor, question = self.signed_in(), self.draft
-            events = ask_with_tools(actor, self.model, list(self.chosen), list(self._history), question, client_ip=self.router.session.client_ip)
+            events = ask_with_tools(
+                actor,
+                self.model,
+                list(self.chosen),
+                list(self._history),
+                question,
+                client_ip=self.router.session.client_ip,
+            )
             token = self.router.session.client_token
             stop = stop_signals.begin(token)
             self.entries.append(TranscriptEntry(kind="user", text=question))

@@ -46,7 +46,14 @@ class TranscriptEntry:
 
 
 def tool_row(summary: ToolSummary) -> ToolRow:
-    return ToolRow(summary.id, summary.name, summary.description, KIND_LABELS.get(summary.kind, summary.kind), summary.visibility, summary.editable)
+    return ToolRow(
+        summary.id,
+        summary.name,
+        summary.description,
+        KIND_LABELS.get(summary.kind, summary.kind),
+        summary.visibility,
+        summary.editable,
+    )
 
 
 def builtin_row(choice: BuiltinChoice) -> BuiltinRow:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from functools import lru_cache
 
-from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.errors import InvalidInput
-from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama import outages
+from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import FIRST_CHECK_WAIT_S, HealthMonitor, HostState
 from workshop_app.services.ollama.router import pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for

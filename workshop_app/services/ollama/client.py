@@ -169,7 +169,9 @@ class OllamaBackend:
 
     async def show(self, model: str) -> dict[str, Any]:
         """Everything /api/show says: details, model_info, capabilities, template, license, modelfile."""
-        response = await self._call(lambda client: client._request_raw("POST", "/api/show", json={"model": model}), model)
+        response = await self._call(
+            lambda client: client._request_raw("POST", "/api/show", json={"model": model}), model
+        )
         return response.json()
 
     async def pull(self, model: str) -> AsyncIterator[PullStep]:

@@ -13,7 +13,8 @@ class BackendUnavailable(WorkshopError):
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(
             f"Cannot reach Ollama at {url}: {reason}",
-            hint=f"Start Ollama on that machine (run: ollama serve), or point WORKSHOP_OLLAMA_URLS at a running one. Tried {url}.",
+            hint=f"Start Ollama on that machine (run: ollama serve), or point WORKSHOP_OLLAMA_URLS at a running one."
+            f" Tried {url}.",
         )
         self.url = url
         self.reason = reason
@@ -44,7 +45,9 @@ class BackendError(WorkshopError):
     status_code = 502
 
     def __init__(self, url: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"Ollama at {url} reported an error: {message}", hint="Try again; if it persists, check the Ollama logs.")
+        super().__init__(
+            f"Ollama at {url} reported an error: {message}", hint="Try again; if it persists, check the Ollama logs."
+        )
         self.url = url
         self.status = status
 
@@ -84,7 +87,7 @@ class ModelDidNotLoad(WorkshopError):
         super().__init__(
             f"{model} did not load on {url}: Ollama answered, but does not list it among the loaded models (/api/ps).",
             hint="Check the Ollama log on that machine (for example for too little memory); "
-                 "the first request to the model loads it anyway.",
+            "the first request to the model loads it anyway.",
         )
         self.model = model
         self.url = url

@@ -196,8 +196,12 @@ class HealthMonitor:
                 )
         except TimeoutError:
             reason = f"no answer within {self.probe_timeout:g} s"
-            state = self._down(previous, f"Cannot reach Ollama at {backend.url}: {reason}", reason,
-                               "Ollama accepted the connection but did not answer; restart it (ollama serve).")
+            state = self._down(
+                previous,
+                f"Cannot reach Ollama at {backend.url}: {reason}",
+                reason,
+                "Ollama accepted the connection but did not answer; restart it (ollama serve).",
+            )
         except WorkshopError as error:
             state = self._down(previous, error.message, getattr(error, "reason", error.message), error.hint)
         else:
@@ -211,8 +215,15 @@ class HealthMonitor:
     @staticmethod
     def _down(previous: HostState, error: str, reason: str, hint: str) -> HostState:
         return replace(
-            previous, reachable=False, checked_at=time.time(), latency_ms=None, running=(),
-            error=error, reason=reason, hint=hint, failures=previous.failures + 1,
+            previous,
+            reachable=False,
+            checked_at=time.time(),
+            latency_ms=None,
+            running=(),
+            error=error,
+            reason=reason,
+            hint=hint,
+            failures=previous.failures + 1,
         )
 
     async def _describe(self, backend: OllamaBackend, models: list[ModelInfo]) -> None:

@@ -107,8 +107,17 @@ class PullJob:
         remaining = self.total - self.completed
         eta = remaining / speed if speed > 0 else None
         return PullProgress(
-            self.model, self.host, self.state, self.status, self.completed, self.total,
-            speed, eta, self.started_at, self.error, self.hint,
+            self.model,
+            self.host,
+            self.state,
+            self.status,
+            self.completed,
+            self.total,
+            speed,
+            eta,
+            self.started_at,
+            self.error,
+            self.hint,
         )
 
     def finish(self, state: PullState, error: WorkshopError | None = None) -> None:

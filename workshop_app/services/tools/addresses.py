@@ -56,5 +56,8 @@ async def checked_address(host: str, port: int, resolver: Resolver, policy: Addr
         raise ToolFailed(f"The host {host} could not be found.")
     refused = [address for address in addresses if not policy(address)]
     if refused:
-        raise ToolFailed(f"Refused: {host} resolves to a private or reserved address ({refused[0]}); tools may only call public hosts.")
+        raise ToolFailed(
+            f"Refused: {host} resolves to a private or reserved address ({refused[0]});"
+            f" tools may only call public hosts."
+        )
     return addresses[0]

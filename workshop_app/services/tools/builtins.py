@@ -67,7 +67,12 @@ BUILTINS: dict[str, Builtin] = {
             "Calculator",
             "Evaluate an arithmetic expression exactly, e.g. (17 * 23) / 4 or sqrt(2) ** 3.",
             _object(
-                {"expression": {"type": "string", "description": "Numbers with + - * / // % ** ( ) and sqrt, log, sin, cos, pi, e."}},
+                {
+                    "expression": {
+                        "type": "string",
+                        "description": "Numbers with + - * / // % ** ( ) and sqrt, log, sin, cos, pi, e.",
+                    }
+                },
                 ["expression"],
             ),
             _calculator,
@@ -76,7 +81,9 @@ BUILTINS: dict[str, Builtin] = {
             "current_time",
             "Current date and time",
             "Get the current date and time in a time zone.",
-            _object({"timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin; default UTC."}}, []),
+            _object(
+                {"timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin; default UTC."}}, []
+            ),
             _clock,
         ),
         Builtin(
@@ -100,7 +107,12 @@ BUILTINS: dict[str, Builtin] = {
             _object(
                 {
                     "query": {"type": "string", "description": "What to look for, in words."},
-                    "top_k": {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_RESULTS, "description": "How many passages; default 4."},
+                    "top_k": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_SEARCH_RESULTS,
+                        "description": "How many passages; default 4.",
+                    },
                 },
                 ["query"],
             ),

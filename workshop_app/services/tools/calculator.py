@@ -92,9 +92,17 @@ def _value(node: ast.expr) -> Number:
         return _UNARY[type(node.op)](_value(node.operand))
     if isinstance(node, ast.Name) and node.id in _CONSTANTS:
         return _CONSTANTS[node.id]
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS and not node.keywords:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and not node.keywords
+    ):
         return _checked(_FUNCTIONS[node.func.id](*(_value(argument) for argument in node.args)))
-    raise ToolFailed(f"Not allowed in a calculation: {ast.unparse(node)!r}. Use numbers, + - * / // % ** and {', '.join(_FUNCTIONS)}.")
+    raise ToolFailed(
+        f"Not allowed in a calculation: {ast.unparse(node)!r}."
+        f" Use numbers, + - * / // % ** and {', '.join(_FUNCTIONS)}."
+    )
 
 
 def _power(base: Number, exponent: Number) -> Number:

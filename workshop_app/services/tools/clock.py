@@ -14,7 +14,9 @@ def now_in(zone: str, now: datetime | None = None) -> str:
     try:
         tz = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ToolFailed(f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin or America/New_York.") from None
+        raise ToolFailed(
+            f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin or America/New_York."
+        ) from None
     local = (now or datetime.now(tz)).astimezone(tz)
     offset = local.strftime("%z")
     return f"{local:%A %Y-%m-%d %H:%M:%S} {local.tzname()} ({name}, UTC{offset[:3]}:{offset[3:]})"

@@ -115,7 +115,9 @@ def check_definition(raw: Mapping[str, Any], allowlist: tuple[str, ...] | None =
     implementation = raw.get("implementation")
     problems = []
     if not NAME.fullmatch(name):
-        problems.append("The name must be an identifier: letters, digits and _, not starting with a digit, at most 64 characters.")
+        problems.append(
+            "The name must be an identifier: letters, digits and _, not starting with a digit, at most 64 characters."
+        )
     if not description:
         problems.append("The description is required: it is how the model decides when to call the tool.")
     elif len(description) > MAX_DESCRIPTION_CHARS:
@@ -144,7 +146,9 @@ def check_definition(raw: Mapping[str, Any], allowlist: tuple[str, ...] | None =
     return ToolDefinition(name, description, parameters, _tidy(implementation))
 
 
-def _implementation_problems(implementation: dict[str, Any], parameter_names: set[str], allowlist: tuple[str, ...] | None) -> list[str]:
+def _implementation_problems(
+    implementation: dict[str, Any], parameter_names: set[str], allowlist: tuple[str, ...] | None
+) -> list[str]:
     if implementation["kind"] == ToolKind.HTTP:
         hosts = allowlist if allowlist is not None else tuple(get_settings().tool_http_allowlist)
         return http_tool.config_problems(implementation, parameter_names, hosts)

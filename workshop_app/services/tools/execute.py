@@ -32,7 +32,9 @@ async def run_tool(tool: ToolDefinition, arguments: Mapping[str, Any], context: 
     """The tool's result text for arguments that fit its schema; ToolFailed says why there is none."""
     problems = argument_problems(tool, arguments)
     if problems:
-        raise ToolFailed("Invalid arguments: " + "; ".join(problems) + ". Call the tool again with corrected arguments.")
+        raise ToolFailed(
+            "Invalid arguments: " + "; ".join(problems) + ". Call the tool again with corrected arguments."
+        )
     implementation = tool.implementation
     if tool.kind == ToolKind.BUILTIN:
         return await BUILTINS[implementation["builtin"]].run(arguments, implementation, context)

@@ -103,7 +103,12 @@ def definition_of_form(form: ToolForm) -> dict[str, Any]:
     else:
         implementation["response"] = form.response
     parameters = None if form.kind == ToolKind.BUILTIN else _parse_parameters(form.parameters)
-    return {"name": form.name, "description": form.description, "parameters": parameters, "implementation": implementation}
+    return {
+        "name": form.name,
+        "description": form.description,
+        "parameters": parameters,
+        "implementation": implementation,
+    }
 
 
 def save_form(actor: Actor | None, tool_id: int | None, form: ToolForm) -> ToolRecord:
@@ -120,7 +125,9 @@ def _parse_parameters(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidDefinition([f"The parameters are not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."]) from None
+        raise InvalidDefinition(
+            [f"The parameters are not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."]
+        ) from None
 
 
 def _whole_number(text: str) -> int | str:

@@ -113,7 +113,9 @@ async def run_tool_loop(
     history, trace = list(messages), []
     for round_number in range(1, limit + 2):
         content, calls = "", []
-        round_events = stream_reply_queued(model, history, options, backends, user_id=user_id, client_ip=client_ip, tools=offered)
+        round_events = stream_reply_queued(
+            model, history, options, backends, user_id=user_id, client_ip=client_ip, tools=offered
+        )
         async with aclosing(round_events) as stream:
             async for chunk in stream:
                 if isinstance(chunk, QueueUpdate):
@@ -129,7 +131,12 @@ async def run_tool_loop(
             return
         for call in calls:
             if round_number > limit:
-                step = TraceStep(round_number, _call_name(call), _call_arguments(call), error=f"Not run: the limit of {limit} rounds of tool calls was reached.")
+                step = TraceStep(
+                    round_number,
+                    _call_name(call),
+                    _call_arguments(call),
+                    error=f"Not run: the limit of {limit} rounds of tool calls was reached.",
+                )
             else:
                 step = await _run_call(call, by_name, context, round_number)
                 history.append(step.as_message())
@@ -145,7 +152,9 @@ def _by_name(tools: Sequence[ToolDefinition]) -> dict[str, ToolDefinition]:
     return by_name
 
 
-async def _run_call(call: dict[str, Any], tools: dict[str, ToolDefinition], context: ToolContext, round_number: int) -> TraceStep:
+async def _run_call(
+    call: dict[str, Any], tools: dict[str, ToolDefinition], context: ToolContext, round_number: int
+) -> TraceStep:
     name, arguments = _call_name(call), _call_arguments(call)
     started = time.perf_counter()
     try:

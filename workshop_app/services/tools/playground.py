@@ -45,8 +45,12 @@ async def tool_models(actor: Actor | None) -> ToolModels:
         return ToolModels(names)
     down = [host.url for host in catalog.hosts if not host.reachable]
     if down:
-        return ToolModels([], f"Ollama at {', '.join(down)} is not answering right now; reconnecting. "
-                              "The models that can call tools come back here once it answers.", reconnecting=True)
+        return ToolModels(
+            [],
+            f"Ollama at {', '.join(down)} is not answering right now; reconnecting. "
+            "The models that can call tools come back here once it answers.",
+            reconnecting=True,
+        )
     if any(model.healthy and not model.capabilities for model in catalog.models):
         return ToolModels(
             [], "Ollama is back; still reading what its models can do. Check again in a moment.", reconnecting=True
@@ -94,7 +98,9 @@ async def ask_with_tools(
     """
     if not tool_ids:
         raise InvalidInput("Pick at least one tool.", hint="Tick the tools the model may call.")
-    events = await _checked_loop(actor, model, tool_ids, [*history, {"role": "user", "content": question}], client_ip=client_ip)
+    events = await _checked_loop(
+        actor, model, tool_ids, [*history, {"role": "user", "content": question}], client_ip=client_ip
+    )
     async with aclosing(events):
         async for event in events:
             yield event
@@ -112,7 +118,9 @@ async def reply_with_tools(
 ) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep | LoopEnded, None]:
     """A reply made with attached tools, streamed like a plain one: its text comes as ChatChunks,
     with each traced call and the final LoopEnded (the calls and results in Ollama's shape) between."""
-    events = await _checked_loop(actor, model, tool_ids, messages, options=options, backends=backends, client_ip=client_ip)
+    events = await _checked_loop(
+        actor, model, tool_ids, messages, options=options, backends=backends, client_ip=client_ip
+    )
     async with aclosing(events):
         async for event in events:
             yield ChatChunk(event.text) if isinstance(event, ReplyText) else event

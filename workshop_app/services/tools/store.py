@@ -46,7 +46,14 @@ class ToolSummary:
 def tool_summaries(actor: Actor | None) -> list[ToolSummary]:
     actor = require_actor(actor)
     return [
-        ToolSummary(row.id or 0, row.name, row.description, row.implementation["kind"], row.visibility, allowed(actor, Action.WRITE, row))
+        ToolSummary(
+            row.id or 0,
+            row.name,
+            row.description,
+            row.implementation["kind"],
+            row.visibility,
+            allowed(actor, Action.WRITE, row),
+        )
         for row in list_tools(actor)
     ]
 
@@ -152,7 +159,10 @@ def _visibility(value: str, workshop_id: int | None) -> Visibility:
     if value not in VISIBILITIES:
         raise InvalidInput(f"Visibility must be one of {', '.join(VISIBILITIES)}.")
     if value == Visibility.WORKSHOP and workshop_id is None:
-        raise InvalidInput("There is no workshop to share this tool with.", hint="Keep it private, or choose the workshop to share it with.")
+        raise InvalidInput(
+            "There is no workshop to share this tool with.",
+            hint="Keep it private, or choose the workshop to share it with.",
+        )
     return Visibility(value)
 
 
@@ -164,6 +174,8 @@ def _names_must_be_new(names: list[str]) -> Iterator[None]:
     except IntegrityError:
         listed = ", ".join(names)
         raise InvalidInput(
-            f"You already have a tool named {listed}." if len(names) == 1 else f"You already have tools with some of these names: {listed}.",
+            f"You already have a tool named {listed}."
+            if len(names) == 1
+            else f"You already have tools with some of these names: {listed}.",
             hint="Choose another name, or edit the existing tool.",
         ) from None

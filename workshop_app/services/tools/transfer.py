@@ -30,7 +30,9 @@ def import_tools(text: str, allowlist: tuple[str, ...] | None = None) -> list[To
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"This is not JSON: {error.msg} (line {error.lineno}).", hint="Import a file exported from the Tools page.") from None
+        raise InvalidInput(
+            f"This is not JSON: {error.msg} (line {error.lineno}).", hint="Import a file exported from the Tools page."
+        ) from None
     entries = _entries(document)
     tools, problems = [], []
     for index, entry in enumerate(entries, start=1):
@@ -40,7 +42,9 @@ def import_tools(text: str, allowlist: tuple[str, ...] | None = None) -> list[To
             label = entry.get("name") if isinstance(entry, dict) and entry.get("name") else f"#{index}"
             problems += [f"{label}: {problem}" for problem in error.problems]
     names = [tool.name for tool in tools]
-    problems += [f"{name}: the name appears more than once." for name in sorted({n for n in names if names.count(n) > 1})]
+    problems += [
+        f"{name}: the name appears more than once." for name in sorted({n for n in names if names.count(n) > 1})
+    ]
     if problems:
         raise InvalidDefinition(problems, hint="Fix these definitions in the file and import it again.")
     return tools
