@@ -114,7 +114,7 @@ def prepare_people(count: int) -> Prepared:
     from tests.support.accounts import actor_of, make_user
     from workshop_app.db.migrations import upgrade_database
     from workshop_app.db.users import Role
-    from workshop_app.services.api_keys import create_api_key
+    from workshop_app.services.accounts.api_keys import create_api_key
     from workshop_app.settings import get_settings
 
     settings = get_settings()

@@ -99,11 +99,11 @@ def prepare(people: int) -> Prepared:
     from workshop_app.db.migrations import upgrade_database
     from workshop_app.db.ownership import Visibility
     from workshop_app.db.users import Role
-    from workshop_app.services.api_keys import create_api_key
-    from workshop_app.services.collections import CollectionSpec, create_collection
-    from workshop_app.services.documents import upload_many
-    from workshop_app.services.embedding_jobs import get_jobs
-    from workshop_app.services.rag import RagSpec, create_rag_system
+    from workshop_app.services.accounts.api_keys import create_api_key
+    from workshop_app.services.rag.collections import CollectionSpec, create_collection
+    from workshop_app.services.rag.documents import upload_many
+    from workshop_app.services.rag.embedding_jobs import get_jobs
+    from workshop_app.services.rag.systems import RagSpec, create_rag_system
     from workshop_app.settings import get_settings
 
     settings = get_settings()

@@ -43,10 +43,10 @@ async def ingest(chunks: int) -> tuple[int, float, int]:
     """Chunks stored, seconds, batch size."""
     from tests.support.accounts import actor_of, make_user
     from workshop_app.db.users import Role
-    from workshop_app.services.chunking import ChunkSettings
-    from workshop_app.services.collections import CollectionSpec, create_collection
-    from workshop_app.services.documents import upload_many
-    from workshop_app.services.embedding_jobs import JobStatus, get_jobs
+    from workshop_app.services.rag.chunking import ChunkSettings
+    from workshop_app.services.rag.collections import CollectionSpec, create_collection
+    from workshop_app.services.rag.documents import upload_many
+    from workshop_app.services.rag.embedding_jobs import JobStatus, get_jobs
     from workshop_app.settings import get_settings
 
     actor = actor_of(make_user(Role.INSTRUCTOR, "ingest"))
@@ -74,7 +74,7 @@ def direct_embeds(url: str, chunks: int, batch: int) -> float:
 
 
 def retrieval(stored: int, queries: int) -> list[float]:
-    from workshop_app.services.vectorstore import get_vector_store
+    from workshop_app.services.rag.vector_store import get_vector_store
 
     store = get_vector_store()
     store.create("bench-10k", "bench-embedder", "cosine")

@@ -45,7 +45,7 @@ def session_tokens(count: int) -> list[str]:
     from tests.support.accounts import make_user
     from workshop_app.db.engine import session_scope
     from workshop_app.db.users import Role
-    from workshop_app.services.auth import start_session
+    from workshop_app.services.accounts.auth import start_session
 
     tokens = []
     for _ in range(count):

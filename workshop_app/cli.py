@@ -20,18 +20,18 @@ from workshop_app.config_reference import write as write_config_reference
 from workshop_app.db.migrations import PROJECT_ROOT, upgrade_database
 from workshop_app.file_modes import keep_new_files_private, make_private
 from workshop_app.launcher import launch as launch_app
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.auth import create_admin
-from workshop_app.services.backup import BackupSchedule, create_backup, parse_duration, restore_backup
-from workshop_app.services.backup_crypto import is_encrypted
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.join_addresses import lan_addresses
-from workshop_app.services.logs import configure_logging
-from workshop_app.services.moderation import DELETERS as MODERATED_KINDS
-from workshop_app.services.moderation import delete_for_moderation
-from workshop_app.services.smoke import run_smoke
-from workshop_app.services.users import actor_for_username
-from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_bundle
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.accounts.auth import create_admin
+from workshop_app.services.accounts.users import actor_for_username
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.operations.backup import BackupSchedule, create_backup, parse_duration, restore_backup
+from workshop_app.services.operations.backup_crypto import is_encrypted
+from workshop_app.services.operations.logs import configure_logging
+from workshop_app.services.operations.smoke import run_smoke
+from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_bundle
+from workshop_app.services.workshops.join_addresses import lan_addresses
+from workshop_app.services.workshops.moderation import DELETERS as MODERATED_KINDS
+from workshop_app.services.workshops.moderation import delete_for_moderation
 from workshop_app.settings import Problem, Settings, load_settings
 
 BUILD_LOG_TAIL = 40

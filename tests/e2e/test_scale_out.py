@@ -29,12 +29,12 @@ from tests.support.run_async import run_coroutine
 from tests.support.scale_out import scale_out_app, scale_out_services
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.users import Role
-from workshop_app.services import auth
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.embedding_jobs import JobStatus
-from workshop_app.services.rag import RagSpec, create_rag_system
-from workshop_app.services.vectorstore import get_vector_store
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.accounts import auth
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.rag.embedding_jobs import JobStatus
+from workshop_app.services.rag.systems import RagSpec, create_rag_system
+from workshop_app.services.rag.vector_store import get_vector_store
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 from workshop_app.settings import get_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis, pytest.mark.chroma_server]

@@ -10,9 +10,10 @@ from tests.support.accounts import actor_of, make_user, unique_name
 from workshop_app.api import build_api
 from workshop_app.cli import main
 from workshop_app.db.users import Role
-from workshop_app.services import auth, throttle, users
-from workshop_app.services.api_keys import list_api_keys
-from workshop_app.services.errors import Forbidden, InvalidInput
+from workshop_app.services.accounts import auth, users
+from workshop_app.services.accounts import sign_in_throttle as throttle
+from workshop_app.services.accounts.api_keys import list_api_keys
+from workshop_app.services.core.errors import Forbidden, InvalidInput
 
 
 @pytest.fixture(autouse=True)

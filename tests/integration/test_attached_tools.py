@@ -13,15 +13,15 @@ from tests.support.api_server import api_server
 from tests.support.collections import CORPUS, build_collection
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
-from workshop_app.services import chats
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.errors import Forbidden, InvalidInput
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.errors import Forbidden, InvalidInput
 from workshop_app.services.ollama.client import OllamaBackend
-from workshop_app.services.policy import Actor
-from workshop_app.services.rag import RagSpec, create_rag_system, prepare, stream_answer
+from workshop_app.services.rag.systems import RagSpec, create_rag_system, prepare, stream_answer
 from workshop_app.services.tools import store
 from workshop_app.services.tools.loop import TraceStep
+from workshop_app.services.workshops.policy import Actor
 
 TOOL_MODEL = "qwen2.5:0.5b"
 PLAIN_MODEL = "llava:7b"  # completion and vision: cannot call tools

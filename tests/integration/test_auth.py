@@ -12,9 +12,11 @@ from sqlmodel import select
 from tests.support.accounts import actor_of, make_user, unique_name
 from workshop_app.db.engine import get_engine, session_scope
 from workshop_app.db.users import AuthSession, Role
-from workshop_app.services import auth, throttle, users, workshops
-from workshop_app.services.api_keys import actor_for_api_key, create_api_key
-from workshop_app.services.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
+from workshop_app.services.accounts import auth, users
+from workshop_app.services.accounts import sign_in_throttle as throttle
+from workshop_app.services.accounts.api_keys import actor_for_api_key, create_api_key
+from workshop_app.services.core.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
+from workshop_app.services.workshops import lifecycle as workshops
 
 PASSWORD = "correct horse battery staple"
 

@@ -24,11 +24,12 @@ from workshop_app.api import build_api
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import ApiKey, Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
-from workshop_app.services import users, workshops
-from workshop_app.services.api_keys import create_api_key, revoke_api_key
-from workshop_app.services.errors import Forbidden, Unauthorized
-from workshop_app.services.policy import Actor
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.accounts import users
+from workshop_app.services.accounts.api_keys import create_api_key, revoke_api_key
+from workshop_app.services.core.errors import Forbidden, Unauthorized
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
+from workshop_app.services.workshops.policy import Actor
 
 OWNER_ADMIN = {"owner", "admin"}
 SIGNED_IN = set(PERSONAS) - {"anonymous"}

@@ -22,10 +22,10 @@ from workshop_app.cli import main
 from workshop_app.db.engine import get_engine
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.model_requests import ModelRequest, Outcome
-from workshop_app.services.backup import BackupSchedule, create_backup, list_backups
-from workshop_app.services.backup_archive import MANIFEST, sha256_of
-from workshop_app.services.chroma_lock import chroma_writes
-from workshop_app.services.metrics import record_request
+from workshop_app.services.operations.backup import BackupSchedule, create_backup, list_backups
+from workshop_app.services.operations.backup_archive import MANIFEST, sha256_of
+from workshop_app.services.operations.metrics import record_request
+from workshop_app.services.rag.chroma_lock import chroma_writes
 from workshop_app.settings import Settings, get_settings
 
 

@@ -13,8 +13,8 @@ from tests.support.postgres import postgres_server
 from workshop_app.db.engine import build_engine
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.model_requests import ModelRequest, Outcome
-from workshop_app.services.backup import create_backup, restore_backup
-from workshop_app.services.backup_errors import TargetNotEmpty
+from workshop_app.services.operations.backup import create_backup, restore_backup
+from workshop_app.services.operations.backup_errors import TargetNotEmpty
 from workshop_app.settings import Settings
 
 pytestmark = pytest.mark.postgres

@@ -8,11 +8,11 @@ import pytest
 
 from tests.fakes.ollama_server import FakeOllama
 from workshop_app.db.model_requests import Outcome
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.errors import InvalidInput
-from workshop_app.services.metrics import recent_requests
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.errors import BackendError, BackendUnavailable, ModelNotFound
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.operations.metrics import recent_requests
 
 MODEL = "qwen2.5:0.5b"
 

@@ -11,12 +11,12 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
-from workshop_app.services import chats
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.errors import BackendError
-from workshop_app.services.streaming import until_stopped
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 MODEL = "qwen2.5:0.5b"
 

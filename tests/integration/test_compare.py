@@ -10,10 +10,10 @@ import pytest
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services.compare import check_comparison, compare_replies
-from workshop_app.services.errors import InvalidInput
-from workshop_app.services.reply_timing import ReplyTiming
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.chat.compare import check_comparison, compare_replies
+from workshop_app.services.chat.timing import ReplyTiming
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.settings import get_settings
 from workshop_app.state.chat_views import timing_text
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from tests.support.accounts import unique_name
 from workshop_app.cli import main
 from workshop_app.db.users import Role
-from workshop_app.services import auth
+from workshop_app.services.accounts import auth
 
 
 def test_create_admin_reads_the_password_from_stdin_and_the_account_signs_in(migrated_database: str) -> None:

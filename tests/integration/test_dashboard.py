@@ -9,11 +9,11 @@ import pytest
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.dashboard import workshop_dashboard
-from workshop_app.services.errors import RateLimited, WorkshopError
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.errors import RateLimited, WorkshopError
 from workshop_app.services.ollama.errors import BackendError
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.workshops.dashboard import workshop_dashboard
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 MODEL = "qwen2.5:0.5b"
 

@@ -8,8 +8,9 @@ from tests.conftest import reset_settings_caches
 from tests.support.accounts import actor_of, make_user
 from tests.support.pdfs import encrypted_pdf, text_pdf
 from workshop_app.db.users import Role
-from workshop_app.services.chunking import ChunkSettings, Unit
-from workshop_app.services.documents import (
+from workshop_app.services.core.errors import Forbidden
+from workshop_app.services.rag.chunking import ChunkSettings, Unit
+from workshop_app.services.rag.documents import (
     delete_document,
     get_document,
     list_documents,
@@ -17,8 +18,7 @@ from workshop_app.services.documents import (
     upload_many,
     uploads_dir,
 )
-from workshop_app.services.errors import Forbidden
-from workshop_app.services.policy import Actor
+from workshop_app.services.workshops.policy import Actor
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 HTML = b"""<!doctype html><html><head><title>Llamas</title><style>body { color: red }</style>

@@ -12,14 +12,14 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, EMBEDDER, build_collection, upload
 from workshop_app.db.users import Role
-from workshop_app.services.chunking import ChunkSettings
-from workshop_app.services.collections import CollectionSpec, create_collection, member_documents
-from workshop_app.services.documents import delete_document
-from workshop_app.services.embedding_jobs import JobStatus, get_jobs
-from workshop_app.services.errors import Forbidden
-from workshop_app.services.metrics import EMBEDDED_ITEMS, EMBEDDING_BATCHES
-from workshop_app.services.policy import Actor
-from workshop_app.services.vectorstore import get_vector_store
+from workshop_app.services.core.errors import Forbidden
+from workshop_app.services.operations.metrics import EMBEDDED_ITEMS, EMBEDDING_BATCHES
+from workshop_app.services.rag.chunking import ChunkSettings
+from workshop_app.services.rag.collections import CollectionSpec, create_collection, member_documents
+from workshop_app.services.rag.documents import delete_document
+from workshop_app.services.rag.embedding_jobs import JobStatus, get_jobs
+from workshop_app.services.rag.vector_store import get_vector_store
+from workshop_app.services.workshops.policy import Actor
 
 BATCH_SIZE = 64
 ONE_CHUNK_PER_LINE = ChunkSettings(size=20, overlap=0, markdown=False)

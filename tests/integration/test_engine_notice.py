@@ -6,11 +6,11 @@ import httpx
 
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
-from workshop_app.services.chat_models import chat_models
-from workshop_app.services.models import load_catalog
+from workshop_app.services.chat.model_choices import chat_models
+from workshop_app.services.models.catalog import load_catalog
 from workshop_app.services.ollama.scheduler import set_host_slots
 from workshop_app.services.ollama.types import BUILTIN_ENGINE
-from workshop_app.services.policy import Actor
+from workshop_app.services.workshops.policy import Actor
 
 
 def as_engine(hosts: Hosts, slots: int = 4) -> None:

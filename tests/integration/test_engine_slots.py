@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
-from workshop_app.services.chat import stream_reply
+from workshop_app.services.chat.replies import stream_reply
 from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.scheduler import scheduler_for, set_host_slots
 from workshop_app.services.ollama.types import BUILTIN_ENGINE

@@ -11,8 +11,8 @@ import pytest
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services import chats
-from workshop_app.services.chats import ChatSettings
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import set_host_slots
 from workshop_app.services.ollama.types import BUILTIN_ENGINE

@@ -16,8 +16,8 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.api_server import api_server
 from workshop_app.db.users import Role, User
-from workshop_app.services.api_keys import create_api_key, revoke_api_key
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.accounts.api_keys import create_api_key, revoke_api_key
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 CHAT_MODEL = "qwen2.5:0.5b"
 EMBED_MODEL = "nomic-embed-text:latest"
@@ -229,7 +229,7 @@ def test_the_openai_client_gets_tool_calls_in_its_shape_and_sends_results_back(
 
 
 def test_openai_tool_messages_become_ollama_ones() -> None:
-    from workshop_app.services.gateway import from_openai
+    from workshop_app.services.gateway.api_shapes import from_openai
 
     body = from_openai(
         {

@@ -6,10 +6,11 @@ import pytest
 
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services import chats, help_requests
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.errors import Forbidden, InvalidInput
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.errors import Forbidden, InvalidInput
+from workshop_app.services.workshops import help_requests
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 MODEL = "llama3.2:1b"
 

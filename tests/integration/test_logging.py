@@ -15,8 +15,8 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import bearer
 from workshop_app.api import build_api
 from workshop_app.db.users import Role
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.logs import configure_logging, get_logger
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.operations.logs import configure_logging, get_logger
 from workshop_app.state.log_context import install_ui_event_ids
 
 

@@ -10,8 +10,13 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import bearer
 from workshop_app.api import build_api
 from workshop_app.db.users import Role
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.metrics import count_embeddings, count_rate_limit_hit, set_active_users, set_queue_length
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.operations.metrics import (
+    count_embeddings,
+    count_rate_limit_hit,
+    set_active_users,
+    set_queue_length,
+)
 
 MODEL = "qwen2.5:0.5b"
 

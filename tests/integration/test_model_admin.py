@@ -13,16 +13,16 @@ import pytest
 from tests.fakes.catalog import REGISTRY
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
-from workshop_app.services import model_admin
-from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
-from workshop_app.services.model_names import validate_model_name
-from workshop_app.services.models import load_catalog
+from workshop_app.services.core.errors import Forbidden, InvalidInput, Unauthorized
+from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.catalog import load_catalog
+from workshop_app.services.models.names import validate_model_name
+from workshop_app.services.models.resources import machine_resources, read_gpus
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import ModelDidNotLoad
 from workshop_app.services.ollama.pulls import KEEP_SUCCEEDED_S, PullJob, PullState, pulls
 from workshop_app.services.ollama.types import PullStep
-from workshop_app.services.policy import Actor
-from workshop_app.services.resources import machine_resources, read_gpus
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.model_views import pull_view
 
 INSTRUCTOR = Actor(id=9001, role=Role.INSTRUCTOR)

@@ -14,7 +14,7 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.api import build_api
 from workshop_app.db.users import Role
-from workshop_app.services.api_keys import create_api_key
+from workshop_app.services.accounts.api_keys import create_api_key
 
 
 def bearer(role: Role) -> dict[str, str]:

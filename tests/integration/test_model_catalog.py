@@ -11,16 +11,16 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.ports import free_port
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.errors import Forbidden, Unauthorized
-from workshop_app.services.models import catalog_for, load_catalog, model_details, model_status, select_models
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.errors import Forbidden, Unauthorized
+from workshop_app.services.models.catalog import catalog_for, load_catalog, model_details, model_status, select_models
 from workshop_app.services.ollama.backends import backend_for, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendError, BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import HealthMonitor
 from workshop_app.services.ollama.router import pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy, scheduler_for
-from workshop_app.services.policy import Actor
+from workshop_app.services.workshops.policy import Actor
 
 READER = Actor(id=9100, role=Role.ATTENDEE)
 

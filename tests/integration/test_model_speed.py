@@ -11,12 +11,12 @@ import pytest
 
 from tests.fakes.ollama_server import FakeOllama
 from workshop_app.db.model_requests import ModelRequest, Outcome
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.metrics import recent_requests
-from workshop_app.services.model_metrics import metrics_by_model_host, request_points, tokens_per_second
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.models.metrics import metrics_by_model_host, request_points, tokens_per_second
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.operations.metrics import recent_requests
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from tests.support.accounts import actor_of, make_user
 from workshop_app.cli import main
 from workshop_app.db.users import Role
-from workshop_app.services.documents import get_document, list_documents, upload_many
-from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
-from workshop_app.services.moderation import delete_for_moderation
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound
+from workshop_app.services.rag.documents import get_document, list_documents, upload_many
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
+from workshop_app.services.workshops.moderation import delete_for_moderation
 
 
 @pytest.fixture(autouse=True)

@@ -22,16 +22,16 @@ from tests.support.redis import redis_server
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401 - fixtures
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
-from workshop_app.services import chats
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.metrics import recent_requests
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.ollama.backends import backend_for, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendStalled, BackendUnavailable, RequestTooLong
 from workshop_app.services.ollama.outages import KEY
 from workshop_app.services.ollama.scheduler import scheduler_for
+from workshop_app.services.operations.metrics import recent_requests
 from workshop_app.settings import get_settings
 
 MODEL = "qwen2.5:0.5b"

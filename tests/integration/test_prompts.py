@@ -8,10 +8,10 @@ import pytest
 
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services import prompts
-from workshop_app.services.errors import Forbidden, InvalidInput
-from workshop_app.services.prompts import PromptDraft
-from workshop_app.services.workshops import WorkshopDraft, create_workshop, remove_attendee
+from workshop_app.services.core.errors import Forbidden, InvalidInput
+from workshop_app.services.prompts import library as prompts
+from workshop_app.services.prompts.library import PromptDraft
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop, remove_attendee
 
 EXPLAIN = PromptDraft(
     "Explain", "Explain {{topic}} in {{words}} words.", "You teach {{audience}}.", ("Teaching", " basics ")

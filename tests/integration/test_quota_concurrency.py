@@ -24,8 +24,8 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.api_server import api_server
 from tests.support.gateway_people import KeyHolder, chat_request, key_holder
 from tests.support.redis import redis_server
-from workshop_app.services.errors import RateLimited
-from workshop_app.services.ratelimit import Allowance, MemoryLedger, RateLimiter, RedisLedger, storage_for
+from workshop_app.services.core.errors import RateLimited
+from workshop_app.services.sharing.rate_limits import Allowance, MemoryLedger, RateLimiter, RedisLedger, storage_for
 from workshop_app.settings import get_settings
 
 QUOTA = 300

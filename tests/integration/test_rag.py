@@ -8,10 +8,9 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
 from workshop_app.db.users import Role
-from workshop_app.services.chunking import ChunkSettings
-from workshop_app.services.errors import Forbidden, InvalidInput
-from workshop_app.services.policy import Actor
-from workshop_app.services.rag import (
+from workshop_app.services.core.errors import Forbidden, InvalidInput
+from workshop_app.services.rag.chunking import ChunkSettings
+from workshop_app.services.rag.systems import (
     DEFAULT_TEMPLATE,
     Fate,
     RagSpec,
@@ -21,6 +20,7 @@ from workshop_app.services.rag import (
     render,
     stream_answer,
 )
+from workshop_app.services.workshops.policy import Actor
 
 CHAT_MODEL = "llama3.2:1b"
 

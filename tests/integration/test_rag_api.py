@@ -9,9 +9,9 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.api_server import api_server
 from tests.support.collections import CORPUS, build_collection
 from workshop_app.db.users import Role
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.policy import Actor
-from workshop_app.services.rag import RagSpec, create_rag_system
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.rag.systems import RagSpec, create_rag_system
+from workshop_app.services.workshops.policy import Actor
 
 
 def _headers(actor: Actor) -> dict[str, str]:

@@ -11,11 +11,11 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.users import Role
-from workshop_app.services import rag_history
-from workshop_app.services.errors import Forbidden, NotFound
-from workshop_app.services.policy import Actor
-from workshop_app.services.rag import RagSpec, create_rag_system, delete_rag_system, prepare
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.core.errors import Forbidden, NotFound
+from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.rag import history as rag_history
+from workshop_app.services.rag.systems import RagSpec, create_rag_system, delete_rag_system, prepare
+from workshop_app.services.workshops.policy import Actor
 
 CHAT_MODEL = "llama3.2:1b"
 

@@ -18,12 +18,12 @@ from tests.support.ports import free_port
 from tests.support.redis import redis_server
 from workshop_app.api.errors import install_error_handlers
 from workshop_app.db.users import Role
-from workshop_app.services.chat import stream_reply
-from workshop_app.services.errors import RateLimited
-from workshop_app.services.metrics import recent_requests
-from workshop_app.services.ratelimit import Allowance, get_limiter, requester_key
-from workshop_app.services.streaming import until_stopped
-from workshop_app.services.workshops import WorkshopDraft, create_workshop, update_workshop
+from workshop_app.services.chat.replies import stream_reply
+from workshop_app.services.core.errors import RateLimited
+from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.operations.metrics import recent_requests
+from workshop_app.services.sharing.rate_limits import Allowance, get_limiter, requester_key
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop, update_workshop
 from workshop_app.settings import get_settings, load_settings
 
 MODEL = "qwen2.5:0.5b"

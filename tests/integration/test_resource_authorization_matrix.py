@@ -32,17 +32,20 @@ from workshop_app.api import build_api
 from workshop_app.db.chats import ChatMessage
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
-from workshop_app.services import chats, collections, documents, prompts, rag, retrieval
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.chunking import ChunkSettings
-from workshop_app.services.collections import CollectionSpec
-from workshop_app.services.embedding_jobs import get_jobs
-from workshop_app.services.embedding_map import collection_map
-from workshop_app.services.errors import Forbidden, NotFound, Unauthorized
-from workshop_app.services.policy import Actor
-from workshop_app.services.prompts import PromptDraft
-from workshop_app.services.rag import RagSpec
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.errors import Forbidden, NotFound, Unauthorized
+from workshop_app.services.prompts import library as prompts
+from workshop_app.services.prompts.library import PromptDraft
+from workshop_app.services.rag import collections, documents, retrieval
+from workshop_app.services.rag import systems as rag
+from workshop_app.services.rag.chunking import ChunkSettings
+from workshop_app.services.rag.collections import CollectionSpec
+from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.embedding_map import collection_map
+from workshop_app.services.rag.systems import RagSpec
 from workshop_app.services.tools import store
+from workshop_app.services.workshops.policy import Actor
 
 PEOPLE = (*PERSONAS, "other_instructor")
 ACCOUNT = {"owner": "peer", "instructor": "i1", "other_instructor": "i2"}  # persona -> person in the cast

@@ -12,9 +12,9 @@ from prometheus_client import REGISTRY
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.fairness import GREEDY, run_fairness
-from workshop_app.services.chat import stream_reply, stream_reply_queued
+from workshop_app.services.chat.replies import stream_reply, stream_reply_queued
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.scheduler import HostScheduler, QueueUpdate, Turn, scheduler_for
-from workshop_app.services.streaming import until_stopped
 from workshop_app.settings import get_settings
 
 MODEL = "qwen2.5:0.5b"

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from tests.support.accounts import unique_name
 from workshop_app.api import build_api
-from workshop_app.services import auth, session_handover
-from workshop_app.services.errors import Unauthorized
+from workshop_app.services.accounts import auth, session_handover
+from workshop_app.services.core.errors import Unauthorized
 from workshop_app.settings import Settings
 
 ORIGIN = "http://testserver"

@@ -16,8 +16,8 @@ from workshop_app.api import build_api
 from workshop_app.cli import main
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.auth import actor_for_user
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.accounts.auth import actor_for_user
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ import pytest
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user, unique_name
 from workshop_app.db.users import Role
-from workshop_app.services import workshops
-from workshop_app.services.errors import Forbidden, InvalidInput
+from workshop_app.services.core.errors import Forbidden, InvalidInput
 from workshop_app.services.tools import store
 from workshop_app.services.tools.errors import InvalidDefinition
 from workshop_app.services.tools.forms import ToolForm, form_of, parameters_feedback, save_form
 from workshop_app.services.tools.loop import LoopEnded, TraceStep
 from workshop_app.services.tools.playground import ask_with_tools, tool_models
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
 
 MODEL = "qwen2.5:0.5b"
 

@@ -11,14 +11,14 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, build_collection
 from workshop_app.db.model_requests import Outcome
 from workshop_app.db.users import Role
-from workshop_app.services.errors import RateLimited
-from workshop_app.services.metrics import recent_requests
+from workshop_app.services.core.errors import RateLimited
 from workshop_app.services.ollama.errors import BackendError
+from workshop_app.services.operations.metrics import recent_requests
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
 from workshop_app.services.tools.http_tool import HttpPolicy
 from workshop_app.services.tools.loop import LoopEnded, ReplyText, TraceStep, run_tool_loop
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 MODEL = "qwen2.5:0.5b"
 CONTEXT = ToolContext(None, HttpPolicy(("localhost",), 2.0, 4096))

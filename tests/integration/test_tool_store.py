@@ -9,12 +9,12 @@ import pytest
 
 from tests.support.accounts import actor_of, make_user, unique_name
 from workshop_app.db.users import Role
-from workshop_app.services import workshops
-from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
-from workshop_app.services.policy import Actor
+from workshop_app.services.core.errors import Forbidden, InvalidInput, Unauthorized
 from workshop_app.services.tools import store
 from workshop_app.services.tools.errors import InvalidDefinition
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
+from workshop_app.services.workshops.policy import Actor
 
 
 @pytest.fixture(autouse=True)

@@ -13,13 +13,19 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.chroma import chroma_server
 from tests.support.collections import CORPUS, EMBEDDER, QUESTIONS, build_collection
 from workshop_app.db.users import Role
-from workshop_app.services.chroma_lock import chroma_paused
-from workshop_app.services.collections import CollectionSpec, create_collection, embedding_models, get_collection
-from workshop_app.services.embedding_map import collection_map
-from workshop_app.services.errors import InvalidInput
-from workshop_app.services.policy import Actor
-from workshop_app.services.retrieval import search
-from workshop_app.services.vectorstore import EmbeddingMismatch, VectorStore, client_from, get_vector_store, similarity
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.rag.chroma_lock import chroma_paused
+from workshop_app.services.rag.collections import CollectionSpec, create_collection, embedding_models, get_collection
+from workshop_app.services.rag.embedding_map import collection_map
+from workshop_app.services.rag.retrieval import search
+from workshop_app.services.rag.vector_store import (
+    EmbeddingMismatch,
+    VectorStore,
+    client_from,
+    get_vector_store,
+    similarity,
+)
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.settings import get_settings
 
 

@@ -22,19 +22,20 @@ from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
-from workshop_app.services import prompts, workshops
-from workshop_app.services.bundle_format import DamagedBundle
-from workshop_app.services.collections import list_collections, member_documents
-from workshop_app.services.documents import list_documents, uploads_dir
-from workshop_app.services.embedding_jobs import JobStatus
-from workshop_app.services.errors import Forbidden
-from workshop_app.services.policy import Actor
-from workshop_app.services.prompts import PromptDraft
-from workshop_app.services.rag import RagSpec, create_rag_system, list_rag_systems
+from workshop_app.services.core.errors import Forbidden
+from workshop_app.services.prompts import library as prompts
+from workshop_app.services.prompts.library import PromptDraft
+from workshop_app.services.rag.collections import list_collections, member_documents
+from workshop_app.services.rag.documents import list_documents, uploads_dir
+from workshop_app.services.rag.embedding_jobs import JobStatus
+from workshop_app.services.rag.systems import RagSpec, create_rag_system, list_rag_systems
+from workshop_app.services.rag.vector_store import VectorStore, VectorStoreUnavailable
 from workshop_app.services.tools import store
-from workshop_app.services.vectorstore import VectorStore, VectorStoreUnavailable
-from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_bundle
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.bundle_format import DamagedBundle
+from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_bundle
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
+from workshop_app.services.workshops.policy import Actor
 
 FILES = {
     "llamas.md": b"# Llamas\n\nA llama can carry about a quarter of its body weight over mountain trails.",

@@ -7,11 +7,13 @@ import pytest
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
-from workshop_app.services import auth, throttle, workshops
-from workshop_app.services.errors import Forbidden, InvalidInput, NotFound
-from workshop_app.services.join_codes import looks_like_join_code, normalize_join_code
-from workshop_app.services.policy import require_model, usable_models
-from workshop_app.services.workshops import WorkshopClosed, WorkshopDraft
+from workshop_app.services.accounts import auth
+from workshop_app.services.accounts import sign_in_throttle as throttle
+from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.join_codes import looks_like_join_code, normalize_join_code
+from workshop_app.services.workshops.lifecycle import WorkshopClosed, WorkshopDraft
+from workshop_app.services.workshops.policy import require_model, usable_models
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +71,7 @@ def test_joining_with_code_and_name_signs_the_attendee_in(instructor) -> None:
 
 
 def test_the_attendee_can_set_a_password_and_come_back_with_the_username(instructor) -> None:
-    from workshop_app.services.users import set_password
+    from workshop_app.services.accounts.users import set_password
 
     workshop = workshops.create_workshop(instructor, WorkshopDraft("Come back"))
     attendee, _ = workshops.join_workshop(workshop.join_code, "Alan")
@@ -106,8 +108,8 @@ def test_a_closed_workshop_takes_no_new_attendees_but_keeps_its_own(instructor) 
 
 
 def test_a_removed_attendee_loses_access_at_once(instructor) -> None:
-    from workshop_app.services.api_keys import actor_for_api_key, create_api_key
-    from workshop_app.services.users import set_password
+    from workshop_app.services.accounts.api_keys import actor_for_api_key, create_api_key
+    from workshop_app.services.accounts.users import set_password
 
     workshop = workshops.create_workshop(instructor, WorkshopDraft("Strict"))
     attendee, token = workshops.join_workshop(workshop.join_code, "Noisy")

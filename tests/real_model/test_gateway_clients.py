@@ -13,8 +13,8 @@ from tests.real_model.conftest import CHAT_MODEL, EMBED_MODEL
 from tests.support.accounts import actor_of, make_user
 from tests.support.api_server import api_server
 from workshop_app.db.users import Role
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 pytestmark = pytest.mark.real_model
 

@@ -11,13 +11,13 @@ from tests.real_model.conftest import CHAT_MODEL
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
-from workshop_app.services import chats
-from workshop_app.services.chats import ChatSettings
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.scheduler import scheduler_for
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.policy import Actor
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.workshops.policy import Actor
 
 pytestmark = pytest.mark.real_model
 

@@ -10,7 +10,7 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.collections import build_collection
 from workshop_app.db.users import Role
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.rag import RagSpec, create_rag_system, prepare, stream_answer
+from workshop_app.services.rag.systems import RagSpec, create_rag_system, prepare, stream_answer
 
 pytestmark = pytest.mark.real_model
 

@@ -8,11 +8,12 @@ import pytest
 from tests.real_model.conftest import CHAT_MODEL, EMBED_MODEL, install
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
-from workshop_app.services import chats, model_admin
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.embeddings import embed_texts
-from workshop_app.services.models import load_catalog
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.catalog import load_catalog
 from workshop_app.services.ollama.pulls import PullState
+from workshop_app.services.rag.embeddings import embed_texts
 from workshop_app.services.tools import store
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.definitions import check_definition

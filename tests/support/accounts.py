@@ -8,8 +8,8 @@ import uuid
 from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import WorkshopMember
-from workshop_app.services.auth import actor_for_user, create_account
-from workshop_app.services.policy import Actor
+from workshop_app.services.accounts.auth import actor_for_user, create_account
+from workshop_app.services.workshops.policy import Actor
 
 _counter = itertools.count()
 
@@ -37,7 +37,7 @@ def actor_of(user: User) -> Actor:
 
 def bearer(role: Role = Role.ATTENDEE) -> dict[str, str]:
     """REST headers carrying a fresh API key of a new account with `role`."""
-    from workshop_app.services.api_keys import create_api_key
+    from workshop_app.services.accounts.api_keys import create_api_key
 
     _, key = create_api_key(actor_of(make_user(role, "rest")), "tests")
     return {"Authorization": f"Bearer {key}"}

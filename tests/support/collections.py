@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from workshop_app.db.collections import VectorCollection
-from workshop_app.services.chunking import ChunkSettings
-from workshop_app.services.collections import CollectionSpec, create_collection
-from workshop_app.services.documents import upload_many
-from workshop_app.services.embedding_jobs import EmbeddingJob, get_jobs
-from workshop_app.services.policy import Actor
+from workshop_app.services.rag.chunking import ChunkSettings
+from workshop_app.services.rag.collections import CollectionSpec, create_collection
+from workshop_app.services.rag.documents import upload_many
+from workshop_app.services.rag.embedding_jobs import EmbeddingJob, get_jobs
+from workshop_app.services.workshops.policy import Actor
 
 EMBEDDER = "nomic-embed-text:latest"
 

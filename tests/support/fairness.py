@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workshop_app.services.chat import stream_reply, stream_reply_queued
+from workshop_app.services.chat.replies import stream_reply, stream_reply_queued
 from workshop_app.services.ollama.scheduler import scheduler_for
 from workshop_app.services.ollama.types import ChatChunk
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role, User
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.workshops import WorkshopDraft, create_workshop
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 CHAT_MODEL = "qwen2.5:0.5b"
 

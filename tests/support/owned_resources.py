@@ -23,15 +23,16 @@ from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
-from workshop_app.services import chats, prompts
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.collections import CollectionSpec, create_collection
-from workshop_app.services.documents import upload_many
-from workshop_app.services.embedding_jobs import get_jobs
-from workshop_app.services.policy import Actor
-from workshop_app.services.prompts import PromptDraft
-from workshop_app.services.rag import RagSpec, create_rag_system
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.prompts import library as prompts
+from workshop_app.services.prompts.library import PromptDraft
+from workshop_app.services.rag.collections import CollectionSpec, create_collection
+from workshop_app.services.rag.documents import upload_many
+from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.systems import RagSpec, create_rag_system
 from workshop_app.services.tools import store
+from workshop_app.services.workshops.policy import Actor
 
 CHAT_MODEL = "qwen2.5:0.5b"  # completion and tools
 PRIVATE, WORKSHOP, PUBLIC = Visibility.PRIVATE, Visibility.WORKSHOP, Visibility.PUBLIC

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
-from workshop_app.services import workshops
-from workshop_app.services.api_keys import create_api_key
-from workshop_app.services.policy import Actor
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
+from workshop_app.services.workshops.policy import Actor
 
 PERSONAS = ("owner", "same_workshop_attendee", "other_workshop_attendee", "instructor", "admin", "anonymous")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import socketio
 
-from workshop_app.services.session_handover import COOKIE
+from workshop_app.services.accounts.session_handover import COOKIE
 
 PAGE = "/playground"
 EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop_app.services.backup import parse_duration
+from workshop_app.services.operations.backup import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from contextlib import aclosing
 
 import pytest
 
-from workshop_app.services.streaming import batched
+from workshop_app.services.core.streaming import batched
 
 
 async def _pieces(count: int, gap_s: float, *, then_fail: bool = False) -> AsyncGenerator[int, None]:

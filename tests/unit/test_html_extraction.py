@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshop_app.services.extraction import Kind, extract
+from workshop_app.services.rag.extraction import Kind, extract
 
 PAGE = b"""<!doctype html><html><head><title>Llamas</title></head><body>
 <header><a href="/">Farm Wiki</a><nav><ul><li>Home</li><li>Animals</li><li>Log in</li></ul></nav></header>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from workshop_app.services.join_addresses import join_addresses, lan_addresses
+from workshop_app.services.workshops.join_addresses import join_addresses, lan_addresses
 
 
 def test_a_localhost_origin_is_replaced_by_the_lan_addresses_with_a_warning() -> None:

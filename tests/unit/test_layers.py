@@ -55,3 +55,16 @@ def test_only_settings_reads_the_environment() -> None:
         if path.name != "settings.py" and ("os.environ[" in path.read_text() or "os.getenv(" in path.read_text())
     ]
     assert readers == []
+
+
+def test_services_live_in_feature_packages_that_say_what_they_hold() -> None:
+    """A newcomer finds a feature by its package; a package's `__init__` explains it and re-exports nothing."""
+    services = PACKAGE / "services"
+    flat = sorted(path.name for path in services.glob("*.py") if path.name != "__init__.py")
+    assert flat == []
+    for package in sorted(path for path in services.iterdir() if (path / "__init__.py").is_file()):
+        tree = ast.parse((package / "__init__.py").read_text())
+        docstring = ast.get_docstring(tree) or ""
+        assert docstring.strip(), f"{package.name}/__init__.py says nothing about what lives there"
+        imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+        assert imports == [], f"{package.name}/__init__.py re-exports; import from the module instead"

@@ -12,8 +12,8 @@ import pytest
 
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.users import Role, User
-from workshop_app.services.errors import Forbidden, InvalidInput, Unauthorized
-from workshop_app.services.policy import Action, Actor, allowed, for_moderation, require, require_role
+from workshop_app.services.core.errors import Forbidden, InvalidInput, Unauthorized
+from workshop_app.services.workshops.policy import Action, Actor, allowed, for_moderation, require, require_role
 
 WORKSHOP, OTHER_WORKSHOP = 10, 20
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workshop_app.services.errors import InvalidInput
-from workshop_app.services.generation_options import check_options
-from workshop_app.services.prompt_templates import render, variables
+from workshop_app.services.chat.options import check_options
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.prompts.variables import render, variables
 
 
 def test_variables_are_listed_once_in_order_of_first_use() -> None:

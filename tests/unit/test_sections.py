@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workshop_app.db.users import Role
-from workshop_app.services.errors import Forbidden, Unauthorized
-from workshop_app.services.policy import Actor
-from workshop_app.services.sections import closed_routes, require_section
+from workshop_app.services.core.errors import Forbidden, Unauthorized
+from workshop_app.services.workshops.policy import Actor
+from workshop_app.services.workshops.sections import closed_routes, require_section
 
 ATTENDEE, INSTRUCTOR, ADMIN = Actor(1, Role.ATTENDEE), Actor(2, Role.INSTRUCTOR), Actor(3, Role.ADMIN)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from workshop_app.services.errors import InvalidInput
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.tools.builtins import BUILTINS
 from workshop_app.services.tools.clock import now_in
 from workshop_app.services.tools.context import ToolContext

@@ -20,7 +20,7 @@ from workshop_app.api.rag import router as rag_router
 from workshop_app.api.sessions import router as sessions_router
 from workshop_app.api.tools import router as tools_router
 from workshop_app.api.workshops import router as workshops_router
-from workshop_app.services.logs import configure_logging
+from workshop_app.services.operations.logs import configure_logging
 from workshop_app.settings import get_settings
 
 

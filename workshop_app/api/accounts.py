@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.params import RowId
 from workshop_app.db.users import ApiKey, Role, User
-from workshop_app.services import api_keys, users
+from workshop_app.services.accounts import api_keys, users
 
 router = APIRouter(tags=["accounts"])
 

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
-from workshop_app.services.api_keys import recent_actor_for_api_key
-from workshop_app.services.errors import Unauthorized
-from workshop_app.services.policy import Actor
+from workshop_app.services.accounts.api_keys import recent_actor_for_api_key
+from workshop_app.services.core.errors import Unauthorized
+from workshop_app.services.workshops.policy import Actor
 
 API_PREFIX = "/api/v1"
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from workshop_app.services.errors import RateLimited, WorkshopError
+from workshop_app.services.core.errors import RateLimited, WorkshopError
 
 OLLAMA_PREFIX = "/ollama"
 OPENAI_PREFIX = "/v1"

@@ -31,8 +31,8 @@ from workshop_app.api.gateway_schemas import (
     OpenAIChatRequest,
     OpenAIEmbeddingsRequest,
 )
-from workshop_app.services import gateway
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.gateway import api_shapes as gateway
 from workshop_app.services.ollama.types import ChatChunk
 
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)

@@ -3,7 +3,7 @@
 A body of the wrong shape (`"options": 5`, `messages: [1, 2]`, `content: 123`) or a
 generation option out of range (`top_k: -5`, `num_ctx: 1e12`, `temperature: "hot"`)
 is refused with a sentence saying where and what, before Ollama sees it. The ranges
-are the Playground's (services/generation_options), so both faces allow the same.
+are the Playground's (services/chat/options), so both faces allow the same.
 Fields the platform does not use (`keep_alive`, `format`, OpenAI's `n`, ...) are ignored.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from workshop_app.services.generation_options import PARAMETERS
+from workshop_app.services.chat.options import PARAMETERS
 
 Role = Literal["system", "user", "assistant", "tool"]
 ModelName = Field(min_length=1, max_length=300, description="A model of your workshop (/ollama/api/tags, /v1/models).")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.errors import GATEWAY_REFUSALS, OLLAMA_PREFIX, OPENAI_PREFIX, Face, Refusal, answer, face_of
-from workshop_app.services import gateway_status
+from workshop_app.services.gateway import room_status as gateway_status
 
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
 

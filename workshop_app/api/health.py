@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from workshop_app.services.health import detailed_report, health_report
+from workshop_app.services.operations.health import detailed_report, health_report
 
 router = APIRouter(tags=["health"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from workshop_app.services.metrics import exposition
+from workshop_app.services.operations.metrics import exposition
 
 router = APIRouter(tags=["operations"])
 

@@ -11,8 +11,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workshop_app.services.logs import get_logger, request_context
-from workshop_app.services.metrics import observe_http_request
+from workshop_app.services.operations.logs import get_logger, request_context
+from workshop_app.services.operations.metrics import observe_http_request
 
 REQUEST_ID_HEADER = "x-request-id"
 UNMATCHED = "other"

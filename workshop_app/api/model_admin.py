@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.model_catalog import MODEL_EXAMPLE, catalog_report, model_report
-from workshop_app.services import model_admin
-from workshop_app.services.model_names import EXAMPLES, validate_model_name
-from workshop_app.services.models import catalog_for, model_status
+from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.catalog import catalog_for, model_status
+from workshop_app.services.models.names import EXAMPLES, validate_model_name
+from workshop_app.services.models.resources import machine_resources
 from workshop_app.services.ollama.pulls import PullProgress
-from workshop_app.services.resources import machine_resources
 
 router = APIRouter(prefix="/models", tags=["model management"])
 

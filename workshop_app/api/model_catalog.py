@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from workshop_app.api.auth import CurrentActor
-from workshop_app.services.models import Catalog, HostStatus, ModelSummary, catalog_for, model_status
+from workshop_app.services.models.catalog import Catalog, HostStatus, ModelSummary, catalog_for, model_status
 
 router = APIRouter(tags=["models"])
 

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from workshop_app.api.auth import CurrentActor
-from workshop_app.services.models import load_catalog
-from workshop_app.services.policy import usable_models
+from workshop_app.services.models.catalog import load_catalog
+from workshop_app.services.workshops.policy import usable_models
 
 router = APIRouter(tags=["models"])
 

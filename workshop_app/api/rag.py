@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.params import RowId
-from workshop_app.services import rag
+from workshop_app.services.rag import systems as rag
 from workshop_app.services.tools.loop import TraceStep
 
 router = APIRouter(prefix="/rag-systems", tags=["rag"])

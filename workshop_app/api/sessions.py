@@ -1,4 +1,4 @@
-"""Where the page trades a sign-in ticket for the HttpOnly session cookie (see services/session_handover)."""
+"""Where the page trades a sign-in ticket for the HttpOnly session cookie (see services/accounts/session_handover)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 
-from workshop_app.services import auth, session_handover
-from workshop_app.services.database_threads import off_loop
+from workshop_app.services.accounts import auth, session_handover
+from workshop_app.services.core.database_threads import off_loop
 from workshop_app.settings import get_settings
 
 router = APIRouter(tags=["sessions"], include_in_schema=False)

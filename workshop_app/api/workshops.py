@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.params import RowId, StoredCount
 from workshop_app.db.workshops import Workshop
-from workshop_app.services import workshops
 from workshop_app.services.ollama.backends import get_monitor
-from workshop_app.services.workshops import RosterEntry, WorkshopDraft
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.lifecycle import RosterEntry, WorkshopDraft
 
 router = APIRouter(prefix="/workshops", tags=["workshops"])
 

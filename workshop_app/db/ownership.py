@@ -2,7 +2,7 @@
 
 A resource table (prompts, tools, documents, collections, RAG systems, chats, ...)
 inherits `Owned` and gets `creator_id`, `workshop_id` and `visibility`; the policy in
-`services/policy.py` then decides read / write / delete for any of them.
+`services/workshops/policy.py` then decides read / write / delete for any of them.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.host_panel import host_panel
 from workshop_app.components.pull_progress import pull_card
 from workshop_app.components.shell import page_shell
-from workshop_app.services.models import CAPABILITIES, SORT_KEYS
+from workshop_app.services.models.catalog import CAPABILITIES, SORT_KEYS
 from workshop_app.state.models_state import ModelsState
 
 COLUMNS = (

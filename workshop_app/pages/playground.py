@@ -10,7 +10,7 @@ from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
-from workshop_app.services.chats import MAX_MESSAGE_CHARS
+from workshop_app.services.chat.history import MAX_MESSAGE_CHARS
 from workshop_app.state.help_state import HelpState
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 

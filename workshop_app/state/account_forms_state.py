@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import auth, workshops
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.accounts import auth
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 

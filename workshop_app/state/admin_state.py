@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.users import Role
-from workshop_app.services import users
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.accounts import users
+from workshop_app.services.core.errors import WorkshopError
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.time_format import ago

@@ -1,7 +1,7 @@
 """The signed-in person, for every page that needs one.
 
 The browser keeps only the opaque session token, in an HttpOnly cookie the page's scripts
-cannot read (see services/session_handover). The websocket's handshake carries it, so
+cannot read (see services/accounts/session_handover). The websocket's handshake carries it, so
 handlers read it from the connection's headers; every handler that acts resolves it
 through the services again, so a redirect is never the only guard.
 """
@@ -14,9 +14,10 @@ from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
-from workshop_app.services import auth, sections, session_handover
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.policy import Actor
+from workshop_app.services.accounts import auth, session_handover
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.workshops import sections
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.feedback import error_toast
 
 LOGIN_ROUTE = "/login"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.workshop_bundles import embed_imported, export_bundle, import_uploaded
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_uploaded
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.workshop_state import WorkshopState

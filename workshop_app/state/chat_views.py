@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from workshop_app.db.chats import Chat, ChatMessage
-from workshop_app.services.chat_models import ModelChoice
-from workshop_app.services.reply_timing import ReplyTiming
+from workshop_app.services.chat.model_choices import ModelChoice
+from workshop_app.services.chat.timing import ReplyTiming
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.state.time_format import ago
 from workshop_app.state.tool_views import TranscriptEntry, step_entry

@@ -6,13 +6,13 @@ import asyncio
 
 import reflex as rx
 
-from workshop_app.services import collections, documents
-from workshop_app.services.collections import CollectionSpec
-from workshop_app.services.embedding_jobs import get_jobs
-from workshop_app.services.embedding_map import collection_map
-from workshop_app.services.errors import InvalidInput, WorkshopError
-from workshop_app.services.policy import usable_models
-from workshop_app.services.retrieval import search
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.rag import collections, documents
+from workshop_app.services.rag.collections import CollectionSpec
+from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.embedding_map import collection_map
+from workshop_app.services.rag.retrieval import search
+from workshop_app.services.workshops.policy import usable_models
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.documents_state import chunk_settings_from
 from workshop_app.state.feedback import error_toast

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import chats
-from workshop_app.services.chat_models import chat_models
-from workshop_app.services.chats import ChatSettings
-from workshop_app.services.compare import MAX_MODELS, check_comparison, compare_replies
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.reply_timing import ReplyTiming
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.compare import MAX_MODELS, check_comparison, compare_replies
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.chat.model_choices import chat_models
+from workshop_app.services.chat.timing import ReplyTiming
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.chat_views import model_row, timing_text

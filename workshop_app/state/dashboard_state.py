@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import workshops
-from workshop_app.services.dashboard import workshop_dashboard
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.dashboard import workshop_dashboard
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.help_state import HelpState

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import documents
-from workshop_app.services.chunking import ChunkSettings, Unit
-from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.rag import documents
+from workshop_app.services.rag.chunking import ChunkSettings, Unit
 from workshop_app.settings import get_settings
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
 
 
 def error_toast(error: WorkshopError) -> rx.event.EventSpec:

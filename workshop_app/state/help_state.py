@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import help_requests
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.workshops import help_requests
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.playground_state import PlaygroundState

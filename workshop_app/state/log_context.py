@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reflex_base.event.context import EventContext
 
-from workshop_app.services.logs import add_request_id_provider
+from workshop_app.services.operations.logs import add_request_id_provider
 
 
 def _ui_event_id() -> str | None:

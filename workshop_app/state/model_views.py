@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from workshop_app.services.model_metrics import RequestPoint
-from workshop_app.services.models import CAPABILITIES, HostStatus, ModelSummary, Placement
+from workshop_app.services.models.catalog import CAPABILITIES, HostStatus, ModelSummary, Placement
+from workshop_app.services.models.metrics import RequestPoint
+from workshop_app.services.models.resources import Resources
 from workshop_app.services.ollama.pulls import PullProgress
-from workshop_app.services.resources import Resources
 
 
 @dataclasses.dataclass

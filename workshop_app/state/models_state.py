@@ -6,10 +6,10 @@ import asyncio
 
 import reflex as rx
 
-from workshop_app.services import model_admin
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.models import catalog_for, select_models
-from workshop_app.services.resources import machine_resources
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.catalog import catalog_for, select_models
+from workshop_app.services.models.resources import machine_resources
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.model_views import (

@@ -9,18 +9,18 @@ from functools import partial
 import reflex as rx
 
 from workshop_app.db.chats import Chat
-from workshop_app.services import chats
-from workshop_app.services.chat_models import chat_models
-from workshop_app.services.chats import ChatSettings, ChatView, ReplySaved
-from workshop_app.services.database_threads import off_loop
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.generation_options import PARAMETERS
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings, ChatView, ReplySaved
+from workshop_app.services.chat.model_choices import chat_models
+from workshop_app.services.chat.options import PARAMETERS
+from workshop_app.services.core.database_threads import off_loop
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.streaming import batched, until_stopped
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.policy import Actor
-from workshop_app.services.streaming import batched, until_stopped
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.chat_views import chat_row, message_row, model_row, trace_entries

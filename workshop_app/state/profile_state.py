@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import api_keys, users, workshops
-from workshop_app.services.errors import InvalidInput, WorkshopError
+from workshop_app.services.accounts import api_keys, users
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.time_format import ago

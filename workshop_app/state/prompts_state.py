@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.prompts import Prompt, PromptVersion
-from workshop_app.services import prompts, workshops
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.policy import Actor
-from workshop_app.services.prompts import PromptDraft, PromptView
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.prompts import library as prompts
+from workshop_app.services.prompts.library import PromptDraft, PromptView
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.playground_state import PlaygroundState

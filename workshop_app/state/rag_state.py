@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import collections, rag, rag_history
-from workshop_app.services.errors import InvalidInput, WorkshopError
-from workshop_app.services.policy import usable_models
-from workshop_app.services.rag import RagSpec
-from workshop_app.services.streaming import until_stopped
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.rag import collections
+from workshop_app.services.rag import history as rag_history
+from workshop_app.services.rag import systems as rag
+from workshop_app.services.rag.systems import RagSpec
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
+from workshop_app.services.workshops.policy import usable_models
 from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast

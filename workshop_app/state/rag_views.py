@@ -7,14 +7,14 @@ import dataclasses
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.rag_systems import RagSystem
-from workshop_app.services.chunking import Chunk
-from workshop_app.services.collections import MemberDocument
-from workshop_app.services.documents import UploadResult
-from workshop_app.services.embedding_jobs import EmbeddingJob
-from workshop_app.services.embedding_map import EmbeddingMap
-from workshop_app.services.rag import Inspection, Retrieved, cited_numbers
-from workshop_app.services.rag_history import KeptAnswer
-from workshop_app.services.retrieval import Hit
+from workshop_app.services.rag.chunking import Chunk
+from workshop_app.services.rag.collections import MemberDocument
+from workshop_app.services.rag.documents import UploadResult
+from workshop_app.services.rag.embedding_jobs import EmbeddingJob
+from workshop_app.services.rag.embedding_map import EmbeddingMap
+from workshop_app.services.rag.history import KeptAnswer
+from workshop_app.services.rag.retrieval import Hit
+from workshop_app.services.rag.systems import Inspection, Retrieved, cited_numbers
 from workshop_app.state.model_views import human_size
 from workshop_app.state.tool_views import TranscriptEntry, step_entry
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.scheduler import QueueUpdate
-from workshop_app.services.streaming import until_stopped
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep
 from workshop_app.services.tools.playground import ask_with_tools, tool_models
 from workshop_app.services.tools.store import tool_summaries

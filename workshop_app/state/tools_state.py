@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services import collections
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.policy import Action
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.rag import collections
 from workshop_app.services.tools import store
 from workshop_app.services.tools.errors import InvalidDefinition
 from workshop_app.services.tools.forms import ToolForm, builtin_choices, form_of, parameters_feedback, save_form
+from workshop_app.services.workshops.policy import Action
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.tool_views import BuiltinRow, ToolRow, builtin_row, tool_row

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.workshops import Workshop
-from workshop_app.services import workshops
-from workshop_app.services.errors import InvalidInput, WorkshopError
-from workshop_app.services.join_addresses import join_addresses
-from workshop_app.services.policy import Actor
-from workshop_app.services.workshops import WorkshopDraft
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.join_addresses import join_addresses
+from workshop_app.services.workshops.lifecycle import WorkshopDraft
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import error_toast
 from workshop_app.state.time_format import ago

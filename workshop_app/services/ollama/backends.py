@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from functools import lru_cache
 
-from workshop_app.services.errors import InvalidInput
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.ollama import outages
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshop_app.services.errors import NotFound, WorkshopError
+from workshop_app.services.core.errors import NotFound, WorkshopError
 
 
 class BackendUnavailable(WorkshopError):

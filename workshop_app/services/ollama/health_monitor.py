@@ -25,7 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import set_host_slots
 from workshop_app.services.ollama.types import ModelInfo, RunningModel, ServerInfo

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from workshop_app.services.errors import WorkshopError
+from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.types import PullStep
 

@@ -43,7 +43,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from workshop_app.services.metrics import set_queue_length
+from workshop_app.services.operations.metrics import set_queue_length
 from workshop_app.settings import get_settings
 
 

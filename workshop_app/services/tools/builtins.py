@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workshop_app.services.errors import WorkshopError
-from workshop_app.services.retrieval import search
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.rag.retrieval import search
 from workshop_app.services.tools.calculator import calculate, format_number
 from workshop_app.services.tools.clock import now_in
 from workshop_app.services.tools.context import ToolContext

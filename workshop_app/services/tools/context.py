@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workshop_app.services.policy import Actor
 from workshop_app.services.tools.http_tool import HttpPolicy
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.settings import get_settings
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshop_app.services.errors import InvalidInput
+from workshop_app.services.core.errors import InvalidInput
 
 
 class InvalidDefinition(InvalidInput):

@@ -13,11 +13,11 @@ from typing import Any
 
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.tool_definitions import ToolRecord
-from workshop_app.services.policy import Actor
 from workshop_app.services.tools.builtins import BUILTINS
 from workshop_app.services.tools.definitions import ToolKind, empty_parameters, schema_problems
 from workshop_app.services.tools.errors import InvalidDefinition
 from workshop_app.services.tools.store import create_tool, update_tool
+from workshop_app.services.workshops.policy import Actor
 
 STARTER_PARAMETERS = {
     "type": "object",

@@ -19,8 +19,8 @@ from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from workshop_app.services.chat import stream_reply_queued, validate_messages
-from workshop_app.services.errors import InvalidInput
+from workshop_app.services.chat.replies import stream_reply_queued, validate_messages
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.tools.context import ToolContext

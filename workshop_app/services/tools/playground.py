@@ -12,15 +12,15 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from workshop_app.services.errors import InvalidInput
-from workshop_app.services.models import Catalog, catalog_for, load_catalog
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.models.catalog import Catalog, catalog_for, load_catalog
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
-from workshop_app.services.policy import Actor, require_model
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep, run_tool_loop
 from workshop_app.services.tools.store import definitions_for
+from workshop_app.services.workshops.policy import Actor, require_model
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import utcnow
-from workshop_app.services.errors import Forbidden, InvalidInput
-from workshop_app.services.owned_rows import owned_row
-from workshop_app.services.policy import Action, Actor, allowed, require_actor
+from workshop_app.services.core.errors import Forbidden, InvalidInput
+from workshop_app.services.core.owned_rows import owned_row
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
 from workshop_app.services.tools.transfer import export_tools, import_tools
+from workshop_app.services.workshops.policy import Action, Actor, allowed, require_actor
 
 VISIBILITIES = (Visibility.PRIVATE, Visibility.WORKSHOP)
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from workshop_app.services.errors import InvalidInput
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.tools.definitions import ToolDefinition, check_definition
 from workshop_app.services.tools.errors import InvalidDefinition
 

@@ -1,0 +1,105 @@
+"""One prompt to several models at once, their replies streamed side by side.
+
+Each model's request goes through the same rate limit and fair queue as a chat, and
+the columns form one group in that queue: the comparison counts as one action against
+the per-person limit and takes its turn like one request, while its columns stream in
+parallel on whatever slots no one else waiting could take (see the scheduler's rule).
+A column still waiting shows its queue position. A failing model ends only its own column.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.chat.replies import stream_reply_queued
+from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
+from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.ollama.scheduler import QueueUpdate
+from workshop_app.services.workshops.policy import Actor, require_actor
+
+MIN_MODELS, MAX_MODELS = 2, 4
+
+
+@dataclass(frozen=True)
+class ColumnUpdate:
+    """News for column `index`: more text, a queue position, or the end (with timing or an error)."""
+
+    index: int
+    text: str = ""
+    position: int = 0
+    timing: ReplyTiming | None = None
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.timing is not None
+
+
+def check_comparison(
+    actor: Actor | None, models: Sequence[str], system_prompt: str, options: dict, prompt: str
+) -> list[ChatSettings]:
+    """The settings for each column, or a clear refusal (count, workshop's models, ranges, empty prompt)."""
+    actor = require_actor(actor)
+    chosen = list(dict.fromkeys(model for model in models if model))
+    if not MIN_MODELS <= len(chosen) <= MAX_MODELS:
+        raise InvalidInput(
+            f"Pick {MIN_MODELS} to {MAX_MODELS} different models to compare.", hint="Tick them in the model list."
+        )
+    if not prompt.strip():
+        raise InvalidInput("The message is empty.", hint="Type the prompt every model should answer.")
+    return [ChatSettings(model, system_prompt, options).checked(actor) for model in chosen]
+
+
+async def compare_replies(
+    actor: Actor, columns: list[ChatSettings], prompt: str, *, client_ip: str | None = None
+) -> AsyncGenerator[ColumnUpdate, None]:
+    """Updates from every column as they come; closing it (Stop) closes every request."""
+    updates: asyncio.Queue[ColumnUpdate] = asyncio.Queue()
+    group = uuid.uuid4().hex
+    tasks = [
+        asyncio.create_task(_column(index, settings, prompt, actor, client_ip, group, updates))
+        for index, settings in enumerate(columns)
+    ]
+    try:
+        remaining = len(tasks)
+        while remaining:
+            update = await updates.get()
+            remaining -= update.finished
+            yield update
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _column(
+    index: int,
+    settings: ChatSettings,
+    prompt: str,
+    actor: Actor,
+    client_ip: str | None,
+    group: str,
+    updates: asyncio.Queue[ColumnUpdate],
+) -> None:
+    system = [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
+    messages = [*system, {"role": "user", "content": prompt.strip()}]
+    clock, error = ReplyClock(), ""
+    try:
+        events = stream_reply_queued(
+            settings.model, messages, dict(settings.options), user_id=actor.id, client_ip=client_ip, group=group
+        )
+        async with aclosing(events):
+            async for event in events:
+                clock.saw(event)
+                if isinstance(event, QueueUpdate):
+                    await updates.put(ColumnUpdate(index, position=event.position))
+                    continue
+                await updates.put(ColumnUpdate(index, text=event.content))
+    except WorkshopError as failure:
+        error = failure.message
+    await updates.put(ColumnUpdate(index, timing=clock.timing(), error=error))

@@ -1,0 +1,391 @@
+"""Chats kept per person: send, stream and save replies, edit, regenerate, rename, search, export.
+
+The person's message is committed before the model is asked, and the reply is saved
+however the stream ends: complete, stopped (the text so far), or failed (the text so
+far, marked incomplete with the error, so the page can offer a retry).
+
+A chat may have some of the person's tools attached: its replies then run the tool
+loop instead of a plain stream, and each keeps its calls, results and trace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
+from workshop_app.db.engine import session_scope
+from workshop_app.db.model_requests import utcnow
+from workshop_app.services.chat.options import check_options
+from workshop_app.services.chat.replies import stream_reply_queued
+from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
+from workshop_app.services.core.database_threads import off_loop
+from workshop_app.services.core.errors import InvalidInput, NotFound, WorkshopError
+from workshop_app.services.core.owned_rows import owned_row
+from workshop_app.services.ollama.scheduler import QueueUpdate
+from workshop_app.services.ollama.types import ChatChunk
+from workshop_app.services.tools.loop import LoopEnded, TraceStep
+from workshop_app.services.tools.playground import reply_with_tools
+from workshop_app.services.tools.store import definitions_for
+from workshop_app.services.workshops.policy import Action, Actor, require_actor, require_model
+
+TITLE_CHARS = 60
+MAX_MESSAGE_CHARS = 100_000  # ~25,000 tokens: past any workshop model's context, and well within one websocket message
+EXPORT_FORMAT = "workshop-chat"
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What the person chose for the next reply; checked against the policy and the ranges.
+
+    `tool_ids` are tools the model may call; each must be one the person may read.
+    """
+
+    model: str
+    system_prompt: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    tool_ids: tuple[int, ...] = ()
+
+    def checked(self, actor: Actor) -> ChatSettings:
+        if not self.model.strip():
+            raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
+        require_model(actor, self.model)
+        tool_ids = tuple(dict.fromkeys(self.tool_ids))
+        definitions_for(actor, tool_ids)
+        return ChatSettings(self.model, self.system_prompt.strip(), check_options(self.options), tool_ids)
+
+
+@dataclass(frozen=True)
+class ChatView:
+    chat: Chat
+    messages: list[ChatMessage]
+
+
+@dataclass(frozen=True)
+class ReplySaved:
+    """The last event of a reply that ran to its end: the reply as kept and its chat, just touched."""
+
+    chat: Chat
+    reply: ChatMessage
+
+
+def list_chats(actor: Actor | None, search: str = "") -> list[Chat]:
+    """This person's chats, most recently used first; `search` matches titles and message text."""
+    actor = require_actor(actor)
+    query = select(Chat).where(Chat.creator_id == actor.id).order_by(col(Chat.updated_at).desc(), col(Chat.id).desc())
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        matching = select(ChatMessage.chat_id).where(col(ChatMessage.content).ilike(pattern))
+        query = query.where(or_(col(Chat.title).ilike(pattern), col(Chat.id).in_(matching)))
+    with session_scope() as session:
+        return list(session.exec(query).all())
+
+
+def get_chat(actor: Actor | None, chat_id: int) -> ChatView:
+    return _view(actor, chat_id, Action.READ)
+
+
+def rename_chat(actor: Actor | None, chat_id: int, title: str) -> Chat:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("A chat needs a title.", hint="Type a few words that say what it is about.")
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.WRITE)
+        chat.title = title[:200]
+        session.add(chat)
+        return chat
+
+
+def delete_chat(actor: Actor | None, chat_id: int) -> None:
+    with session_scope() as session:
+        session.delete(_chat(session, actor, chat_id, Action.DELETE))
+
+
+def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSettings, text: str) -> int:
+    """Save the person's message (in a new chat when `chat_id` is None); returns the chat's id.
+
+    Everything is checked first: an empty message, a model the workshop does not use or
+    a parameter out of range is refused before anything is saved or sent.
+    """
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    _check_message(text, "Type something before sending.")
+    with session_scope() as session:
+        chat = _new_chat(actor, text) if chat_id is None else _chat(session, actor, chat_id, Action.WRITE)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        session.add(ChatMessage(chat_id=chat.id, role="user", content=text.strip()))
+        return chat.id
+
+
+def _check_message(text: str, empty_hint: str) -> None:
+    if not text.strip():
+        raise InvalidInput("The message is empty.", hint=empty_hint)
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}.",
+            hint="Shorten it, or upload a long text as a document and ask about it on the RAG page.",
+        )
+
+
+def edit_message(actor: Actor | None, message_id: int, settings: ChatSettings, text: str) -> int:
+    """Replace one of the person's messages and drop everything after it, ready to resend."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    _check_message(text, "Type something, or delete the message instead.")
+    with session_scope() as session:
+        message, chat = _message(session, actor, message_id)
+        if message.role != "user":
+            raise InvalidInput("Only your own messages can be edited.", hint="Use Regenerate for a new reply.")
+        message.content = text.strip()
+        session.add(message)
+        _drop_after(session, message)
+        _apply(chat, settings)
+        session.add(chat)
+        return chat.id
+
+
+def prepare_regenerate(actor: Actor | None, chat_id: int, settings: ChatSettings) -> int:
+    """Drop the last reply (complete, stopped or incomplete) so a new one can be streamed."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    with session_scope() as session:
+        chat = _chat(session, actor, chat_id, Action.WRITE)
+        messages = _messages(session, chat_id)
+        if messages and messages[-1].role == "assistant":
+            session.delete(messages[-1])
+        _apply(chat, settings)
+        session.add(chat)
+        return chat_id
+
+
+def delete_message(actor: Actor | None, message_id: int) -> int:
+    with session_scope() as session:
+        message, chat = _message(session, actor, message_id)
+        session.delete(message)
+        chat.updated_at = utcnow()
+        session.add(chat)
+        return chat.id
+
+
+@dataclass
+class _ReplySoFar:
+    """What to save of a reply, whichever way its stream ends."""
+
+    asked: int  # how many messages the model was sent
+    clock: ReplyClock = field(default_factory=ReplyClock)
+    pieces: list[str] = field(default_factory=list)
+    status: str = ReplyStatus.STOPPED
+    error: str = ""
+    answer: str | None = None  # the final text, when the tool loop ended
+    tool_messages: list[dict[str, Any]] = field(default_factory=list)
+    trace: list[TraceStep] = field(default_factory=list)
+
+    def saw(self, event: ChatChunk | QueueUpdate | TraceStep | LoopEnded) -> None:
+        if isinstance(event, ChatChunk | QueueUpdate):
+            self.clock.saw(event)
+        if isinstance(event, ChatChunk):
+            self.pieces.append(event.content)
+            if event.stats is not None:
+                self.status = ReplyStatus.DONE
+        elif isinstance(event, TraceStep):
+            self.trace.append(event)
+        elif isinstance(event, LoopEnded):
+            # Between the question and the answer: the model's calls and their results.
+            self.status, self.answer, self.tool_messages = (
+                ReplyStatus.DONE,
+                event.reply,
+                event.messages[self.asked : -1],
+            )
+
+    @property
+    def content(self) -> str:
+        return self.answer if self.answer is not None else "".join(self.pieces)
+
+
+async def stream_chat_reply(
+    actor: Actor | None, chat_id: int, *, client_ip: str | None = None
+) -> AsyncGenerator[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved, None]:
+    """Stream the model's answer to the chat's last message, then save it however it ended.
+
+    First comes the chat as it stands (ChatView: what the model reads), then the reply.
+    With tools attached, the model must be able to call tools; each call is yielded as a
+    TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
+    so a page can show it as kept without reading the chat again. Closing this generator
+    (Stop) closes the request to Ollama and saves the text so far as stopped; a failure
+    mid-stream saves it as incomplete and re-raises the error. The database work runs in
+    threads, off the event loop that streams everyone's replies.
+    """
+    actor = require_actor(actor)
+    view = await off_loop(_view, actor, chat_id, Action.WRITE)
+    chat, history = view.chat, _history(view.chat, view.messages)
+    require_model(actor, chat.model)
+    reply, saving = _ReplySoFar(len(history)), False
+    try:
+        yield view
+        events = (
+            reply_with_tools(actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip)
+            if chat.tool_ids
+            else stream_reply_queued(chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip)
+        )
+        async with aclosing(events):
+            async for event in events:
+                reply.saw(event)
+                if not isinstance(event, LoopEnded):
+                    yield event
+        saving = True
+        if (saved := await off_loop(_save_reply, chat_id, chat.model, reply)) is not None:
+            yield saved
+    except WorkshopError as failure:
+        reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
+        raise
+    finally:
+        if not saving:
+            await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled meanwhile
+
+
+def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
+    """A new chat holding one question and the answer the person picked (from a comparison)."""
+    actor = require_actor(actor)
+    settings = settings.checked(actor)
+    with session_scope() as session:
+        chat = _new_chat(actor, prompt)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        session.add(ChatMessage(chat_id=chat.id, role="user", content=prompt.strip()))
+        session.add(
+            ChatMessage(chat_id=chat.id, role="assistant", content=reply, model=settings.model, stats=timing.as_dict())
+        )
+        return chat.id
+
+
+def export_json(actor: Actor | None, chat_id: int) -> str:
+    view = get_chat(actor, chat_id)
+    document = {
+        "format": EXPORT_FORMAT,
+        "version": 1,
+        "title": view.chat.title,
+        "model": view.chat.model,
+        "system_prompt": view.chat.system_prompt,
+        "options": view.chat.options,
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "model": m.model,
+                "status": m.status,
+                "error": m.error,
+                "stats": m.stats,
+                **({"tool_messages": m.tool_messages, "tool_trace": m.tool_trace} if m.tool_trace else {}),
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in view.messages
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def export_markdown(actor: Actor | None, chat_id: int) -> str:
+    view = get_chat(actor, chat_id)
+    parts = [f"# {view.chat.title}", f"Model: `{view.chat.model}`"]
+    if view.chat.system_prompt:
+        parts.append(f"System prompt:\n\n> {view.chat.system_prompt}")
+    for message in view.messages:
+        heading = "## You" if message.role == "user" else f"## Assistant ({message.model or view.chat.model})"
+        parts += [heading, *(_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace), message.content]
+        if message.status != ReplyStatus.DONE:
+            parts.append(f"_{message.status}{': ' + message.error if message.error else ''}_")
+    return "\n\n".join(parts) + "\n"
+
+
+def _markdown_step(step: TraceStep) -> str:
+    outcome = f"error: {step.error}" if step.error else step.result
+    return f"> Tool `{step.tool}` with `{json.dumps(step.arguments, ensure_ascii=False)}` → {outcome}"
+
+
+def _chat(session: Session, actor: Actor | None, chat_id: int, action: Action) -> Chat:
+    return owned_row(session, actor, Chat, chat_id, action, "Chat")
+
+
+def _message(session: Session, actor: Actor | None, message_id: int) -> tuple[ChatMessage, Chat]:
+    message = session.get(ChatMessage, message_id)
+    if message is None:
+        raise NotFound("This message does not exist (any more).", hint="Reload the chat.")
+    return message, _chat(session, actor, message.chat_id, Action.WRITE)
+
+
+def _messages(session: Session, chat_id: int) -> list[ChatMessage]:
+    return list(
+        session.exec(select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(col(ChatMessage.id))).all()
+    )
+
+
+def _new_chat(actor: Actor, first_message: str) -> Chat:
+    words = " ".join(first_message.split())
+    title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+    return Chat(creator_id=actor.id, workshop_id=actor.workshop_id, title=title)
+
+
+def _apply(chat: Chat, settings: ChatSettings) -> None:
+    chat.model, chat.system_prompt, chat.options = settings.model, settings.system_prompt, dict(settings.options)
+    chat.tool_ids = list(settings.tool_ids)
+    chat.updated_at = utcnow()
+
+
+def _drop_after(session: Session, message: ChatMessage) -> None:
+    later = select(ChatMessage).where(ChatMessage.chat_id == message.chat_id, col(ChatMessage.id) > message.id)
+    for row in session.exec(later).all():
+        session.delete(row)
+
+
+def _view(actor: Actor | None, chat_id: int, action: Action) -> ChatView:
+    with session_scope() as session:
+        return ChatView(_chat(session, actor, chat_id, action), _messages(session, chat_id))
+
+
+def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    """What the model reads: the system prompt, then every turn that has text.
+
+    While tools are attached, each earlier reply is preceded by the tool calls and
+    results that led to it, as Ollama sent and received them; without tools the model
+    reads the answers alone.
+    """
+    if not messages or messages[-1].role != "user":
+        raise InvalidInput("There is no question to answer.", hint="Type a message, or regenerate the last reply.")
+    history: list[dict[str, Any]] = [{"role": "system", "content": chat.system_prompt}] if chat.system_prompt else []
+    for message in messages:
+        if chat.tool_ids:
+            history += message.tool_messages
+        if message.content:
+            history.append({"role": message.role, "content": message.content})
+    return history
+
+
+def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | None:
+    with session_scope() as session:
+        chat = session.get(Chat, chat_id)
+        if chat is None:  # deleted while the reply streamed
+            return None
+        chat.updated_at = utcnow()
+        session.add(chat)
+        message = ChatMessage(
+            chat_id=chat_id,
+            role="assistant",
+            content=reply.content,
+            model=model,
+            status=reply.status,
+            error=reply.error[:1000],
+            stats=reply.clock.timing().as_dict(),
+            tool_messages=reply.tool_messages,
+            tool_trace=[step.as_dict() for step in reply.trace],
+        )
+        session.add(message)
+        session.flush()
+        return ReplySaved(chat, message)

@@ -1,0 +1,166 @@
+"""Changing what the hosts hold: pull, delete, load (warm up) and unload models.
+
+These are for instructors and admins; every function takes the acting person and
+checks the role first, so the UI and the REST API make the same decision. After a
+change the affected host is checked again, so the catalog shows the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from workshop_app.db.users import Role
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.models.catalog import load_catalog
+from workshop_app.services.models.names import validate_model_name
+from workshop_app.services.ollama.backends import backend_by_url, get_monitor
+from workshop_app.services.ollama.client import OllamaBackend
+from workshop_app.services.ollama.errors import BackendUnavailable, ModelDidNotLoad, ModelNotFound
+from workshop_app.services.ollama.pulls import PullProgress, pulls
+from workshop_app.services.ollama.router import canonical_name, pick_host
+from workshop_app.services.ollama.scheduler import QueueBusy
+from workshop_app.services.workshops.policy import Actor, require_role
+
+KEEP_LOADED = "30m"
+"""How long a warmed-up model stays in memory without requests (Ollama's keep_alive)."""
+
+
+def require_manager(actor: Actor | None) -> Actor:
+    """Instructors and admins manage models; attendees use them."""
+    return require_role(actor, Role.INSTRUCTOR, Role.ADMIN)
+
+
+Backends = tuple[OllamaBackend, ...] | None
+
+
+async def _target(name: str, host: str | None, backends: Backends) -> OllamaBackend:
+    """The given host, or the router's choice for a model that is installed."""
+    monitor = get_monitor(backends)
+    if host:
+        return backend_by_url(host, tuple(monitor.backends))
+    return backend_by_url(pick_host(name, await monitor.current(), QueueBusy()), tuple(monitor.backends))
+
+
+async def _hosts_with(
+    name: str, host: str | None, backends: Backends, *, loaded_only: bool = False
+) -> list[OllamaBackend]:
+    """The hosts holding the model (or just `host`); 404 if none, 503 if it was last seen on a down host."""
+    monitor = get_monitor(backends)
+    states = await monitor.current()
+    pick_host(name, states, QueueBusy())
+    wanted = canonical_name(name)
+    urls = [
+        state.url
+        for state in states
+        if state.reachable
+        and state.has(wanted)
+        and (not loaded_only or state.running_model(wanted))
+        and (not host or state.url == host.rstrip("/"))
+    ]
+    if host and not urls and not loaded_only:
+        raise ModelNotFound(name, host)
+    return [backend_by_url(url, tuple(monitor.backends)) for url in urls]
+
+
+async def _embedding_only(name: str, backends: Backends) -> bool:
+    """Embedding models cannot generate, so they are loaded through an empty embed request."""
+    summary = (await load_catalog(backends)).find(name)
+    capabilities = summary.capabilities if summary else ()
+    return "embedding" in capabilities and "completion" not in capabilities
+
+
+async def _recheck(backends: Backends, *urls: str) -> None:
+    await get_monitor(backends).refresh(urls)
+
+
+async def start_pull(
+    actor: Actor | None, name: str, host: str | None = None, backends: Backends = None
+) -> PullProgress:
+    """Start pulling (or join the pull of) `name` on `host`, by default the first reachable host."""
+    require_manager(actor)
+    model = validate_model_name(name)
+    monitor = get_monitor(backends)
+    states = await monitor.current()
+    if host:
+        backend = backend_by_url(host, tuple(monitor.backends))
+    else:
+        up = [state for state in states if state.reachable]
+        if not up:
+            raise BackendUnavailable(states[0].url, states[0].reason or "no answer yet")
+        backend = backend_by_url(up[0].url, tuple(monitor.backends))
+    job = pulls.start(backend, model, on_success=lambda: _recheck(backends, backend.url))
+    return job.progress()
+
+
+async def cancel_pull(actor: Actor | None, name: str, host: str) -> PullProgress:
+    """Stop a running pull; its HTTP request to Ollama is closed."""
+    require_manager(actor)
+    progress = await pulls.cancel(validate_model_name(name), host.rstrip("/"))
+    if progress is None:
+        raise ModelNotFound(name, host)
+    return progress
+
+
+def dismiss_pull(actor: Actor | None, name: str, host: str) -> None:
+    """Take a failed, cancelled or finished pull's card off the Models page (for everyone watching)."""
+    require_manager(actor)
+    model = validate_model_name(name)
+    if not pulls.dismiss(model, host.rstrip("/")):
+        job = pulls.get(model, host.rstrip("/"))
+        if job is not None:
+            raise InvalidInput(f"The pull of {model} is still running.", hint="Cancel it first, or wait until it ends.")
+        raise ModelNotFound(name, host)
+
+
+async def watch_pull(model: str, host: str, every: float) -> AsyncIterator[PullProgress]:
+    """The pull's progress every `every` seconds, ending with its final state."""
+    while (job := pulls.get(model, host)) is not None:
+        progress = job.progress()
+        yield progress
+        if progress.finished:
+            return
+        await asyncio.sleep(every)
+
+
+def pull_progress() -> list[PullProgress]:
+    """Pulls running now or finished in the last minutes (anyone may watch)."""
+    return pulls.listed()
+
+
+async def load_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> str:
+    """Warm a model up so the first request does not wait for loading; returns the host URL.
+
+    Success is what Ollama's /api/ps says afterwards, not that the load request was answered:
+    a model it does not list is reported as ModelDidNotLoad.
+    """
+    require_manager(actor)
+    backend = await _target(name, host, backends)
+    embedding = await _embedding_only(name, backends)
+    model = canonical_name(name)
+    await backend.set_residency(model, KEEP_LOADED, embedding=embedding)
+    await _recheck(backends, backend.url)
+    if not any(canonical_name(running.name) == model for running in await backend.loaded_models()):
+        raise ModelDidNotLoad(model, backend.url)
+    return backend.url
+
+
+async def unload_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> list[str]:
+    """Free the model's memory (keep_alive 0) on `host` or wherever it is loaded; returns the host URLs."""
+    require_manager(actor)
+    targets = await _hosts_with(name, host, backends, loaded_only=True)
+    embedding = await _embedding_only(name, backends)
+    for backend in targets:
+        await backend.set_residency(canonical_name(name), 0, embedding=embedding)
+    await _recheck(backends, *(backend.url for backend in targets))
+    return [backend.url for backend in targets]
+
+
+async def delete_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> list[str]:
+    """Remove the model from `host`, or from every reachable host that has it; returns the host URLs."""
+    require_manager(actor)
+    targets = await _hosts_with(name, host, backends)
+    for backend in targets:
+        await backend.delete(canonical_name(name))
+    await _recheck(backends, *(backend.url for backend in targets))
+    return [backend.url for backend in targets]
