@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from pathlib import Path
 
-from workshop_app.settings import Settings
+from workshop_app.settings import Settings, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # not from db.migrations: the server need not import Alembic
 WEB_DIR = PROJECT_ROOT / ".web"
@@ -99,6 +99,13 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def backend_start_method(settings: Settings) -> str | None:
+    """How Granian starts its workers: None keeps Reflex's fork, which shares the preloaded app between
+    several workers; with one worker the preload only keeps a second copy of the app resident in the
+    supervisor (~120 MB), so that one is spawned instead."""
+    return "spawn" if settings.workers == 1 else None
+
+
 def serve(port: int) -> None:
     """Reflex's production backend on `port`, the prebuilt frontend mounted on it (no compile)."""
     from reflex.utils import exec as reflex_exec
@@ -110,10 +117,9 @@ def serve(port: int) -> None:
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_COMPILE_CONTEXT.set(constants.CompileContext.RUN)
     environment.REFLEX_SKIP_COMPILE.set(True)
-    if os.environ.get("GRANIAN_WORKERS", "1") == "1" and not environment.REFLEX_BACKEND_START_METHOD.is_set():
-        # Forking shares the preloaded app between several workers; with one worker the preload
-        # only keeps a second copy of the app resident in the supervisor (~120 MB).
-        environment.REFLEX_BACKEND_START_METHOD.set("spawn")
+    start_method = backend_start_method(get_settings())
+    if start_method is not None and not environment.REFLEX_BACKEND_START_METHOD.is_set():
+        environment.REFLEX_BACKEND_START_METHOD.set(start_method)
     config = get_config()
     config._set_persistent(frontend_port=port, backend_port=port)  # what `reflex run --single-port` does
     reflex_exec.notify_app_running()
