@@ -78,7 +78,7 @@ async def _engine_round(url: str, users: int, tokens: int) -> Result:
         return _summary("engine (Ollama API)", users, list(samples), time.perf_counter() - started)
 
 
-def _bare_server(slots: int, context: int, threads: int):  # noqa: ANN202 - xllamacpp has no type hints
+def _bare_server(slots: int, context: int, threads: int):  # xllamacpp has no type hints
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -93,7 +93,7 @@ def _bare_server(slots: int, context: int, threads: int):  # noqa: ANN202 - xlla
     return xllamacpp.Server(params)
 
 
-def _bare_round(server, users: int, tokens: int) -> Result:  # noqa: ANN001
+def _bare_round(server, users: int, tokens: int) -> Result:
     samples: list[Sample] = []
     lock = threading.Lock()
 

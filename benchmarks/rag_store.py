@@ -79,7 +79,7 @@ def retrieval(stored: int, queries: int) -> list[float]:
     store = get_vector_store()
     store.create("bench-10k", "bench-embedder", "cosine")
     rng = random.Random(11)
-    vector = lambda: [rng.gauss(0, 1) for _ in range(DIMENSION)]  # noqa: E731
+    vector = lambda: [rng.gauss(0, 1) for _ in range(DIMENSION)]  # noqa: E731 - used once, here
     for start in range(0, stored, 1000):
         ids = [f"c{n}" for n in range(start, start + 1000)]
         store.add(

@@ -20,11 +20,11 @@ os.environ["WORKSHOP_DATABASE_URL"] = ""
 os.environ.pop("WORKSHOP_REDIS_URL", None)
 os.environ.pop("WORKSHOP_CHROMA_URL", None)
 
-from tests.fakes.ollama_server import FakeOllama  # noqa: E402
-from workshop_app.db.engine import get_engine  # noqa: E402
-from workshop_app.db.migrations import upgrade_database  # noqa: E402
-from workshop_app.services.ollama.backends import get_backends  # noqa: E402
-from workshop_app.settings import get_settings  # noqa: E402
+from tests.fakes.ollama_server import FakeOllama  # noqa: E402 - after the test environment is set
+from workshop_app.db.engine import get_engine  # noqa: E402 - after the test environment is set
+from workshop_app.db.migrations import upgrade_database  # noqa: E402 - after the test environment is set
+from workshop_app.services.ollama.backends import get_backends  # noqa: E402 - after the test environment is set
+from workshop_app.settings import get_settings  # noqa: E402 - after the test environment is set
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

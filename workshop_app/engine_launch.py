@@ -110,7 +110,7 @@ def start_engine(
     Its log goes to `output` (default: this process's own output, the terminal).
     """
     port = port or free_port()
-    process = subprocess.Popen(  # noqa: PLW1509
+    process = subprocess.Popen(
         engine_command(port), env=dict(env), stdout=output, stderr=output, preexec_fn=_die_with_parent()
     )
     child = EngineChild(process, f"http://{ENGINE_HOST}:{port}")

@@ -201,7 +201,7 @@ def test_pull_streams_layer_progress_and_installs_then_delete_removes(api: httpx
     assert layers and all(line["digest"].startswith("sha256:") for line in layers)
     assert all(line["completed"] <= line["total"] for line in layers)
     assert any(line["completed"] == line["total"] for line in layers)
-    names = lambda: {model["name"] for model in api.get("/api/tags").json()["models"]}  # noqa: E731
+    names = lambda: {model["name"] for model in api.get("/api/tags").json()["models"]}  # noqa: E731 - used once, here
     assert "all-minilm:latest" in names()
     assert api.request("DELETE", "/api/delete", json={"model": "all-minilm"}).status_code == 200
     assert "all-minilm:latest" not in names()

@@ -37,7 +37,7 @@ def send_request(base: str, path: str, body: dict, headers: dict[str, str]) -> s
     return sock
 
 
-def wait_until(condition, timeout: float = 5.0) -> bool:  # noqa: ANN001 - a predicate
+def wait_until(condition, timeout: float = 5.0) -> bool:  # a predicate
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -85,7 +85,10 @@ def test_a_client_that_leaves_while_queued_never_reaches_ollama(gateway: str, fa
     fake_ollama.config.reply_tokens = 40  # 2 s
     person = key_holder()
     path, body = chat_request("openai", "first", stream=False)
-    post = lambda: httpx.post(f"{gateway}{path}", json=body, headers=person.headers, timeout=30)  # noqa: E731
+
+    def post() -> None:
+        httpx.post(f"{gateway}{path}", json=body, headers=person.headers, timeout=30)
+
     first = threading.Thread(target=post)
     first.start()
     assert wait_until(lambda: fake_ollama.stats.active_streams == 1)

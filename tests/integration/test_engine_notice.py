@@ -18,7 +18,7 @@ def as_engine(hosts: Hosts, slots: int = 4) -> None:
     hosts.a.config.slots = slots
 
 
-async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(two_hosts: Hosts) -> None:  # noqa: F811
+async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(two_hosts: Hosts) -> None:
     as_engine(two_hosts)
     try:
         engine, ollama = (await load_catalog(fresh=True)).hosts
@@ -33,7 +33,7 @@ async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(
     assert (ollama.note, ollama.kind) == ("", "Ollama")
 
 
-async def test_an_engine_without_a_chat_model_says_what_to_pull(two_hosts: Hosts) -> None:  # noqa: F811
+async def test_an_engine_without_a_chat_model_says_what_to_pull(two_hosts: Hosts) -> None:
     as_engine(two_hosts)
     for name in ("llama3.2:1b", "qwen2.5:0.5b", "llava:7b"):
         httpx.request("DELETE", f"{two_hosts.a.url}/api/delete", json={"model": name}).raise_for_status()
@@ -44,7 +44,7 @@ async def test_an_engine_without_a_chat_model_says_what_to_pull(two_hosts: Hosts
     assert engine.note.startswith("Built-in CPU engine without a chat model yet — pull smollm2:135m")
 
 
-async def test_the_playground_gets_the_note_with_its_hosts(two_hosts: Hosts) -> None:  # noqa: F811
+async def test_the_playground_gets_the_note_with_its_hosts(two_hosts: Hosts) -> None:
     as_engine(two_hosts)
     try:
         _, hosts = await chat_models(Actor(id=1, role=Role.ADMIN))
@@ -53,7 +53,7 @@ async def test_the_playground_gets_the_note_with_its_hosts(two_hosts: Hosts) -> 
     assert [bool(host.note) for host in hosts] == [True, False]
 
 
-async def test_an_unreachable_engine_has_no_note_only_the_outage(two_hosts: Hosts) -> None:  # noqa: F811
+async def test_an_unreachable_engine_has_no_note_only_the_outage(two_hosts: Hosts) -> None:
     as_engine(two_hosts)
     try:
         await load_catalog(fresh=True)

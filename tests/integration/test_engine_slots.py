@@ -86,7 +86,7 @@ async def test_a_changed_slot_count_is_followed_at_the_next_check(
 
 async def test_an_ollama_host_beside_the_engine_keeps_the_setting(
     two_hosts: Hosts,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     two_hosts.a.config.engine = BUILTIN_ENGINE
     two_hosts.a.config.slots = 3

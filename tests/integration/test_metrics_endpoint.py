@@ -52,7 +52,10 @@ async def test_metrics_count_http_and_model_traffic(client: TestClient, fake_oll
     generated = chunks[-1].stats.completion_tokens
 
     after = scrape(client)
-    delta = lambda name, **labels: value(after, name, **labels) - value(before, name, **labels)  # noqa: E731
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
     assert delta("workshop_http_requests_total", route="/api/v1/models", method="GET", status="200") == 2
     assert delta("workshop_http_requests_total", route="other", method="GET", status="404") == 1
     assert delta("workshop_http_request_duration_seconds_count", route="/api/v1/models", method="GET") == 2

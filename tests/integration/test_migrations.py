@@ -84,7 +84,7 @@ def test_postgres_migrates_up_and_down(tmp_path: Path, postgres_url: str) -> Non
 def test_postgres_engine_uses_the_configured_pool(tmp_path: Path, postgres_url: str) -> None:
     engine = build_engine(Settings(data_dir=tmp_path, database_url=postgres_url, db_pool_size=7, db_max_overflow=3))
     assert engine.pool.size() == 7
-    assert engine.pool._max_overflow == 3  # noqa: SLF001  (no public accessor)
+    assert engine.pool._max_overflow == 3  # no public accessor
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
     engine.dispose()

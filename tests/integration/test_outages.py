@@ -92,7 +92,7 @@ def watch(text: str, who: str, outcomes: list[Outcome]) -> asyncio.Task:
     return asyncio.ensure_future(run())
 
 
-async def until(condition, timeout: float = 5.0) -> None:  # noqa: ANN001 - a predicate
+async def until(condition, timeout: float = 5.0) -> None:  # a predicate
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for the test's setup"
@@ -187,7 +187,7 @@ async def test_a_killed_host_fails_its_whole_queue_at_once(process_fake: FakePro
 
 
 async def test_a_host_that_drops_a_request_before_its_first_token_hands_it_to_the_other(
-    two_hosts: Hosts,  # noqa: F811 - fixture
+    two_hosts: Hosts,
 ) -> None:
     a, b = two_hosts.a, two_hosts.b
     assert (await backend_for(MODEL)).url == a.url
@@ -205,7 +205,7 @@ async def test_a_host_that_drops_a_request_before_its_first_token_hands_it_to_th
     assert sorted(row.backend_url for row in rows) == sorted([a.url] + [b.url] * 11), "one dropped attempt on a"
 
 
-async def test_requests_waiting_for_a_host_that_dies_move_to_the_other(two_hosts: Hosts) -> None:  # noqa: F811
+async def test_requests_waiting_for_a_host_that_dies_move_to_the_other(two_hosts: Hosts) -> None:
     a, b = two_hosts.a, two_hosts.b
     await OllamaBackend(a.url).set_residency(MODEL, "5m")  # loaded on a: both requests go there
     await get_monitor().refresh()
@@ -292,7 +292,7 @@ def shared_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.mark.redis
 async def test_a_host_one_worker_found_down_is_avoided_by_every_worker(
     shared_redis: str,
-    two_hosts: Hosts,  # noqa: F811 - fixture
+    two_hosts: Hosts,
 ) -> None:
     a, b = two_hosts.a, two_hosts.b
     assert (await backend_for(MODEL)).url == a.url

@@ -30,7 +30,7 @@ def app_url(engine_url: str, session_dir: Path, artifacts: Path) -> Iterator[str
 def test_the_playground_streams_a_real_answer_and_says_what_serves_the_room(
     page: Page,
     app_url: str,
-    artifacts: Path,  # noqa: F811
+    artifacts: Path,
 ) -> None:
     page.goto(f"{app_url}/playground")
     expect(page.locator("#model-select")).to_contain_text(CHAT_MODEL)

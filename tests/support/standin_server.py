@@ -18,7 +18,7 @@ PAGE = b"""<!doctype html><html><head><title>Ollama Workshop</title></head>
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+    def do_GET(self) -> None:  # http.server's naming
         if self.path == "/health":
             body, kind = json.dumps({"status": "ok"}).encode(), "application/json"
         else:

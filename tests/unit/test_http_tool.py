@@ -28,7 +28,7 @@ HOST = "tools.test"
 class Handler(BaseHTTPRequestHandler):
     server: Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:  # http.server's naming
         self.server.seen.append(self.path)
         route = self.path.split("?")[0]
         if route.startswith("/echo/"):
@@ -51,7 +51,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._reply(404, "no such page")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.server.seen.append(self.path)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self._reply(200, json.dumps({"path": self.path, "body": json.loads(body)}))

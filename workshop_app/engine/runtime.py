@@ -212,7 +212,7 @@ class Runtime:
         def work() -> None:
             try:
                 handler({**request, "stream": True}, on_chunk)
-            except Exception as error:  # noqa: BLE001 - reported to the client as an error line
+            except Exception as error:  # reported to the client as an error line
                 loop.call_soon_threadsafe(queue.put_nowait, {"error": {"code": 500, "message": str(error)}})
             finally:
                 loop.call_soon_threadsafe(queue.put_nowait, _END)

@@ -357,7 +357,7 @@ class BackupSchedule:
         while not self._stop.wait(self._interval):
             try:
                 result = create_backup(self._settings, passphrase=passphrase.get_secret_value() if passphrase else None)
-            except Exception as error:  # noqa: BLE001  (a failed run must not end the schedule)
+            except Exception as error:  # a failed run must not end the schedule
                 log.error("backup.failed", error=str(error))
                 self._report(f"Scheduled backup failed: {error}")
             else:

@@ -147,7 +147,7 @@ async def _run(job: EmbeddingJob, collection: VectorCollection, actor: Actor | N
         job.status = JobStatus.DONE
     except WorkshopError as error:
         job.status, job.error = JobStatus.FAILED, " ".join(filter(None, [error.message, error.hint]))
-    except Exception as error:  # noqa: BLE001 - a job must end with a status a person can read
+    except Exception as error:  # a job must end with a status a person can read
         job.status, job.error = JobStatus.FAILED, f"Unexpected error: {error}"
 
 
