@@ -20,7 +20,10 @@ os.environ["WORKSHOP_DATABASE_URL"] = ""
 os.environ.pop("WORKSHOP_REDIS_URL", None)
 os.environ.pop("WORKSHOP_CHROMA_URL", None)
 
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402 - after the test environment is set
+
 from tests.fakes.ollama_server import FakeOllama  # noqa: E402 - after the test environment is set
+from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402 - after the test environment is set
 from workshop_app.db.engine import get_engine  # noqa: E402 - after the test environment is set
 from workshop_app.db.migrations import upgrade_database  # noqa: E402 - after the test environment is set
 from workshop_app.services.ollama.backends import get_backends  # noqa: E402 - after the test environment is set
@@ -61,6 +64,16 @@ def migrated_database() -> str:
     settings = get_settings()
     upgrade_database(settings)
     return settings.database_url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole session: Playwright's sync API allows one instance per thread,
+    so the end-to-end and real-model tiers share it."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Browser fixtures: one app server per session, Debian's Chromium driven by Playwright.
 
+The browser itself is one per session for every tier (tests/conftest.py).
 Pages need a signed-in person: `page` is a fresh account per test (isolated from other
 tests), `admin_page` is the session's admin (the first account), `anonymous_page` is
 nobody, and `open_page` opens further browsers for tests with several people.
@@ -11,36 +12,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.app_server import app_server
 from tests.support.people import Person, new_person, register, sign_in
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def app_url(fake_server: FakeOllama, session_dir: Path, artifacts: Path) -> Iterator[str]:
     with app_server(session_dir / "app-data", fake_server.url, artifacts / "app-server.log") as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -57,9 +57,10 @@ def test_a_phone_opens_the_sections_from_a_menu_button(page: Page, app_url: str,
     menu = page.get_by_role("navigation", name="Sections menu")
     expect(menu.get_by_role("link", name="Prompts", exact=True)).to_be_visible()
     expect(menu.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
+    # The sheet slides in from the left edge; once its opening animation ends it sits there, within the phone.
+    page.wait_for_function("() => document.querySelector('#sections-menu').getBoundingClientRect().x <= 1")
     box = page.locator("#sections-menu").bounding_box()
     assert box is not None and box["x"] <= 1 and box["width"] <= PHONE["width"], box
-    page.wait_for_timeout(400)  # the sheet's opening animation
     page.screenshot(path=artifacts / "navigation-phone-open.png")
 
     menu.get_by_role("link", name="Prompts", exact=True).click()

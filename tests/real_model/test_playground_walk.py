@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import admin, browser, fresh_fake, open_page, page  # noqa: F401  (fixtures)
+from tests.e2e.conftest import admin, fresh_fake, open_page, page  # noqa: F401  (fixtures)
 from tests.real_model.conftest import CHAT_MODEL
 from tests.support.app_server import app_server
 

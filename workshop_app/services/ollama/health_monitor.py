@@ -80,6 +80,9 @@ class HealthMonitor:
     _shows: dict[tuple[str, str], dict[str, Any]] = field(init=False, default_factory=dict)
     _watchers: dict[str, asyncio.Task] = field(init=False, default_factory=dict)
     _probes: dict[str, asyncio.Task] = field(init=False, default_factory=dict)
+    _probe_began: dict[str, float] = field(init=False, default_factory=dict)
+    _follow_ups: dict[str, asyncio.Task] = field(init=False, default_factory=dict)
+    _applied: dict[str, float] = field(init=False, default_factory=dict)
     _wakeups: dict[str, asyncio.Event] = field(init=False, default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = field(init=False, default=None)
     on_down: list[Callable[[HostState], None]] = field(init=False, default_factory=list)
@@ -109,7 +112,8 @@ class HealthMonitor:
         """Check hosts now and wait for the results up to `max_wait`; slower checks finish in the background."""
         self.ensure_started()
         wanted = set(urls) if urls is not None else set(self._states)
-        probes = [self._probe_task(backend) for backend in self.backends if backend.url in wanted]
+        asked = time.monotonic()  # a check already running may have read the host before what the caller changed
+        probes = [self._probe_task(backend, begun_after=asked) for backend in self.backends if backend.url in wanted]
         if probes:
             await asyncio.wait(probes, timeout=max_wait)
         return self.states()
@@ -143,7 +147,7 @@ class HealthMonitor:
         if self._loop is not loop:
             self.stop()
             self._loop = loop
-            self._probes = {}
+            self._probes, self._follow_ups = {}, {}
             self._wakeups = {backend.url: asyncio.Event() for backend in self.backends}
         for backend in self.backends:
             watcher = self._watchers.get(backend.url)
@@ -153,7 +157,7 @@ class HealthMonitor:
     def stop(self) -> None:
         """Cancel the watchers (and checks in flight) of the loop they run in."""
         loop = self._loop
-        tasks = [*self._watchers.values(), *self._probes.values()]
+        tasks = [*self._watchers.values(), *self._probes.values(), *self._follow_ups.values()]
         self._watchers = {}
         if loop is None or loop.is_closed():
             return
@@ -178,15 +182,32 @@ class HealthMonitor:
             with suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), self.delay_after(self._states[backend.url]))
 
-    def _probe_task(self, backend: OllamaBackend) -> asyncio.Task:
-        """The check in flight for this host, or a new one: concurrent askers share one check."""
-        task = self._probes.get(backend.url)
-        if task is None or task.done():
-            task = asyncio.get_running_loop().create_task(self._probe(backend), name=f"probe:{backend.url}")
-            self._probes[backend.url] = task
-        return task
+    def _probe_task(self, backend: OllamaBackend, begun_after: float | None = None) -> asyncio.Task:
+        """The check in flight for this host, or a new one: concurrent askers share one check.
 
-    async def _probe(self, backend: OllamaBackend) -> HostState:
+        An asker that needs a check begun after `begun_after` (it just changed the host: loaded,
+        pulled, deleted) does not take one that began earlier; it shares the check that follows it.
+        """
+        url, loop = backend.url, asyncio.get_running_loop()
+        task = self._probes.get(url)
+        if task is None or task.done():
+            began = time.monotonic()
+            task = loop.create_task(self._probe(backend, began), name=f"probe:{url}")
+            self._probes[url], self._probe_began[url] = task, began
+            return task
+        if begun_after is None or self._probe_began[url] >= begun_after:
+            return task
+        follow_up = self._follow_ups.get(url)
+        if follow_up is None or follow_up.done():
+            follow_up = loop.create_task(self._after(task, backend), name=f"probe-next:{url}")
+            self._follow_ups[url] = follow_up
+        return follow_up
+
+    async def _after(self, running: asyncio.Task, backend: OllamaBackend) -> HostState:
+        await asyncio.wait([running])
+        return await self._probe_task(backend)
+
+    async def _probe(self, backend: OllamaBackend, began: float) -> HostState:
         previous = self._states[backend.url]
         started = time.perf_counter()
         try:
@@ -209,7 +230,9 @@ class HealthMonitor:
             state = HostState(backend.url, True, time.time(), latency, tuple(models), tuple(running), server=server)
             set_host_slots(backend.url, server.slots)
             await self._describe(backend, models)
-        self._set(state)
+        if began >= self._applied.get(backend.url, float("-inf")):  # never replace a newer check's result
+            self._applied[backend.url] = began
+            self._set(state)
         return state
 
     @staticmethod
