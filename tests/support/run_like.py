@@ -11,8 +11,12 @@ _START = """import os, sys
 from workshop_app import engine_launch
 from workshop_app.settings import get_settings
 {swap}env = dict(os.environ)
+report = os.fdopen(os.dup(1), "w")  # the ENGINE line alone on the pipe: the engine's own log goes elsewhere
+quiet = os.open(os.devnull, os.O_WRONLY)
+os.dup2(quiet, 1)
+os.dup2(quiet, 2)
 child = engine_launch.start_for_run(get_settings(), env, print)
-print("ENGINE", child.process.pid, env["WORKSHOP_OLLAMA_URLS"], flush=True)
+print("ENGINE", child.process.pid, env["WORKSHOP_OLLAMA_URLS"], file=report, flush=True)
 os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)"], env)
 """
 

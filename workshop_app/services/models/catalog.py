@@ -249,14 +249,16 @@ def _summaries(
     return summaries
 
 
-async def load_catalog(backends: tuple[OllamaBackend, ...] | None = None, *, fresh: bool = False) -> Catalog:
+async def load_catalog(
+    backends: tuple[OllamaBackend, ...] | None = None, *, fresh: bool = False, max_wait: float = FIRST_CHECK_WAIT_S
+) -> Catalog:
     """Every model on every host, from the last known state; `fresh` asks for a new check first.
 
-    Waits at most about a second for hosts, whatever they do; a host that fails is
-    reported in `hosts`, never raised.
+    Waits at most `max_wait` (about a second, for a page) for hosts, whatever they do; a host
+    that fails is reported in `hosts`, never raised.
     """
     monitor = get_monitor(backends)
-    states = await (monitor.refresh(max_wait=FIRST_CHECK_WAIT_S) if fresh else monitor.current())
+    states = await (monitor.refresh(max_wait=max_wait) if fresh else monitor.current())
     metrics = await asyncio.to_thread(metrics_by_model_host)
     entries = [
         CatalogEntry(info, state.url)

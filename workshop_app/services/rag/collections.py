@@ -25,6 +25,7 @@ from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.rag.chunking import ChunkSettings, Unit
 from workshop_app.services.rag.vector_store import Distance, get_vector_store
 from workshop_app.services.workshops.policy import Action, Actor, require_model
+from workshop_app.settings import get_settings
 
 EMBEDDING = "embedding"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -47,8 +48,12 @@ class MemberDocument:
 
 
 async def capable_models(capability: str, backends: tuple[OllamaBackend, ...] | None = None) -> list[str]:
-    """Models on a reachable host whose /api/show capabilities include `capability`."""
-    catalog = await load_catalog(backends, fresh=True)
+    """Models on a reachable host whose /api/show capabilities include `capability`.
+
+    A decision, not a display: it waits for the fresh check (up to two probe timeouts) rather
+    than answering from an older state after a second.
+    """
+    catalog = await load_catalog(backends, fresh=True, max_wait=2 * get_settings().ollama_probe_timeout)
     return sorted(model.name for model in catalog.models if model.healthy and capability in model.capabilities)
 
 
