@@ -17,6 +17,7 @@ from workshop_app.services.models.names import validate_model_name
 from workshop_app.services.ollama.backends import backend_by_url, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelDidNotLoad, ModelNotFound
+from workshop_app.services.ollama.health_monitor import HealthMonitor, HostState
 from workshop_app.services.ollama.pulls import PullProgress, pulls
 from workshop_app.services.ollama.router import canonical_name, pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy
@@ -34,12 +35,18 @@ def require_manager(actor: Actor | None) -> Actor:
 Backends = tuple[OllamaBackend, ...] | None
 
 
+async def _known_states(monitor: HealthMonitor) -> list[HostState]:
+    """The hosts' last known states; a host never checked yet gets a whole probe timeout to answer,
+    not a page's second: an instructor's load, pull or delete acts on what it finds."""
+    return await monitor.current(max_wait=monitor.probe_timeout)
+
+
 async def _target(name: str, host: str | None, backends: Backends) -> OllamaBackend:
     """The given host, or the router's choice for a model that is installed."""
     monitor = get_monitor(backends)
     if host:
         return backend_by_url(host, tuple(monitor.backends))
-    return backend_by_url(pick_host(name, await monitor.current(), QueueBusy()), tuple(monitor.backends))
+    return backend_by_url(pick_host(name, await _known_states(monitor), QueueBusy()), tuple(monitor.backends))
 
 
 async def _hosts_with(
@@ -47,7 +54,7 @@ async def _hosts_with(
 ) -> list[OllamaBackend]:
     """The hosts holding the model (or just `host`); 404 if none, 503 if it was last seen on a down host."""
     monitor = get_monitor(backends)
-    states = await monitor.current()
+    states = await _known_states(monitor)
     pick_host(name, states, QueueBusy())
     wanted = canonical_name(name)
     urls = [
@@ -81,7 +88,7 @@ async def start_pull(
     require_manager(actor)
     model = validate_model_name(name)
     monitor = get_monitor(backends)
-    states = await monitor.current()
+    states = await _known_states(monitor)
     if host:
         backend = backend_by_url(host, tuple(monitor.backends))
     else:
