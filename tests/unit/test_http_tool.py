@@ -104,8 +104,8 @@ def resolving_to(*addresses: str):
 
 def to_local_server(**changes: Any) -> HttpPolicy:
     """The test host resolves to the local server, and (for these tests only) loopback is admitted."""
-    policy = HttpPolicy(
-        (HOST,), 2.0, 1024, address_allowed=lambda address: address.is_loopback, resolver=resolving_to("127.0.0.1")
+    policy = HttpPolicy(  # a generous timeout: a busy machine is slow, and only the /slow test is about time
+        (HOST,), 15.0, 1024, address_allowed=lambda address: address.is_loopback, resolver=resolving_to("127.0.0.1")
     )
     return HttpPolicy(**{**policy.__dict__, **changes})
 
