@@ -2,8 +2,8 @@
 
 The REST and gateway face (the FastAPI app the platform mounts in front of its UI) is
 served by uvicorn in its own process over a fresh SQLite data directory, against the
-Ollama-speaking fake. Every answer must be a success or a refusal that says why (a JSON
-`message`, or an error line in a stream); anything else, and every 5xx, counts as a
+Ollama-speaking fake. Every answer must be a success or a refusal that says why (in its
+API's error shape, or an error line in a stream); anything else, and every 5xx, counts as a
 server error. The server's memory, open files and database handles are read after a
 warm-up and at the end, so a leak shows as growth.
 
@@ -51,11 +51,16 @@ class Tally:
 
 
 def explained(response: httpx.Response) -> bool:
-    """A refusal that says why: a JSON body with a message (the platform's error shape)."""
+    """A refusal that says why, in its face's shape: REST `message`, Ollama's `error` sentence, OpenAI's
+    `error.message`."""
     try:
-        return bool(response.json().get("message"))
+        body = response.json()
     except ValueError:
         return False
+    if not isinstance(body, dict):
+        return False
+    error = body.get("error")
+    return bool(body.get("message") or (error.get("message") if isinstance(error, dict) else error))
 
 
 async def judge(tally: Tally, action: str, response: httpx.Response, ok: bool, detail: str = "") -> None:
