@@ -4,12 +4,13 @@ while other hosts keep WORKSHOP_OLLAMA_PARALLELISM."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.peak_streams import peak_streams  # noqa: F401  (fixture)
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.services.chat.replies import stream_reply
 from workshop_app.services.ollama.backends import get_monitor
@@ -32,21 +33,6 @@ def engine_fake(fake_ollama: FakeOllama) -> Iterator[FakeOllama]:
     fake_ollama.config.token_delay = 0.03
     yield fake_ollama
     set_host_slots(fake_ollama.url, None)
-
-
-@pytest.fixture
-async def peak_streams(fake_ollama: FakeOllama) -> AsyncIterator[list[int]]:
-    """The most replies the fake streamed at once, sampled while the test runs."""
-    peak = [0]
-
-    async def sample() -> None:
-        while True:
-            peak[0] = max(peak[0], fake_ollama.stats.active_streams)
-            await asyncio.sleep(0.005)
-
-    sampler = asyncio.create_task(sample())
-    yield peak
-    sampler.cancel()
 
 
 def parallelism_setting(monkeypatch: pytest.MonkeyPatch, value: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, aclosing
 
 import pytest
@@ -12,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.fairness import GREEDY, run_fairness
+from tests.support.peak_streams import peak_streams  # noqa: F401  (fixture)
 from workshop_app.services.chat.replies import stream_reply, stream_reply_queued
 from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.scheduler import HostScheduler, QueueUpdate, Turn, scheduler_for
@@ -51,21 +51,6 @@ def person(n: int) -> str:
 async def drain(n: int, text: str = "hi") -> None:
     async for _ in stream_reply(MODEL, ask(text), client_ip=person(n)):
         pass
-
-
-@pytest.fixture
-async def peak_streams(fake_ollama: FakeOllama) -> AsyncIterator[list[int]]:
-    """The most replies the fake streamed at once, sampled while the test runs."""
-    peak = [0]
-
-    async def sample() -> None:
-        while True:
-            peak[0] = max(peak[0], fake_ollama.stats.active_streams)
-            await asyncio.sleep(0.005)
-
-    sampler = asyncio.create_task(sample())
-    yield peak
-    sampler.cancel()
 
 
 async def test_an_eager_attendee_does_not_make_the_others_wait(slow_fake: FakeOllama) -> None:
