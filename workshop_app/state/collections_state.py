@@ -166,12 +166,10 @@ class CollectionsState(AuthState):
             self.jobs = []
 
     @rx.event
-    def set_query(self, value: str):
-        self.query = value
-
-    @rx.event
-    def set_top_k(self, value: str):
-        self.top_k = value
+    def set_search_field(self, name: str, value: str):
+        """The search form's query or its number of results (`top_k`), as typed."""
+        if name in ("query", "top_k"):
+            setattr(self, name, value)
 
     @rx.event
     @toasts_errors

@@ -23,6 +23,7 @@ from workshop_app.state.model_views import (
 )
 
 PULL_POLL_S = 0.4
+VIEW_CONTROLS = ("search", "capability", "sort")
 
 
 class ModelsState(AuthState):
@@ -72,19 +73,11 @@ class ModelsState(AuthState):
             yield ModelsState.watch_pulls
 
     @rx.event
-    def set_search(self, value: str):
-        self.search = value
-        self._apply_view()
-
-    @rx.event
-    def set_capability(self, value: str):
-        self.capability = value
-        self._apply_view()
-
-    @rx.event
-    def set_sort(self, value: str):
-        self.sort = value
-        self._apply_view()
+    def set_view(self, name: str, value: str):
+        """One of the catalog's view controls (search, capability, sort) changed: show the rows anew."""
+        if name in VIEW_CONTROLS:
+            setattr(self, name, value)
+            self._apply_view()
 
     @rx.event
     def set_pull_name(self, value: str):
