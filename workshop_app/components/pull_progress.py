@@ -25,7 +25,7 @@ def pull_card(
                 rx.badge(
                     pull.state,
                     color_scheme=rx.match(
-                        pull.state, ("success", "green"), ("error", "red"), ("cancelled", "amber"), "blue"
+                        pull.state, ("done", "green"), ("failed", "red"), ("cancelled", "amber"), "blue"
                     ),
                     class_name="pull-state",
                 ),
@@ -57,11 +57,11 @@ def pull_card(
                 align="center",
             ),
             rx.cond(
-                pull.state != "error",
+                pull.state != "failed",
                 rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress"),
             ),
             rx.cond(
-                pull.state != "error",
+                pull.state != "failed",
                 rx.hstack(
                     rx.text(pull.percent.to_string() + " %", weight="medium", class_name="pull-percent"),
                     rx.text(pull.amount, size="2"),

@@ -135,7 +135,7 @@ class ModelsState(AuthState):
                 if was_running and not running:
                     await self._show_catalog()
                 was_running = running
-                if not running and not any(p.state == "success" for p in progress):
+                if not running and not any(p.state == "done" for p in progress):
                     break
                 await asyncio.sleep(PULL_POLL_S)
         finally:
