@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from workshop_app.components.job_status import job_status_badge
+
 
 def pull_card(
     pull: rx.Var,
@@ -22,13 +24,7 @@ def pull_card(
                 rx.text("on", color=rx.color("gray", 11), size="2"),
                 rx.code(pull.host, size="1"),
                 rx.spacer(),
-                rx.badge(
-                    pull.state,
-                    color_scheme=rx.match(
-                        pull.state, ("done", "green"), ("failed", "red"), ("cancelled", "amber"), "blue"
-                    ),
-                    class_name="pull-state",
-                ),
+                job_status_badge(pull.state, class_name="pull-state"),
                 rx.cond(
                     pull.running & can_manage,
                     rx.button(
