@@ -158,10 +158,14 @@ class JobRegistry(Protocol):
     def start(
         self, actor: Actor | None, kind: JobKind, subject: str, work: Work, *, place: str = "", single: bool = False
     ) -> Job:
-        """Run `work` in the background; with `single`, join the subject's active job or replace its finished one."""
+        """Run `work` in the background, owned by `actor`; with `single`, join the subject's active job or
+        replace its finished one. The feature checks first that the actor may start it (it loads what the
+        work needs anyway, such as the collection)."""
         ...
 
-    def get(self, actor: Actor | None, job_id: str) -> Job: ...
+    def get(self, actor: Actor | None, job_id: str) -> Job:
+        """The job if the actor may see it (else the kind's refusal); NotFound once it was pruned or dismissed."""
+        ...
 
     def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
         """The newest job on this subject (and place) the actor may see."""
