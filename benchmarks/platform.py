@@ -100,9 +100,10 @@ def prepare(people: int) -> Prepared:
     from workshop_app.db.ownership import Visibility
     from workshop_app.db.users import Role
     from workshop_app.services.accounts.api_keys import create_api_key
+    from workshop_app.services.core.jobs import get_jobs
     from workshop_app.services.rag.collections import CollectionSpec, create_collection
     from workshop_app.services.rag.documents import upload_many
-    from workshop_app.services.rag.embedding_jobs import get_jobs
+    from workshop_app.services.rag.embedding_jobs import start_embedding
     from workshop_app.services.rag.systems import RagSpec, create_rag_system
     from workshop_app.settings import get_settings
 
@@ -115,7 +116,7 @@ def prepare(people: int) -> Prepared:
         collection = await create_collection(
             owner, CollectionSpec("Bench corpus", EMBED_MODEL, visibility=Visibility.PUBLIC)
         )
-        await get_jobs().wait(get_jobs().start(owner, collection.id, documents).id)  # type: ignore[arg-type]
+        await get_jobs().wait(start_embedding(owner, collection.id, documents).id)  # type: ignore[arg-type]
         spec = RagSpec("Bench helper", CHAT_MODEL, [collection.id], top_k=2, visibility=Visibility.PUBLIC)  # type: ignore[list-item]
         return create_rag_system(owner, spec).id  # type: ignore[return-value]
 

@@ -43,10 +43,11 @@ async def ingest(chunks: int) -> tuple[int, float, int]:
     """Chunks stored, seconds, batch size."""
     from tests.support.accounts import actor_of, make_user
     from workshop_app.db.users import Role
+    from workshop_app.services.core.jobs import JobStatus, get_jobs
     from workshop_app.services.rag.chunking import ChunkSettings
     from workshop_app.services.rag.collections import CollectionSpec, create_collection
     from workshop_app.services.rag.documents import upload_many
-    from workshop_app.services.rag.embedding_jobs import JobStatus, get_jobs
+    from workshop_app.services.rag.embedding_jobs import start_embedding
     from workshop_app.settings import get_settings
 
     actor = actor_of(make_user(Role.INSTRUCTOR, "ingest"))
@@ -55,7 +56,7 @@ async def ingest(chunks: int) -> tuple[int, float, int]:
         actor, CollectionSpec("Ingest", EMBED_MODEL, chunks=ChunkSettings(CHUNK_CHARS, 0))
     )
     started = time.perf_counter()
-    job = await get_jobs().wait(get_jobs().start(actor, collection.id, documents).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait(start_embedding(actor, collection.id, documents).id)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     assert job.status is JobStatus.DONE, job.error
     return job.done, seconds, get_settings().embed_batch_size

@@ -333,8 +333,8 @@ def import_workshop(bundle: Path, username: str, embed: bool) -> None:
     if embed:
         for job in asyncio.run(embed_imported(actor, imported, wait=True)):
             click.echo(
-                f"Collection {job.collection_id}: embedding {job.status},"
-                f" {job.done}/{job.total} chunks {job.error}".rstrip()
+                f"Collection {job.subject}: embedding {job.status},"
+                f" {job.done}/{job.total} {job.unit} {job.error}".rstrip()
             )
 
 

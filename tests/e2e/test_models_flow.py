@@ -46,7 +46,7 @@ def test_pull_shows_one_bar_to_100_percent_and_the_model_appears(
     assert 100.0 in readings, f"the bar reaches 100 % (saw {readings})"
     assert any(0 < value < 100 for value in readings), f"the bar moves through the middle (saw {readings})"
     assert readings == sorted(readings), "the bar never goes back"
-    expect(card.locator(".pull-state")).to_have_text("success")
+    expect(card.locator(".pull-state")).to_have_text("done")
     expect(row(admin_page, "gemma3:1b")).to_be_visible(timeout=10_000)
     admin_page.screenshot(path=artifacts / "models-pull-done.png", full_page=True)
 

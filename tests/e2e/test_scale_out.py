@@ -31,7 +31,7 @@ from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.users import Role
 from workshop_app.services.accounts import auth
 from workshop_app.services.accounts.api_keys import create_api_key
-from workshop_app.services.rag.embedding_jobs import JobStatus
+from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.rag.systems import RagSpec, create_rag_system
 from workshop_app.services.rag.vector_store import get_vector_store
 from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop

@@ -13,11 +13,12 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, EMBEDDER, build_collection, upload
 from workshop_app.db.users import Role
 from workshop_app.services.core.errors import Forbidden
+from workshop_app.services.core.jobs import JobStatus, get_jobs
 from workshop_app.services.operations.metrics import EMBEDDED_ITEMS, EMBEDDING_BATCHES
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec, create_collection, member_documents
 from workshop_app.services.rag.documents import delete_document
-from workshop_app.services.rag.embedding_jobs import JobStatus, get_jobs
+from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
 from workshop_app.services.rag.vector_store import get_vector_store
 from workshop_app.services.workshops.policy import Actor
 
@@ -49,11 +50,11 @@ async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunn
     assert EMBEDDED_ITEMS.labels(EMBEDDER)._value.get() - items == 1000  # what /metrics reports
     assert EMBEDDING_BATCHES.labels(EMBEDDER)._value.get() - batches == fake_ollama.stats.embed_calls
     assert get_vector_store().count(collection.chroma_name) == 1000
-    assert job.rate > 0 and job.fraction == 1.0
+    assert job.rate > 0 and job.percent == 100
 
     calls = fake_ollama.stats.embed_calls
     again = await get_jobs().wait(
-        get_jobs().start(actor, collection.id, [d.document_id for d in member_documents(actor, collection.id)]).id
+        start_embedding(actor, collection.id, [d.document_id for d in member_documents(actor, collection.id)]).id
     )  # type: ignore[arg-type]
     assert (again.status, again.total, again.skipped) == ("done", 1000, 1000)
     assert fake_ollama.stats.embed_calls == calls
@@ -75,10 +76,10 @@ async def test_an_unreadable_document_is_reported_and_the_others_are_embedded(ac
     [private] = upload(stranger, {"private.txt": b"a stranger's private llama notes"})
     [mine] = upload(actor, {"mine.txt": CORPUS["llamas.md"]})
     collection = await create_collection(actor, CollectionSpec("Mixed", EMBEDDER))
-    job = await get_jobs().wait(get_jobs().start(actor, collection.id, [private, mine]).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait(start_embedding(actor, collection.id, [private, mine]).id)  # type: ignore[arg-type]
     assert job.status == "done"
-    [error] = job.errors
-    assert error.document_id == private and "may not read" in error.message
+    [error] = job.item_errors
+    assert error.item_id == private and "may not read" in error.message
     assert [d.title for d in member_documents(actor, collection.id)] == ["mine.txt"]  # type: ignore[arg-type]
 
 
@@ -86,10 +87,10 @@ async def test_a_refused_batch_becomes_an_error_of_its_documents(fake_ollama: Fa
     [document] = upload(actor, {"doc.txt": lines(5)})
     collection = await create_collection(actor, CollectionSpec("Failing", EMBEDDER, chunks=ONE_CHUNK_PER_LINE))
     fake_ollama.config.fault = "http_500"
-    job = await get_jobs().wait(get_jobs().start(actor, collection.id, [document]).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait(start_embedding(actor, collection.id, [document]).id)  # type: ignore[arg-type]
     assert job.status == "done" and job.done == job.total == 5
-    [error] = job.errors
-    assert error.title == "doc.txt" and error.message.startswith("Embedding failed")
+    [error] = job.item_errors
+    assert error.name == "doc.txt" and error.message.startswith("Embedding failed")
     assert member_documents(actor, collection.id) == []  # type: ignore[arg-type]
 
 
@@ -97,27 +98,27 @@ async def test_cancel_stops_a_running_job_and_a_rerun_finishes_it(fake_ollama: F
     [document] = upload(actor, {"doc.txt": lines(200)})
     collection = await create_collection(actor, CollectionSpec("Cancelled", EMBEDDER, chunks=ONE_CHUNK_PER_LINE))
     fake_ollama.config.fault = "hang"
-    job = get_jobs().start(actor, collection.id, [document])  # type: ignore[arg-type]
+    job = start_embedding(actor, collection.id, [document])  # type: ignore[arg-type]
     while fake_ollama.stats.requests.get("/api/embed", 0) == 0:
         await asyncio.sleep(0.01)
-    assert job.running and job.total == 200 and job.done == 0
-    get_jobs().cancel(actor, job.id)
-    await asyncio.wait_for(get_jobs().wait(job.id), 5)
-    assert job.status == JobStatus.CANCELLED and job.eta_s is None
+    running = get_jobs().get(actor, job.id)
+    assert running.status == JobStatus.RUNNING and running.total == 200 and running.done == 0
+    cancelled = await asyncio.wait_for(get_jobs().cancel(actor, job.id), 5)
+    assert cancelled.status == JobStatus.CANCELLED and cancelled.eta_s is None
 
     fake_ollama.config.fault = None
-    rerun = await get_jobs().wait(get_jobs().start(actor, collection.id, [document]).id)  # type: ignore[arg-type]
+    rerun = await get_jobs().wait(start_embedding(actor, collection.id, [document]).id)  # type: ignore[arg-type]
     assert rerun.status == "done" and get_vector_store().count(collection.chroma_name) == 200
 
 
 async def test_jobs_are_found_again_by_the_collection_and_only_by_those_who_may_read_it(actor: Actor) -> None:
     collection, job = await build_collection(actor, {"one.txt": CORPUS["chess.txt"]})
-    assert [found.id for found in get_jobs().for_collection(actor, collection.id)] == [job.id]  # type: ignore[arg-type]
+    assert [found.id for found in collection_jobs(actor, collection.id)] == [job.id]  # type: ignore[arg-type]
     stranger = actor_of(make_user(Role.ATTENDEE, "stranger"))
     with pytest.raises(Forbidden):
         get_jobs().get(stranger, job.id)
     with pytest.raises(Forbidden):
-        get_jobs().start(stranger, collection.id, [1])  # type: ignore[arg-type]
+        start_embedding(stranger, collection.id, [1])  # type: ignore[arg-type]
 
 
 async def test_deleting_a_document_removes_its_chunks_from_collections(actor: Actor) -> None:

@@ -14,13 +14,15 @@ from tests.fakes.catalog import REGISTRY
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
 from workshop_app.services.core.errors import Forbidden, InvalidInput, Unauthorized
+from workshop_app.services.core.jobs import Job, JobStatus, get_jobs
 from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.admin import PULL
 from workshop_app.services.models.catalog import load_catalog
 from workshop_app.services.models.names import validate_model_name
 from workshop_app.services.models.resources import machine_resources, read_gpus
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import ModelDidNotLoad
-from workshop_app.services.ollama.pulls import KEEP_SUCCEEDED_S, PullJob, PullState, pulls
+from workshop_app.services.ollama.pulls import PullLayers
 from workshop_app.services.ollama.types import PullStep
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.model_views import pull_view
@@ -34,11 +36,11 @@ async def installed(url: str) -> set[str]:
     return {info.name for info in await OllamaBackend(url).list_models()}
 
 
-async def until_finished(model: str, host: str, timeout: float = 10.0) -> list:
+async def until_finished(started: Job, timeout: float = 10.0) -> list[Job]:
     """Every distinct progress snapshot of the pull until it ends."""
-    seen = []
+    seen: list[Job] = []
     async with asyncio.timeout(timeout):
-        async for progress in model_admin.watch_pull(model, host, every=0.02):
+        async for progress in model_admin.watch_pull(INSTRUCTOR, started.id, every=0.02):
             if not seen or progress != seen[-1]:
                 seen.append(progress)
     return seen
@@ -62,25 +64,24 @@ def test_invalid_model_names_fail(name: str) -> None:
 
 
 def test_progress_is_summed_over_layers_with_speed_and_eta() -> None:
-    job = PullJob("m:1", "http://h")
-    job.apply(PullStep("pulling manifest"), now=0.0)
-    job.apply(PullStep("pulling aaa", "sha256:aaa", total=1000, completed=100), now=0.0)
-    job.apply(PullStep("pulling bbb", "sha256:bbb", total=200, completed=200), now=1.0)
-    job.apply(PullStep("pulling aaa", "sha256:aaa", total=1000, completed=500), now=2.0)
-    progress = job.progress()
-    assert (progress.completed, progress.total) == (700, 1200)
-    assert progress.percent == pytest.approx(700 / 1200 * 100)
-    assert progress.status == "pulling aaa"
-    assert progress.bytes_per_s == pytest.approx((700 - 100) / 2.0)
-    assert progress.eta_s == pytest.approx(500 / 300)
+    job, layers = Job("id", "pull", None, "m:1", "http://h", status=JobStatus.RUNNING), PullLayers()
+    layers.apply(job, PullStep("pulling manifest"), now=0.0)
+    layers.apply(job, PullStep("pulling aaa", "sha256:aaa", total=1000, completed=100), now=0.0)
+    layers.apply(job, PullStep("pulling bbb", "sha256:bbb", total=200, completed=200), now=1.0)
+    layers.apply(job, PullStep("pulling aaa", "sha256:aaa", total=1000, completed=500), now=2.0)
+    assert (job.done, job.total) == (700, 1200)
+    assert job.percent == pytest.approx(700 / 1200 * 100)
+    assert job.message == "pulling aaa"
+    assert job.rate == pytest.approx((700 - 100) / 2.0)
+    assert job.eta_s == pytest.approx(500 / 300)
 
 
 async def test_a_pull_reaches_100_percent_and_the_model_appears(two_hosts: Hosts) -> None:
     two_hosts.b.config.pull_line_delay = 0.03
     started = await model_admin.start_pull(INSTRUCTOR, "gemma3:1b", two_hosts.b.url)
-    snapshots = await until_finished(started.model, started.host)
+    snapshots = await until_finished(started)
     final = snapshots[-1]
-    assert final.state == PullState.SUCCESS and final.percent == 100
+    assert final.status == JobStatus.DONE and final.percent == 100
     assert final.total == REGISTRY["gemma3:1b"].size
     assert any(0 < s.percent < 100 for s in snapshots)
     assert "gemma3:1b" in await installed(two_hosts.b.url)
@@ -95,50 +96,52 @@ async def test_a_second_person_joins_the_running_pull(two_hosts: Hosts) -> None:
     await asyncio.sleep(0.12)
     second = await model_admin.start_pull(ADMIN, "all-minilm", two_hosts.a.url)
     assert second.started_at == first.started_at
-    await until_finished("all-minilm", two_hosts.a.url)
+    assert second.id == first.id
+    await until_finished(first)
     assert two_hosts.a.stats.requests["/api/pull"] == 1, "one download, two viewers"
 
 
 async def test_cancel_stops_the_download(two_hosts: Hosts) -> None:
     two_hosts.b.config.pull_line_delay = 0.1
-    await model_admin.start_pull(INSTRUCTOR, "gemma3:1b", two_hosts.b.url)
+    started = await model_admin.start_pull(INSTRUCTOR, "gemma3:1b", two_hosts.b.url)
     await asyncio.sleep(0.35)
     cancelled = await model_admin.cancel_pull(INSTRUCTOR, "gemma3:1b", two_hosts.b.url)
-    assert cancelled.state == PullState.CANCELLED
-    assert 0 < cancelled.completed < cancelled.total or cancelled.total == 0
+    assert cancelled.status == JobStatus.CANCELLED
+    assert 0 < cancelled.done < cancelled.total or cancelled.total == 0
     await asyncio.sleep(1.2)  # longer than the rest of the pull would have taken
     assert "gemma3:1b" not in await installed(two_hosts.b.url), "Ollama never finished it: the request was closed"
-    assert pulls.get("gemma3:1b", two_hosts.b.url).progress().state == PullState.CANCELLED
+    assert get_jobs().get(INSTRUCTOR, started.id).status == JobStatus.CANCELLED
 
 
 async def test_a_pull_of_an_unknown_model_ends_with_an_explanation(two_hosts: Hosts) -> None:
-    await model_admin.start_pull(INSTRUCTOR, "no-such-model:1b", two_hosts.a.url)
-    final = (await until_finished("no-such-model:1b", two_hosts.a.url))[-1]
-    assert final.state == PullState.ERROR
+    started = await model_admin.start_pull(INSTRUCTOR, "no-such-model:1b", two_hosts.a.url)
+    final = (await until_finished(started))[-1]
+    assert final.status == JobStatus.FAILED
     assert "no model 'no-such-model:1b'" in final.error
     assert "ollama.com/library" in final.hint
 
 
 async def test_a_failed_pull_card_shows_only_its_error_and_can_be_dismissed(two_hosts: Hosts) -> None:
-    await model_admin.start_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
-    final = (await until_finished("no-such-model:2b", two_hosts.a.url))[-1]
+    started = await model_admin.start_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
+    final = (await until_finished(started))[-1]
     card = pull_view(final)
-    assert (card.state, card.status) == ("error", ""), "not 'error' and 'pulling manifest' at once"
+    assert (card.state, card.status) == ("failed", ""), "not 'failed' and 'pulling manifest' at once"
     assert "no model 'no-such-model:2b'" in card.error
     with pytest.raises(Forbidden):
         model_admin.dismiss_pull(ATTENDEE, "no-such-model:2b", two_hosts.a.url)
     model_admin.dismiss_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
-    assert all(p.model != "no-such-model:2b" for p in model_admin.pull_progress())
+    assert all(p.subject != "no-such-model:2b" for p in model_admin.pull_progress())
 
 
 async def test_a_successful_pull_card_clears_itself_while_a_failed_one_waits_to_be_dismissed(two_hosts: Hosts) -> None:
-    await model_admin.start_pull(INSTRUCTOR, "all-minilm", two_hosts.b.url)
-    await model_admin.start_pull(INSTRUCTOR, "no-such-model:3b", two_hosts.b.url)
-    await until_finished("all-minilm", two_hosts.b.url)
-    await until_finished("no-such-model:3b", two_hosts.b.url)
-    later = time.time() + KEEP_SUCCEEDED_S + 1
-    assert [(p.model, p.state) for p in pulls.listed(now=later) if p.model in ("all-minilm", "no-such-model:3b")] == [
-        ("no-such-model:3b", PullState.ERROR)
+    found = await model_admin.start_pull(INSTRUCTOR, "all-minilm", two_hosts.b.url)
+    missing = await model_admin.start_pull(INSTRUCTOR, "no-such-model:3b", two_hosts.b.url)
+    await until_finished(found)
+    await until_finished(missing)
+    later = time.time() + PULL.keep_done_s + 1
+    listed = get_jobs().listed(None, PULL, now=later)
+    assert [(p.subject, p.status) for p in listed if p.subject in ("all-minilm", "no-such-model:3b")] == [
+        ("no-such-model:3b", JobStatus.FAILED)
     ]
     with pytest.raises(InvalidInput, match="still running"):
         two_hosts.a.config.pull_line_delay = 0.2
@@ -150,8 +153,8 @@ async def test_a_successful_pull_card_clears_itself_while_a_failed_one_waits_to_
 async def test_a_pull_goes_to_the_first_reachable_host_by_default(two_hosts: Hosts) -> None:
     two_hosts.a.refuse_connections()
     started = await model_admin.start_pull(INSTRUCTOR, "all-minilm", None)
-    assert started.host == two_hosts.b.url
-    await until_finished(started.model, started.host)
+    assert started.place == two_hosts.b.url
+    await until_finished(started)
 
 
 async def test_only_instructors_and_admins_manage_models(two_hosts: Hosts) -> None:

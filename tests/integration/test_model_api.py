@@ -98,7 +98,7 @@ def test_pull_streams_summed_progress_to_success(client: TestClient, two_hosts: 
         lines = [json.loads(line) for line in response.iter_lines() if line]
     done = [line["completed"] for line in lines]
     assert done == sorted(done), "bytes done never go backwards"
-    assert lines[-1]["state"] == "success" and lines[-1]["percent"] == 100
+    assert lines[-1]["state"] == "done" and lines[-1]["percent"] == 100
     assert lines[-1]["total"] == 815_319_791, "the sum of every layer's size"
     assert any(0 < line["percent"] < 100 for line in lines), "progress shows in between"
     status = client.get("/api/v1/models/gemma3:1b/status").json()

@@ -35,13 +35,14 @@ from workshop_app.db.ownership import Visibility
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.core.errors import Forbidden, NotFound, Unauthorized
+from workshop_app.services.core.jobs import get_jobs
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft
 from workshop_app.services.rag import collections, documents, retrieval
 from workshop_app.services.rag import systems as rag
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec
-from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
 from workshop_app.services.rag.embedding_map import collection_map
 from workshop_app.services.rag.systems import RagSpec
 from workshop_app.services.tools import store
@@ -139,8 +140,8 @@ async def ask(actor: Actor | None, target: Target) -> None:
 async def add_documents(actor: Actor | None, target: Target) -> None:
     """Add a document the person may read to the collection (the owner's, shared with the workshop: editors read it)."""
     document_id = await target.stage.resource("document", Visibility.WORKSHOP, False)
-    job = get_jobs().start(actor, target.id, [document_id])
-    assert (await get_jobs().wait(job.id)).errors == []
+    job = start_embedding(actor, target.id, [document_id])
+    assert (await get_jobs().wait(job.id)).item_errors == []
 
 
 class DocumentSkipped(Exception):
@@ -153,10 +154,10 @@ async def embed_into_own_collection(actor: Actor | None, target: Target) -> None
         if actor
         else await target.stage.resource("collection", Visibility.PRIVATE, False)
     )
-    job = await get_jobs().wait(get_jobs().start(actor, own, [target.id]).id)
-    if job.errors:
-        assert all("may not read" in error.message for error in job.errors), job.errors
-        raise DocumentSkipped(job.errors[0].message)
+    job = await get_jobs().wait(start_embedding(actor, own, [target.id]).id)
+    if job.item_errors:
+        assert all("may not read" in error.message for error in job.item_errors), job.item_errors
+        raise DocumentSkipped(job.item_errors[0].message)
     assert target.id in [member.document_id for member in collections.member_documents(actor, own)]
 
 
@@ -233,7 +234,7 @@ SERVICE_ACTIONS: dict[str, dict[str, Action]] = {
         "read": Action(lambda a, t: collections.get_collection(a, t.id), readers),
         "list": Action(listed(collections.list_collections), readers, listing=True),
         "list documents": Action(lambda a, t: collections.member_documents(a, t.id), readers),
-        "list embedding jobs": Action(lambda a, t: get_jobs().for_collection(a, t.id), readers),
+        "list embedding jobs": Action(lambda a, t: collection_jobs(a, t.id), readers),
         "search": Action(lambda a, t: retrieval.search(a, t.id, QUESTION), readers),
         "embedding map": Action(lambda a, t: collection_map(a, t.id), readers),
         "build a RAG system on it": Action(

@@ -55,7 +55,7 @@ def actor(migrated_database: str) -> Actor:
 
 async def test_retrieval_puts_the_right_document_first(store: str, actor: Actor) -> None:
     collection, job = await build_collection(actor, CORPUS)
-    assert job.status == "done" and job.errors == []
+    assert job.status == "done" and job.item_errors == []
     for question, expected in QUESTIONS.items():
         result = await search(actor, collection.id, question, top_k=3)  # type: ignore[arg-type]
         assert result.hits[0].title == expected, question

@@ -23,11 +23,11 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
 from workshop_app.services.core.errors import Forbidden
+from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft
 from workshop_app.services.rag.collections import list_collections, member_documents
 from workshop_app.services.rag.documents import list_documents, uploads_dir
-from workshop_app.services.rag.embedding_jobs import JobStatus
 from workshop_app.services.rag.systems import RagSpec, create_rag_system, list_rag_systems
 from workshop_app.services.rag.vector_store import VectorStore, VectorStoreUnavailable
 from workshop_app.services.tools import store

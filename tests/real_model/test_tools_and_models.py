@@ -10,9 +10,9 @@ from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.models import admin as model_admin
 from workshop_app.services.models.catalog import load_catalog
-from workshop_app.services.ollama.pulls import PullState
 from workshop_app.services.rag.embeddings import embed_texts
 from workshop_app.services.tools import store
 from workshop_app.services.tools.context import ToolContext
@@ -68,9 +68,9 @@ async def test_pull_use_and_delete_through_the_model_admin(real_engine: str) -> 
     httpx.request("DELETE", f"{real_engine}/api/delete", json={"model": EMBED_MODEL}, timeout=30)
     try:
         assert EMBED_MODEL not in (await load_catalog(fresh=True)).model_names
-        await model_admin.start_pull(admin, EMBED_MODEL)
-        seen = [progress async for progress in model_admin.watch_pull(EMBED_MODEL, real_engine, 0.2)]
-        assert seen[-1].state == PullState.SUCCESS, seen[-1]
+        started = await model_admin.start_pull(admin, EMBED_MODEL)
+        seen = [progress async for progress in model_admin.watch_pull(admin, started.id, 0.2)]
+        assert seen[-1].status == JobStatus.DONE, seen[-1]
         assert EMBED_MODEL in (await load_catalog(fresh=True)).model_names
 
         vectors = await embed_texts(EMBED_MODEL, ["a kitten", "a cat", "stock prices"])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from workshop_app.db.collections import VectorCollection
+from workshop_app.services.core.jobs import Job, get_jobs
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec, create_collection
 from workshop_app.services.rag.documents import upload_many
-from workshop_app.services.rag.embedding_jobs import EmbeddingJob, get_jobs
+from workshop_app.services.rag.embedding_jobs import start_embedding
 from workshop_app.services.workshops.policy import Actor
 
 EMBEDDER = "nomic-embed-text:latest"
@@ -45,10 +46,10 @@ async def build_collection(
     chunks: ChunkSettings | None = None,
     visibility: str = "private",
     embedder: str = EMBEDDER,
-) -> tuple[VectorCollection, EmbeddingJob]:
+) -> tuple[VectorCollection, Job]:
     """A collection holding `files`, embedded by a finished job."""
     document_ids = upload(actor, files)
     spec = CollectionSpec("Test corpus", embedder, distance, chunks or ChunkSettings(200, 20), visibility)
     collection = await create_collection(actor, spec)
-    job = get_jobs().start(actor, collection.id, document_ids)  # type: ignore[arg-type]
+    job = start_embedding(actor, collection.id, document_ids)  # type: ignore[arg-type]
     return collection, await get_jobs().wait(job.id)

@@ -25,11 +25,12 @@ from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.core.jobs import get_jobs
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft
 from workshop_app.services.rag.collections import CollectionSpec, create_collection
 from workshop_app.services.rag.documents import upload_many
-from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.embedding_jobs import start_embedding
 from workshop_app.services.rag.systems import RagSpec, create_rag_system
 from workshop_app.services.tools import store
 from workshop_app.services.workshops.policy import Actor
@@ -82,7 +83,7 @@ async def make_document(owner: Actor, visibility: Visibility) -> int:
 async def make_collection(owner: Actor, visibility: Visibility) -> int:
     """A collection holding one embedded document of the same visibility."""
     collection = await create_collection(owner, CollectionSpec("Llamas", EMBEDDER, visibility=visibility))
-    job = get_jobs().start(owner, collection.id, [await make_document(owner, visibility)])  # type: ignore[arg-type]
+    job = start_embedding(owner, collection.id, [await make_document(owner, visibility)])  # type: ignore[arg-type]
     assert (await get_jobs().wait(job.id)).error == ""
     return collection.id  # type: ignore[return-value]
 

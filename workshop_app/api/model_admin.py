@@ -17,11 +17,12 @@ from pydantic import BaseModel, Field
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.model_catalog import MODEL_EXAMPLE, catalog_report, model_report
+from workshop_app.services.core.jobs import Job
 from workshop_app.services.models import admin as model_admin
 from workshop_app.services.models.catalog import catalog_for, model_status
 from workshop_app.services.models.names import EXAMPLES, validate_model_name
 from workshop_app.services.models.resources import machine_resources
-from workshop_app.services.ollama.pulls import PullProgress
+from workshop_app.services.workshops.policy import Actor
 
 router = APIRouter(prefix="/models", tags=["model management"])
 
@@ -46,8 +47,25 @@ class ModelOnHost(ModelName):
     model_config = {"json_schema_extra": {"examples": [{"name": "llama3.2:1b", "host": "http://localhost:11434"}]}}
 
 
-def progress_report(progress: PullProgress) -> dict[str, Any]:
-    return {**asdict(progress), "percent": round(progress.percent, 1)}
+def progress_report(job: Job) -> dict[str, Any]:
+    """A pull as the API has always described it; `state` takes the job vocabulary
+    (queued, running, done, failed, cancelled), `status` is Ollama's step text while it runs."""
+    return {
+        "id": job.id,
+        "model": job.subject,
+        "host": job.place,
+        "state": str(job.status),
+        "status": job.message,
+        "completed": job.done,
+        "total": job.total,
+        "percent": round(job.percent, 1),
+        "bytes_per_s": job.rate if job.active else 0.0,
+        "eta_s": job.eta_s,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "hint": job.hint,
+    }
 
 
 @router.get(
@@ -110,7 +128,10 @@ async def list_pulls(_actor: CurrentActor) -> list[dict[str, Any]]:
 @router.post(
     "/pull",
     summary="Pull a model; streams progress as NDJSON",
-    response_description="One JSON object per line: state, status, completed, total, percent, bytes_per_s, eta_s.",
+    response_description=(
+        "One JSON object per line: state (queued, running, done, failed, cancelled), status (the step), "
+        "completed, total, percent, bytes_per_s, eta_s."
+    ),
     responses={
         **INVALID,
         **FORBIDDEN,
@@ -119,6 +140,7 @@ async def list_pulls(_actor: CurrentActor) -> list[dict[str, Any]]:
             "content": {
                 "application/x-ndjson": {
                     "example": {
+                        "id": "3f2c9a0e5b7d4c1e8a6f0b2d4e6a8c0e",
                         "model": "tinyllama:latest",
                         "host": "http://localhost:11434",
                         "state": "running",
@@ -138,12 +160,12 @@ async def pull(body: ModelOnHost, actor: CurrentActor) -> StreamingResponse:
     """The pull runs on the server: disconnecting stops the progress stream, not the download.
     A second request for the same model and host joins the running pull."""
     started = await model_admin.start_pull(actor, body.name, body.host)
-    return StreamingResponse(_progress_lines(started), media_type="application/x-ndjson")
+    return StreamingResponse(_progress_lines(actor, started), media_type="application/x-ndjson")
 
 
-async def _progress_lines(started: PullProgress) -> AsyncIterator[bytes]:
-    async for progress in model_admin.watch_pull(started.model, started.host, PULL_UPDATE_EVERY_S):
-        yield (json.dumps(progress_report(progress)) + "\n").encode()
+async def _progress_lines(actor: Actor, started: Job) -> AsyncIterator[bytes]:
+    async for job in model_admin.watch_pull(actor, started.id, PULL_UPDATE_EVERY_S):
+        yield (json.dumps(progress_report(job)) + "\n").encode()
 
 
 @router.delete("/pull/{name:path}", summary="Cancel a running pull", responses={**FORBIDDEN, **NOT_FOUND})

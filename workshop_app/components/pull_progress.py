@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from workshop_app.components.job_status import job_status_badge
+
 
 def pull_card(
     pull: rx.Var,
@@ -22,13 +24,7 @@ def pull_card(
                 rx.text("on", color=rx.color("gray", 11), size="2"),
                 rx.code(pull.host, size="1"),
                 rx.spacer(),
-                rx.badge(
-                    pull.state,
-                    color_scheme=rx.match(
-                        pull.state, ("success", "green"), ("error", "red"), ("cancelled", "amber"), "blue"
-                    ),
-                    class_name="pull-state",
-                ),
+                job_status_badge(pull.state, class_name="pull-state"),
                 rx.cond(
                     pull.running & can_manage,
                     rx.button(
@@ -57,11 +53,11 @@ def pull_card(
                 align="center",
             ),
             rx.cond(
-                pull.state != "error",
+                pull.state != "failed",
                 rx.progress(value=pull.percent.to(int), max=100, width="100%", aria_label="Pull progress"),
             ),
             rx.cond(
-                pull.state != "error",
+                pull.state != "failed",
                 rx.hstack(
                     rx.text(pull.percent.to_string() + " %", weight="medium", class_name="pull-percent"),
                     rx.text(pull.amount, size="2"),

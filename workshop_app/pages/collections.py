@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.job_status import job_status_badge
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
 from workshop_app.components.shell import page_shell
 from workshop_app.state.collections_state import CollectionsState
@@ -71,9 +72,7 @@ def _job(job: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(
-                    job.status, color_scheme=rx.cond(job.running, "blue", rx.cond(job.status == "done", "green", "red"))
-                ),
+                job_status_badge(job.status),
                 rx.text(job.progress, size="2"),
                 rx.text(job.speed, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),

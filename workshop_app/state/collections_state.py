@@ -7,9 +7,10 @@ import asyncio
 import reflex as rx
 
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.jobs import get_jobs
 from workshop_app.services.rag import collections, documents
 from workshop_app.services.rag.collections import CollectionSpec
-from workshop_app.services.rag.embedding_jobs import get_jobs
+from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
 from workshop_app.services.rag.embedding_map import collection_map
 from workshop_app.services.rag.retrieval import search
 from workshop_app.services.workshops.policy import usable_models
@@ -102,7 +103,7 @@ class CollectionsState(AuthState):
             return
         actor = self.acting()
         self.members = [member_row(m) for m in collections.member_documents(actor, self.selected_id)]
-        self.jobs = [job_view(job) for job in get_jobs().for_collection(actor, self.selected_id)[:JOBS_SHOWN]]
+        self.jobs = [job_view(job) for job in collection_jobs(actor, self.selected_id)[:JOBS_SHOWN]]
 
     @rx.event
     def select(self, collection_id: int):
@@ -130,15 +131,15 @@ class CollectionsState(AuthState):
     @toasts_errors
     async def add_documents(self):
         """Start the job here (in the server's event loop) and watch it; it outlives this page."""
-        get_jobs().start(self.acting(), self.selected_id, list(self.chosen_documents))
+        start_embedding(self.acting(), self.selected_id, list(self.chosen_documents))
         self.chosen_documents = []
         self._show_selected()
         return CollectionsState.watch_jobs
 
     @rx.event
     @toasts_errors
-    def cancel_job(self, job_id: str):
-        get_jobs().cancel(self.acting(), job_id)
+    async def cancel_job(self, job_id: str):
+        await get_jobs().cancel(self.acting(), job_id)
 
     @rx.event(background=True)
     async def watch_jobs(self):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from workshop_app.services.core.jobs import Job
 from workshop_app.services.models.catalog import CAPABILITIES, HostStatus, ModelSummary, Placement
 from workshop_app.services.models.metrics import RequestPoint
 from workshop_app.services.models.resources import Resources
-from workshop_app.services.ollama.pulls import PullProgress
 
 
 @dataclasses.dataclass
@@ -172,23 +172,23 @@ def capability_flags(capabilities: list[str]) -> list[CapabilityFlag]:
     ]
 
 
-def pull_view(progress: PullProgress) -> PullView:
-    amount = f"{human_size(progress.completed)} / {human_size(progress.total)}" if progress.total else ""
-    speed = f"{human_size(progress.bytes_per_s)}/s" if progress.bytes_per_s else ""
-    eta = f"{progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
+def pull_view(job: Job) -> PullView:
+    amount = f"{human_size(job.done)} / {human_size(job.total)}" if job.total else ""
+    speed = f"{human_size(job.rate)}/s" if job.active and job.rate else ""
+    eta = f"{job.eta_s:.0f} s left" if job.eta_s is not None else ""
     # A finished card says how it ended through its badge (and error), not the last step it was at.
     return PullView(
-        progress.model,
-        progress.host,
-        progress.state.value,
-        "" if progress.finished else progress.status,
-        round(progress.percent, 1),
+        job.subject,
+        job.place,
+        str(job.status),
+        job.message if job.active else "",
+        round(job.percent, 1),
         amount,
         speed,
         eta,
-        progress.error,
-        progress.hint,
-        not progress.finished,
+        job.error,
+        job.hint,
+        job.active,
     )
 
 

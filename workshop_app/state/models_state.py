@@ -127,7 +127,7 @@ class ModelsState(AuthState):
         running = any(p.running for p in progress)
         if was_running and not running:
             await self._show_catalog()
-        if not running and not any(p.state == "success" for p in progress):
+        if not running and not any(p.state == "done" for p in progress):
             return running, False
         await asyncio.sleep(PULL_POLL_S)
         return running, True

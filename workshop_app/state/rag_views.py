@@ -7,10 +7,10 @@ import dataclasses
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.rag_systems import RagSystem
+from workshop_app.services.core.jobs import Job
 from workshop_app.services.rag.chunking import Chunk
 from workshop_app.services.rag.collections import MemberDocument
 from workshop_app.services.rag.documents import UploadResult
-from workshop_app.services.rag.embedding_jobs import EmbeddingJob
 from workshop_app.services.rag.embedding_map import EmbeddingMap
 from workshop_app.services.rag.history import KeptAnswer
 from workshop_app.services.rag.retrieval import Hit
@@ -158,18 +158,18 @@ def member_row(member: MemberDocument) -> MemberRow:
     return MemberRow(member.document_id, member.title, member.chunk_count)
 
 
-def job_view(job: EmbeddingJob) -> JobView:
+def job_view(job: Job) -> JobView:
     eta = f", about {job.eta_s:.0f} s left" if job.eta_s is not None else ""
     skipped = f" ({job.skipped} already there)" if job.skipped else ""
     return JobView(
         job.id,
         str(job.status),
-        job.running,
-        round(job.fraction * 100),
-        f"{job.done:,} / {job.total:,} chunks{skipped}",
-        f"{job.rate:.1f} chunks/s{eta}",
-        job.error,
-        [f"{error.title}: {error.message}" for error in job.errors],
+        job.active,
+        round(job.percent),
+        f"{job.done:,} / {job.total:,} {job.unit}{skipped}",
+        f"{job.rate:.1f} {job.unit}/s{eta}",
+        " ".join(filter(None, [job.error, job.hint])),
+        [f"{error.name}: {error.message}" for error in job.item_errors],
     )
 
 

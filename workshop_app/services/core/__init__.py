@@ -1,2 +1,2 @@
-"""Cross-cutting pieces every feature uses: typed errors, short-lived caches, database threads.
-Also stream pacing and stopping, reading owned rows through the policy, and parsing fixed choices."""
+"""Cross-cutting pieces every feature uses: typed errors, short-lived caches, database threads, the one
+background-job registry. Also stream pacing and stopping, reading owned rows through the policy, fixed choices."""

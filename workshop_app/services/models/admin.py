@@ -11,14 +11,15 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from workshop_app.db.users import Role
-from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.errors import NotFound
+from workshop_app.services.core.jobs import Job, JobKind, anyone, get_jobs
 from workshop_app.services.models.catalog import load_catalog
 from workshop_app.services.models.names import validate_model_name
 from workshop_app.services.ollama.backends import backend_by_url, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelDidNotLoad, ModelNotFound
 from workshop_app.services.ollama.health_monitor import HealthMonitor, HostState
-from workshop_app.services.ollama.pulls import PullProgress, pulls
+from workshop_app.services.ollama.pulls import pull_work
 from workshop_app.services.ollama.router import canonical_name, pick_host
 from workshop_app.services.ollama.scheduler import QueueBusy
 from workshop_app.services.workshops.policy import Actor, require_role
@@ -30,6 +31,17 @@ KEEP_LOADED = "30m"
 def require_manager(actor: Actor | None) -> Actor:
     """Instructors and admins manage models; attendees use them."""
     return require_role(actor, Role.INSTRUCTOR, Role.ADMIN)
+
+
+PULL = JobKind(
+    "pull",
+    "bytes",
+    may_see=anyone,
+    may_manage=lambda actor, _job: require_manager(actor),
+    keep_done_s=20.0,  # long enough to see it end, then the model list says the rest
+    keep_ended_s=300.0,  # failed or cancelled: people see how it ended (unless dismissed)
+)
+"""A model being pulled to a shared host: anyone may watch, instructors and admins start, cancel, dismiss."""
 
 
 Backends = tuple[OllamaBackend, ...] | None
@@ -81,9 +93,7 @@ async def _recheck(backends: Backends, *urls: str) -> None:
     await get_monitor(backends).refresh(urls)
 
 
-async def start_pull(
-    actor: Actor | None, name: str, host: str | None = None, backends: Backends = None
-) -> PullProgress:
+async def start_pull(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> Job:
     """Start pulling (or join the pull of) `name` on `host`, by default the first reachable host."""
     require_manager(actor)
     model = validate_model_name(name)
@@ -96,43 +106,46 @@ async def start_pull(
         if not up:
             raise BackendUnavailable(states[0].url, states[0].reason or "no answer yet")
         backend = backend_by_url(up[0].url, tuple(monitor.backends))
-    job = pulls.start(backend, model, on_success=lambda: _recheck(backends, backend.url))
-    return job.progress()
+    work = pull_work(backend, model, on_success=lambda: _recheck(backends, backend.url))
+    return get_jobs().start(actor, PULL, model, work, place=backend.url, single=True)
 
 
-async def cancel_pull(actor: Actor | None, name: str, host: str) -> PullProgress:
+def _pull_of(actor: Actor | None, name: str, host: str) -> Job:
+    """The pull of `name` on `host` the Models page shows; 404 if there is none."""
+    job = get_jobs().find(actor, PULL, validate_model_name(name), host.rstrip("/"))
+    if job is None:
+        raise ModelNotFound(name, host)
+    return job
+
+
+async def cancel_pull(actor: Actor | None, name: str, host: str) -> Job:
     """Stop a running pull; its HTTP request to Ollama is closed."""
     require_manager(actor)
-    progress = await pulls.cancel(validate_model_name(name), host.rstrip("/"))
-    if progress is None:
-        raise ModelNotFound(name, host)
-    return progress
+    return await get_jobs().cancel(actor, _pull_of(actor, name, host).id)
 
 
 def dismiss_pull(actor: Actor | None, name: str, host: str) -> None:
     """Take a failed, cancelled or finished pull's card off the Models page (for everyone watching)."""
     require_manager(actor)
-    model = validate_model_name(name)
-    if not pulls.dismiss(model, host.rstrip("/")):
-        job = pulls.get(model, host.rstrip("/"))
-        if job is not None:
-            raise InvalidInput(f"The pull of {model} is still running.", hint="Cancel it first, or wait until it ends.")
-        raise ModelNotFound(name, host)
+    get_jobs().dismiss(actor, _pull_of(actor, name, host).id)
 
 
-async def watch_pull(model: str, host: str, every: float) -> AsyncIterator[PullProgress]:
-    """The pull's progress every `every` seconds, ending with its final state."""
-    while (job := pulls.get(model, host)) is not None:
-        progress = job.progress()
-        yield progress
-        if progress.finished:
+async def watch_pull(actor: Actor | None, job_id: str, every: float) -> AsyncIterator[Job]:
+    """The pull's progress every `every` seconds, ending with how it ended (or when it was dismissed)."""
+    while True:
+        try:
+            job = get_jobs().get(actor, job_id)
+        except NotFound:
+            return
+        yield job
+        if not job.active:
             return
         await asyncio.sleep(every)
 
 
-def pull_progress() -> list[PullProgress]:
+def pull_progress() -> list[Job]:
     """Pulls running now or finished in the last minutes (anyone may watch)."""
-    return pulls.listed()
+    return get_jobs().listed(None, PULL)
 
 
 async def load_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> str:

@@ -39,6 +39,7 @@ from workshop_app.db.workshops import Workshop
 from workshop_app.services.accounts import actor_cache
 from workshop_app.services.core.choices import choice
 from workshop_app.services.core.errors import Forbidden, NotFound
+from workshop_app.services.core.jobs import Job, get_jobs
 from workshop_app.services.prompts.library import PromptDraft, add_version, new_prompt
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec, collection_row
@@ -49,7 +50,7 @@ from workshop_app.services.rag.documents import (
     save_original,
     uploads_dir,
 )
-from workshop_app.services.rag.embedding_jobs import EmbeddingJob, get_jobs
+from workshop_app.services.rag.embedding_jobs import start_embedding
 from workshop_app.services.rag.extraction import Extracted, extract
 from workshop_app.services.rag.systems import RagSpec, rag_system_row, validate_spec
 from workshop_app.services.rag.vector_store import Distance, get_vector_store
@@ -384,7 +385,7 @@ def _add_tools(
     return renamed
 
 
-async def embed_imported(actor: Actor | None, imported: ImportedBundle, *, wait: bool = False) -> list[EmbeddingJob]:
+async def embed_imported(actor: Actor | None, imported: ImportedBundle, *, wait: bool = False) -> list[Job]:
     """Start (and with `wait`, finish) the embedding job of every imported collection that holds documents."""
-    jobs = [get_jobs().start(actor, collection_id, ids) for collection_id, ids in imported.to_embed.items() if ids]
+    jobs = [start_embedding(actor, collection_id, ids) for collection_id, ids in imported.to_embed.items() if ids]
     return [await get_jobs().wait(job.id) for job in jobs] if wait else jobs
