@@ -153,7 +153,7 @@ def _search_section() -> rx.Component:
             rx.hstack(
                 rx.input(
                     value=CollectionsState.query,
-                    on_change=CollectionsState.set_query,
+                    on_change=lambda value: CollectionsState.set_search_field("query", value),
                     placeholder="Ask or type words to find",
                     aria_label="Search query",
                     width="100%",
@@ -161,7 +161,7 @@ def _search_section() -> rx.Component:
                 ),
                 rx.input(
                     value=CollectionsState.top_k,
-                    on_change=CollectionsState.set_top_k,
+                    on_change=lambda value: CollectionsState.set_search_field("top_k", value),
                     width="4rem",
                     aria_label="Number of results",
                 ),

@@ -8,7 +8,7 @@ from workshop_app.services.accounts import auth
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 
 HOME = "/playground"
 
@@ -63,12 +63,13 @@ class AccountFormsState(AuthState):
             lambda ip: workshops.join_workshop(form.get("code", ""), form.get("display_name", ""), ip), HOME
         )
 
+    @toasts_errors
     def _enter(self, attempt, target: str | None = None):
         try:
             actor, token = attempt(self.router.session.client_ip)
-        except WorkshopError as error:
+        except WorkshopError as error:  # repeated next to the form; the decorator shows the toast
             self.error = f"{error.message} {error.hint}".strip()
-            return error_toast(error)
+            raise
         self.error = ""
         next_path = target or _safe_next(self.router.url.query_parameters.get("next", HOME))
         return self.begin_session(actor, token, next_path)

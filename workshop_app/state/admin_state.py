@@ -8,7 +8,7 @@ from workshop_app.db.users import Role
 from workshop_app.services.accounts import users
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.time_format import ago
 
 
@@ -33,22 +33,16 @@ class AdminState(AuthState):
         return self._act(lambda actor: users.set_disabled(actor, user_id, disabled))
 
     @rx.event
+    @toasts_errors
     def reset_password(self, user_id: int, username: str):
-        try:
-            self.temporary_password = users.reset_password(self.acting(), user_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        self.temporary_password = users.reset_password(self.acting(), user_id)
         self.temporary_for = username
 
     @rx.event
+    @toasts_errors
     def create_instructor(self, form: dict):
         """A new instructor account; its temporary password is shown once, as after a reset."""
-        try:
-            user, password = users.create_instructor(
-                self.acting(), form.get("username", ""), form.get("display_name", "")
-            )
-        except WorkshopError as error:
-            return error_toast(error)
+        user, password = users.create_instructor(self.acting(), form.get("username", ""), form.get("display_name", ""))
         self.temporary_password, self.temporary_for = password, user.username
         return self._reload()
 

@@ -18,7 +18,7 @@ from workshop_app.services.accounts import auth, session_handover
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.workshops import sections
 from workshop_app.services.workshops.policy import Actor
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 
 LOGIN_ROUTE = "/login"
 
@@ -67,12 +67,10 @@ class AuthState(rx.State):
         self.closed_routes = sections.closed_routes(actor)
         return actor
 
+    @toasts_errors
     def attempt(self, action: Callable[[Actor], object]) -> rx.event.EventSpec | None:
         """Run one service call as the signed-in person; a refusal becomes a toast."""
-        try:
-            action(self.acting())
-        except WorkshopError as error:
-            return error_toast(error)
+        action(self.acting())
         return None
 
     def to_login(self) -> rx.event.EventSpec:
@@ -110,10 +108,12 @@ class AuthState(rx.State):
         actor = self.signed_in()
         if actor is None:
             return self.to_login()
-        try:
-            sections.require_section(actor, route)
-        except WorkshopError as error:
-            return [rx.redirect("/playground"), error_toast(error)]
+        refused = self._require_section(actor, route)
+        return None if refused is None else [rx.redirect("/playground"), refused]
+
+    @toasts_errors
+    def _require_section(self, actor: Actor, route: str) -> rx.event.EventSpec | None:
+        sections.require_section(actor, route)
         return None
 
     @rx.event

@@ -15,7 +15,7 @@ from workshop_app.services.rag.retrieval import search
 from workshop_app.services.workshops.policy import usable_models
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.documents_state import chunk_settings_from
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.rag_views import (
     CollectionRow,
     DocumentRow,
@@ -33,6 +33,23 @@ from workshop_app.state.rag_views import (
 
 JOB_POLL_S = 0.3
 JOBS_SHOWN = 3
+
+
+def _spec_from(form: dict) -> CollectionSpec:
+    """The new collection's settings as typed into the form; InvalidInput names a field that is not a number."""
+    chunks = chunk_settings_from(
+        form.get("chunk_size", ""),
+        form.get("chunk_overlap", ""),
+        form.get("chunk_unit", "chars"),
+        form.get("markdown") == "on",
+    )
+    return CollectionSpec(
+        form.get("name", ""),
+        form.get("embedding_model", ""),
+        form.get("distance", "cosine"),
+        chunks,
+        form.get("visibility", "private"),
+    )
 
 
 class CollectionsState(AuthState):
@@ -62,26 +79,21 @@ class CollectionsState(AuthState):
         return any(job.running for job in self.jobs)
 
     @rx.event
+    @toasts_errors
     async def load(self):
         if self.signed_in() is None:
             return self.to_login()
-        try:
-            actor = self.acting()
-            self.embedding_models = usable_models(actor, await collections.embedding_models())
-        except WorkshopError as error:
-            return error_toast(error)
+        self.embedding_models = usable_models(self.acting(), await collections.embedding_models())
         return self._reload()
 
+    @toasts_errors
     def _reload(self):
-        try:
-            actor = self.acting()
-            self.rows = [collection_row(c) for c in collections.list_collections(actor)]
-            self.documents = [document_row(d) for d in documents.list_documents(actor)]
-            if self.selected_id not in {row.id for row in self.rows}:
-                self.selected_id = self.rows[0].id if self.rows else 0
-            self._show_selected()
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        self.rows = [collection_row(c) for c in collections.list_collections(actor)]
+        self.documents = [document_row(d) for d in documents.list_documents(actor)]
+        if self.selected_id not in {row.id for row in self.rows}:
+            self.selected_id = self.rows[0].id if self.rows else 0
+        self._show_selected()
         return CollectionsState.watch_jobs if self.job_running else None
 
     def _show_selected(self) -> None:
@@ -103,24 +115,9 @@ class CollectionsState(AuthState):
         self.form_open = value
 
     @rx.event
+    @toasts_errors
     async def create(self, form: dict):
-        try:
-            chunks = chunk_settings_from(
-                form.get("chunk_size", ""),
-                form.get("chunk_overlap", ""),
-                form.get("chunk_unit", "chars"),
-                form.get("markdown") == "on",
-            )
-            spec = CollectionSpec(
-                form.get("name", ""),
-                form.get("embedding_model", ""),
-                form.get("distance", "cosine"),
-                chunks,
-                form.get("visibility", "private"),
-            )
-            row = await collections.create_collection(self.acting(), spec)
-        except WorkshopError as error:
-            return error_toast(error)
+        row = await collections.create_collection(self.acting(), _spec_from(form))
         self.form_open, self.selected_id = False, row.id or 0
         return self._reload()
 
@@ -130,23 +127,18 @@ class CollectionsState(AuthState):
         self.chosen_documents = [*others, document_id] if chosen else others
 
     @rx.event
+    @toasts_errors
     async def add_documents(self):
         """Start the job here (in the server's event loop) and watch it; it outlives this page."""
-        try:
-            get_jobs().start(self.acting(), self.selected_id, list(self.chosen_documents))
-        except WorkshopError as error:
-            return error_toast(error)
+        get_jobs().start(self.acting(), self.selected_id, list(self.chosen_documents))
         self.chosen_documents = []
         self._show_selected()
         return CollectionsState.watch_jobs
 
     @rx.event
+    @toasts_errors
     def cancel_job(self, job_id: str):
-        try:
-            get_jobs().cancel(self.acting(), job_id)
-        except WorkshopError as error:
-            return error_toast(error)
-        return None
+        get_jobs().cancel(self.acting(), job_id)
 
     @rx.event(background=True)
     async def watch_jobs(self):
@@ -174,31 +166,25 @@ class CollectionsState(AuthState):
             self.jobs = []
 
     @rx.event
-    def set_query(self, value: str):
-        self.query = value
+    def set_search_field(self, name: str, value: str):
+        """The search form's query or its number of results (`top_k`), as typed."""
+        if name in ("query", "top_k"):
+            setattr(self, name, value)
 
     @rx.event
-    def set_top_k(self, value: str):
-        self.top_k = value
-
-    @rx.event
+    @toasts_errors
     async def run_search(self):
-        try:
-            if not self.top_k.strip().isdigit():
-                raise InvalidInput("Results must be a whole number.", hint="For example 5.")
-            result = await search(self.acting(), self.selected_id, self.query, int(self.top_k))
-        except WorkshopError as error:
-            return error_toast(error)
+        if not self.top_k.strip().isdigit():
+            raise InvalidInput("Results must be a whole number.", hint="For example 5.")
+        result = await search(self.acting(), self.selected_id, self.query, int(self.top_k))
         self.hits = [hit_view(hit, number) for number, hit in enumerate(result.hits, start=1)]
         self._query_vector = result.vector
         return CollectionsState.show_map
 
     @rx.event
+    @toasts_errors
     async def show_map(self):
-        try:
-            picture = await collection_map(self.acting(), self.selected_id, self._query_vector or None)
-        except WorkshopError as error:
-            return error_toast(error)
+        picture = await collection_map(self.acting(), self.selected_id, self._query_vector or None)
         self.series = map_series(picture)
         self.query_point = [{"x": round(picture.query.x, 4), "y": round(picture.query.y, 4)}] if picture.query else []
         first, second = picture.explained

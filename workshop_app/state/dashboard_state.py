@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.workshops import lifecycle as workshops
-from workshop_app.services.workshops.dashboard import workshop_dashboard
+from workshop_app.services.workshops.dashboard import WorkshopDashboard, workshop_dashboard
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.help_state import HelpState
 from workshop_app.state.time_format import ago
 
@@ -54,13 +53,15 @@ class DashboardState(AuthState):
         return DashboardState.refresh
 
     @rx.event
+    @toasts_errors
     async def refresh(self):
         if not self.workshop_id:
             return None
-        try:
-            board = await workshop_dashboard(self.acting(), int(self.workshop_id))
-        except WorkshopError as error:
-            return error_toast(error)
+        self._show(await workshop_dashboard(self.acting(), int(self.workshop_id)))
+        (await self.get_state(HelpState)).load_queue(int(self.workshop_id))
+        return None
+
+    def _show(self, board: WorkshopDashboard) -> None:
         self.online = board.online
         self.attendees = [
             {
@@ -79,5 +80,3 @@ class DashboardState(AuthState):
             for h in board.hosts
         ]
         self.per_minute = [{"minute": m.minute, "requests": m.requests} for m in board.per_minute]
-        (await self.get_state(HelpState)).load_queue(int(self.workshop_id))
-        return None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.rag import documents
 from workshop_app.services.rag.chunking import ChunkSettings, Unit
 from workshop_app.settings import get_settings
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.rag_views import ChunkView, DocumentRow, UploadRow, chunk_view, document_row, upload_row
 
 UPLOAD_ID = "documents-upload"
@@ -46,22 +46,17 @@ class DocumentsState(AuthState):
             return self.to_login()
         return self._reload()
 
+    @toasts_errors
     def _reload(self):
-        try:
-            self.rows = [document_row(d) for d in documents.list_documents(self.acting())]
-        except WorkshopError as error:
-            return error_toast(error)
-        return None
+        self.rows = [document_row(d) for d in documents.list_documents(self.acting())]
 
     @rx.event
+    @toasts_errors
     async def upload(self, files: list[rx.UploadFile]):
         """Read each file (at most one byte over the limit, so an oversize one is refused, not stored)."""
         limit = get_settings().upload_max_bytes + 1
         received = [(file.name or "unnamed", await file.read(limit)) for file in files]
-        try:
-            results = documents.upload_many(self.acting(), received, sizes=[file.size for file in files])
-        except WorkshopError as error:
-            return error_toast(error)
+        results = documents.upload_many(self.acting(), received, sizes=[file.size for file in files])
         self.upload_results = [upload_row(result) for result in results]
         failed = sum(not result.ok for result in results)
         self._reload()
@@ -73,11 +68,9 @@ class DocumentsState(AuthState):
         ]
 
     @rx.event
+    @toasts_errors
     def open_preview(self, document_id: int):
-        try:
-            document = documents.get_document(self.acting(), document_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        document = documents.get_document(self.acting(), document_id)
         self.preview_id, self.preview_title = document_id, document.title
         self.preview_text = document.text[:TEXT_PREVIEW_CHARS]
         self.preview_truncated = len(document.text) > TEXT_PREVIEW_CHARS
@@ -110,19 +103,14 @@ class DocumentsState(AuthState):
     def rechunk(self):
         return self._chunk()
 
+    @toasts_errors
     def _chunk(self):
-        try:
-            settings = chunk_settings_from(self.chunk_size, self.chunk_overlap, self.chunk_unit, self.chunk_markdown)
-            chunks, self.chunk_total = documents.preview_chunks(self.acting(), self.preview_id, settings)
-        except WorkshopError as error:
-            return error_toast(error)
+        settings = chunk_settings_from(self.chunk_size, self.chunk_overlap, self.chunk_unit, self.chunk_markdown)
+        chunks, self.chunk_total = documents.preview_chunks(self.acting(), self.preview_id, settings)
         self.chunks = [chunk_view(chunk) for chunk in chunks]
-        return None
 
     @rx.event
+    @toasts_errors
     def delete(self, document_id: int):
-        try:
-            documents.delete_document(self.acting(), document_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        documents.delete_document(self.acting(), document_id)
         return self._reload()

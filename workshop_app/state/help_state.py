@@ -7,7 +7,7 @@ import reflex as rx
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.workshops import help_requests
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.rag_state import RagState
 from workshop_app.state.time_format import ago
@@ -41,11 +41,9 @@ class HelpState(AuthState):
         name = rag_page.selected.name
         return self._asked(lambda actor: help_requests.ask_about_rag(actor, name, last.question, last.text, sources))
 
+    @toasts_errors
     def _asked(self, action) -> rx.event.EventSpec:
-        try:
-            action(self.acting())
-        except WorkshopError as error:
-            return error_toast(error)
+        action(self.acting())
         return rx.toast.success(SENT)
 
     def load_queue(self, workshop_id: int) -> None:
@@ -60,25 +58,19 @@ class HelpState(AuthState):
         ]
 
     @rx.event
+    @toasts_errors
     def open_request(self, request_id: int):
-        try:
-            hand = help_requests.get_request(self.acting(), request_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        hand = help_requests.get_request(self.acting(), request_id)
         self.viewing_id, self.viewing_title, self.viewing_from = hand.id, hand.title, hand.requester
         self.viewing_turns = [{"role": str(turn["role"]), "content": str(turn["content"])} for turn in hand.shared]
-        return None
 
     @rx.event
     def close_request(self):
         self.viewing_id, self.viewing_turns = 0, []
 
     @rx.event
+    @toasts_errors
     def mark_done(self, request_id: int):
-        try:
-            help_requests.mark_done(self.acting(), request_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        help_requests.mark_done(self.acting(), request_id)
         self.hands = [hand for hand in self.hands if hand["id"] != request_id]
         self.viewing_id, self.viewing_turns = 0, []
-        return None

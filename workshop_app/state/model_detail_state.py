@@ -7,7 +7,7 @@ import reflex as rx
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.models.catalog import model_details
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.model_views import CapabilityFlag, ModelRow, capability_flags, chart_points, model_row
 
 
@@ -25,6 +25,7 @@ class ModelDetailState(AuthState):
     error: str = ""
 
     @rx.event
+    @toasts_errors
     async def load(self):
         actor = self.signed_in()
         if actor is None:
@@ -33,9 +34,9 @@ class ModelDetailState(AuthState):
         self.error = ""
         try:
             details = await model_details(actor, self.name)
-        except WorkshopError as error:
+        except WorkshopError as error:  # shown on the page as well; the decorator shows the toast
             self.error = error.message
-            return error_toast(error)
+            raise
         self.row = model_row(details.summary)
         self.host_url = details.host_url
         self.parameters, self.template, self.system = details.parameters, details.template, details.system

@@ -6,12 +6,11 @@ import asyncio
 
 import reflex as rx
 
-from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.models import admin as model_admin
 from workshop_app.services.models.catalog import catalog_for, select_models
 from workshop_app.services.models.resources import machine_resources
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.model_views import (
     HostView,
     MachineView,
@@ -24,6 +23,7 @@ from workshop_app.state.model_views import (
 )
 
 PULL_POLL_S = 0.4
+VIEW_CONTROLS = ("search", "capability", "sort")
 
 
 class ModelsState(AuthState):
@@ -73,48 +73,34 @@ class ModelsState(AuthState):
             yield ModelsState.watch_pulls
 
     @rx.event
-    def set_search(self, value: str):
-        self.search = value
-        self._apply_view()
-
-    @rx.event
-    def set_capability(self, value: str):
-        self.capability = value
-        self._apply_view()
-
-    @rx.event
-    def set_sort(self, value: str):
-        self.sort = value
-        self._apply_view()
+    def set_view(self, name: str, value: str):
+        """One of the catalog's view controls (search, capability, sort) changed: show the rows anew."""
+        if name in VIEW_CONTROLS:
+            setattr(self, name, value)
+            self._apply_view()
 
     @rx.event
     def set_pull_name(self, value: str):
         self.pull_name = value
 
     @rx.event
+    @toasts_errors
     async def start_pull(self):
-        try:
-            await model_admin.start_pull(self.acting(), self.pull_name)
-        except WorkshopError as error:
-            return error_toast(error)
+        await model_admin.start_pull(self.acting(), self.pull_name)
         self.pull_name = ""
         self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
         return ModelsState.watch_pulls
 
     @rx.event
+    @toasts_errors
     async def cancel_pull(self, model: str, host: str):
-        try:
-            await model_admin.cancel_pull(self.acting(), model, host)
-        except WorkshopError as error:
-            return error_toast(error)
+        await model_admin.cancel_pull(self.acting(), model, host)
         self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
 
     @rx.event
+    @toasts_errors
     def dismiss_pull(self, model: str, host: str):
-        try:
-            model_admin.dismiss_pull(self.acting(), model, host)
-        except WorkshopError as error:
-            return error_toast(error)
+        model_admin.dismiss_pull(self.acting(), model, host)
         self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
 
     @rx.event(background=True)
@@ -126,21 +112,25 @@ class ModelsState(AuthState):
                 return
             self.watching = True
         try:
-            was_running = True
-            while True:
-                progress = [pull_view(p) for p in model_admin.pull_progress()]
-                async with self:
-                    self.pulls = progress
-                running = any(p.running for p in progress)
-                if was_running and not running:
-                    await self._show_catalog()
-                was_running = running
-                if not running and not any(p.state == "success" for p in progress):
-                    break
-                await asyncio.sleep(PULL_POLL_S)
+            was_running = following = True
+            while following:
+                was_running, following = await self._follow_pulls(was_running)
         finally:
             async with self:
                 self.watching = False
+
+    async def _follow_pulls(self, was_running: bool) -> tuple[bool, bool]:
+        """One look at the pulls: whether any still runs, and whether to look again after a pause."""
+        progress = [pull_view(p) for p in model_admin.pull_progress()]
+        async with self:
+            self.pulls = progress
+        running = any(p.running for p in progress)
+        if was_running and not running:
+            await self._show_catalog()
+        if not running and not any(p.state == "success" for p in progress):
+            return running, False
+        await asyncio.sleep(PULL_POLL_S)
+        return running, True
 
     async def _show_catalog(self) -> None:
         async with self:
@@ -171,11 +161,9 @@ class ModelsState(AuthState):
         name, self.delete_target = self.delete_target, ""
         return await self._act(model_admin.delete_model, name, f"{name} is deleted.")
 
+    @toasts_errors
     async def _act(self, action, name: str, done: str):
-        try:
-            actor = self.acting()
-            await action(actor, name)
-            self._show(await catalog_for(actor))
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        await action(actor, name)
+        self._show(await catalog_for(actor))
         return rx.toast.success(done)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.services.accounts import api_keys, users
-from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.time_format import ago
 
 
@@ -35,9 +35,10 @@ class ProfileState(AuthState):
         )
 
     @rx.event
+    @toasts_errors
     def save_password(self, form: dict):
         if form.get("new_password") != form.get("confirm"):
-            return error_toast(InvalidInput("The two new passwords differ.", hint="Type the same password twice."))
+            raise InvalidInput("The two new passwords differ.", hint="Type the same password twice.")
         return self._act(
             lambda actor: users.set_password(
                 actor, actor.id, form.get("new_password", ""), form.get("current_password", "")
@@ -46,12 +47,10 @@ class ProfileState(AuthState):
         )
 
     @rx.event
+    @toasts_errors
     def create_key(self, form: dict):
-        try:
-            actor = self.acting()
-            _, self.new_key_secret = api_keys.create_api_key(actor, form.get("name", ""))
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        _, self.new_key_secret = api_keys.create_api_key(actor, form.get("name", ""))
         self._refresh(actor)
 
     @rx.event
@@ -62,10 +61,9 @@ class ProfileState(AuthState):
     def dismiss_secret(self):
         self.new_key_secret = ""
 
+    @toasts_errors
     def _act(self, action, success: str):
-        refused = self.attempt(action)
-        if refused is not None:
-            return refused
+        action(self.acting())
         self._refresh(self.acting())  # also refreshes the name shown in the menu
         return rx.toast.success(success)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.prompts import Prompt, PromptVersion
-from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft, PromptView
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.time_format import ago
 
@@ -129,14 +128,12 @@ class PromptsState(AuthState):
         return [*self._list(self.signed_in()), rx.toast.success("Prompt deleted.")]
 
     @rx.event
+    @toasts_errors
     async def open_in_playground(self, send: bool = False):
         """Fill the variables and hand the result to a new chat in the Playground.
 
         There the person edits it first, or (`send`) it goes out as the page opens."""
-        try:
-            filled = prompts.fill_prompt(self.acting(), self.prompt_id, dict(self.values))
-        except WorkshopError as error:
-            return error_toast(error)
+        filled = prompts.fill_prompt(self.acting(), self.prompt_id, dict(self.values))
         playground = await self.get_state(PlaygroundState)
         playground.chat_id, playground.messages, playground.title = 0, [], ""
         playground.system_prompt, playground.draft = filled.system_prompt, filled.message
@@ -144,39 +141,31 @@ class PromptsState(AuthState):
         return rx.redirect("/playground")
 
     @rx.event
+    @toasts_errors
     def export(self):
-        try:
-            text = prompts.export_json(self.acting(), [int(row["id"]) for row in self.prompts])
-        except WorkshopError as error:
-            return error_toast(error)
+        text = prompts.export_json(self.acting(), [int(row["id"]) for row in self.prompts])
         return rx.download(data=text, filename="prompts.json")
 
     @rx.event
+    @toasts_errors
     def import_prompts(self):
-        try:
-            actor = self.acting()
-            count = len(prompts.import_json(actor, self.import_text))
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        count = len(prompts.import_json(actor, self.import_text))
         self.import_text = ""
         return [*self._list(actor), rx.toast.success(f"Imported {count} prompt{'s' if count != 1 else ''}.")]
 
     @rx.event
+    @toasts_errors
     def push(self):
-        try:
-            reached = prompts.push_to_workshop(self.acting(), self.prompt_id, int(self.push_workshop or 0))
-        except WorkshopError as error:
-            return error_toast(error)
+        reached = prompts.push_to_workshop(self.acting(), self.prompt_id, int(self.push_workshop or 0))
         return rx.toast.success(f"Sent to {reached} attendee{'s' if reached != 1 else ''}.")
 
+    @toasts_errors
     def _open(self, load, done: str = ""):
         """Show the prompt a service call returns (a version of it), and refresh the list."""
-        try:
-            actor = self.acting()
-            view: PromptView = load(actor)
-            versions = prompts.list_versions(actor, view.prompt.id)
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        view: PromptView = load(actor)
+        versions = prompts.list_versions(actor, view.prompt.id)
         prompt, version = view.prompt, view.version
         self.prompt_id, self.name, self.tags, self.visibility = (
             prompt.id,
@@ -192,8 +181,10 @@ class PromptsState(AuthState):
 
     def _list(self, actor: Actor | None) -> list[rx.event.EventSpec]:
         """Refresh the library; a refusal comes back as the one event to show."""
-        try:
-            self.prompts = [_prompt_row(p, actor) for p in prompts.list_prompts(actor, self.search, self.tag)]
-        except WorkshopError as error:
-            return [error_toast(error)]
-        return []
+        refused = self._load_library(actor)
+        return [] if refused is None else [refused]
+
+    @toasts_errors
+    def _load_library(self, actor: Actor | None) -> rx.event.EventSpec | None:
+        self.prompts = [_prompt_row(p, actor) for p in prompts.list_prompts(actor, self.search, self.tag)]
+        return None

@@ -11,7 +11,7 @@ from workshop_app.services.tools.errors import InvalidDefinition
 from workshop_app.services.tools.forms import ToolForm, builtin_choices, form_of, parameters_feedback, save_form
 from workshop_app.services.workshops.policy import Action
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.tool_views import BuiltinRow, ToolRow, builtin_row, tool_row
 
 EXPORT_FILENAME = "workshop-tools.json"
@@ -45,11 +45,9 @@ class ToolsState(AuthState):
         return self._open_editor(0, ToolForm())
 
     @rx.event
+    @toasts_errors
     def edit_tool(self, tool_id: int):
-        try:
-            form = form_of(store.get_tool(self.acting(), tool_id, Action.WRITE))
-        except WorkshopError as error:
-            return error_toast(error)
+        form = form_of(store.get_tool(self.acting(), tool_id, Action.WRITE))
         return self._open_editor(tool_id, form)
 
     @rx.event
@@ -63,14 +61,13 @@ class ToolsState(AuthState):
         self.editor_open = value
 
     @rx.event
+    @toasts_errors
     def save(self):
         try:
             record = save_form(self.acting(), self.editing_id or None, ToolForm.from_fields(self.form))
-        except InvalidDefinition as error:
+        except InvalidDefinition as error:  # listed in the editor, next to the fields
             self.problems = error.problems
             return None
-        except WorkshopError as error:
-            return error_toast(error)
         self.editor_open, self.problems = False, []
         return self._reload() or rx.toast.success(f"Saved {record.name}.")
 
@@ -116,11 +113,9 @@ class ToolsState(AuthState):
         self.import_open, self.import_text, self.import_problems = False, "", []
         return self._reload() or rx.toast.success(f"Imported {', '.join(record.name for record in records)}.")
 
+    @toasts_errors
     def _export(self, tool_ids: list[int], filename: str):
-        try:
-            text = store.export_json(self.acting(), tool_ids)
-        except WorkshopError as error:
-            return error_toast(error)
+        text = store.export_json(self.acting(), tool_ids)
         return rx.download(data=text, filename=filename)
 
     def _open_editor(self, tool_id: int, form: ToolForm):
@@ -128,11 +123,8 @@ class ToolsState(AuthState):
         self.schema_feedback = parameters_feedback(form.parameters)
         self.editor_open = True
 
+    @toasts_errors
     def _reload(self):
-        try:
-            actor = self.acting()
-            self.rows = [tool_row(summary) for summary in store.tool_summaries(actor)]
-            self.collection_options = [[str(c.id), c.name] for c in collections.list_collections(actor)]
-        except WorkshopError as error:
-            return error_toast(error)
-        return None
+        actor = self.acting()
+        self.rows = [tool_row(summary) for summary in store.tool_summaries(actor)]
+        self.collection_options = [[str(c.id), c.name] for c in collections.list_collections(actor)]

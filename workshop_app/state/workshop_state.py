@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.workshops import Workshop
-from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.services.workshops.join_addresses import join_addresses
 from workshop_app.services.workshops.lifecycle import WorkshopDraft
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.time_format import ago
 
 
@@ -101,15 +101,13 @@ class WorkshopState(AuthState):
         self.projector_open = value
 
     @rx.event
+    @toasts_errors
     def save(self, form: dict):
-        try:
-            actor, draft = self.acting(), _draft(form)
-            if self.editing:
-                workshops.update_workshop(actor, self.selected_id, draft)
-            else:
-                self.selected_id = workshops.create_workshop(actor, draft).id or 0
-        except WorkshopError as error:
-            return error_toast(error)
+        actor, draft = self.acting(), _draft(form)
+        if self.editing:
+            workshops.update_workshop(actor, self.selected_id, draft)
+        else:
+            self.selected_id = workshops.create_workshop(actor, draft).id or 0
         self.form_open = False
         return self._reload()
 
@@ -124,15 +122,13 @@ class WorkshopState(AuthState):
     def _act(self, action):
         return self.attempt(action) or self._reload()
 
+    @toasts_errors
     def _reload(self):
-        try:
-            actor = self.acting()
-            self.workshops = [_row(w, actor) for w in workshops.list_workshops(actor)]
-            ids = [w["id"] for w in self.workshops]
-            self.selected_id = self.selected_id if self.selected_id in ids else (ids[0] if ids else 0)
-            entries = workshops.roster(actor, self.selected_id) if self.selected.get("runs") else []
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        self.workshops = [_row(w, actor) for w in workshops.list_workshops(actor)]
+        ids = [w["id"] for w in self.workshops]
+        self.selected_id = self.selected_id if self.selected_id in ids else (ids[0] if ids else 0)
+        entries = workshops.roster(actor, self.selected_id) if self.selected.get("runs") else []
         self.roster = [
             {
                 "user_id": e.user_id,
