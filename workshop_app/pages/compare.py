@@ -48,7 +48,7 @@ def _column(column: rx.Var, index: rx.Var) -> rx.Component:
                     rx.icon("message-square-plus", size=14),
                     "Continue with this answer",
                     on_click=CompareState.continue_with(index),
-                    disabled=CompareState.running,
+                    disabled=CompareState.streaming,
                     size="1",
                     variant="soft",
                 ),
@@ -99,7 +99,7 @@ def compare_page() -> rx.Component:
                     flex="1",
                 ),
                 rx.cond(
-                    CompareState.running,
+                    CompareState.streaming,
                     rx.button(
                         rx.icon("square", size=14),
                         "Stop",

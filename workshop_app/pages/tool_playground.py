@@ -103,7 +103,7 @@ def _conversation() -> rx.Component:
             rx.text("Waiting for a turn: position ", State.queue_position, size="2", id="queue-position"),
         ),
         rx.cond(
-            State.running & (State.queue_position == 0),
+            State.streaming & (State.queue_position == 0),
             rx.hstack(rx.spinner(size="1"), rx.text("Working…", size="2"), align="center"),
         ),
         rx.form(
@@ -117,7 +117,7 @@ def _conversation() -> rx.Component:
                     id="tool-message",
                 ),
                 rx.cond(
-                    State.running,
+                    State.streaming,
                     rx.button(
                         rx.icon("square", size=14),
                         "Stop",
@@ -134,7 +134,7 @@ def _conversation() -> rx.Component:
                     variant="soft",
                     color_scheme="gray",
                     on_click=State.clear,
-                    disabled=State.running,
+                    disabled=State.streaming,
                 ),
                 width="100%",
             ),

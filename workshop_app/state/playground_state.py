@@ -15,24 +15,22 @@ from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.chat.options import PARAMETERS
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import WorkshopError
-from workshop_app.services.core.streaming import batched, until_stopped
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
 from workshop_app.services.workshops.policy import Actor
-from workshop_app.state import stop_signals
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.chat_views import chat_row, message_row, model_row, trace_entries
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
+from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
 # (name, label, help) of each generation parameter, for the settings form.
 PARAMETER_FIELDS = [(p.name, p.label, p.help) for p in PARAMETERS]
-REDRAW_WINDOW_S = 0.05  # a streaming reply is redrawn at most 20 times a second
 
 
-class PlaygroundState(AuthState):
+class PlaygroundState(StreamingPage, AuthState):
     """One conversation with one model, kept in the person's chat history."""
 
     model: str = ""
@@ -51,8 +49,7 @@ class PlaygroundState(AuthState):
     search: str = ""
     editing_id: str = ""
     edit_text: str = ""
-    streaming: bool = False
-    queue_position: int = 0
+    _reply_kept: bool = False  # the streamed reply is shown as saved: nothing to read again when it ends
     send_on_load: bool = False  # set by "Run in playground": send the draft once the page has loaded
 
     @rx.var
@@ -160,18 +157,12 @@ class PlaygroundState(AuthState):
         self.editing_id = ""
 
     @rx.event
+    @toasts_errors
     def export(self, kind: str):
         """Download the open chat as Markdown or JSON."""
-        try:
-            exporter = chats.export_markdown if kind == "md" else chats.export_json
-            text = exporter(self.acting(), self.chat_id)
-        except WorkshopError as error:
-            return error_toast(error)
+        exporter = chats.export_markdown if kind == "md" else chats.export_json
+        text = exporter(self.acting(), self.chat_id)
         return rx.download(data=text, filename=f"chat-{self.chat_id}.{kind}")
-
-    @rx.event
-    def stop(self):
-        stop_signals.stop(self.router.session.client_token)
 
     # Buttons call an ordinary handler that hands over to the background one. Reflex starts
     # a background handler as soon as its event arrives, even before the tab's earlier
@@ -192,99 +183,67 @@ class PlaygroundState(AuthState):
     @rx.event(background=True)
     async def stream_send(self):
         """Save the message (before anything is sent), then stream the reply."""
-        async for event in self._prepare_and_stream(
+        return await self._save_and_stream(
             lambda: partial(
                 chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft
             )
-        ):
-            yield event
+        )
 
     @rx.event(background=True)
     async def stream_regenerate(self):
         """A new reply to the last question; also the retry for an incomplete reply."""
-        async for event in self._prepare_and_stream(
+        return await self._save_and_stream(
             lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())
-        ):
-            yield event
+        )
 
     @rx.event(background=True)
     async def stream_resend_edit(self):
-        async for event in self._prepare_and_stream(
+        return await self._save_and_stream(
             lambda: partial(
                 chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text
             )
-        ):
-            yield event
+        )
 
-    async def _prepare_and_stream(self, saving: Callable[[], Callable[[Actor], int]]):
-        """Save with one service call (`saving` reads the form), then stream the chat's reply into the last bubble.
+    async def _save_and_stream(self, saving: Callable[[], Callable[[Actor], int]]):
+        """`saving` reads the form (with the state locked) into the one service call that saves first."""
+        return await stream_reply(self, lambda actor: self._reply_after(actor, saving()))
 
-        The database work runs in threads, the chat is shown from what the stream reads and
-        saves anyway, and the reply is redrawn at most once per `REDRAW_WINDOW_S`: a room
-        pressing Send at once does not queue on the worker's event loop behind each other's
-        reads and per-token redraws.
+    async def _reply_after(self, actor: Actor, save: Callable[[Actor], int]) -> Reply:
+        """Save with one service call (in a database thread), then stream the chat's reply into the last bubble.
+
+        The chat is shown from what the stream reads and saves anyway, so nothing is read twice.
         """
-        async with self:
-            if self.streaming:
-                return
-            save = saving()
-            try:
-                actor = await self.acting_off_loop()
-                chat_id = await off_loop(save, actor)
-            except WorkshopError as error:
-                yield error_toast(error)
-                return
-            token, address = self.router.session.client_token, self.router.session.client_ip
-            self.draft, self.editing_id, self.streaming = "", "", True
-            stop = stop_signals.begin(token)
-        shown_as_saved = False
-        try:
-            reply = until_stopped(chats.stream_chat_reply(actor, chat_id, client_ip=address), stop)
-            async for batch in batched(reply, REDRAW_WINDOW_S):
-                async with self:
-                    shown_as_saved = self._take(batch) or shown_as_saved
-        except WorkshopError as error:
-            yield error_toast(error)
-        finally:
-            stop_signals.end(token)
-            async with self:
-                self.streaming, self.queue_position = False, 0
-                if not shown_as_saved:  # stopped, failed, or deleted meanwhile in another tab
-                    view, rows = await off_loop(_saved_chat_and_list, actor, chat_id, self.search)
-                    self.chats = [chat_row(c) for c in rows]
-                    if view is None:
-                        self._reset_chat()
-                    else:
-                        self._apply_view(view)
+        chat_id = await off_loop(save, actor)
+        self.draft, self.editing_id, self._reply_kept = "", "", False
+        replies = chats.stream_chat_reply(actor, chat_id, client_ip=self.router.session.client_ip)
+        return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, chat_id))
 
-    def _take(self, batch: list[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved]) -> bool:
-        """Show what arrived since the last redraw, in order; True once the reply is shown as saved."""
-        shown_as_saved = False
-        for event in batch:
-            if isinstance(event, QueueUpdate):
-                self.queue_position = event.position
-            elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
-                self._apply_view(event)
-                self.messages.append(
-                    {
-                        "id": "",
-                        "role": "assistant",
-                        "content": "",
-                        "model": self.model,
-                        "status": "streaming",
-                        "error": "",
-                        "stats": "",
-                    }
-                )
-            elif isinstance(event, ReplySaved):
-                shown_as_saved = self._show_saved(event)
+    async def _reread_unless_kept(self, actor: Actor, chat_id: int) -> None:
+        """A reply that stopped, failed or was deleted meanwhile in another tab: show the chat as saved."""
+        if self._reply_kept:
+            return
+        view, rows = await off_loop(_saved_chat_and_list, actor, chat_id, self.search)
+        self.chats = [chat_row(c) for c in rows]
+        if view is None:
+            self._reset_chat()
+        else:
+            self._apply_view(view)
+
+    def _take(self, event: ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
+        """Show one part of the reply as it arrives."""
+        if isinstance(event, QueueUpdate):
+            self.queue_position = event.position
+        elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
+            self._apply_view(event)
+            self.messages.append(_streaming_bubble(self.model))
+        elif isinstance(event, ReplySaved):
+            self._reply_kept = self._show_saved(event)
+        else:
+            self.queue_position = 0
+            if isinstance(event, TraceStep):
+                self.traces[""] = [*self.traces.get("", []), step_entry(event)]
             else:
-                self.queue_position = 0
-                if isinstance(event, TraceStep):
-                    self.traces[""] = [*self.traces.get("", []), step_entry(event)]
-                else:
-                    self.messages[-1]["content"] += event.content
-        return shown_as_saved
+                self.messages[-1]["content"] += event.content
 
     def _show_saved(self, saved: ReplySaved) -> bool:
         """The reply as kept (id, status, timing, tool calls) instead of the streamed one; False: search the list."""
@@ -304,17 +263,12 @@ class PlaygroundState(AuthState):
     def _settings(self) -> ChatSettings:
         return ChatSettings(self.model, self.system_prompt, dict(self.params), tuple(self.tool_ids))
 
-    def _show(self, chat_id: int):
+    @toasts_errors
+    def _show(self, chat_id: int) -> None:
         """Show a kept chat as saved (0: a new, empty one); a refusal becomes a toast."""
-        if not chat_id:
-            return None
-        try:
-            view = chats.get_chat(self.acting(), chat_id)
-        except WorkshopError as error:
-            self.chat_id = 0
-            return error_toast(error)
-        self._apply_view(view)
-        return None
+        if chat_id:
+            self.chat_id = 0  # a chat that cannot be shown is not the open one
+            self._apply_view(chats.get_chat(self.acting(), chat_id))
 
     def _apply_view(self, view: ChatView) -> None:
         self.chat_id, self.title, self.model = view.chat.id or 0, view.chat.title, view.chat.model or self.model
@@ -324,12 +278,22 @@ class PlaygroundState(AuthState):
         self.messages = [message_row(m) for m in view.messages]
         self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
 
-    def _list(self):
-        try:
-            self.chats = [chat_row(c) for c in chats.list_chats(self.acting(), self.search)]
-        except WorkshopError as error:
-            return error_toast(error)
-        return None
+    @toasts_errors
+    def _list(self) -> None:
+        self.chats = [chat_row(c) for c in chats.list_chats(self.acting(), self.search)]
+
+
+def _streaming_bubble(model: str) -> dict[str, str]:
+    """The reply's bubble while it streams in: no id until it is saved."""
+    return {
+        "id": "",
+        "role": "assistant",
+        "content": "",
+        "model": model,
+        "status": "streaming",
+        "error": "",
+        "stats": "",
+    }
 
 
 def _saved_chat_and_list(actor: Actor, chat_id: int, search: str) -> tuple[ChatView | None, list[Chat]]:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
 import reflex as rx
 
-from workshop_app.services.core.errors import InvalidInput, WorkshopError
-from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.rag import collections
 from workshop_app.services.rag import history as rag_history
 from workshop_app.services.rag import systems as rag
-from workshop_app.services.rag.systems import RagSpec
+from workshop_app.services.rag.systems import Inspection, RagSpec
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
-from workshop_app.services.workshops.policy import usable_models
-from workshop_app.state import stop_signals
+from workshop_app.services.workshops.policy import Actor, usable_models
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.rag_views import (
     AnswerView,
     CollectionRow,
@@ -27,6 +29,7 @@ from workshop_app.state.rag_views import (
     kept_answer_view,
     system_row,
 )
+from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 from workshop_app.state.tool_views import ToolRow, step_entry, tool_row
 
 COMPLETION = "completion"
@@ -55,7 +58,21 @@ def _spec(form: dict, collection_ids: list[int], tool_ids: list[int]) -> RagSpec
     )
 
 
-class RagState(AuthState):
+async def _asked(
+    actor: Actor, system_id: int, question: str
+) -> AsyncGenerator[Inspection | ChatChunk | TraceStep, None]:
+    """Retrieval first (its inspection opens the answer on the page), then the answer as it is kept.
+
+    One stream from the start, so Stop during retrieval stops it too.
+    """
+    system, inspection = await rag.prepare(actor, system_id, question)
+    yield inspection
+    async with aclosing(rag_history.answer_and_keep(actor, system, inspection)) as answer:
+        async for event in answer:
+            yield event
+
+
+class RagState(StreamingPage, AuthState):
     systems: list[SystemRow] = []
     selected_id: int = 0
     chat_models: list[str] = []
@@ -67,7 +84,7 @@ class RagState(AuthState):
     default_template: str = rag.DEFAULT_TEMPLATE
     draft: str = ""
     answers: list[AnswerView] = []
-    streaming: bool = False
+    _inspection: Inspection | None = None  # what the streaming answer was asked with, to settle it
     citation: HitView = HitView()
     citation_open: bool = False
     inspected: AnswerView = AnswerView()
@@ -78,17 +95,15 @@ class RagState(AuthState):
         return next((row for row in self.systems if row.id == self.selected_id), SystemRow())
 
     @rx.event
+    @toasts_errors
     async def load(self):
         if self.signed_in() is None:
             return self.to_login()
-        try:
-            actor = self.acting()
-            self.chat_models = usable_models(actor, await collections.capable_models(COMPLETION))
-            self.collections = [collection_row(c) for c in collections.list_collections(actor)]
-            self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
-            self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
-        except WorkshopError as error:
-            return error_toast(error)
+        actor = self.acting()
+        self.chat_models = usable_models(actor, await collections.capable_models(COMPLETION))
+        self.collections = [collection_row(c) for c in collections.list_collections(actor)]
+        self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
+        self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
         if self.selected_id not in {row.id for row in self.systems}:
             self.selected_id = self.systems[0].id if self.systems else 0
         return self._show_history()
@@ -106,19 +121,14 @@ class RagState(AuthState):
             return None
         return self.attempt(lambda actor: rag_history.clear_history(actor, self.selected_id)) or self._show_history()
 
-    def _show_history(self):
+    @toasts_errors
+    def _show_history(self) -> None:
         """The person's own earlier questions to the selected system, as they ended."""
         if self.streaming:
-            return None
-        if not self.selected_id:
-            self.answers = []
-            return None
-        try:
+            return
+        self.answers = []
+        if self.selected_id:
             self.answers = [kept_answer_view(kept) for kept in rag_history.history(self.acting(), self.selected_id)]
-        except WorkshopError as error:
-            self.answers = []
-            return error_toast(error)
-        return None
 
     @rx.event
     def set_form_open(self, value: bool):
@@ -135,13 +145,11 @@ class RagState(AuthState):
         self.chosen_tools = [*others, tool_id] if chosen else others
 
     @rx.event
+    @toasts_errors
     async def create(self, form: dict):
-        try:
-            system = rag.create_rag_system(
-                self.acting(), _spec(form, list(self.chosen_collections), list(self.chosen_tools))
-            )
-        except WorkshopError as error:
-            return error_toast(error)
+        system = rag.create_rag_system(
+            self.acting(), _spec(form, list(self.chosen_collections), list(self.chosen_tools))
+        )
         self.form_open, self.selected_id, self.answers, self.chosen_collections, self.chosen_tools = (
             False,
             system.id or 0,
@@ -162,46 +170,32 @@ class RagState(AuthState):
 
     @rx.event(background=True)
     async def stream_ask(self):
-        async with self:
-            if self.streaming:
-                return
-            question, system_id, self.streaming = self.draft.strip(), self.selected_id, True
-            try:
-                actor = self.acting()
-            except WorkshopError as error:
-                self.streaming = False
-                yield error_toast(error)
-                return
-            tab = self.router.session.client_token
-            stop = stop_signals.begin(tab)
-        status = "stopped"
-        try:
-            system, inspection = await rag.prepare(actor, system_id, question)
-            async with self:
-                self.draft = ""
-                self.answers = [*self.answers, answer_view(question, inspection)]
-            async for event in until_stopped(rag_history.answer_and_keep(actor, system, inspection), stop):
-                async with self:
-                    if isinstance(event, TraceStep):
-                        self.answers[-1].trace.append(step_entry(event))
-                        continue
-                    self.answers[-1].text += event.content
-                    status = "done" if event.done else status
-            async with self:
-                finish_answer(self.answers[-1], inspection)
-        except WorkshopError as error:
-            status = "failed"
-            yield error_toast(error)
-        finally:
-            stop_signals.end(tab)
-            async with self:
-                if self.answers and self.answers[-1].status == "streaming":
-                    self.answers[-1].status = status
-                self.streaming = False
+        return await stream_reply(self, self._start_asking)
 
-    @rx.event
-    def stop(self):
-        stop_signals.stop(self.router.session.client_token)
+    async def _start_asking(self, actor: Actor) -> Reply:
+        """The answer opens once retrieval is done (see `_asked`), streams in, and settles as it ended."""
+        answers = _asked(actor, self.selected_id, self.draft.strip())
+        return Reply(answers, show=self._show_answer, failed=lambda _: self._settle("failed"), ended=self._settle)
+
+    def _show_answer(self, event: Inspection | ChatChunk | TraceStep) -> None:
+        if isinstance(event, Inspection):
+            self.draft, self._inspection = "", event
+            self.answers = [*self.answers, answer_view(event.question, event)]
+        elif isinstance(event, TraceStep):
+            self.answers[-1].trace.append(step_entry(event))
+        else:
+            self.answers[-1].text += event.content
+            if event.done:
+                self._settle("done")
+
+    def _settle(self, status: str = "stopped") -> None:
+        """End the answer still streaming as `status`: a done or stopped one shows what it cites."""
+        last = self.answers[-1] if self.answers else None
+        if last is None or last.status != "streaming" or self._inspection is None:
+            return
+        if status != "failed":
+            finish_answer(last, self._inspection)
+        last.status = status
 
     @rx.event
     def open_citation(self, answer_index: int, number: int):

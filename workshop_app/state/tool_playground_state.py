@@ -7,19 +7,18 @@ from typing import Any
 
 import reflex as rx
 
-from workshop_app.services.core.errors import WorkshopError
-from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep
 from workshop_app.services.tools.playground import ask_with_tools, tool_models
 from workshop_app.services.tools.store import tool_summaries
-from workshop_app.state import stop_signals
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.feedback import error_toast
+from workshop_app.state.feedback import toasts_errors
+from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
 
-class ToolPlaygroundState(AuthState):
+class ToolPlaygroundState(StreamingPage, AuthState):
     models: list[str] = []
     models_notice: str = ""  # why no model is offered (none can call tools, or the host is reconnecting)
     reconnecting: bool = False
@@ -28,20 +27,16 @@ class ToolPlaygroundState(AuthState):
     chosen: list[int] = []
     draft: str = ""
     entries: list[TranscriptEntry] = []
-    running: bool = False
-    queue_position: int = 0
     _history: list[dict[str, Any]] = []
 
     @rx.event
+    @toasts_errors
     async def load(self):
         actor = self.signed_in()
         if actor is None:
             return self.to_login()
-        try:
-            offered = await tool_models(actor)
-            self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
-        except WorkshopError as error:
-            return error_toast(error)
+        offered = await tool_models(actor)
+        self.tools = [tool_row(summary) for summary in tool_summaries(actor)]
         self.models, self.models_notice, self.reconnecting = offered.names, offered.notice, offered.reconnecting
         if self.model not in self.models:
             self.model = self.models[0] if self.models else ""
@@ -63,12 +58,8 @@ class ToolPlaygroundState(AuthState):
 
     @rx.event
     def clear(self):
-        if not self.running:
+        if not self.streaming:
             self.entries, self._history = [], []
-
-    @rx.event
-    def stop(self):
-        stop_signals.stop(self.router.session.client_token)
 
     @rx.event
     def send(self):
@@ -78,36 +69,24 @@ class ToolPlaygroundState(AuthState):
     @rx.event(background=True)
     async def stream_send(self):
         """Run the question through the tool loop; every step shows up as it finishes."""
-        async with self:
-            if self.running or not self.draft.strip():
-                return
-            actor, question = self.signed_in(), self.draft
-            events = ask_with_tools(
-                actor,
-                self.model,
-                list(self.chosen),
-                list(self._history),
-                question,
-                client_ip=self.router.session.client_ip,
-            )
-            token = self.router.session.client_token
-            stop = stop_signals.begin(token)
-            self.entries.append(TranscriptEntry(kind="user", text=question))
-            self.draft, self.running = "", True
-        try:
-            async for event in until_stopped(events, stop):
-                async with self:
-                    self._show(event)
-        except WorkshopError as error:
-            async with self:
-                if self.entries and self.entries[-1].kind == "user":  # refused before anything ran: ask again
-                    self.entries.pop()
-                    self.draft = question
-            yield error_toast(error)
-        finally:
-            stop_signals.end(token)
-            async with self:
-                self.running, self.queue_position = False, 0
+        return await stream_reply(self, self._start_asking)
+
+    async def _start_asking(self, actor: Actor) -> Reply | None:
+        if not self.draft.strip():
+            return None
+        question = self.draft
+        events = ask_with_tools(
+            actor, self.model, list(self.chosen), list(self._history), question, client_ip=self.router.session.client_ip
+        )
+        self.entries.append(TranscriptEntry(kind="user", text=question))
+        self.draft = ""
+        return Reply(events, show=self._show, failed=lambda _: self._ask_again(question))
+
+    def _ask_again(self, question: str) -> None:
+        """Refused before anything ran: the question goes back into the box."""
+        if self.entries and self.entries[-1].kind == "user":
+            self.entries.pop()
+            self.draft = question
 
     def _show(self, event: LoopEvent) -> None:
         self.queue_position = event.position if isinstance(event, QueueUpdate) else 0

@@ -1,0 +1,127 @@
+"""One way for a page to stream a reply: start, redraw, stop, clean up and fail alike on every page.
+
+The Playground, Compare, RAG and tool playground pages all stream a model's reply into a
+background handler. They differ only in what they save first, what they show per item and how
+they settle; `stream_reply` does the rest once, so a fix to stopping or cleaning up reaches
+every page. Stop signals live here too: one per tab and page with a reply in flight. A tab's
+events all reach the worker that holds its websocket, so a process-local registry is enough.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import reflex as rx
+
+from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.streaming import batched, until_stopped
+from workshop_app.services.workshops.policy import Actor
+from workshop_app.state.feedback import toasts_errors
+
+REDRAW_WINDOW_S = 0.05  # a streaming reply is redrawn at most 20 times a second
+Item = TypeVar("Item")
+
+_SIGNALS: dict[tuple[str, str], asyncio.Event] = {}
+
+
+def _nothing(*_: object) -> None:
+    return None
+
+
+@dataclass
+class Reply(Generic[Item]):
+    """A reply a page has started: what it streams and the page's hooks, each run with the state locked."""
+
+    items: AsyncGenerator[Item, None]
+    show: Callable[[Item], None]  # one item onto the page, in order
+    failed: Callable[[WorkshopError], None] = _nothing  # a typed error ended it (the toast follows)
+    ended: Callable[[], Awaitable[None] | None] = _nothing  # however it ended, after `streaming` is off
+
+
+class Page(Protocol):
+    """What `stream_reply` needs of a page state (a `StreamingPage` and `AuthState`, or its background proxy)."""
+
+    streaming: bool
+    queue_position: int
+    router: Any
+
+    def get_full_name(self) -> str: ...
+
+    async def acting_off_loop(self) -> Actor: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc: object) -> Any: ...
+
+
+class StreamingPage(rx.State, mixin=True):
+    """Mixed into a page state that streams: whether a reply is in flight, its queue place, and Stop."""
+
+    streaming: bool = False
+    queue_position: int = 0  # the reply's place in the host's queue; 0 once it is served (or on pages without one)
+
+    @rx.event
+    def stop(self):
+        stop_stream(self)
+
+
+def _tab(page: Page) -> tuple[str, str]:
+    return page.router.session.client_token, page.get_full_name()
+
+
+def stop_stream(page: Page) -> None:
+    """Stop this tab's reply on this page, if one is in flight (another page's reply streams on)."""
+    signal = _SIGNALS.get(_tab(page))
+    if signal is not None:
+        signal.set()
+
+
+@toasts_errors
+async def stream_reply(page: Page, start: Callable[[Actor], Awaitable[Reply[Any] | None]]) -> None:
+    """Run one reply on `page`, from a background handler: `start` reads the form and saves first.
+
+    A second reply in the same tab and page is refused while one streams. The person is read
+    off the event loop and `start` runs with the state locked (None: nothing to send); the
+    reply is then redrawn at most once per `REDRAW_WINDOW_S`, so a room pressing Send at once
+    does not queue on the worker's loop behind each other's reads and per-token redraws.
+    Stop closes the stream (and the request behind it) at once. However it ends, `streaming`
+    and the queue place are reset and the page's `ended` hook runs; a typed error keeps what
+    was shown and becomes a toast.
+    """
+    if (started := await _started(page, start)) is None:
+        return
+    reply, tab, stop = started
+    try:
+        async for batch in batched(until_stopped(reply.items, stop), REDRAW_WINDOW_S):
+            async with page:
+                for item in batch:
+                    reply.show(item)
+    except WorkshopError as error:
+        async with page:
+            reply.failed(error)
+        raise
+    finally:
+        _SIGNALS.pop(tab, None)
+        async with page:
+            page.streaming, page.queue_position = False, 0
+            if inspect.isawaitable(settled := reply.ended()):
+                await settled
+
+
+async def _started(
+    page: Page, start: Callable[[Actor], Awaitable[Reply[Any] | None]]
+) -> tuple[Reply[Any], tuple[str, str], asyncio.Event] | None:
+    """With the state locked: refuse a second reply, read the person off the loop, let the page save first."""
+    async with page:
+        if page.streaming:
+            return None
+        reply = await start(await page.acting_off_loop())
+        if reply is None:
+            return None
+        tab, page.streaming = _tab(page), True
+        stop = _SIGNALS[tab] = asyncio.Event()
+    return reply, tab, stop
