@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import ollama
 import pytest
-import redis
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.api_server import api_server
-from tests.support.redis import redis_server
+from tests.support.limit_counters import redis_url, storage  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role, User
 from workshop_app.services.accounts.api_keys import create_api_key
 from workshop_app.services.chat.replies import stream_reply
@@ -40,25 +39,6 @@ async def chat(user: User, model: str = MODEL) -> int:
     return stats.prompt_tokens + stats.completion_tokens
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def limits_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Counters in this process, or in a real Redis server (emptied first)."""
-    if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-        redis.Redis.from_url(url).flushdb()
-        monkeypatch.setenv("WORKSHOP_REDIS_URL", url)
-    else:
-        monkeypatch.delenv("WORKSHOP_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    return request.param
-
-
 @pytest.fixture
 def limited(fake_ollama: FakeOllama, migrated_database: str, monkeypatch: pytest.MonkeyPatch) -> FakeOllama:
     """The fake behind a 1,000-token quota and 4 requests a minute."""
@@ -68,7 +48,7 @@ def limited(fake_ollama: FakeOllama, migrated_database: str, monkeypatch: pytest
     return fake_ollama
 
 
-async def test_the_figures_are_what_the_quota_and_the_rate_limit_count(limited: FakeOllama, limits_store: str) -> None:
+async def test_the_figures_are_what_the_quota_and_the_rate_limit_count(limited: FakeOllama, storage: str) -> None:
     person = make_user(Role.ATTENDEE, "counted")
     spent = [await chat(person), await chat(person), await chat(person, OTHER_MODEL)]
     usage = await my_usage(actor_of(person))
@@ -94,7 +74,7 @@ async def test_the_figures_are_what_the_quota_and_the_rate_limit_count(limited: 
         await chat(person)
 
 
-async def test_a_used_up_quota_reads_as_used_up_and_is_refused(limited: FakeOllama, limits_store: str) -> None:
+async def test_a_used_up_quota_reads_as_used_up_and_is_refused(limited: FakeOllama, storage: str) -> None:
     person = make_user(Role.ATTENDEE, "spender")
     spent = await chat(person)
     await get_limiter().charge_tokens(requester_key(person.id, None), 1000 - spent, allowance_for(person.id))

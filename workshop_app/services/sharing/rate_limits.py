@@ -311,7 +311,7 @@ class RateLimiter:
             return Reservation(who, prompt + granted, granted, allowance)
         _refused(who, "daily_tokens")
         wait = _seconds_until(resets)
-        refill = f"your quota refills in {_duration(wait)}"
+        refill = f"your quota refills in {duration_words(wait)}"
         if left <= 0:
             raise RateLimited(
                 f"You have used today's {quota:,} tokens.",
@@ -334,7 +334,7 @@ class RateLimiter:
         raise RateLimited(
             f"Too many requests: the limit is {item.amount} per {_per(item)}.",
             retry_after_s=wait,
-            hint=f"Wait {_duration(wait)}, then send again.",
+            hint=f"Wait {duration_words(wait)}, then send again.",
         )
 
 
@@ -357,7 +357,8 @@ def _per(item: limits.RateLimitItem) -> str:
     return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
 
 
-def _duration(seconds: int) -> str:
+def duration_words(seconds: int) -> str:
+    """A wait as people say it: "42 s", "12 min", "3 h"."""
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
