@@ -22,6 +22,7 @@ from workshop_app.pages.register import register_page
 from workshop_app.pages.sections import register_upcoming
 from workshop_app.pages.tool_playground import tool_playground_page
 from workshop_app.pages.tools import tools_page
+from workshop_app.pages.usage import usage_page
 from workshop_app.pages.workshop import workshop_page
 from workshop_app.serving import freeze_startup_heap
 from workshop_app.state.account_forms_state import AccountFormsState
@@ -40,6 +41,7 @@ from workshop_app.state.prompts_state import PromptsState
 from workshop_app.state.rag_state import RagState
 from workshop_app.state.tool_playground_state import ToolPlaygroundState
 from workshop_app.state.tools_state import ToolsState
+from workshop_app.state.usage_state import UsageState
 from workshop_app.state.workshop_state import WorkshopState
 
 
@@ -84,6 +86,7 @@ app.add_page(
 )
 app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=RagState.load)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
+app.add_page(usage_page, route="/usage", title="My usage · Ollama Workshop", on_load=UsageState.load)
 app.add_page(
     tool_playground_page,
     route="/tools/playground",

@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
 EXPECTED_COLUMNS = {
     "chat": {"tool_ids"},
     "chat_message": {"tool_messages", "tool_trace"},
+    "model_request": {"eval_ms", "wait_ms"},
     "rag_system": {"tool_ids"},
 }
 

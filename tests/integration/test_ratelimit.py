@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import limits
 import pytest
-import redis
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
+from tests.support.limit_counters import redis_url, storage  # noqa: F401  (fixtures)
 from tests.support.ports import free_port
-from tests.support.redis import redis_server
 from workshop_app.api.errors import install_error_handlers
 from workshop_app.db.users import Role
 from workshop_app.services.chat.replies import stream_reply
@@ -32,29 +30,6 @@ THREE_PER_SECOND = Allowance(limits.parse("3/second"), 0)
 
 def ask(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Counters in this process, or in a real Redis server (emptied before each test)."""
-    if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-        redis.Redis.from_url(url).flushdb()
-        monkeypatch.setenv("WORKSHOP_REDIS_URL", url)
-    else:
-        monkeypatch.delenv("WORKSHOP_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield request.param
-    get_settings.cache_clear()
-    if request.param == "redis":
-        kept = redis.Redis.from_url(url).keys("LIMITS*") + redis.Redis.from_url(url).keys("workshop:tokens:*")
-        assert kept, "the counters should have been kept in Redis"
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from workshop_app.api.models import router as models_router
 from workshop_app.api.rag import router as rag_router
 from workshop_app.api.sessions import router as sessions_router
 from workshop_app.api.tools import router as tools_router
+from workshop_app.api.usage import router as usage_router
 from workshop_app.api.workshops import router as workshops_router
 from workshop_app.services.operations.logs import configure_logging
 from workshop_app.settings import get_settings
@@ -44,6 +45,7 @@ def build_api() -> FastAPI:
     api.include_router(model_catalog_router, responses=REST_REFUSALS)
     api.include_router(model_admin_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(accounts_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(usage_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)

@@ -32,6 +32,7 @@ class ModelRequest(SQLModel, table=True):
     duration_ms: float = 0.0
     ttft_ms: float | None = None
     eval_ms: float | None = Field(default=None, description="generation time the backend reported (eval_duration)")
+    wait_ms: float | None = Field(default=None, description="time in the fair queue before the host's slot was given")
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = Field(default=None, max_length=1000)

@@ -8,6 +8,7 @@ from workshop_app.components.bundle_panel import export_button, import_button
 from workshop_app.components.copy_button import copy_button
 from workshop_app.components.entry_card import field, label_for
 from workshop_app.components.shell import page_shell
+from workshop_app.state.join_qr_state import JoinQrState
 from workshop_app.state.workshop_state import WorkshopState
 
 W = WorkshopState.selected
@@ -78,20 +79,44 @@ def _form_dialog() -> rx.Component:
     )
 
 
+def _join_qr(size: str, id_: str) -> rx.Component:
+    """The join link (code filled in) as a QR code a phone's camera opens."""
+    return rx.image(
+        src=JoinQrState.join_qr,
+        alt="QR code of the join link",
+        width=size,
+        height=size,
+        border_radius="var(--radius-2)",
+        id=id_,
+    )
+
+
 def _projector() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.vstack(
                 rx.text(W["title"], size="7", weight="bold"),
-                rx.text("Open this address and type the code:", size="6"),
-                rx.code(WorkshopState.origin + "/join", size="8"),
-                rx.text(
-                    W["code"],
-                    font_size="clamp(3rem, 10vw, 12rem)",
-                    weight="bold",
-                    font_family="monospace",
-                    white_space="nowrap",
-                    id="projector-code",
+                rx.flex(
+                    rx.vstack(
+                        rx.text("Scan to join", size="6"), _join_qr("min(45vh, 40vw)", "projector-qr"), align="center"
+                    ),
+                    rx.vstack(
+                        rx.text("or open this address and type the code:", size="6"),
+                        rx.code(WorkshopState.origin + "/join", size="8"),
+                        rx.text(
+                            W["code"],
+                            font_size="clamp(2.5rem, 6vw, 9rem)",
+                            weight="bold",
+                            font_family="monospace",
+                            white_space="nowrap",
+                            id="projector-code",
+                        ),
+                        align="center",
+                    ),
+                    direction=rx.breakpoints(initial="column", md="row"),
+                    align="center",
+                    justify="center",
+                    spacing="8",
                 ),
                 rx.dialog.close(rx.button("Close (Esc)", variant="soft", size="3")),
                 align="center",
@@ -110,45 +135,60 @@ def _projector() -> rx.Component:
 
 def _code_card() -> rx.Component:
     return rx.card(
-        rx.vstack(
-            rx.text("Join code", size="2", color=rx.color("gray", 11)),
-            rx.text(W["code"], size="8", weight="bold", font_family="monospace", id="join-code"),
-            rx.text(
-                "Attendees open ", rx.code(WorkshopState.join_url, id="join-url", word_break="break-all"), size="2"
+        rx.flex(
+            _code_details(),
+            rx.vstack(
+                _join_qr("10rem", "join-qr"),
+                rx.text("Phones: scan to join", size="1", color=rx.color("gray", 11)),
+                align="center",
+                spacing="1",
+                flex_shrink="0",
             ),
-            rx.cond(
-                WorkshopState.other_origins.length() > 0,
-                rx.text(
-                    "or, from another network of this machine: ",
-                    rx.foreach(
-                        WorkshopState.other_origins,
-                        lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
-                    ),
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-            ),
-            rx.cond(
-                WorkshopState.origin_warning != "",
-                rx.callout(
-                    WorkshopState.origin_warning, icon="wifi", color_scheme="amber", size="1", id="join-address-warning"
-                ),
-            ),
-            rx.hstack(
-                copy_button(W["code"], "Copy code"),
-                copy_button(WorkshopState.join_url, "Copy link"),
-                rx.button(
-                    rx.icon("presentation", size=14),
-                    "Show on projector",
-                    on_click=WorkshopState.set_projector_open(True),
-                    variant="soft",
-                    id="projector-button",
-                ),
-                wrap="wrap",
-            ),
-            spacing="2",
+            direction=rx.breakpoints(initial="column", sm="row"),
+            justify="between",
+            spacing="4",
         ),
         width="100%",
+    )
+
+
+def _code_details() -> rx.Component:
+    return rx.vstack(
+        rx.text("Join code", size="2", color=rx.color("gray", 11)),
+        rx.text(W["code"], size="8", weight="bold", font_family="monospace", id="join-code"),
+        rx.text("Attendees open ", rx.code(WorkshopState.join_url, id="join-url", word_break="break-all"), size="2"),
+        rx.cond(
+            WorkshopState.other_origins.length() > 0,
+            rx.text(
+                "or, from another network of this machine: ",
+                rx.foreach(
+                    WorkshopState.other_origins,
+                    lambda origin: rx.code(origin + "/join", margin_right="0.5rem"),
+                ),
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+        ),
+        rx.cond(
+            WorkshopState.origin_warning != "",
+            rx.callout(
+                WorkshopState.origin_warning, icon="wifi", color_scheme="amber", size="1", id="join-address-warning"
+            ),
+        ),
+        rx.hstack(
+            copy_button(W["code"], "Copy code"),
+            copy_button(WorkshopState.join_url, "Copy link"),
+            rx.button(
+                rx.icon("presentation", size=14),
+                "Show on projector",
+                on_click=WorkshopState.set_projector_open(True),
+                variant="soft",
+                id="projector-button",
+            ),
+            wrap="wrap",
+        ),
+        spacing="2",
+        min_width="0",
     )
 
 

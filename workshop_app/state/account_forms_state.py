@@ -35,8 +35,8 @@ class AccountFormsState(AuthState):
     @rx.event
     def open_join(self):
         self.error = ""
-        code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")
-        self.join_code = code or self.join_code
+        code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")  # /join/<code>, the QR code's link
+        self.join_code = code or self.router.url.query_parameters.get("code", "").strip() or self.join_code  # ?code=
 
     @rx.event
     def set_join_code(self, value: str):

@@ -150,15 +150,22 @@ async def _on_host(
 ) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
     """One attempt on one host: a fair turn, then the reply within the stall timeout and the request ceiling."""
     settings = get_settings()
+    queued = time.perf_counter()
     async with scheduler_for(backend.url).turn(who, group) as turn:
         waited = False
         async for position in turn.positions():
             waited = True
             yield QueueUpdate(position)
+        wait_ms = (time.perf_counter() - queued) * 1000 if waited else 0.0  # the scheduler handed out the slot
         if waited:
             yield QueueUpdate(0)  # the turn began: the wait is over (a clock keeps it apart from the TTFT)
         row = ModelRequest(
-            backend_url=backend.url, model=model, kind="chat", outcome=Outcome.CANCELLED, user_id=user_id
+            backend_url=backend.url,
+            model=model,
+            kind="chat",
+            outcome=Outcome.CANCELLED,
+            user_id=user_id,
+            wait_ms=wait_ms,
         )
         started, streamed, pieces, first_ms = time.perf_counter(), 0, 0, None
         upstream = bounded(

@@ -131,6 +131,9 @@ class TokenLedger(Protocol):
 
     async def used(self, who: str) -> int: ...
 
+    async def window(self, who: str) -> tuple[int, float | None]:
+        """Today's count and when it resets (None: nothing counted, the next use starts a new day)."""
+
 
 class MemoryLedger:
     """Counts in this event loop; each step runs without an await, so it is atomic here."""
@@ -155,6 +158,10 @@ class MemoryLedger:
 
     async def used(self, who: str) -> int:
         return self._current(who)[0]
+
+    async def window(self, who: str) -> tuple[int, float | None]:
+        used, resets = self._counts.get(who, (0, 0.0))
+        return (used, resets) if resets > time.time() else (0, None)
 
 
 def _grant(left: int, prompt: int, reply: int, least: int) -> int:
@@ -211,6 +218,28 @@ class RedisLedger:
     async def used(self, who: str) -> int:
         return int(await self._redis.get(TOKENS + who) or 0)
 
+    async def window(self, who: str) -> tuple[int, float | None]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            used, ttl_ms = await pipe.get(TOKENS + who).pttl(TOKENS + who).execute()
+        return (int(used), time.time() + int(ttl_ms) / 1000) if used is not None and int(ttl_ms) > 0 else (0, None)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one requester stands against their allowance, read from the very counters that enforce it."""
+
+    tokens_used: int  # today's count (0 without a quota: then nothing is counted here)
+    tokens_per_day: int  # 0: no quota
+    tokens_reset_at: float | None  # epoch seconds when the count starts again; None: no day is running
+    requests_used: int  # requests in the current moving window
+    requests_limit: limits.RateLimitItem | None  # None: no rate limit
+    requests_free_at: float | None  # epoch seconds when the oldest request leaves the window; None: none in it
+
+    @property
+    def requests_per(self) -> str:
+        """The window's length in words: "minute", "10 seconds"."""
+        return _per(self.requests_limit) if self.requests_limit else ""
+
 
 class RateLimiter:
     """Checks and counts against one storage (memory or Redis)."""
@@ -256,6 +285,16 @@ class RateLimiter:
             return None
         return max(0, allowance.tokens_per_day - await self.ledger.used(who))
 
+    async def standing(self, who: str, allowance: Allowance) -> Standing:
+        """This requester's use of `allowance` now (storage errors propagate: the caller says so)."""
+        used, resets = await self.ledger.window(who) if allowance.tokens_per_day else (0, None)
+        item, in_window, free_at = allowance.requests, 0, None
+        if item is not None:
+            stats = await self._requests.get_window_stats(item, REQUESTS, who)
+            in_window = item.amount - stats.remaining
+            free_at = stats.reset_time if in_window else None
+        return Standing(used, allowance.tokens_per_day, resets, in_window, item, free_at)
+
     async def _adjust(self, who: str, delta: int) -> None:
         try:
             await self.ledger.adjust(who, delta)
@@ -272,7 +311,7 @@ class RateLimiter:
             return Reservation(who, prompt + granted, granted, allowance)
         _refused(who, "daily_tokens")
         wait = _seconds_until(resets)
-        refill = f"your quota refills in {_duration(wait)}"
+        refill = f"your quota refills in {duration_words(wait)}"
         if left <= 0:
             raise RateLimited(
                 f"You have used today's {quota:,} tokens.",
@@ -295,7 +334,7 @@ class RateLimiter:
         raise RateLimited(
             f"Too many requests: the limit is {item.amount} per {_per(item)}.",
             retry_after_s=wait,
-            hint=f"Wait {_duration(wait)}, then send again.",
+            hint=f"Wait {duration_words(wait)}, then send again.",
         )
 
 
@@ -318,7 +357,8 @@ def _per(item: limits.RateLimitItem) -> str:
     return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
 
 
-def _duration(seconds: int) -> str:
+def duration_words(seconds: int) -> str:
+    """A wait as people say it: "42 s", "12 min", "3 h"."""
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
