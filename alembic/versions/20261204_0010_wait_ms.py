@@ -1,6 +1,6 @@
 """model_request.wait_ms: how long a request waited in the fair queue for its turn, so a person sees their waits
 
-Revision ID: usage_wait_ms
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-04
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "usage_wait_ms"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
