@@ -65,8 +65,15 @@ async def test_stop_ends_the_reply_and_frees_the_backend(fake_ollama: FakeOllama
 async def test_stop_works_while_the_model_is_still_thinking(fake_ollama: FakeOllama) -> None:
     fake_ollama.config.first_token_delay = 5.0
     stop = asyncio.Event()
-    asyncio.get_running_loop().call_later(0.3, stop.set)
+
+    async def stop_once_the_model_thinks() -> None:
+        while not fake_ollama.stats.active_streams:  # the request has reached the model, which is still silent
+            await asyncio.sleep(0.02)
+        stop.set()
+
+    stopper = asyncio.create_task(stop_once_the_model_thinks())
     received = [c async for c in until_stopped(stream_reply(MODEL, ask("think")), stop)]
+    await stopper
     assert received == []
     for _ in range(50):  # the server notices the closed connection shortly after
         if fake_ollama.stats.cancelled_streams:
