@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need (Chromium, PostgreSQL and Redis from Debian packages when
 # missing, plus the Python test extras) and run every tier of the suite: unit,
-# integration, PostgreSQL and end-to-end in Chromium, after ruff's lint and format checks.
+# integration, PostgreSQL and end-to-end in Chromium, after ruff's lint and format checks and mypy.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,4 +24,5 @@ bash scripts/setup.sh test
 export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=0
 .venv/bin/ruff check . || { echo "ruff check found problems (above); fix them, or run: .venv/bin/ruff check --fix ." >&2; exit 1; }
 .venv/bin/ruff format --check . || { echo "Files are not formatted (above); run: .venv/bin/ruff format ." >&2; exit 1; }
+.venv/bin/python -m mypy || { echo "mypy found type errors (above); fix them, or give an ignore its reason." >&2; exit 1; }
 exec .venv/bin/python -m pytest "$@"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, suppress
 from typing import Any, TypeVar
 
@@ -50,12 +50,12 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def _started(stream: AsyncIterator[ChatChunk]) -> AsyncIterator[ChatChunk]:
+async def _started(stream: AsyncGenerator[ChatChunk, None]) -> AsyncGenerator[ChatChunk, None]:
     """The stream with its first chunk awaited before answering, so refusals are HTTP errors, not stream lines."""
     first = await anext(stream)
 
-    async def rest() -> AsyncIterator[ChatChunk]:
-        async with aclosing(stream):  # type: ignore[type-var]
+    async def rest() -> AsyncGenerator[ChatChunk, None]:
+        async with aclosing(stream):
             yield first
             async for chunk in stream:
                 yield chunk
@@ -64,14 +64,14 @@ async def _started(stream: AsyncIterator[ChatChunk]) -> AsyncIterator[ChatChunk]
 
 
 async def _lines(
-    stream: AsyncIterator[ChatChunk],
+    stream: AsyncGenerator[ChatChunk, None],
     render: Callable[[ChatChunk, bool], dict[str, Any]],
     frame: Callable[[dict[str, Any]], str],
     error: Callable[[WorkshopError], dict[str, Any]],
 ) -> AsyncIterator[str]:
     first = True
     try:
-        async with aclosing(stream):  # type: ignore[type-var]
+        async with aclosing(stream):
             async for chunk in stream:
                 yield frame(render(chunk, first))
                 first = False
@@ -87,15 +87,15 @@ def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload)}\n\n"
 
 
-async def _reply(actor: CurrentActor, request: Request, body: dict[str, Any]) -> AsyncIterator[ChatChunk]:
+async def _reply(actor: CurrentActor, request: Request, body: dict[str, Any]) -> AsyncGenerator[ChatChunk, None]:
     return await _unless_gone(request, _started(gateway.chat(actor, body, client_ip=_client_ip(request))))
 
 
-async def _whole(request: Request, stream: AsyncIterator[ChatChunk]) -> list[ChatChunk]:
+async def _whole(request: Request, stream: AsyncGenerator[ChatChunk, None]) -> list[ChatChunk]:
     """Every chunk of a reply that is answered in one piece."""
 
     async def collect() -> list[ChatChunk]:
-        async with aclosing(stream):  # type: ignore[type-var]
+        async with aclosing(stream):
             return [chunk async for chunk in stream]
 
     return await _unless_gone(request, collect())

@@ -51,7 +51,7 @@ def _more(kind: type, low: float, high: float, description: str) -> tuple[Any, A
     return kind | None, Field(None, ge=low, le=high, strict=True, description=description)
 
 
-GenerationOptions = create_model(  # type: ignore[call-overload]
+GenerationOptions = create_model(  # type: ignore[call-overload]  # mypy matches the unpacked fields to __base__ too
     "GenerationOptions",
     __config__=ConfigDict(extra="forbid"),
     __doc__="Ollama's `options`: the generation parameters the workshop allows, each within its range.",
@@ -88,7 +88,7 @@ class OllamaChatRequest(Wire):
     messages: list[OllamaMessage] = Field(description="The conversation so far, oldest first.")
     stream: bool = True
     tools: Tools = TOOLS
-    options: GenerationOptions | None = None  # type: ignore[valid-type]
+    options: GenerationOptions | None = None
 
 
 class OllamaGenerateRequest(Wire):
@@ -96,7 +96,7 @@ class OllamaGenerateRequest(Wire):
     prompt: str = Field(min_length=1)
     system: str | None = None
     stream: bool = True
-    options: GenerationOptions | None = None  # type: ignore[valid-type]
+    options: GenerationOptions | None = None
 
 
 class OllamaEmbedRequest(Wire):

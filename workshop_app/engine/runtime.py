@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -198,7 +198,9 @@ class Runtime:
 
     # -- running ------------------------------------------------------------------------------
 
-    async def stream(self, loaded: Loaded, method: str, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(
+        self, loaded: Loaded, method: str, request: dict[str, Any]
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Chunks of a streamed llama.cpp request; leaving the iteration stops the sequence."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()

@@ -71,7 +71,8 @@ def render(messages: list[dict[str, Any]], tools: Any, system: str) -> list[dict
     """
     functions = _functions(tools) if tools else []
     rendered: list[dict[str, Any]] = []
-    question, results = "", []
+    results: list[str] = []
+    question = ""
 
     def flush() -> None:
         if results:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.users import ApiKey, User
 from workshop_app.services.accounts import actor_cache
 from workshop_app.services.accounts.auth import actor_for_user, now
@@ -65,7 +66,8 @@ async def recent_actor_for_api_key(secret: str) -> Actor:
 
     A fresh check runs in the database threads (`off_loop`), so its reads never stall other streams.
     """
-    return actor_cache.cached_actor(token_hash(secret)) or await off_loop(actor_for_api_key, secret)
+    cached = actor_cache.cached_actor(token_hash(secret))
+    return cached if cached is not None else await off_loop(actor_for_api_key, secret)
 
 
 def actor_for_api_key(secret: str) -> Actor:
@@ -83,5 +85,5 @@ def actor_for_api_key(secret: str) -> Actor:
         user = session.get(User, key.creator_id)
         assert user is not None  # keys are deleted with their account
         actor = actor_for_user(session, user)
-    actor_cache.remember(key.key_hash, key.id, actor)  # type: ignore[arg-type]
+    actor_cache.remember(key.key_hash, saved_id(key), actor)
     return actor

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, func, select, update
 
 from workshop_app.db.engine import session_scope
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.users import AuthSession, Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.accounts import actor_cache
@@ -121,7 +122,7 @@ def start_session(session: Session, user: User, client_ip: str = "") -> str:
     lifetime = timedelta(days=get_settings().session_days)
     session.add(
         AuthSession(
-            user_id=user.id, token_hash=token_hash(token), expires_at=now() + lifetime, client_ip=client_ip[:64]
+            user_id=saved_id(user), token_hash=token_hash(token), expires_at=now() + lifetime, client_ip=client_ip[:64]
         )
     )
     return token
@@ -174,12 +175,12 @@ def actor_for_user(session: Session, user: User) -> Actor:
         user.last_active_at = now()
         session.add(user)
     return Actor(
-        id=user.id,
+        id=saved_id(user),
         role=Role(user.role),
         username=user.username,
         display_name=user.display_name,
         workshop_id=workshop.id if workshop else None,
-        teaching=frozenset(teaching),
+        teaching=frozenset(id_ for id_ in teaching if id_ is not None),
         allowed_models=tuple(workshop.allowed_models) if workshop else (),
     )
 

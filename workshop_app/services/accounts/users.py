@@ -8,6 +8,7 @@ import secrets
 from sqlmodel import Session, col, func, select
 
 from workshop_app.db.engine import session_scope
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.accounts import actor_cache
@@ -60,7 +61,7 @@ def set_password(actor: Actor | None, user_id: int, new_password: str, current_p
             raise Unauthorized(
                 "The current password is wrong.", hint="Type your current password, or ask an admin to reset it."
             )
-        context = (user.username, user.display_name, *_workshop_titles(session, user.id))
+        context = (user.username, user.display_name, *_workshop_titles(session, saved_id(user)))
         user.password_hash = hash_password(new_password, context)
         session.add(user)
 

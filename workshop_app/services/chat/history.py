@@ -21,6 +21,7 @@ from sqlmodel import Session, col, or_, select
 from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import utcnow
+from workshop_app.db.row_ids import saved_id
 from workshop_app.services.chat.options import check_options
 from workshop_app.services.chat.replies import stream_reply_queued
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
@@ -120,8 +121,8 @@ def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSetting
         _apply(chat, settings)
         session.add(chat)
         session.flush()
-        session.add(ChatMessage(chat_id=chat.id, role="user", content=text.strip()))
-        return chat.id
+        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=text.strip()))
+        return saved_id(chat)
 
 
 def _check_message(text: str, empty_hint: str) -> None:
@@ -148,7 +149,7 @@ def edit_message(actor: Actor | None, message_id: int, settings: ChatSettings, t
         _drop_after(session, message)
         _apply(chat, settings)
         session.add(chat)
-        return chat.id
+        return saved_id(chat)
 
 
 def prepare_regenerate(actor: Actor | None, chat_id: int, settings: ChatSettings) -> int:
@@ -171,7 +172,7 @@ def delete_message(actor: Actor | None, message_id: int) -> int:
         session.delete(message)
         chat.updated_at = utcnow()
         session.add(chat)
-        return chat.id
+        return saved_id(chat)
 
 
 @dataclass
@@ -259,11 +260,13 @@ def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, repl
         _apply(chat, settings)
         session.add(chat)
         session.flush()
-        session.add(ChatMessage(chat_id=chat.id, role="user", content=prompt.strip()))
+        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=prompt.strip()))
         session.add(
-            ChatMessage(chat_id=chat.id, role="assistant", content=reply, model=settings.model, stats=timing.as_dict())
+            ChatMessage(
+                chat_id=saved_id(chat), role="assistant", content=reply, model=settings.model, stats=timing.as_dict()
+            )
         )
-        return chat.id
+        return saved_id(chat)
 
 
 def export_json(actor: Actor | None, chat_id: int) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing, suppress
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) -> AsyncIterator[T]:
+async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) -> AsyncGenerator[T, None]:
     """Yield from `stream` until it ends or `stop` is set.
 
     On stop, the pending read is cancelled and the stream closed at once, so the
@@ -36,7 +36,7 @@ async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) ->
         stop_wait.cancel()
 
 
-async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncIterator[list[T]]:
+async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncGenerator[list[T], None]:
     """The items of `stream` in lists: the first alone at once, then at most one list per `window_s`.
 
     A page that redraws per item sends the whole reply so far over the websocket for every
@@ -91,7 +91,7 @@ async def bounded(
     until: float,
     gap_error: Callable[[], BaseException],
     late_error: Callable[[], BaseException],
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Yield from `stream`, ending it (closing the request behind it) when it goes quiet or runs late.
 
     `gap_error()` is raised when no item comes within `gap_s`, `late_error()` at the

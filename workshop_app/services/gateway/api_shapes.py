@@ -21,7 +21,7 @@ import json
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +48,7 @@ async def visible_models(actor: Actor) -> list[ModelInfo]:
     return [unique[name] for name in sorted(unique)]
 
 
-async def chat(actor: Actor, body: dict[str, Any], *, client_ip: str | None = None) -> AsyncIterator[ChatChunk]:
+async def chat(actor: Actor, body: dict[str, Any], *, client_ip: str | None = None) -> AsyncGenerator[ChatChunk, None]:
     """A reply to the body's `messages`, checked against the person's workshop and limits."""
     model = _model(body)
     require_model(actor, model)

@@ -271,7 +271,7 @@ async def load_catalog(
 
 async def catalog_for(actor: Actor | None, *, fresh: bool = False) -> Catalog:
     """The catalog as this person may see it: an attendee sees only their workshop's models."""
-    require_actor(actor)
+    actor = require_actor(actor)
     catalog = await load_catalog(fresh=fresh)
     usable = set(usable_models(actor, [model.name for model in catalog.models]))
     return replace(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 import ollama
@@ -121,21 +121,22 @@ class OllamaBackend:
 
     async def _stream(
         self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """Yield a stream's parts; connect failures (and stale connections) before the first part are retried."""
 
-        async def first_part() -> tuple[AsyncIterator[Any], Any]:
-            stream = await open_stream(self._client())
+        async def first_part() -> tuple[AsyncGenerator[Any, None], Any]:
+            # The ollama client types its streams as AsyncIterator; they are async generators, which close.
+            stream = cast(AsyncGenerator[Any, None], await open_stream(self._client()))
             try:
                 return stream, await anext(stream)
             except BaseException:
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()
                 raise
 
         stream, part = await self._call(
             lambda _client: first_part(), model, retry_on=CONNECT_ERRORS + STALE_CONNECTION_ERRORS
         )
-        async with aclosing(stream):  # type: ignore[type-var]
+        async with aclosing(stream):
             try:
                 while True:
                     yield part
@@ -174,7 +175,7 @@ class OllamaBackend:
         )
         return response.json()
 
-    async def pull(self, model: str) -> AsyncIterator[PullStep]:
+    async def pull(self, model: str) -> AsyncGenerator[PullStep, None]:
         """Stream a pull's progress lines. Closing this generator closes the HTTP request (cancel)."""
         parts = self._stream(lambda client: client.pull(model, stream=True), model)
         async with aclosing(parts):
@@ -203,7 +204,7 @@ class OllamaBackend:
         messages: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Stream a reply. Closing this generator closes the HTTP request."""
         parts = self._stream(
             lambda client: client.chat(model=model, messages=messages, options=options, tools=tools, stream=True),

@@ -158,7 +158,8 @@ def _stage_chroma(settings: Settings, target: Path) -> str:
 
 
 def _pg_tool(name: str) -> str:
-    found = shutil.which(name) or (sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [None])[-1]
+    installed = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    found = shutil.which(name) or (installed[-1] if installed else None)
     if not found:
         raise BackupError(f"{name} is not installed (Debian package postgresql-client)")
     return found

@@ -14,6 +14,7 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ async def _redis_details(redis_url: str) -> Check:
     client = Redis.from_url(redis_url, socket_connect_timeout=PROBE_TIMEOUT_S, socket_timeout=PROBE_TIMEOUT_S)
     try:
         started = time.perf_counter()
-        await client.ping()
+        await client.ping()  # type: ignore[misc]  # redis-py types ping() for its sync and asyncio clients at once
         latency = (time.perf_counter() - started) * 1000
         server = await client.info("server")
     finally:
@@ -183,7 +184,7 @@ async def detailed_report(settings: Settings | None = None) -> DetailedReport:
     probes: list[Awaitable[Check]] = [
         _bounded("database", lambda: asyncio.to_thread(_database_details)),
         _bounded("chroma", lambda: _chroma_details(settings)),
-        *(_bounded(f"ollama {b.url}", lambda b=b: _ollama_details(b)) for b in get_backends()),
+        *(_bounded(f"ollama {b.url}", partial(_ollama_details, b)) for b in get_backends()),
         _bounded("disk", lambda: asyncio.to_thread(_disk_details, data_dir)),
     ]
     if settings.redis_url:

@@ -17,6 +17,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import utcnow
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.core.errors import InvalidInput, NotFound
 from workshop_app.services.core.owned_rows import owned_row, readable_rows
@@ -253,7 +254,7 @@ def _version(session: Session, prompt_id: int, number: int) -> PromptVersion:
 
 
 def _view(session: Session, actor: Actor, prompt: Prompt, number: int) -> PromptView:
-    version = _version(session, prompt.id, number)
+    version = _version(session, saved_id(prompt), number)
     return PromptView(
         prompt, version, variables(version.system_prompt, version.body), allowed(actor, Action.WRITE, prompt)
     )
@@ -281,7 +282,7 @@ def add_version(session: Session, actor: Actor, prompt: Prompt, system_prompt: s
     session.flush()
     session.add(
         PromptVersion(
-            prompt_id=prompt.id,
+            prompt_id=saved_id(prompt),
             number=prompt.version,
             system_prompt=system_prompt,
             body=body,

@@ -11,12 +11,13 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
+from workshop_app.db.row_ids import saved_id
 from workshop_app.services.core.choices import choice
 from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.core.owned_rows import owned_row, readable_rows
@@ -123,11 +124,11 @@ def member_documents(actor: Actor | None, collection_id: int) -> list[MemberDocu
         load(session, actor, collection_id)
         rows = session.exec(
             select(CollectionDocument, Document)
-            .join(Document, Document.id == CollectionDocument.document_id)  # type: ignore[arg-type]
+            .join(Document, col(Document.id) == CollectionDocument.document_id)
             .where(CollectionDocument.collection_id == collection_id)
-            .order_by(CollectionDocument.id)  # type: ignore[arg-type]
+            .order_by(col(CollectionDocument.id))
         ).all()
-        return [MemberDocument(document.id, document.title, link.chunk_count) for link, document in rows]  # type: ignore[arg-type]
+        return [MemberDocument(saved_id(document), document.title, link.chunk_count) for link, document in rows]
 
 
 def record_member(collection_id: int, document_id: int, chunk_count: int) -> None:

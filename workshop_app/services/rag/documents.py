@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
+from workshop_app.db.row_ids import saved_id
 from workshop_app.services.core.choices import choice
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.core.owned_rows import owned_row, readable_rows
@@ -77,7 +78,8 @@ def _store(actor: Actor, filename: str, data: bytes, visibility: Visibility, siz
     stored_name = save_original(extracted.kind, data)
     try:
         with session_scope() as session:
-            return add_document(session, actor, title, data, extracted, visibility, actor.workshop_id, stored_name).id  # type: ignore[return-value]
+            document = add_document(session, actor, title, data, extracted, visibility, actor.workshop_id, stored_name)
+            return saved_id(document)
     except BaseException:
         remove_original(stored_name)
         raise
@@ -164,7 +166,7 @@ def delete_document(actor: Actor | None, document_id: int) -> None:
         stored_name = document.stored_name
         indexes = session.exec(
             select(VectorCollection.chroma_name)
-            .join(CollectionDocument, CollectionDocument.collection_id == VectorCollection.id)  # type: ignore[arg-type]
+            .join(CollectionDocument, col(CollectionDocument.collection_id) == VectorCollection.id)
             .where(CollectionDocument.document_id == document_id)
         ).all()
         for chroma_name in indexes:

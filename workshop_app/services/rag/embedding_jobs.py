@@ -38,7 +38,7 @@ class PendingChunk:
     id: str
     document_id: int
     text: str
-    metadata: dict[str, str | int]
+    metadata: dict[str, str | int | float | bool]  # a Chroma metadata entry
 
 
 def chunk_id(document: Document, position: int, text: str) -> str:
@@ -118,8 +118,8 @@ async def _embed(job: Job, collection: VectorCollection, pending: list[PendingCh
         job.advance(done=job.done + len(batch))
     for document_id, count in counts.items():
         if document_id not in failed:
-            await asyncio.to_thread(record_member, collection.id, document_id, count)  # type: ignore[arg-type]
-    await asyncio.to_thread(record_dimension, collection.id)  # type: ignore[arg-type]
+            await asyncio.to_thread(record_member, job.collection_id, document_id, count)
+    await asyncio.to_thread(record_dimension, job.collection_id)
 
 
 def _record_failure(job: Job, batch: list[PendingChunk], message: str) -> set[int]:

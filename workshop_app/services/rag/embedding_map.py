@@ -51,9 +51,9 @@ def project(
     axes[: min(2, len(components))] = components[:2]
     variance = singular**2
     total = float(variance.sum()) or 1.0
-    shares = tuple(float(variance[i] / total) if i < len(variance) else 0.0 for i in range(2))
+    first, second = (float(variance[i] / total) if i < len(variance) else 0.0 for i in range(2))
     placed = (np.asarray(extra, dtype=float) - mean) @ axes.T if extra is not None else None
-    return centred @ axes.T, placed, shares  # type: ignore[return-value]
+    return centred @ axes.T, placed, (first, second)
 
 
 async def collection_map(
@@ -76,4 +76,4 @@ async def collection_map(
         for (x, y), meta in zip(coordinates, metadatas, strict=True)
     ]
     query = MapPoint(float(placed[0]), float(placed[1]), "your query", 0, 0) if placed is not None else None
-    return EmbeddingMap(points, query, shares)  # type: ignore[arg-type]
+    return EmbeddingMap(points, query, shares)

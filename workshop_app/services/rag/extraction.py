@@ -127,9 +127,9 @@ def _html_text(markup: str) -> str:
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup.find_all(HTML_NOISE):
         tag.decompose()
-    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    main = soup.find("main") or soup.find(name=None, attrs={"role": "main"})
     root = main or soup.body or soup
-    chrome = [*root.find_all(HTML_CHROME), *root.find_all(attrs={"role": HTML_CHROME_ROLES})]
+    chrome = [*root.find_all(HTML_CHROME), *root.find_all(name=None, attrs={"role": HTML_CHROME_ROLES})]
     if main is None:  # a page header is site chrome; an article's own header is content
         chrome += [header for header in root.find_all("header") if header.find_parent("article") is None]
     for tag in chrome:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from workshop_app.db.collections import VectorCollection
+from workshop_app.db.row_ids import saved_id
 from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.rag.collections import get_collection
@@ -74,7 +75,7 @@ async def search_collection(
             document_id=int(match.metadata.get("document_id", 0)),
             title=str(match.metadata.get("title", "")),
             position=int(match.metadata.get("position", 0)),
-            collection_id=collection.id,  # type: ignore[arg-type]
+            collection_id=saved_id(collection),
             collection_name=collection.name,
         )
         for match in matches

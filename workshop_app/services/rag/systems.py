@@ -198,7 +198,8 @@ def build_inspection(system: RagSystem, question: str, hits: list[Hit]) -> Inspe
     reserved = max(MIN_ANSWER_TOKENS, system.num_ctx // 4)
     frame = estimate_tokens(render(system.prompt_template, "", question))
     available = max(0, system.num_ctx - reserved - frame)
-    retrieved, blocks, used_tokens, cut = [], [], 0, 0
+    blocks: list[str] = []
+    retrieved, used_tokens, cut = [], 0, 0
     for hit in hits:
         if hit.score < system.score_threshold:
             retrieved.append(Retrieved(hit, Fate.BELOW_THRESHOLD))

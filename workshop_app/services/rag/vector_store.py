@@ -24,7 +24,9 @@ from workshop_app.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # chromadb (with numpy, gRPC, OpenTelemetry) costs ~65 MB per process: imported on first use
     from chromadb.api import ClientAPI
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import PyEmbeddings
 
 Metadata = dict[str, str | int | float | bool]
 MODEL_KEY, DIMENSION_KEY = "embedding_model", "dimension"
@@ -92,12 +94,12 @@ class VectorStore:
         return chroma_writes(self._data_dir) if self._data_dir is not None else nullcontext()
 
     def create(self, name: str, embedding_model: str, distance: Distance | str) -> None:
-        space = Distance(distance).value
+        configuration: CreateCollectionConfiguration = {"hnsw": {"space": Distance(distance).value}}
         with self._writing():
             self._guarded(
                 lambda: self._client.create_collection(
                     name,
-                    configuration={"hnsw": {"space": space}},
+                    configuration=configuration,
                     metadata={MODEL_KEY: embedding_model},
                     embedding_function=None,
                 )
@@ -124,6 +126,7 @@ class VectorStore:
         collection = self._checked(name, embedding_model, len(vectors[0]))
         if any(len(vector) != len(vectors[0]) for vector in vectors):
             raise EmbeddingMismatch("The embedding model returned vectors of different sizes.")
+        embeddings: PyEmbeddings = [list(v) for v in vectors]
         with self._writing():
             if DIMENSION_KEY not in (collection.metadata or {}):
                 self._guarded(
@@ -132,7 +135,7 @@ class VectorStore:
             self._guarded(
                 lambda: collection.upsert(
                     ids=list(ids),
-                    embeddings=[list(v) for v in vectors],
+                    embeddings=embeddings,
                     documents=list(texts),
                     metadatas=list(metadatas),
                 )
@@ -151,9 +154,10 @@ class VectorStore:
 
     def query(self, name: str, embedding_model: str, vector: Sequence[float], k: int) -> list[Match]:
         collection = self._checked(name, embedding_model, len(vector))
+        query: PyEmbeddings = [list(vector)]
         result = self._guarded(
             lambda: collection.query(
-                query_embeddings=[list(vector)], n_results=k, include=["documents", "metadatas", "distances"]
+                query_embeddings=query, n_results=k, include=["documents", "metadatas", "distances"]
             )
         )
         return [

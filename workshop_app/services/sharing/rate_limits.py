@@ -24,10 +24,9 @@ from typing import Protocol
 
 import limits
 import redis.asyncio as aioredis
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from sqlmodel import col, select
 
@@ -378,7 +377,7 @@ def storage_for(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return MemoryStorage()
     url = settings.redis_url.replace("unix://", "redis+unix://", 1)
-    return storage_from_string(f"async+{url}", implementation="redispy", wrap_exceptions=True)
+    return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True)
 
 
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter] = weakref.WeakKeyDictionary()

@@ -110,7 +110,8 @@ async def run_tool_loop(
     limit = max_steps if max_steps is not None else get_settings().tool_max_steps
     offered = [tool.for_model() for tool in tools] or None
     user_id = context.actor.id if context.actor else None
-    history, trace = list(messages), []
+    history = list(messages)
+    trace: list[TraceStep] = []
     for round_number in range(1, limit + 2):
         content, calls = "", []
         round_events = stream_reply_queued(

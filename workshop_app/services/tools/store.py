@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
@@ -62,7 +62,7 @@ def list_tools(actor: Actor | None) -> list[ToolRecord]:
     """Tools this person may read (and so use), by name."""
     actor = require_actor(actor)
     with session_scope() as session:
-        rows = session.exec(select(ToolRecord).order_by(ToolRecord.name, ToolRecord.id)).all()
+        rows = session.exec(select(ToolRecord).order_by(col(ToolRecord.name), col(ToolRecord.id))).all()
         return [row for row in rows if allowed(actor, Action.READ, row)]
 
 
@@ -135,9 +135,15 @@ def _fill(record: ToolRecord, definition: ToolDefinition) -> None:
 def new_record(actor: Actor, definition: ToolDefinition, visibility: str, workshop_id: int | None) -> ToolRecord:
     """An unsaved row of `actor`'s for a checked definition (the caller adds it to a session)."""
     workshop = _workshop_of(actor, workshop_id)
-    record = ToolRecord(creator_id=actor.id, workshop_id=workshop, visibility=_visibility(visibility, workshop))
-    _fill(record, definition)
-    return record
+    return ToolRecord(
+        creator_id=actor.id,
+        workshop_id=workshop,
+        visibility=_visibility(visibility, workshop),
+        name=definition.name,
+        description=definition.description,
+        parameters=definition.parameters,
+        implementation=definition.implementation,
+    )
 
 
 def _workshop_of(actor: Actor, workshop_id: int | None) -> int | None:

@@ -33,6 +33,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.rag_systems import RagSystem
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
@@ -272,7 +273,7 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
     rag_systems = []
     for r in contents["rag_systems"]:
         indexes = _listed([int(i) for i in r["collections"]], range(len(collections)), "collection")
-        spec = RagSpec(
+        system = RagSpec(
             r["name"],
             r["chat_model"],
             indexes,
@@ -282,8 +283,8 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
             int(r["num_ctx"]),
             choice(Visibility, r["visibility"], "visibility"),
         )
-        validate_spec(spec)
-        rag_systems.append((spec, indexes))
+        validate_spec(system)
+        rag_systems.append((system, indexes))
     return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems)
 
 
@@ -314,37 +315,35 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
     try:
         with session_scope() as session:
             workshop = add_workshop(session, actor, plan.workshop)
-            owner = replace(actor, teaching=actor.teaching | {workshop.id})  # they run it from now on
+            workshop_id = saved_id(workshop)
+            owner = replace(actor, teaching=actor.teaching | {workshop_id})  # they run it from now on
             for drafts, notes in plan.prompts:
-                prompt = new_prompt(session, owner, drafts[0], workshop.id)
+                prompt = new_prompt(session, owner, drafts[0], workshop_id)
                 for draft, note in zip(drafts[1:], notes[1:], strict=True):
                     add_version(session, owner, prompt, draft.system_prompt, draft.body, note)
-            renamed = _add_tools(session, owner, workshop.id, plan.tools)  # type: ignore[arg-type]
-            document_ids = {}
+            renamed = _add_tools(session, owner, workshop_id, plan.tools)
+            document_ids: dict[str, int] = {}
             for key, (title, data, extracted, visibility) in plan.documents.items():
                 files.append(save_original(extracted.kind, data))
-                document_ids[key] = add_document(
-                    session, owner, title, data, extracted, visibility, workshop.id, files[-1]
-                ).id
+                document_ids[key] = saved_id(
+                    add_document(session, owner, title, data, extracted, visibility, workshop_id, files[-1])
+                )
             collections = []
             for spec, _members in plan.collections:
-                row = collection_row(owner, spec, workshop.id)
+                row = collection_row(owner, spec, workshop_id)
                 session.add(row)
                 collections.append(row)
             session.flush()
-            for spec, positions in plan.rag_systems:
-                session.add(
-                    rag_system_row(
-                        owner, replace(spec, collection_ids=[collections[i].id for i in positions]), workshop.id
-                    )
-                )  # type: ignore[misc]
+            for system, positions in plan.rag_systems:
+                linked = replace(system, collection_ids=[saved_id(collections[i]) for i in positions])
+                session.add(rag_system_row(owner, linked, workshop_id))
             for row in collections:
                 get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
                 indexes.append(row.chroma_name)
             imported = ImportedBundle(
-                workshop.id,
+                workshop_id,
                 workshop.title,
-                workshop.join_code,  # type: ignore[arg-type]
+                workshop.join_code,
                 {
                     "prompts": len(plan.prompts),
                     "tools": len(plan.tools),
@@ -353,9 +352,9 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                     "rag_systems": len(plan.rag_systems),
                 },
                 {
-                    row.id: [document_ids[key] for key in members]
+                    saved_id(row): [document_ids[key] for key in members]
                     for row, (_spec, members) in zip(collections, plan.collections, strict=True)
-                },  # type: ignore[misc]
+                },
                 renamed,
             )
     except BaseException:

@@ -70,7 +70,7 @@ def _from_database(
     ids = [person.user_id for person in people]
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     totals = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to four columns; this has five
             ModelRequest.user_id,
             func.count(),
             func.sum(ModelRequest.prompt_tokens + ModelRequest.completion_tokens),

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, or_, select
 
 from workshop_app.db.engine import session_scope
+from workshop_app.db.row_ids import saved_id
 from workshop_app.db.users import Role, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.accounts import actor_cache
@@ -176,7 +177,7 @@ def roster(actor: Actor | None, workshop_id: int) -> list[RosterEntry]:
         ).all()
         return [
             RosterEntry(
-                user.id,
+                saved_id(user),
                 user.username,
                 user.display_name,
                 member.joined_at,
@@ -220,7 +221,7 @@ def join_workshop(code: str, display_name: str, client_ip: str = "") -> tuple[Ac
         if not workshop.is_open:
             raise WorkshopClosed(f"“{workshop.title}” is closed to new attendees.")
         user = create_account(session, _unused_username(session, name), name, None, Role.ATTENDEE)
-        session.add(WorkshopMember(workshop_id=workshop.id, user_id=user.id))
+        session.add(WorkshopMember(workshop_id=saved_id(workshop), user_id=saved_id(user)))
         session.flush()
         return actor_for_user(session, user), start_session(session, user, client_ip)
 
