@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
+from workshop_app.db.row_ids import saved_id
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
 from workshop_app.services.core.jobs import ItemError, Job, JobKind, get_jobs
 from workshop_app.services.ollama.errors import BackendError
@@ -118,8 +119,8 @@ async def _embed(job: Job, collection: VectorCollection, pending: list[PendingCh
         job.advance(done=job.done + len(batch))
     for document_id, count in counts.items():
         if document_id not in failed:
-            await asyncio.to_thread(record_member, job.collection_id, document_id, count)
-    await asyncio.to_thread(record_dimension, job.collection_id)
+            await asyncio.to_thread(record_member, saved_id(collection), document_id, count)
+    await asyncio.to_thread(record_dimension, saved_id(collection))
 
 
 def _record_failure(job: Job, batch: list[PendingChunk], message: str) -> set[int]:

@@ -219,7 +219,9 @@ class RedisLedger:
 
     async def window(self, who: str) -> tuple[int, float | None]:
         async with self._redis.pipeline(transaction=True) as pipe:
-            used, ttl_ms = await pipe.get(TOKENS + who).pttl(TOKENS + who).execute()
+            pipe.get(TOKENS + who)
+            pipe.pttl(TOKENS + who)
+            used, ttl_ms = await pipe.execute()
         return (int(used), time.time() + int(ttl_ms) / 1000) if used is not None and int(ttl_ms) > 0 else (0, None)
 
 
