@@ -26,8 +26,12 @@ from workshop_app.services.rag.evaluation.question_sets import (
     list_question_sets,
     parse_lines,
 )
-from workshop_app.services.rag.evaluation.runs import Setting, compare_settings, run_question_set
-from workshop_app.services.rag.vector_store import get_vector_store
+from workshop_app.services.rag.evaluation.runs import (
+    Setting,
+    compare_settings,
+    run_question_set,
+    temporary_indexes_left,
+)
 from workshop_app.services.workshops.policy import Actor
 
 
@@ -44,11 +48,6 @@ async def corpus(actor: Actor) -> tuple[VectorCollection, dict[str, int]]:
 
 def questions(ids: dict[str, int]) -> list[QuestionSpec]:
     return [QuestionSpec(question, ids[title]) for question, title in QUESTIONS.items()]
-
-
-def temporary_indexes() -> list[str]:
-    names = [c.name for c in get_vector_store()._client.list_collections()]
-    return [name for name in names if name.startswith(runs.TEMPORARY_PREFIX)]
 
 
 async def test_a_set_naming_a_document_outside_the_collection_is_refused_and_nothing_is_stored(actor: Actor) -> None:
@@ -165,7 +164,7 @@ async def test_settings_compare_side_by_side_and_their_temporary_indexes_are_dro
     assert results[2].chunk_count > 4 * 4, "40-character chunks cut each document into several"
     assert all(0.0 <= r.mrr <= r.recall <= 1.0 for r in results)
     assert results[1].recall <= results[0].recall
-    assert temporary_indexes() == []
+    assert temporary_indexes_left() == []
 
 
 async def test_a_comparison_is_refused_before_any_work_for_bad_or_too_many_settings(
@@ -189,7 +188,7 @@ async def test_a_comparison_is_refused_before_any_work_for_bad_or_too_many_setti
         await compare_settings(actor, set_id, [Setting(EMBEDDER, 40, 0, 3)])
 
     assert fake_ollama.stats.embed_calls == before
-    assert temporary_indexes() == []
+    assert temporary_indexes_left() == []
 
 
 async def test_a_failed_embedding_still_drops_the_temporary_index(
@@ -203,14 +202,14 @@ async def test_a_failed_embedding_still_drops_the_temporary_index(
     async def host_goes_away_while_chunks_embed(self: Embedder, texts: list[str]) -> list[list[float]]:
         if len(texts) <= len(QUESTIONS):  # the questions themselves
             return await embed(self, texts)
-        seen.extend(temporary_indexes())
+        seen.extend(temporary_indexes_left())
         raise BackendUnavailable(self.backend.url, "the connection dropped")
 
     monkeypatch.setattr(Embedder, "embed", host_goes_away_while_chunks_embed)
     with pytest.raises(BackendUnavailable):
         await compare_settings(actor, saved.id, [Setting(EMBEDDER, 40, 0, 3)])  # type: ignore[arg-type]
     assert len(seen) == 1, "the temporary index existed while its chunks were embedded"
-    assert temporary_indexes() == []
+    assert temporary_indexes_left() == []
 
 
 async def test_only_people_who_may_read_a_set_run_it_and_only_its_owner_deletes_it(actor: Actor) -> None:

@@ -181,6 +181,11 @@ async def temporary_index(
         await asyncio.to_thread(store.drop, index.chroma_name)
 
 
+def temporary_indexes_left() -> list[str]:
+    """Temporary indexes still in Chroma (none unless a comparison is running or its process died)."""
+    return [name for name in get_vector_store().names() if name.startswith(TEMPORARY_PREFIX)]
+
+
 def _chunks(actor: Actor | None, collection: VectorCollection, setting: Setting) -> list[Chunked]:
     """Every chunk the setting makes of the collection's documents, refused past the cap before any embedding."""
     chunking = ChunkSettings(setting.chunk_size, setting.chunk_overlap, setting.unit, collection.markdown_aware)
