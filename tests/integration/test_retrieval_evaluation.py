@@ -223,3 +223,20 @@ async def test_only_people_who_may_read_a_set_run_it_and_only_its_owner_deletes_
     delete_question_set(actor, saved.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
         await run_question_set(actor, saved.id)  # type: ignore[arg-type]
+
+
+async def test_settings_typed_as_lists_each_change_one_thing(actor: Actor) -> None:
+    collection, ids = await corpus(actor)
+    saved = create_question_set(actor, QuestionSetSpec("Quiz", collection.id, questions(ids)))  # type: ignore[arg-type]
+    variants = runs.variants_from_text(actor, saved.id, "50, 400", " 1 ", ["all-minilm:latest"])  # type: ignore[arg-type]
+    assert [v.label for v in variants] == [
+        f"{EMBEDDER} · 50 chars · top 3",
+        f"{EMBEDDER} · 400 chars · top 3",
+        f"{EMBEDDER} · 200 chars · top 1",
+        "all-minilm:latest · 200 chars · top 3",
+    ]
+    assert [v.chunk_overlap for v in variants[:2]] == [10, 20]
+    with pytest.raises(InvalidInput, match="Chunk sizes must be whole numbers"):
+        runs.variants_from_text(actor, saved.id, "100, big", "")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="Name at least one other setting"):
+        runs.variants_from_text(actor, saved.id, "", "")  # type: ignore[arg-type]

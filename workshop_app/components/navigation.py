@@ -21,6 +21,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Documents", "/documents", "file-text", "Upload documents to ground answers in your own material."),
     Section("Collections", "/collections", "database", "Embed documents into vector collections and search them."),
     Section("RAG", "/rag", "sparkles", "Build retrieval-augmented chat with citations."),
+    Section("Evaluate", "/evaluate", "target", "Measure how well a collection's search finds the right chunks."),
     Section("Workshop", "/workshop", "users", "Run a workshop: join code, roster and limits."),
     Section("Dashboard", "/dashboard", "activity", "Watch a workshop live: attendees, usage, queues."),
     Section("Admin", "/admin", "shield", "Manage users and the platform."),

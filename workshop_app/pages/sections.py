@@ -18,6 +18,7 @@ BUILT = {
     "/documents",
     "/collections",
     "/rag",
+    "/evaluate",
 }
 
 

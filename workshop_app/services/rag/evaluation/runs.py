@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
@@ -246,3 +246,28 @@ def _outcome(item: Expected, hits: list[Hit], members: set[int]) -> QuestionOutc
     rank = next((chunk.rank for chunk in retrieved if chunk.expected), None)
     note = "" if item.document_id in members else MISSING
     return QuestionOutcome(item.question, item.title, item.expected_text, rank, retrieved, note)
+
+
+def variants_from_text(
+    actor: Actor | None, set_id: int, chunk_sizes: str, top_ks: str, models: Sequence[str] = ()
+) -> list[Setting]:
+    """Settings typed as lists ("100, 400" chunk sizes, "1, 5" k values, other models), each changing
+    one thing of the collection as it is; a new chunk size keeps the overlap under a fifth of it."""
+    question_set = get_question_set(actor, set_id)
+    current = _current(get_collection(actor, question_set.collection_id), question_set.top_k)
+    sizes, ks = _numbers(chunk_sizes, "Chunk sizes"), _numbers(top_ks, "Top-k values")
+    variants = [
+        replace(current, chunk_size=size, chunk_overlap=min(current.chunk_overlap, size // 5)) for size in sizes
+    ]
+    variants += [replace(current, top_k=k) for k in ks]
+    variants += [replace(current, embedding_model=model) for model in models if model]
+    if not variants:
+        raise InvalidInput("Name at least one other setting to compare.", hint="For example chunk sizes 100, 400.")
+    return variants
+
+
+def _numbers(text: str, label: str) -> list[int]:
+    parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise InvalidInput(f"{label} must be whole numbers separated by commas.", hint="For example: 100, 400")
+    return [int(part) for part in parts]
