@@ -133,6 +133,8 @@ async def test_a_question_its_collection_cannot_answer_counts_as_a_miss(actor: A
     saved = create_question_set(actor, QuestionSetSpec("Quiz", collection.id, specs))  # type: ignore[arg-type]
 
     evaluation = await run_question_set(actor, saved.id, top_k=1)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="k = 0 is out of range."):
+        await run_question_set(actor, saved.id, top_k=0)  # type: ignore[arg-type]
 
     assert evaluation.outcomes[-1].rank is None
     assert evaluation.outcomes[-1].retrieved[0].title == "chess.txt"

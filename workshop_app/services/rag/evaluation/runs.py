@@ -94,7 +94,7 @@ async def run_question_set(
     """The set scored on its collection as it is, with the set's k (or `top_k`)."""
     question_set = get_question_set(actor, set_id)
     collection = get_collection(actor, question_set.collection_id)
-    setting = _current(collection, check_top_k(top_k or question_set.top_k))
+    setting = _current(collection, check_top_k(question_set.top_k if top_k is None else top_k))
     [evaluation] = await _evaluate(actor, collection, expected_of(question_set), [setting], collection, backends)
     return evaluation
 
