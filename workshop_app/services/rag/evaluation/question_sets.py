@@ -7,6 +7,7 @@ A question set naming a document the collection does not hold is refused at save
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -70,54 +71,68 @@ def check_top_k(top_k: int) -> int:
 def create_question_set(actor: Actor | None, spec: QuestionSetSpec) -> QuestionSet:
     """Check every question against the collection, then store the set in one row (or nothing)."""
     actor = require_actor(actor)
-    name = spec.name.strip()
-    if not name:
-        raise InvalidInput("Give the question set a name.")
-    members = {member.document_id: member for member in member_documents(actor, spec.collection_id)}
-    if not 1 <= len(spec.questions) <= MAX_QUESTIONS:
-        raise InvalidInput(f"A question set holds 1 to {MAX_QUESTIONS} questions; this one has {len(spec.questions)}.")
+    titles = {member.document_id: member.title for member in member_documents(actor, spec.collection_id)}
     with session_scope() as session:
-        expected = [_expected(session, number, q, members) for number, q in enumerate(spec.questions, start=1)]
-        row = QuestionSet(
-            creator_id=actor.id,
-            workshop_id=actor.workshop_id,
-            visibility=choice(Visibility, spec.visibility, "visibility"),
-            name=name[:120],
-            collection_id=spec.collection_id,
-            top_k=check_top_k(spec.top_k),
-            questions=[vars(item) for item in expected],
-        )
+        row = checked_row(actor, actor.workshop_id, spec, titles, lambda document_id: _text(session, document_id))
         session.add(row)
     return row
 
 
-def _expected(session: Session, number: int, spec: QuestionSpec, members: dict[int, MemberDocument]) -> Expected:
+def checked_row(
+    actor: Actor, workshop_id: int | None, spec: QuestionSetSpec, titles: dict[int, str], text_of: Callable[[int], str]
+) -> QuestionSet:
+    """An unsaved row of `actor`'s for `spec`, whose questions may name only the documents in `titles`."""
+    name = spec.name.strip()
+    if not name:
+        raise InvalidInput("Give the question set a name.")
+    if not 1 <= len(spec.questions) <= MAX_QUESTIONS:
+        raise InvalidInput(f"A question set holds 1 to {MAX_QUESTIONS} questions; this one has {len(spec.questions)}.")
+    expected = [_expected(number, q, titles, text_of) for number, q in enumerate(spec.questions, start=1)]
+    return QuestionSet(
+        creator_id=actor.id,
+        workshop_id=workshop_id,
+        visibility=choice(Visibility, spec.visibility, "visibility"),
+        name=name[:120],
+        collection_id=spec.collection_id,
+        top_k=check_top_k(spec.top_k),
+        questions=[vars(item) for item in expected],
+    )
+
+
+def _text(session: Session, document_id: int) -> str:
+    document = session.get(Document, document_id)
+    return document.text if document is not None else ""
+
+
+def _expected(number: int, spec: QuestionSpec, titles: dict[int, str], text_of: Callable[[int], str]) -> Expected:
     question = " ".join(spec.question.split())
     if not question:
         raise InvalidInput(f"Question {number} is empty.", hint="Write the question, or remove its line.")
     if len(question) > QUESTION_MAX_CHARS:
         raise InvalidInput(f"Question {number} is {len(question)} characters; the limit is {QUESTION_MAX_CHARS}.")
-    member = members.get(spec.document_id)
-    if member is None:
+    title = titles.get(spec.document_id)
+    if title is None:
         raise InvalidInput(
             f"Question {number} expects document {spec.document_id}, which is not in this collection.",
-            hint=f"Its documents: {_titles(members)}.",
+            hint=f"Its documents: {_titles(titles)}.",
         )
     passage = spec.expected_text.strip()
     if not passage:
-        return Expected(question, member.document_id, member.title)
-    document = session.get(Document, member.document_id)
-    start = document.text.lower().find(passage.lower()) if document is not None else -1
+        return Expected(question, spec.document_id, title)
+    start = text_of(spec.document_id).lower().find(passage.lower())
     if start < 0:
         raise InvalidInput(
-            f"Question {number}: the passage “{passage[:60]}” is not in {member.title}.",
+            f"Question {number}: the passage “{passage[:60]}” is not in {title}.",
             hint="Copy the passage from the document exactly, or leave it out to accept any chunk of it.",
         )
-    return Expected(question, member.document_id, member.title, passage, start, start + len(passage))
+    return Expected(question, spec.document_id, title, passage, start, start + len(passage))
 
 
-def _titles(members: dict[int, MemberDocument]) -> str:
-    return ", ".join(f"{m.title} ({m.document_id})" for m in members.values()) or "none yet — add documents first"
+def _titles(titles: dict[int, str]) -> str:
+    return (
+        ", ".join(f"{title} ({document_id})" for document_id, title in titles.items())
+        or "none yet — add documents first"
+    )
 
 
 def parse_lines(text: str, members: list[MemberDocument]) -> list[QuestionSpec]:
