@@ -32,6 +32,7 @@ from workshop_app.services.rag.evaluation.runs import (
     run_question_set,
     temporary_indexes_left,
 )
+from workshop_app.services.workshops.moderation import delete_for_moderation
 from workshop_app.services.workshops.policy import Actor
 
 
@@ -242,3 +243,13 @@ async def test_settings_typed_as_lists_each_change_one_thing(actor: Actor) -> No
         runs.variants_from_text(actor, saved.id, "100, big", "")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="Name at least one other setting"):
         runs.variants_from_text(actor, saved.id, "", "")  # type: ignore[arg-type]
+
+
+async def test_an_admin_removes_a_private_question_set_only_through_logged_moderation(actor: Actor) -> None:
+    collection, ids = await corpus(actor)
+    saved = create_question_set(actor, QuestionSetSpec("Quiz", collection.id, questions(ids)))  # type: ignore[arg-type]
+    admin = actor_of(make_user(Role.ADMIN, "moderator"))
+    with pytest.raises(Forbidden):
+        delete_question_set(admin, saved.id)  # type: ignore[arg-type]
+    delete_for_moderation(admin, "question-set", saved.id, "reported: answers in the questions")  # type: ignore[arg-type]
+    assert list_question_sets(actor) == []
