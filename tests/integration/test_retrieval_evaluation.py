@@ -4,6 +4,8 @@ in temporary indexes that are gone afterwards."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -12,7 +14,7 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.collections import CORPUS, EMBEDDER, QUESTIONS, build_collection, upload
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.users import Role
-from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound
+from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from workshop_app.services.ollama.errors import BackendUnavailable
 from workshop_app.services.rag.collections import member_documents
 from workshop_app.services.rag.embeddings import Embedder
@@ -253,3 +255,23 @@ async def test_an_admin_removes_a_private_question_set_only_through_logged_moder
         delete_question_set(admin, saved.id)  # type: ignore[arg-type]
     delete_for_moderation(admin, "question-set", saved.id, "reported: answers in the questions")  # type: ignore[arg-type]
     assert list_question_sets(actor) == []
+
+
+async def test_a_person_runs_one_comparison_at_a_time(actor: Actor) -> None:
+    collection, _job = await build_collection(actor, CORPUS, visibility="public")
+    ids = {member.title: member.document_id for member in member_documents(actor, collection.id)}  # type: ignore[arg-type]
+    saved = create_question_set(actor, QuestionSetSpec("Quiz", collection.id, questions(ids), visibility="public"))  # type: ignore[arg-type]
+    other = actor_of(make_user(Role.ATTENDEE, "neighbour"))
+    variant = [Setting(EMBEDDER, 40, 0, 3)]
+
+    first, second, neighbours = await asyncio.gather(
+        compare_settings(actor, saved.id, variant),  # type: ignore[arg-type]
+        compare_settings(actor, saved.id, variant),  # type: ignore[arg-type]
+        compare_settings(other, saved.id, variant),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+
+    assert isinstance(second, RateLimited) and second.message == "Your previous comparison is still running."
+    assert [len(result) for result in (first, neighbours)] == [2, 2]  # type: ignore[arg-type]
+    assert len(await compare_settings(actor, saved.id, variant)) == 2  # type: ignore[arg-type]
+    assert temporary_indexes_left() == []

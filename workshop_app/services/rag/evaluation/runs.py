@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 
 from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
-from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.errors import InvalidInput, RateLimited
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.rag.chunking import ChunkSettings, split
 from workshop_app.services.rag.collections import chunk_settings, embedding_models, get_collection, member_documents
@@ -34,6 +34,7 @@ MAX_TEMPORARY_CHUNKS = 400
 TEMPORARY_PREFIX = "eval-"
 MISSING = "its document is no longer in the collection"
 Chunked = tuple[str, dict[str, str | int]]  # a chunk's text and its metadata in Chroma
+_comparing: set[int | None] = set()  # people whose comparison is running in this process
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,32 @@ async def compare_settings(
     *,
     backends: tuple[OllamaBackend, ...] | None = None,
 ) -> list[Evaluation]:
-    """The collection as it is, then each variant, in order; all checked before any work starts."""
+    """The collection as it is, then each variant, in order; all checked before any work starts.
+
+    One comparison per person at a time: each may embed hundreds of chunks on a shared host."""
+    with _one_at_a_time(actor):
+        return await _compare(actor, set_id, variants, backends)
+
+
+@contextmanager
+def _one_at_a_time(actor: Actor | None) -> Iterator[None]:
+    key = actor.id if actor else None
+    if key in _comparing:
+        raise RateLimited(
+            "Your previous comparison is still running.",
+            retry_after_s=5,
+            hint="Wait for its figures, then compare again.",
+        )
+    _comparing.add(key)
+    try:
+        yield
+    finally:
+        _comparing.discard(key)
+
+
+async def _compare(
+    actor: Actor | None, set_id: int, variants: Sequence[Setting], backends: tuple[OllamaBackend, ...] | None
+) -> list[Evaluation]:
     question_set = get_question_set(actor, set_id)
     collection = get_collection(actor, question_set.collection_id)
     if not 1 <= len(variants) <= MAX_VARIANTS:
