@@ -63,7 +63,7 @@ async def test_a_set_naming_a_document_outside_the_collection_is_refused_and_not
 
     assert refused.value.message == f"Question 5 expects document {outsider}, which is not in this collection."
     assert "llamas.md" in refused.value.hint
-    assert list_question_sets(actor) == []
+    assert list_question_sets(actor, collection.id) == []  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ async def test_bad_sets_are_refused_with_what_is_wrong(actor: Actor, change: dic
     spec = {"name": "Quiz", "collection_id": collection.id, "questions": questions(ids), **change}
     with pytest.raises(InvalidInput, match=message):
         create_question_set(actor, QuestionSetSpec(**spec))  # type: ignore[arg-type]
-    assert list_question_sets(actor) == []
+    assert list_question_sets(actor, collection.id) == []  # type: ignore[arg-type]
 
 
 async def test_an_empty_question_or_a_passage_not_in_its_document_is_refused(actor: Actor) -> None:
@@ -91,7 +91,7 @@ async def test_an_empty_question_or_a_passage_not_in_its_document_is_refused(act
     wrong_passage = [QuestionSpec("How do rooks move?", ids["chess.txt"], "knead the dough")]
     with pytest.raises(InvalidInput, match="Question 1: the passage “knead the dough” is not in chess.txt."):
         create_question_set(actor, QuestionSetSpec("Quiz", collection.id, wrong_passage))  # type: ignore[arg-type]
-    assert list_question_sets(actor) == []
+    assert list_question_sets(actor, collection.id) == []  # type: ignore[arg-type]
 
 
 async def test_lines_name_documents_by_title_and_an_unknown_title_says_which_exist(actor: Actor) -> None:
@@ -254,7 +254,7 @@ async def test_an_admin_removes_a_private_question_set_only_through_logged_moder
     with pytest.raises(Forbidden):
         delete_question_set(admin, saved.id)  # type: ignore[arg-type]
     delete_for_moderation(admin, "question-set", saved.id, "reported: answers in the questions")  # type: ignore[arg-type]
-    assert list_question_sets(actor) == []
+    assert list_question_sets(actor, collection.id) == []  # type: ignore[arg-type]
 
 
 async def test_a_person_runs_one_comparison_at_a_time(actor: Actor) -> None:

@@ -42,7 +42,8 @@ async def test_a_question_set_is_saved_run_compared_and_deleted_over_rest(
                 headers=mine,
             )
             wide = await client.post("/question-sets", json={**body, "top_k": 0}, headers=mine)
-            listed_before = (await client.get("/question-sets", headers=mine)).json()
+            mine_only = {"collection_id": collection.id}
+            listed_before = (await client.get("/question-sets", params=mine_only, headers=mine)).json()
             created = await client.post("/question-sets", json=body, headers=mine)
             set_id = created.json()["id"]
             listed = (await client.get("/question-sets", params={"collection_id": collection.id}, headers=mine)).json()
