@@ -31,7 +31,7 @@ from workshop_app.services.workshops.policy import Actor, require_model
 
 MAX_VARIANTS = 4
 MAX_TEMPORARY_CHUNKS = 400
-TEMPORARY_PREFIX = "eval-"
+TEMPORARY_PREFIX = "evaluation_"  # "_" never occurs in a collection's own Chroma name (a slug and hex)
 MISSING = "its document is no longer in the collection"
 Chunked = tuple[str, dict[str, str | int]]  # a chunk's text and its metadata in Chroma
 _comparing: set[int | None] = set()  # people whose comparison is running in this process
