@@ -1,5 +1,5 @@
 """Retrieval evaluation on real embeddings (all-minilm on the built-in engine): questions that share
-no words with their documents are found by meaning, and a deliberately poor setting scores no better."""
+no words with their documents are found by meaning, and a deliberately poor setting scores lower."""
 
 from __future__ import annotations
 
@@ -16,13 +16,21 @@ from workshop_app.services.rag.evaluation.runs import Setting, compare_settings,
 
 pytestmark = pytest.mark.real_model
 
+# The passage of each document that answers its question: only a chunk overlapping it counts.
+PASSAGES = {
+    "bees.txt": "turn it into honey",
+    "pasta.txt": "Boil the pasta",
+    "railway.txt": "board at the central station",
+    "glaciers.txt": "carve valleys",
+}
 
-async def test_questions_find_their_documents_by_meaning_and_a_poor_setting_scores_no_better(real_engine: str) -> None:
+
+async def test_questions_find_their_passages_by_meaning_and_a_poor_setting_scores_lower(real_engine: str) -> None:
     actor = actor_of(make_user(Role.ATTENDEE, "evaluation"))
     collection, job = await build_collection(actor, CORPUS, embedder=EMBED_MODEL)
     assert job.status == "done", job
     ids = {member.title: member.document_id for member in member_documents(actor, collection.id)}  # type: ignore[arg-type]
-    specs = [QuestionSpec(question, ids[title]) for question, title in QUESTIONS.items()]
+    specs = [QuestionSpec(question, ids[title], PASSAGES[title]) for question, title in QUESTIONS.items()]
     saved = create_question_set(actor, QuestionSetSpec("By meaning", collection.id, specs, top_k=3))  # type: ignore[arg-type]
 
     # 20-character chunks cut every sentence into fragments, and only the first result counts
@@ -33,5 +41,5 @@ async def test_questions_find_their_documents_by_meaning_and_a_poor_setting_scor
     ]
     assert as_built.mrr >= 0.75
     assert poor.chunk_count > as_built.chunk_count
-    assert poor.recall <= as_built.recall and poor.mrr <= as_built.mrr
+    assert poor.recall < as_built.recall and poor.mrr < as_built.mrr, (poor.recall, poor.mrr)
     assert temporary_indexes_left() == []
