@@ -41,7 +41,9 @@ def _right_edge(locator: Locator) -> float:
 
 def test_write_run_and_compare_a_question_set(page: Page, app_url: str, artifacts: Path) -> None:
     _collection_of_the_corpus(page, app_url)
-    visit(page, f"{app_url}/evaluate")
+    page.get_by_role("link", name="Measure how well it retrieves").click()
+    expect(page).to_have_url(re.compile(r"/evaluate\?collection=\d+"))
+    expect(page.locator("#user-menu")).to_be_visible()
     expect(page.locator("#evaluate-collection")).to_contain_text("Quiz corpus")
     expect(page.get_by_text("No question sets for this collection yet")).to_be_visible()
 

@@ -48,6 +48,7 @@ class EvaluationState(AuthState):
         actor = self.acting()
         self.embedding_models = usable_models(actor, await collections.embedding_models())
         self.collections = [collection_choice(c) for c in collections.list_collections(actor)]
+        self.collection_id = self.router.url.query_parameters.get("collection", self.collection_id)
         if self.collection_id not in {choice.id for choice in self.collections}:
             self.collection_id = self.collections[0].id if self.collections else ""
         self._show_collection()
