@@ -428,7 +428,7 @@ def _question_set_row(
     titles = {document_ids[key]: plan.documents[key][0] for key in members}
     texts = {document_ids[key]: plan.documents[key][2].text for key in members}
     questions = [replace(q, document_id=document_ids[key]) for q, key in zip(spec.questions, files_named, strict=True)]
-    spec = replace(spec, collection_id=collections[position].id, questions=questions)
+    spec = replace(spec, collection_id=collections[position].id or 0, questions=questions)
     return checked_row(owner, workshop_id, spec, titles, texts.__getitem__)
 
 

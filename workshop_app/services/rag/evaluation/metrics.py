@@ -23,4 +23,4 @@ def mean_reciprocal_rank(ranks: Sequence[int | None], k: int) -> float:
     """Mean of 1/rank over the questions, counting a miss (or a rank past `k`) as 0."""
     if not ranks:
         return 0.0
-    return sum(1 / rank for rank in ranks if found_within(rank, k)) / len(ranks)  # type: ignore[operator]
+    return sum(1 / rank for rank in ranks if rank is not None and rank <= k) / len(ranks)

@@ -26,14 +26,14 @@ from workshop_app.services.rag.embeddings import Embedder, batches, embed_texts
 from workshop_app.services.rag.evaluation.metrics import mean_reciprocal_rank, recall_at_k
 from workshop_app.services.rag.evaluation.question_sets import Expected, check_top_k, expected_of, get_question_set
 from workshop_app.services.rag.retrieval import Hit, nearest
-from workshop_app.services.rag.vector_store import get_vector_store
+from workshop_app.services.rag.vector_store import Metadata, get_vector_store
 from workshop_app.services.workshops.policy import Actor, require_model
 
 MAX_VARIANTS = 4
 MAX_TEMPORARY_CHUNKS = 400
 TEMPORARY_PREFIX = "evaluation_"  # "_" never occurs in a collection's own Chroma name (a slug and hex)
 MISSING = "its document is no longer in the collection"
-Chunked = tuple[str, dict[str, str | int]]  # a chunk's text and its metadata in Chroma
+Chunked = tuple[str, Metadata]  # a chunk's text and its metadata in Chroma
 _comparing: set[int | None] = set()  # people whose comparison is running in this process
 
 
@@ -220,8 +220,8 @@ def _chunks(actor: Actor | None, collection: VectorCollection, setting: Setting)
         for member in member_documents(actor, collection.id):  # type: ignore[arg-type]
             document = session.get(Document, member.document_id)
             for chunk in split(document.text if document else "", chunking):
-                meta = {"document_id": member.document_id, "title": member.title, "position": chunk.position}
-                chunks.append((chunk.text, {**meta, "start": chunk.start}))
+                meta: Metadata = {"document_id": member.document_id, "title": member.title}
+                chunks.append((chunk.text, {**meta, "position": chunk.position, "start": chunk.start}))
     if len(chunks) > MAX_TEMPORARY_CHUNKS:
         raise InvalidInput(
             f"{setting.chunk_size} {setting.unit} chunks cut this collection into {len(chunks)} pieces; "
