@@ -9,6 +9,7 @@ from workshop_app.pages.collections import collections_page
 from workshop_app.pages.compare import compare_page
 from workshop_app.pages.dashboard import dashboard_page
 from workshop_app.pages.documents import documents_page
+from workshop_app.pages.evaluate import evaluate_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
 from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
@@ -32,6 +33,7 @@ from workshop_app.state.collections_state import CollectionsState
 from workshop_app.state.compare_state import CompareState
 from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.documents_state import DocumentsState
+from workshop_app.state.evaluation_state import EvaluationState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
@@ -85,6 +87,9 @@ app.add_page(
     collections_page, route="/collections", title="Collections · Ollama Workshop", on_load=CollectionsState.load
 )
 app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=RagState.load)
+app.add_page(
+    evaluate_page, route="/evaluate", title="Evaluate retrieval · Ollama Workshop", on_load=EvaluationState.load
+)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
 app.add_page(usage_page, route="/usage", title="My usage · Ollama Workshop", on_load=UsageState.load)
 app.add_page(

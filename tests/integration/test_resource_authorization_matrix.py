@@ -44,6 +44,8 @@ from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec
 from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
 from workshop_app.services.rag.embedding_map import collection_map
+from workshop_app.services.rag.evaluation import question_sets
+from workshop_app.services.rag.evaluation import runs as evaluation_runs
 from workshop_app.services.rag.systems import RagSpec
 from workshop_app.services.tools import store
 from workshop_app.services.workshops.policy import Actor
@@ -249,6 +251,12 @@ SERVICE_ACTIONS: dict[str, dict[str, Action]] = {
         "ask": Action(ask, readers),
         "delete": Action(lambda a, t: rag.delete_rag_system(a, t.id), editors, mutates=True),
     },
+    "question set": {
+        "read": Action(lambda a, t: question_sets.get_question_set(a, t.id), readers),
+        "list": Action(listed(question_sets.list_question_sets), readers, listing=True),
+        "run": Action(lambda a, t: evaluation_runs.run_question_set(a, t.id), readers),
+        "delete": Action(lambda a, t: question_sets.delete_question_set(a, t.id), editors, mutates=True),
+    },
 }
 
 
@@ -280,6 +288,12 @@ REST_ACTIONS: dict[str, dict[str, Route]] = {
         "POST answer": Route(
             "POST", lambda i: f"/api/v1/rag-systems/{i}/answer", readers, body=lambda i: {"question": QUESTION}
         ),
+    },
+    "question set": {
+        "GET one": Route("GET", lambda i: f"/api/v1/question-sets/{i}", readers),
+        "GET list": Route("GET", lambda i: "/api/v1/question-sets", readers, listing=True),
+        "POST run": Route("POST", lambda i: f"/api/v1/question-sets/{i}/run", readers),
+        "DELETE": Route("DELETE", lambda i: f"/api/v1/question-sets/{i}", editors, mutates=True),
     },
 }
 

@@ -28,6 +28,13 @@ from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft
 from workshop_app.services.rag.collections import list_collections, member_documents
 from workshop_app.services.rag.documents import list_documents, uploads_dir
+from workshop_app.services.rag.evaluation.question_sets import (
+    QuestionSetSpec,
+    QuestionSpec,
+    create_question_set,
+    list_question_sets,
+)
+from workshop_app.services.rag.evaluation.runs import run_question_set
 from workshop_app.services.rag.systems import RagSpec, create_rag_system, list_rag_systems
 from workshop_app.services.rag.vector_store import VectorStore, VectorStoreUnavailable
 from workshop_app.services.tools import store
@@ -80,6 +87,9 @@ async def source(fake_ollama: FakeOllama, migrated_database: str, tmp_path: Path
     collection, job = await build_collection(actor, FILES)
     assert job.status is JobStatus.DONE
     create_rag_system(actor, RagSpec("Helper", "llama3.2:1b", [collection.id], top_k=3))  # type: ignore[list-item]
+    [llamas] = [m.document_id for m in member_documents(actor, collection.id) if m.title == "llamas.md"]  # type: ignore[arg-type]
+    question = QuestionSpec("How much can a llama carry?", llamas, "a quarter of its body weight")
+    create_question_set(actor, QuestionSetSpec("Quiz", collection.id, [question], 2, "workshop"))  # type: ignore[arg-type]
     exported = export_bundle(actor, workshop.id)  # type: ignore[arg-type]
     path = tmp_path / exported.filename
     path.write_bytes(exported.data)
@@ -107,7 +117,14 @@ async def test_a_bundle_becomes_a_new_workshop_owned_by_the_importer(source: Sou
         5000,
     )
     assert new.creator_id == importer.id and new.join_code != source.workshop.join_code
-    assert imported.counts == {"prompts": 1, "tools": 1, "documents": 2, "collections": 1, "rag_systems": 1}
+    assert imported.counts == {
+        "prompts": 1,
+        "tools": 1,
+        "documents": 2,
+        "collections": 1,
+        "rag_systems": 1,
+        "question_sets": 1,
+    }
 
     importer = actor_of(account)  # now teaching the new workshop
     prompt = owned_by(importer, prompts.list_prompts(importer))[0]
@@ -150,9 +167,24 @@ async def test_a_bundle_becomes_a_new_workshop_owned_by_the_importer(source: Sou
     rag = owned_by(importer, list_rag_systems(importer))[0]
     assert (rag.name, rag.collection_ids, rag.top_k, rag.workshop_id) == ("Helper", [collection.id], 3, new.id)
 
+    quiz = owned_by(importer, list_question_sets(importer))[0]
+    assert (quiz.name, quiz.collection_id, quiz.top_k, quiz.visibility, quiz.workshop_id) == (
+        "Quiz",
+        collection.id,
+        2,
+        "workshop",
+        new.id,
+    )
+    [question] = quiz.questions
+    assert (question["document_id"], question["expected_text"]) == (
+        copies["llamas.md"].id,
+        "a quarter of its body weight",
+    )
+
     jobs = await embed_imported(importer, imported, wait=True)
     assert [job.status for job in jobs] == [JobStatus.DONE]
     assert sorted(m.title for m in member_documents(importer, collection.id)) == sorted(FILES)
+    assert (await run_question_set(importer, quiz.id)).recall == 1.0  # type: ignore[arg-type]
 
 
 async def test_importing_twice_renames_a_tool_the_importer_already_has(source: Source) -> None:

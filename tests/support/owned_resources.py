@@ -21,6 +21,7 @@ from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
+from workshop_app.db.question_sets import QuestionSet
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
 from workshop_app.services.chat import history as chats
@@ -28,9 +29,10 @@ from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.core.jobs import get_jobs
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft
-from workshop_app.services.rag.collections import CollectionSpec, create_collection
+from workshop_app.services.rag.collections import CollectionSpec, create_collection, member_documents
 from workshop_app.services.rag.documents import upload_many
 from workshop_app.services.rag.embedding_jobs import start_embedding
+from workshop_app.services.rag.evaluation.question_sets import QuestionSetSpec, QuestionSpec, create_question_set
 from workshop_app.services.rag.systems import RagSpec, create_rag_system
 from workshop_app.services.tools import store
 from workshop_app.services.workshops.policy import Actor
@@ -88,15 +90,27 @@ async def make_collection(owner: Actor, visibility: Visibility) -> int:
     return collection.id  # type: ignore[return-value]
 
 
-async def make_rag_system(owner: Actor, visibility: Visibility) -> int:
-    """A system over a collection shared as widely as the system, so whoever may ask it may retrieve.
-
-    Systems of one owner and visibility share that collection (each new one costs an embedding job)."""
+async def shared_collection(owner: Actor, visibility: Visibility) -> int:
+    """One collection per owner and visibility for the kinds built on one (each new one costs an embedding job)."""
     if (owner.id, visibility) not in _system_collections:
         _system_collections[owner.id, visibility] = await make_collection(owner, visibility)
-    collection_id = _system_collections[owner.id, visibility]
+    return _system_collections[owner.id, visibility]
+
+
+async def make_rag_system(owner: Actor, visibility: Visibility) -> int:
+    """A system over a collection shared as widely as the system, so whoever may ask it may retrieve."""
+    collection_id = await shared_collection(owner, visibility)
     spec = RagSpec("Llama helper", CHAT_MODEL, [collection_id], top_k=2, visibility=visibility)
     return create_rag_system(owner, spec).id  # type: ignore[return-value]
+
+
+async def make_question_set(owner: Actor, visibility: Visibility) -> int:
+    """A question set about a collection shared as widely as the set, so whoever may read it may run it."""
+    collection_id = await shared_collection(owner, visibility)
+    [member] = member_documents(owner, collection_id)
+    question = QuestionSpec("What can a llama carry?", member.document_id)
+    spec = QuestionSetSpec("Llama quiz", collection_id, [question], visibility=visibility)
+    return create_question_set(owner, spec).id  # type: ignore[return-value]
 
 
 KINDS: dict[str, Kind] = {
@@ -108,6 +122,7 @@ KINDS: dict[str, Kind] = {
         (PRIVATE, WORKSHOP, PUBLIC), make_collection, VectorCollection, (CollectionDocument.collection_id,)
     ),
     "rag system": Kind((PRIVATE, WORKSHOP, PUBLIC), make_rag_system, RagSystem),
+    "question set": Kind((PRIVATE, WORKSHOP, PUBLIC), make_question_set, QuestionSet),
 }
 
 

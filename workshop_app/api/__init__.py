@@ -16,6 +16,7 @@ from workshop_app.api.middleware import RequestContextMiddleware
 from workshop_app.api.model_admin import router as model_admin_router
 from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
+from workshop_app.api.rag import evaluation_router
 from workshop_app.api.rag import router as rag_router
 from workshop_app.api.sessions import router as sessions_router
 from workshop_app.api.tools import router as tools_router
@@ -48,6 +49,7 @@ def build_api() -> FastAPI:
     api.include_router(usage_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path

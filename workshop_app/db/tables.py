@@ -6,6 +6,7 @@ from workshop_app.db.documents import Document
 from workshop_app.db.help_requests import HelpRequest
 from workshop_app.db.model_requests import ModelRequest
 from workshop_app.db.prompts import Prompt, PromptVersion
+from workshop_app.db.question_sets import QuestionSet
 from workshop_app.db.rag_answers import RagAnswer
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.tool_definitions import ToolRecord
@@ -23,6 +24,7 @@ __all__ = [
     "ModelRequest",
     "Prompt",
     "PromptVersion",
+    "QuestionSet",
     "RagAnswer",
     "RagSystem",
     "ToolRecord",

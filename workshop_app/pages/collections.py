@@ -227,6 +227,7 @@ def _detail() -> rx.Component:
             size="2",
             color=rx.color("gray", 11),
         ),
+        rx.link("Measure how well it retrieves (recall@k, MRR) →", href=f"/evaluate?collection={row.id}"),
         _documents_section(),
         rx.divider(),
         _search_section(),

@@ -19,6 +19,7 @@ BUILT = {
     "/collections",
     "/rag",
     "/usage",
+    "/evaluate",
 }
 
 

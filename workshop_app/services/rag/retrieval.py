@@ -28,6 +28,7 @@ class Hit:
     position: int
     collection_id: int
     collection_name: str
+    start: int = 0  # character offset of the chunk in its document
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ async def search_collection(
     if not 1 <= top_k <= MAX_TOP_K:
         raise InvalidInput(f"Ask for 1 to {MAX_TOP_K} results.")
     [vector] = await embed_texts(collection.embedding_model, [query], user_id=user_id, backends=backends)
+    return SearchResult(query, vector, await nearest(collection, vector, top_k))
+
+
+async def nearest(collection: VectorCollection, vector: list[float], top_k: int) -> list[Hit]:
+    """The `top_k` chunks of `collection` closest to an already-made query vector, best first."""
     matches = await asyncio.to_thread(
         get_vector_store().query, collection.chroma_name, collection.embedding_model, vector, top_k
     )
@@ -77,7 +83,8 @@ async def search_collection(
             position=int(match.metadata.get("position", 0)),
             collection_id=saved_id(collection),
             collection_name=collection.name,
+            start=int(match.metadata.get("start", 0)),
         )
         for match in matches
     ]
-    return SearchResult(query, vector, sorted(hits, key=lambda hit: hit.score, reverse=True))
+    return sorted(hits, key=lambda hit: hit.score, reverse=True)

@@ -167,6 +167,10 @@ class VectorStore:
             )
         ]
 
+    def names(self) -> list[str]:
+        """The names of every collection in Chroma."""
+        return [collection.name for collection in self._guarded(self._client.list_collections)]
+
     def count(self, name: str) -> int:
         collection = self._collection(name)
         return self._guarded(collection.count)

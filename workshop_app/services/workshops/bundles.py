@@ -5,7 +5,8 @@ code), and the material of the workshop's instructor that belongs to this worksh
 to none (instructors' documents, collections and RAG systems are not tied to a workshop
 when made): prompts with every version (the history is how the prompt got good, and
 restoring an earlier one should still work next time), tools, documents as their
-original files, collection settings with which documents they hold, and RAG systems.
+original files, collection settings with which documents they hold, RAG systems, and the
+question sets about those collections (retrieval evaluation).
 Attendees' own work never travels.
 
 Importing makes a new workshop with a new join code, owned by the importing instructor
@@ -32,6 +33,7 @@ from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
+from workshop_app.db.question_sets import QuestionSet
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.db.row_ids import saved_id
 from workshop_app.db.tool_definitions import ToolRecord
@@ -52,6 +54,7 @@ from workshop_app.services.rag.documents import (
     uploads_dir,
 )
 from workshop_app.services.rag.embedding_jobs import start_embedding
+from workshop_app.services.rag.evaluation.question_sets import QuestionSetSpec, QuestionSpec, checked_row
 from workshop_app.services.rag.extraction import Extracted, extract
 from workshop_app.services.rag.systems import RagSpec, rag_system_row, validate_spec
 from workshop_app.services.rag.vector_store import Distance, get_vector_store
@@ -103,7 +106,8 @@ def export_bundle(actor: Actor | None, workshop_id: int) -> ExportedBundle:
         if not allowed(actor, Action.WRITE, workshop):
             raise Forbidden("Only this workshop's instructor or an admin may export it.")
         contents, tools_json, documents = _gather(session, actor, workshop)
-    counts = {key: len(contents[key]) for key in ("prompts", "tools", "documents", "collections", "rag_systems")}
+    kinds = ("prompts", "tools", "documents", "collections", "rag_systems", "question_sets")
+    counts = {key: len(contents[key]) for key in kinds}
     name = (_UNSAFE.sub("-", workshop.title.lower()).strip("-") or "workshop")[:60]
     return ExportedBundle(name + SUFFIX, write_bundle(contents, tools_json, documents, counts), counts)
 
@@ -166,8 +170,34 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
             }
             for r in rag_systems
         ],
+        "question_sets": _question_set_entries(session, workshop, collections, files),
     }
     return contents, export_tools(definition_of(tool) for tool in tools), {files[d.id]: _original(d) for d in documents}
+
+
+def _question_set_entries(
+    session: Session, workshop: Workshop, collections: list[VectorCollection], files: dict[int | None, str]
+) -> list[dict[str, Any]]:
+    """The instructor's question sets about the exported collections; each question names its document's file."""
+    positions = {c.id: index for index, c in enumerate(collections)}
+    entries = []
+    for row in _material(session, QuestionSet, workshop):
+        questions = [
+            {"question": q["question"], "document": files[q["document_id"]], "expected_text": q["expected_text"]}
+            for q in row.questions
+            if q["document_id"] in files
+        ]
+        if row.collection_id in positions and questions:
+            entries.append(
+                {
+                    "name": row.name,
+                    "top_k": row.top_k,
+                    "visibility": row.visibility,
+                    "collection": positions[row.collection_id],
+                    "questions": questions,
+                }
+            )
+    return entries
 
 
 def _material(session: Session, table: Any, workshop: Workshop) -> list[Any]:
@@ -213,6 +243,7 @@ class _Plan:
     documents: dict[str, tuple[str, bytes, Extracted, Visibility]]
     collections: list[tuple[CollectionSpec, list[str]]]
     rag_systems: list[tuple[RagSpec, list[int]]]
+    question_sets: list[tuple[QuestionSetSpec, int, list[str]]]  # spec, collection position, document files
 
 
 def import_bundle(actor: Actor | None, path: Path) -> ImportedBundle:
@@ -285,7 +316,20 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
         )
         validate_spec(system)
         rag_systems.append((system, indexes))
-    return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems)
+    question_sets = [_planned_question_set(q, collections) for q in contents.get("question_sets", [])]
+    return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems, question_sets)
+
+
+def _planned_question_set(
+    entry: dict[str, Any], collections: list[tuple[CollectionSpec, list[str]]]
+) -> tuple[QuestionSetSpec, int, list[str]]:
+    """A set whose questions name document files of its collection (ids are filled in when written)."""
+    [position] = _listed([int(entry["collection"])], range(len(collections)), "collection")
+    questions = entry["questions"]
+    files = _listed([str(q["document"]) for q in questions], collections[position][1], "document")
+    specs = [QuestionSpec(str(q["question"]), 0, str(q["expected_text"])) for q in questions]
+    visibility = choice(Visibility, entry["visibility"], "visibility")
+    return QuestionSetSpec(str(entry["name"]), 0, specs, int(entry["top_k"]), visibility), position, files
 
 
 def _listed(keys: list[Any], known: Any, what: str) -> list[Any]:
@@ -337,6 +381,8 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
             for system, positions in plan.rag_systems:
                 linked = replace(system, collection_ids=[saved_id(collections[i]) for i in positions])
                 session.add(rag_system_row(owner, linked, workshop_id))
+            for planned in plan.question_sets:
+                session.add(_question_set_row(owner, workshop_id, plan, document_ids, collections, planned))
             for row in collections:
                 get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
                 indexes.append(row.chroma_name)
@@ -350,6 +396,7 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                     "documents": len(plan.documents),
                     "collections": len(collections),
                     "rag_systems": len(plan.rag_systems),
+                    "question_sets": len(plan.question_sets),
                 },
                 {
                     saved_id(row): [document_ids[key] for key in members]
@@ -365,6 +412,24 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
         raise
     actor_cache.forget_user(actor.id)  # they teach one more workshop
     return imported
+
+
+def _question_set_row(
+    owner: Actor,
+    workshop_id: int,
+    plan: _Plan,
+    document_ids: dict[str, int],
+    collections: list[VectorCollection],
+    planned: tuple[QuestionSetSpec, int, list[str]],
+) -> QuestionSet:
+    """The set about its imported collection, checked like a new one against that collection's documents."""
+    spec, position, files_named = planned
+    members = plan.collections[position][1]
+    titles = {document_ids[key]: plan.documents[key][0] for key in members}
+    texts = {document_ids[key]: plan.documents[key][2].text for key in members}
+    questions = [replace(q, document_id=document_ids[key]) for q, key in zip(spec.questions, files_named, strict=True)]
+    spec = replace(spec, collection_id=saved_id(collections[position]), questions=questions)
+    return checked_row(owner, workshop_id, spec, titles, texts.__getitem__)
 
 
 def _add_tools(

@@ -13,6 +13,7 @@ from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.rag import collections, documents
 from workshop_app.services.rag import systems as rag
+from workshop_app.services.rag.evaluation import question_sets
 from workshop_app.services.tools import store
 from workshop_app.services.workshops.policy import Actor, audit, for_moderation
 
@@ -23,6 +24,7 @@ DELETERS: dict[str, Callable[[Actor | None, int], None]] = {
     "collection": collections.delete_collection,
     "rag": rag.delete_rag_system,
     "tool": store.delete_tool,
+    "question-set": question_sets.delete_question_set,
 }
 
 
