@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import click
 
-from workshop_app import engine_launch, serving
+from workshop_app import app_files, engine_launch, serving
 from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
@@ -126,6 +126,8 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     command stays resident; with it, this process stays as the backup scheduler.
     WORKSHOP_ENGINE decides whether the built-in model engine starts first (it ends with the server).
     """
+    if dev and app_files.ROOT == app_files.BUNDLED:
+        raise click.UsageError("--dev (hot reload) works in a source checkout, not in an installed app.")
     settings = _settings_or_exit()
     make_private([settings.data_dir, settings.backup_dir])
     upgrade_database(settings)

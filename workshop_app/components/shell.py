@@ -49,9 +49,14 @@ def _section_links(label: str) -> rx.Component:
     )
 
 
+def logo() -> rx.Component:
+    """The app's mark (decorative: the product name always stands beside it)."""
+    return rx.image(src=LOGO, alt="", width="28px", height="28px", class_name="app-logo")
+
+
 def _brand() -> rx.Component:
     return rx.hstack(
-        rx.image(src=LOGO, alt="", width="28px", height="28px", class_name="app-logo"),
+        logo(),
         rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"),
     )
 
