@@ -13,13 +13,14 @@ from typing import TypeVar
 
 import click
 
-from workshop_app import engine_launch, serving
+from workshop_app import app_files, engine_launch, serving
 from workshop_app.config_reference import DOC_PATH as CONFIG_DOC_PATH
 from workshop_app.config_reference import render as render_config_reference
 from workshop_app.config_reference import write as write_config_reference
 from workshop_app.db.migrations import PROJECT_ROOT, upgrade_database
 from workshop_app.file_modes import keep_new_files_private, make_private
 from workshop_app.launcher import launch as launch_app
+from workshop_app.launcher import write_shortcut
 from workshop_app.services.accounts.api_keys import create_api_key
 from workshop_app.services.accounts.auth import create_admin
 from workshop_app.services.accounts.users import actor_for_username
@@ -32,7 +33,7 @@ from workshop_app.services.workshops.bundles import embed_imported, export_bundl
 from workshop_app.services.workshops.join_addresses import lan_addresses
 from workshop_app.services.workshops.moderation import DELETERS as MODERATED_KINDS
 from workshop_app.services.workshops.moderation import delete_for_moderation
-from workshop_app.settings import Problem, Settings, load_settings
+from workshop_app.settings import Problem, Settings, elsewhere_environment, load_settings
 
 BUILD_LOG_TAIL = 40
 """Lines of a failed build's output shown in the terminal (the rest is in the log file)."""
@@ -53,9 +54,10 @@ def _report(problems: list[Problem]) -> None:
         click.echo(f"  {problem}", err=True)
 
 
-def reflex_environment() -> dict[str, str]:
-    """The child's environment: Reflex kept offline-friendly, bun from the repo's tools."""
-    env = dict(os.environ)
+def reflex_environment(settings: Settings) -> dict[str, str]:
+    """The child's environment: these settings (it runs in the build's work folder), Reflex kept
+    offline-friendly, bun from REFLEX_BUN_PATH or the source checkout's tools."""
+    env = dict(os.environ) | elsewhere_environment(settings)
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
     env.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
     if BUN_IN_REPO.exists():
@@ -124,11 +126,13 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     command stays resident; with it, this process stays as the backup scheduler.
     WORKSHOP_ENGINE decides whether the built-in model engine starts first (it ends with the server).
     """
+    if dev and app_files.ROOT == app_files.BUNDLED:
+        raise click.UsageError("--dev (hot reload) works in a source checkout, not in an installed app.")
     settings = _settings_or_exit()
     make_private([settings.data_dir, settings.backup_dir])
     upgrade_database(settings)
     port = port or settings.port
-    env = reflex_environment()
+    env = reflex_environment(settings)
     env["WORKSHOP_PORT"] = str(port)
     try:
         engine = engine_launch.start_for_run(settings, env, click.echo)
@@ -136,55 +140,50 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     if dev:
-        command = [
-            sys.executable,
-            "-m",
-            "reflex",
-            "run",
-            "--env",
-            "dev",
-            "--frontend-port",
-            str(port),
-            "--backend-port",
-            str(port + 1),
-        ]
+        command, work_dir = _dev_command(port), PROJECT_ROOT
     else:
         env.update(worker_environment(settings))
-        if not prepare_frontend(settings, port, env):
+        build = prepare_frontend(settings, port, env)
+        if build is None:
             if engine is not None:
                 engine.stop()
             sys.exit(1)
-        command = serving.serve_command(port)
+        command, work_dir = serving.serve_command(port, build), build.work_dir
     for line in address_lines(port):
         click.echo(line)
     if backup_every is None:
         sys.stdout.flush()
-        os.chdir(PROJECT_ROOT)
+        os.chdir(work_dir)
         os.execve(command[0], command, env)
     schedule = BackupSchedule(settings, backup_every, click.echo).start()
     try:
-        completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False)
+        completed = subprocess.run(command, cwd=work_dir, env=env, check=False)
     finally:
         schedule.stop()
     sys.exit(completed.returncode)
 
 
-def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> bool:
-    """Build the web interface when its sources changed, saying only that; a failed build shows its log's end."""
-    key = serving.build_key(settings, port, env)  # from the configured settings: the engine's port changes nothing
-    if serving.build_is_current(key):
-        return True
-    click.echo("Building the web interface (the first start takes a minute or two)...")
-    started = time.monotonic()
-    if not serving.build_frontend(key, env):
-        log = serving.build_log()
-        tail = log.read_text(errors="replace").splitlines()[-BUILD_LOG_TAIL:] if log.exists() else []
-        for line in tail:
-            click.echo(line, err=True)
-        click.echo(f"Error: the web interface could not be built (full output: {log}).", err=True)
-        return False
-    click.echo(f"Built in {time.monotonic() - started:.0f} s.")
-    return True
+def _dev_command(port: int) -> list[str]:
+    """Reflex's hot-reloading server, run in the source checkout (frontend on `port`, backend on port+1)."""
+    ports = ["--frontend-port", str(port), "--backend-port", str(port + 1)]
+    return [sys.executable, "-m", "reflex", "run", "--env", "dev", *ports]
+
+
+def prepare_frontend(settings: Settings, port: int, env: dict[str, str]) -> serving.FrontendBuild | None:
+    """The build to serve, made when its sources changed (saying only that); a failed build shows its log's end."""
+    build = serving.frontend_build(settings, port, env)  # configured settings: the engine's port changes nothing
+    if not build.is_current():
+        click.echo("Building the web interface (the first start takes a minute or two)...")
+        started = time.monotonic()
+        if not serving.build_frontend(build, env):
+            tail = build.log.read_text(errors="replace").splitlines()[-BUILD_LOG_TAIL:] if build.log.exists() else []
+            for line in tail:
+                click.echo(line, err=True)
+            click.echo(f"Error: the web interface could not be built (full output: {build.log}).", err=True)
+            return None
+        click.echo(f"Built in {time.monotonic() - started:.0f} s.")
+    serving.prune_builds(build)
+    return build
 
 
 def address_lines(port: int) -> list[str]:
@@ -269,8 +268,12 @@ def restore(archive: Path) -> None:
 @click.option(
     "--port", type=click.IntRange(1, 65535), help="Port for a server this launch starts (default WORKSHOP_PORT)."
 )
-def launch(port: int | None) -> None:
+@click.option("--shortcut", is_flag=True, help="Add the app to the desktop's menu (a .desktop entry) and exit.")
+def launch(port: int | None, shortcut: bool) -> None:
     """Open the app in its own window, starting the server if it is not running; closing the window stops it."""
+    if shortcut:
+        click.echo(f"Desktop entry written: {write_shortcut()} (the app is now in your desktop's menu).")
+        return
     settings = _settings_or_exit()
     port = port or settings.port
     server = [sys.executable, "-m", "workshop_app.cli", "run", "--port", str(port)]

@@ -9,6 +9,9 @@ starting a new browser. The launch that started the server waits for that window
 process and stops the server when it exits. Without Chromium the default browser
 opens a tab; a browser tab cannot be watched, so that launch keeps the server until
 Ctrl+C.
+
+`workshop launch --shortcut` adds the app to the desktop's menu: a freedesktop `.desktop` entry
+that runs this same `workshop launch` with the app's icon.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import webbrowser
 from collections.abc import Callable
@@ -27,11 +31,16 @@ from pathlib import Path
 import httpx
 import psutil
 
+from workshop_app import app_files
+from workshop_app.settings import APP_DIR_NAME, xdg_data_home
+
 RECORD_FILE = "server.json"
 LOG_FILE = "server.log"
 WINDOW_PROFILE = "app-window"
 START_TIMEOUT_S = 900.0  # the first start builds the frontend
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+WINDOW_CLASS = APP_DIR_NAME
+"""The app window's X11 class: desktops match it to the desktop entry (StartupWMClass) and show its icon."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,8 @@ def app_window_command(url: str, data_dir: Path) -> list[str] | None:
     if browser is None:
         return None
     profile = data_dir / WINDOW_PROFILE
-    command = [browser, f"--app={url}", f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check"]
+    command = [browser, f"--app={url}", f"--user-data-dir={profile}", f"--class={WINDOW_CLASS}"]
+    command += ["--no-first-run", "--no-default-browser-check"]
     if os.geteuid() == 0:
         command.append("--no-sandbox")  # Chromium refuses to start as root otherwise (containers, kiosks)
     return command
@@ -154,3 +164,43 @@ def _serve_until_interrupted(process: subprocess.Popen, data_dir: Path, echo: Ca
         pass
     finally:
         stop_server(process, data_dir)
+
+
+def desktop_entry(workshop_command: Path, icon: Path = app_files.ICON) -> str:
+    """A freedesktop desktop entry that opens the app window with `workshop launch`."""
+    exec_path = f'"{workshop_command}"' if " " in str(workshop_command) else str(workshop_command)
+    return "\n".join(
+        [
+            "[Desktop Entry]",
+            "Type=Application",
+            "Version=1.5",
+            "Name=Ollama Workshop",
+            "GenericName=LLM workshop",
+            "Comment=Run a hands-on workshop with local LLMs: models, chat, prompts, tools, RAG",
+            f"Exec={exec_path} launch",
+            f"Icon={icon}",
+            "Terminal=false",
+            "Categories=Education;Development;",
+            "Keywords=LLM;Ollama;AI;RAG;",
+            f"StartupWMClass={WINDOW_CLASS}",
+            "",
+        ]
+    )
+
+
+def workshop_command() -> Path:
+    """The absolute path of the `workshop` command this process belongs to (beside its Python, as pip and pipx
+    install it), for a desktop entry that does not depend on PATH."""
+    beside = Path(sys.executable).parent / "workshop"
+    found = beside if beside.exists() else Path(shutil.which("workshop") or beside)
+    return found.absolute()
+
+
+def write_shortcut(applications_dir: Path | None = None) -> Path:
+    """Write the desktop entry into the user's applications folder; return its path."""
+    folder = applications_dir or xdg_data_home().expanduser() / "applications"
+    folder.mkdir(parents=True, exist_ok=True)
+    entry = folder / f"{APP_DIR_NAME}.desktop"
+    entry.write_text(desktop_entry(workshop_command()))
+    entry.chmod(0o755)  # some desktops only start entries that are marked executable
+    return entry

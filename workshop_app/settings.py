@@ -8,6 +8,7 @@ instead of surfacing later as a confusing runtime error.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,12 +17,26 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import limits
+from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "WORKSHOP_"
 SECRET_KEY_FILE = "secret_key"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+APP_DIR_NAME = "ollama-workshop"
+
+
+def xdg_data_home() -> Path:
+    """The user's freedesktop data folder (the spec ignores an empty or relative XDG_DATA_HOME)."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    return Path(base if os.path.isabs(base) else "~/.local/share")
+
+
+def user_data_dir() -> Path:
+    """Where an installed app keeps its data, one place wherever it is started from."""
+    return xdg_data_home() / APP_DIR_NAME
+
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 EngineMode = Literal["auto", "embedded", "off"]
@@ -39,7 +54,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        Path("data"), description="Where the database, uploads, Chroma data and the secret key live."
+        default_factory=user_data_dir,
+        description="Where the database, uploads, Chroma data, the secret key and the built web interface live;"
+        " by default the user's data directory ($XDG_DATA_HOME/ollama-workshop), whatever the current directory.",
     )
     database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file in the data directory.")
     db_pool_size: int = Field(20, ge=1, le=1000, description="Postgres connection pool size.")
@@ -400,6 +417,21 @@ class InvalidSettings(RuntimeError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("Invalid configuration:\n" + "\n".join(str(p) for p in problems))
+
+
+def elsewhere_environment(settings: Settings) -> dict[str, str]:
+    """Variables that give a child process started in another folder these same settings: the values this
+    folder's .env file sets, and every path setting resolved (a relative one named a place in this folder)."""
+    values = {
+        name: value
+        for name, value in dotenv_values(".env").items()
+        if name.startswith(ENV_PREFIX) and value is not None and name not in os.environ  # the environment wins
+    }
+    paths = {"data_dir": settings.data_dir, "backup_dir": settings.backup_dir, "chroma_path": settings.chroma_path}
+    paths |= {"engine_models_dir": settings.engine_models_dir, "engine_cache_dir": settings.engine_cache_dir}
+    paths["engine_gguf_dir"] = settings.engine_gguf_dir
+    values |= {f"{ENV_PREFIX}{name.upper()}": str(path) for name, path in paths.items() if path is not None}
+    return values
 
 
 @lru_cache(maxsize=1)

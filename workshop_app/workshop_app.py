@@ -53,7 +53,12 @@ def index() -> rx.Component:
 
 install_ui_event_ids()
 keep_new_files_private()  # also when served by `reflex run` rather than `workshop run`
-app = rx.App(api_transformer=build_api())
+ICON_LINKS = [  # assets/ is served at the site's root; the app window and browser tabs show these
+    rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+    rx.el.link(rel="icon", href="/icon.svg", type="image/svg+xml"),
+    rx.el.link(rel="apple-touch-icon", href="/icon-256.png"),
+]
+app = rx.App(api_transformer=build_api(), head_components=ICON_LINKS)
 app.register_lifespan_task(freeze_startup_heap)  # runs in each server worker once the app is loaded
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
 app.add_page(

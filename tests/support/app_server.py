@@ -46,14 +46,20 @@ def app_server(
         "WORKSHOP_ENGINE": "off",  # the given host only, even while it refuses connections
         **(env_overrides or {}),
     }
+    if project_dir:
+        env["PYTHONPATH"] = str(project_dir)
+    command = [sys.executable, "-m", "workshop_app.cli", "run", "--port", str(port)]
+    with served(command, port, env, cwd=project_dir, log_path=log_path) as base_url:
+        yield base_url
+
+
+@contextmanager
+def served(command: list[str], port: int, env: Mapping[str, str], cwd: Path | None, log_path: Path) -> Iterator[str]:
+    """Run a `workshop run`-like `command` in its own process group until it answers /health on `port`;
+    yield its base URL and stop the whole group afterwards."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workshop_app.cli", "run", "--port", str(port)],
-            env={**env, "PYTHONPATH": str(project_dir)} if project_dir else env,
-            cwd=project_dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

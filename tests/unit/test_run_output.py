@@ -21,10 +21,13 @@ NOISE = (
 
 @pytest.fixture
 def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(serving, "BUILD_KEY_FILE", tmp_path / ".web" / "workshop-build-key")
+    """The data directory; the build's work folder under it has no finished build."""
     monkeypatch.setattr(serving, "build_key", lambda *_args: "key")
-    monkeypatch.setattr(serving, "build_is_current", lambda _key: False)
     return tmp_path
+
+
+def _log(data_dir: Path) -> Path:
+    return serving.frontend_build(Settings(data_dir=data_dir), 3000, {}).log
 
 
 def test_a_build_says_what_it_does_and_keeps_reflexs_output_in_its_log(
@@ -36,17 +39,17 @@ def test_a_build_says_what_it_does_and_keeps_reflexs_output_in_its_log(
     assert out.splitlines()[0] == "Building the web interface (the first start takes a minute or two)..."
     assert out.splitlines()[1].startswith("Built in ")
     assert "Failed to connect" not in out + err and "reflex run" not in out + err and "Node.js" not in out + err
-    assert "Failed to connect" in serving.build_log().read_text()
+    assert "Failed to connect" in _log(build_dir).read_text()
 
 
 def test_a_failed_build_shows_the_end_of_its_output(
     build_dir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(serving, "EXPORT_ARGS", ("-c", NOISE + "; print('SyntaxError in pages/home.py'); sys.exit(1)"))
-    assert cli.prepare_frontend(Settings(data_dir=build_dir), 3000, {}) is False
+    assert cli.prepare_frontend(Settings(data_dir=build_dir), 3000, {}) is None
     _out, err = capfd.readouterr()
     assert "SyntaxError in pages/home.py" in err
-    assert f"Error: the web interface could not be built (full output: {serving.build_log()})." in err
+    assert f"Error: the web interface could not be built (full output: {_log(build_dir)})." in err
 
 
 def test_the_addresses_to_open_name_this_machine_and_the_network(monkeypatch: pytest.MonkeyPatch) -> None:

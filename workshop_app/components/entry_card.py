@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.components.shell import PRODUCT_NAME
+from workshop_app.components.shell import PRODUCT_NAME, logo
 
 
 def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
@@ -12,7 +12,7 @@ def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)),
+                    logo(),
                     rx.text(PRODUCT_NAME, weight="bold"),
                 ),
                 rx.heading(title, size="6", as_="h1"),

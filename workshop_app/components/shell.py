@@ -9,6 +9,7 @@ from workshop_app.components.user_menu import user_menu
 from workshop_app.state.auth_state import AuthState
 
 PRODUCT_NAME = "Ollama Workshop"
+LOGO = "/icon.svg"  # assets/icon.svg, served at the site's root like every file in assets/
 
 
 def _nav_link(section: Section) -> rx.Component:
@@ -48,9 +49,14 @@ def _section_links(label: str) -> rx.Component:
     )
 
 
+def logo() -> rx.Component:
+    """The app's mark (decorative: the product name always stands beside it)."""
+    return rx.image(src=LOGO, alt="", width="28px", height="28px", class_name="app-logo")
+
+
 def _brand() -> rx.Component:
     return rx.hstack(
-        rx.icon("graduation-cap", size=24, color=rx.color("accent", 10)),
+        logo(),
         rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"),
     )
 

@@ -8,15 +8,17 @@ from alembic.config import Config
 from sqlalchemy import inspect
 
 from alembic import command
+from workshop_app import app_files
 from workshop_app.db.engine import build_engine
 from workshop_app.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The folder holding the workshop_app package: the source checkout, or site-packages once installed."""
 
 
 def alembic_config() -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config = Config(str(app_files.ALEMBIC_INI))
+    config.set_main_option("script_location", str(app_files.ALEMBIC_DIR))
     return config
 
 
