@@ -252,9 +252,7 @@ def test_a_client_that_leaves_a_stream_does_not_block_the_next_request(api: http
 
 
 # A 1×1 transparent PNG: a real image for the vision checks.
-PNG_PIXEL = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
-)
+PNG_PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 def _chat_models(api: httpx.Client) -> dict[str, list[str]]:

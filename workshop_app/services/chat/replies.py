@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +124,7 @@ async def stream_reply_queued(
     options = {**(options or {}), "num_predict": reservation.reply_tokens}
     progress = _Progress()
 
-    def ask(host: OllamaBackend) -> AsyncIterator[ChatChunk]:
+    def ask(host: OllamaBackend) -> AsyncGenerator[ChatChunk, None]:
         if generate is not None:
             return host.generate_stream(model, generate, options)
         return host.chat_stream(model, messages, options, tools, extras)
@@ -152,7 +152,7 @@ async def stream_reply_queued(
 async def _on_host(
     backend: OllamaBackend,
     model: str,
-    ask: Callable[[OllamaBackend], AsyncIterator[ChatChunk]],
+    ask: Callable[[OllamaBackend], AsyncGenerator[ChatChunk, None]],
     kind: str,
     who: str,
     group: str | None,

@@ -24,7 +24,7 @@ import json
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
@@ -95,8 +95,9 @@ async def _extras(model: str, body: dict[str, Any], images: int) -> dict[str, An
     return {name: body[name] for name in _CHAT_EXTRAS if body.get(name) is not None}
 
 
-async def _chunks(reply: AsyncIterator[ChatChunk | QueueUpdate]) -> AsyncIterator[ChatChunk]:
-    async with aclosing(reply):  # type: ignore[type-var]
+async def _chunks(reply: AsyncGenerator[ChatChunk | QueueUpdate, None]) -> AsyncIterator[ChatChunk]:
+    """The reply's pieces without its queue positions (the gateway's clients have no place for them)."""
+    async with aclosing(reply):
         async for chunk in reply:
             if isinstance(chunk, ChatChunk):
                 yield chunk

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from typing import Any, TypeVar
 
@@ -121,7 +121,7 @@ class OllamaBackend:
 
     async def _stream(
         self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """Yield a stream's parts; connect failures (and stale connections) before the first part are retried."""
 
         async def first_part() -> tuple[AsyncIterator[Any], Any]:
@@ -204,7 +204,7 @@ class OllamaBackend:
         options: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
         extras: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Stream a reply. Closing this generator closes the HTTP request.
 
         `extras` are /api/chat's other fields, sent as given: `format`, `think`, `keep_alive`.
@@ -224,7 +224,7 @@ class OllamaBackend:
 
     async def generate_stream(
         self, model: str, fields: Mapping[str, Any], options: dict[str, Any] | None = None
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Stream /api/generate's reply to `fields` (prompt, system, suffix, raw, images, format, think, ...)."""
         parts = self._stream(lambda client: client.generate(model=model, options=options, stream=True, **fields), model)
         async with aclosing(parts):
