@@ -244,6 +244,10 @@ class QueueBusy:
         load = scheduler_for(url).load()
         return load.in_flight + load.waiting
 
+    def crowded(self, url: str) -> bool:
+        load = scheduler_for(url).load()
+        return load.waiting >= load.parallelism
+
 
 def queue_loads() -> list[QueueLoad]:
     """Load of every host that has a scheduler in this event loop."""
