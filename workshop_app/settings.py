@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         gt=0,
         le=600,
         description="With WORKSHOP_REDIS_URL: how long a place or a slot in the shared fair queue outlives a worker"
-        " that stopped renewing it (a crashed worker frees its slots within about 1.3 x this).",
+        " that stopped renewing it (a crashed worker's slots free within this).",
     )
     rate_limit: str = Field(
         "100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute."

@@ -11,7 +11,8 @@ they will be admitted, a version number) on the host's channel; each worker list
 per host and wakes its own waiting requests from it. A ticket (waiting or in flight) has
 a lease the worker renews every third of WORKSHOP_QUEUE_LEASE_S; that renewal also
 re-reads the state, the bounded fallback for a lost message. A worker that dies stops
-renewing: its tickets expire and the next step anywhere frees their slots.
+renewing: its tickets expire, and a worker with requests waiting steps in as the first
+lease runs out, so the dead worker's slots free within the lease.
 
 When Redis cannot be reached a new request fails with QueueUnavailable (503); requests in
 flight finish, and the places they held run out with their leases.
@@ -113,7 +114,8 @@ local function next_up(run, leaders, riders)
   return nil
 end
 
--- Drop expired tickets, admit while slots are free, publish and return the state.
+-- Drop expired tickets, admit while slots are free, publish and return the state
+-- (with `due`: milliseconds until the next lease runs out, -1 if none).
 local function dispatch()
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do forget(id) end
   local run, in_flight, queue = {}, 0, {}
@@ -144,7 +146,9 @@ local function dispatch()
   for _, e in ipairs(leaders) do order[#order + 1] = e.id end
   for _, e in ipairs(riders) do order[#order + 1] = e.id end
   local v = changed and redis.call('INCR', version) or tonumber(redis.call('GET', version) or '0')
-  local state = cjson.encode({v = v, running = redis.call('SMEMBERS', running), order = order})
+  local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+  local due = first[2] and (tonumber(first[2]) - now) or -1
+  local state = cjson.encode({v = v, running = redis.call('SMEMBERS', running), order = order, due = due})
   if changed then redis.call('PUBLISH', channel, state) end
   return state
 end
@@ -198,6 +202,7 @@ class SharedHostScheduler:
         self._version = -1
         self._running: set[int] = set()
         self._places: dict[int, int] = {}
+        self._due = float("inf")  # when the next lease (any worker's) runs out, on this loop's clock
         self._load = QueueLoad(url, parallelism, 0, 0)
         self._tasks: set[asyncio.Task[None]] = set()
         self._renewer: asyncio.Task[None] | None = None
@@ -254,6 +259,7 @@ class SharedHostScheduler:
         States arrive both as script replies and on the channel, so an older one may come last.
         """
         state = json.loads(raw)
+        self._due = asyncio.get_running_loop().time() + state["due"] / 1000 if state["due"] >= 0 else float("inf")
         if state["v"] >= self._version:
             self._version = state["v"]
             self._running, order = set(_ids(state["running"])), _ids(state["order"])
@@ -279,9 +285,12 @@ class SharedHostScheduler:
             log.warning("shared queue for %s: Redis unreachable (%s); leases will free its places", self.url, error)
 
     async def _keep_leases(self) -> None:
-        """While this worker has requests for the host: renew their leases, and re-read the state."""
+        """While this worker has requests for the host: renew their leases and re-read the state, every
+        third of the lease, and just after another worker's lease runs out (so a dead worker's slot frees
+        within the lease)."""
         while self._tickets:
-            await asyncio.sleep(self.lease_s / 3)
+            due = self._due - asyncio.get_running_loop().time() + 0.01
+            await asyncio.sleep(max(0.01, min(self.lease_s / 3, due)))
             await self._step(self._renew(keys=self._keys, args=[*self._args(), *self._tickets]))
 
     async def _listen(self) -> None:
