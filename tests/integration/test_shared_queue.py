@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from tests.support.peak_streams import peak_streams  # noqa: F401  (fixture)
 from tests.support.ports import free_port
+from tests.support.redis import redis_server
 from workshop_app.services.ollama.errors import QueueUnavailable
 from workshop_app.services.ollama.shared_queue import SharedHostScheduler
 from workshop_app.settings import get_settings
@@ -123,3 +125,19 @@ async def test_while_redis_is_unreachable_a_new_request_fails_with_a_clear_503()
             pass
     assert refused.value.status_code == 503
     assert "shared queue for http://host.test cannot be reached" in refused.value.message
+
+
+async def test_a_redis_restart_lets_the_running_request_finish_and_the_queue_recovers() -> None:
+    port = free_port()
+    with ExitStack() as first_run:
+        queue = SharedHostScheduler("http://host.test", 1, 1, first_run.enter_context(redis_server(port)), LEASE_S)
+        async with queue.turn("before") as turn:
+            await turn.wait()
+            first_run.close()  # Redis stops while the request runs; leaving the queue must not fail it
+    with pytest.raises(QueueUnavailable):
+        async with queue.turn("during"):
+            pass
+    with redis_server(port):
+        async with queue.turn("after") as turn:
+            await asyncio.wait_for(turn.wait(), 5)
+            assert (await queue.current_load()).in_flight == 1
