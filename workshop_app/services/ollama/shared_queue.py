@@ -36,11 +36,11 @@ from workshop_app.services.operations.metrics import set_queue_length
 
 log = logging.getLogger(__name__)
 
-_KEYS = ("tickets", "waiting", "running", "served", "leases", "serial", "version")
+_KEYS = ("tickets", "waiting", "running", "served", "leases", "serial", "version", "epoch")
 
 _COMMON = r"""
-local tickets, waiting, running, served, leases, serial, version =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local tickets, waiting, running, served, leases, serial, version, epoch =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local parallelism, per_user, lease_ms, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -114,8 +114,9 @@ local function next_up(run, leaders, riders)
   return nil
 end
 
--- Drop expired tickets, admit while slots are free, publish and return the state
--- (with `due`: milliseconds until the next lease runs out, -1 if none).
+-- Drop expired tickets, admit while slots are free, publish and return the state: its version
+-- `v` within epoch `e` (when the queue was created: a Redis that restarted empty starts a new one),
+-- and `due`, milliseconds until the next lease runs out (-1: none).
 local function dispatch()
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do forget(id) end
   local run, in_flight, queue = {}, 0, {}
@@ -148,7 +149,9 @@ local function dispatch()
   local v = changed and redis.call('INCR', version) or tonumber(redis.call('GET', version) or '0')
   local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
   local due = first[2] and (tonumber(first[2]) - now) or -1
-  local state = cjson.encode({v = v, running = redis.call('SMEMBERS', running), order = order, due = due})
+  redis.call('SETNX', epoch, now)
+  local e = tonumber(redis.call('GET', epoch))
+  local state = cjson.encode({e = e, v = v, running = redis.call('SMEMBERS', running), order = order, due = due})
   if changed then redis.call('PUBLISH', channel, state) end
   return state
 end
@@ -199,7 +202,7 @@ class SharedHostScheduler:
         self._leave = self._redis.register_script(_LEAVE)
         self._renew = self._redis.register_script(_RENEW)
         self._tickets: dict[int, Ticket] = {}  # this worker's requests, by serial
-        self._version = -1
+        self._version = (-1, -1)  # (epoch, version) of the newest state applied
         self._running: set[int] = set()
         self._places: dict[int, int] = {}
         self._due = float("inf")  # when the next lease (any worker's) runs out, on this loop's clock
@@ -211,8 +214,20 @@ class SharedHostScheduler:
     @asynccontextmanager
     async def turn(self, user: str, group: str | None = None) -> AsyncIterator[Turn]:
         """Queue a request for `user` in the shared queue; leaving the block frees its place or its slot."""
+        ticket = await self._enter(user, group)
         try:
-            serial, state = await self._join(keys=self._keys, args=[*self._args(), user, group or ""])
+            yield Turn(self, ticket)
+        finally:
+            del self._tickets[ticket.serial]
+            await self._step(self._leave_script(ticket.serial))
+
+    async def _enter(self, user: str, group: str | None) -> Ticket:
+        join = asyncio.ensure_future(self._join(keys=self._keys, args=[*self._args(), user, group or ""]))
+        try:
+            serial, state = await asyncio.shield(join)
+        except asyncio.CancelledError:
+            join.add_done_callback(self._abandon)  # its place may exist already: give it up at once
+            raise
         except RedisError as error:
             raise QueueUnavailable(f"The shared queue for {self.url} cannot be reached: {error}") from error
         ticket = Ticket(user, int(serial), group)
@@ -220,11 +235,14 @@ class SharedHostScheduler:
         self._apply(state)
         if self._renewer is None or self._renewer.done():
             self._renewer = self._spawn(self._keep_leases())
-        try:
-            yield Turn(self, ticket)
-        finally:
-            del self._tickets[ticket.serial]
-            await self._step(self._leave(keys=self._keys, args=[*self._args(), ticket.serial]))
+        return ticket
+
+    def _abandon(self, join: asyncio.Future[Any]) -> None:
+        if not join.cancelled() and join.exception() is None:
+            self._spawn(self._step(self._leave_script(int(join.result()[0]))))
+
+    def _leave_script(self, serial: int) -> Coroutine[Any, Any, Any]:
+        return self._leave(keys=self._keys, args=[*self._args(), serial])
 
     def fail_waiting(self, error: Callable[[], BaseException]) -> None:
         """This worker's waiting requests leave with `error()` (each worker's monitor sees the outage itself)."""
@@ -260,8 +278,8 @@ class SharedHostScheduler:
         """
         state = json.loads(raw)
         self._due = asyncio.get_running_loop().time() + state["due"] / 1000 if state["due"] >= 0 else float("inf")
-        if state["v"] >= self._version:
-            self._version = state["v"]
+        if (state["e"], state["v"]) >= self._version:
+            self._version = (state["e"], state["v"])
             self._running, order = set(_ids(state["running"])), _ids(state["order"])
             self._places = {serial: place for place, serial in enumerate(order, 1)}
             self._load = QueueLoad(self.url, self.parallelism, len(self._running), len(order))
