@@ -85,18 +85,29 @@ class Worker:
 async def test_a_light_attendee_on_another_worker_is_served_before_the_greedy_ones_next_request(
     shared: str, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, peak_streams: list[int]
 ) -> None:
-    configure(monkeypatch, ollama_parallelism=2, user_concurrency=2)
-    fake_ollama.config.reply_tokens, fake_ollama.config.token_delay = 20, 0.05  # a reply takes about 1 s
-    greedy = await Worker.start(fake_ollama.url, "greedy", 8)
-    await greedy.until(lambda w: len(w.times("admitted")) == 2 and len(w.times("queued")) == 6)
+    configure(monkeypatch, ollama_parallelism=1)
+    fake_ollama.config.reply_tokens, fake_ollama.config.token_delay = 10, 0.05  # a reply takes about 0.5 s
+    greedy = await Worker.start(fake_ollama.url, "greedy", 6)
+    await greedy.until(lambda w: len(w.times("admitted")) == 1 and len(w.times("queued")) == 5)
     light = await Worker.start(fake_ollama.url, "light", 1)
     await light.finished()
     await greedy.finished()
     positions = [e["position"] for e in light.events if e["event"] == "queued"]
-    assert positions == [1], "ahead of the six requests the other worker holds for the greedy attendee"
+    assert positions == [1], "ahead of the requests the other worker holds for the greedy attendee"
     (queued,), (admitted,) = light.times("queued"), light.times("admitted")
     assert not [t for t in greedy.times("admitted") if queued < t < admitted], "the next free slot was the light one's"
-    assert peak_streams[0] == 2, "two workers together never send the host more than its parallelism"
+    assert peak_streams[0] == 1, "two workers together never send the host more than its parallelism"
+
+
+async def test_two_busy_workers_together_send_the_host_no_more_than_its_parallelism(
+    shared: str, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, peak_streams: list[int]
+) -> None:
+    configure(monkeypatch, ollama_parallelism=2, user_concurrency=2)
+    fake_ollama.config.reply_tokens, fake_ollama.config.token_delay = 20, 0.05  # each worker is busy for 2 s
+    workers = [await Worker.start(fake_ollama.url, person, 4) for person in ("first", "second")]
+    for worker in workers:
+        await worker.finished()
+    assert peak_streams[0] == 2, "each worker alone may use both slots, but not both workers at once"
 
 
 async def test_a_killed_worker_frees_its_slot_within_the_lease(
