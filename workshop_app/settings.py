@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         le=64,
         description="Model requests one user may have in flight (a comparison counts as one); more wait their turn.",
     )
+    queue_lease_s: float = Field(
+        15.0,
+        gt=0,
+        le=600,
+        description="With WORKSHOP_REDIS_URL: how long a place or a slot in the shared fair queue outlives a worker"
+        " that stopped renewing it (a crashed worker's slots free within this).",
+    )
     rate_limit: str = Field(
         "100/minute", description="Model requests per user (per IP when signed out), e.g. 100/minute."
     )

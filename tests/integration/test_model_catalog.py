@@ -199,3 +199,25 @@ async def test_an_attendee_sees_only_the_models_of_their_workshop(two_hosts: Hos
         await model_status(attendee, "qwen2.5:0.5b")
     with pytest.raises(Unauthorized):
         await catalog_for(None)
+
+
+async def test_chats_queueing_for_the_loaded_host_spill_over_to_an_idle_one_that_has_the_model(
+    two_hosts: Hosts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKSHOP_OLLAMA_PARALLELISM", "1")
+    for host in (two_hosts.a, two_hosts.b):
+        host.config.reply_tokens, host.config.token_delay = 10, 0.05  # a reply takes about half a second
+    await OllamaBackend(two_hosts.a.url).set_residency("qwen2.5:0.5b", "5m")
+    await get_monitor().refresh()
+
+    async def chat(n: int) -> None:
+        await asyncio.sleep(0.05 * n)  # four people ask one after the other, while the first replies run
+        async for _ in stream_reply("qwen2.5:0.5b", ask("hi"), client_ip=f"192.0.2.{n}"):
+            pass
+
+    started = time.monotonic()
+    await asyncio.gather(*(chat(n) for n in range(4)))
+    served = [host.stats.requests.get("/api/chat", 0) for host in (two_hosts.a, two_hosts.b)]
+    assert served[1] >= 1, f"the idle host with the model on disk took part: {served}"
+    assert sum(served) == 4
+    assert time.monotonic() - started < 4 * 0.5, "faster than four replies one after the other"

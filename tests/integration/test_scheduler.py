@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, aclosing
 
 import pytest
+import redis
 from prometheus_client import REGISTRY
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.fairness import GREEDY, run_fairness
+from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from tests.support.peak_streams import peak_streams  # noqa: F401  (fixture)
 from workshop_app.services.chat.replies import stream_reply, stream_reply_queued
 from workshop_app.services.core.streaming import until_stopped
-from workshop_app.services.ollama.scheduler import HostScheduler, QueueUpdate, Turn, scheduler_for
+from workshop_app.services.ollama.scheduler import HostQueue, HostScheduler, QueueUpdate, Turn, scheduler_for
+from workshop_app.services.ollama.shared_queue import SharedHostScheduler
 from workshop_app.settings import get_settings
 
 MODEL = "qwen2.5:0.5b"
@@ -157,30 +161,60 @@ async def test_a_group_is_one_action_whose_requests_stream_side_by_side(
         assert slow_fake.stats.active_streams == 4
 
 
-async def _enter(requests: AsyncExitStack, scheduler: HostScheduler, user: str, group: str | None = None) -> Turn:
+async def _enter(requests: AsyncExitStack, scheduler: HostQueue, user: str, group: str | None = None) -> Turn:
     return await requests.enter_async_context(scheduler.turn(user, group))
 
 
-async def test_a_groups_later_requests_yield_to_another_users_waiting_request() -> None:
-    scheduler = HostScheduler("http://host.test", parallelism=2, per_user=1)
+Workers = Callable[[int, int], Awaitable[tuple[HostQueue, HostQueue]]]
+
+
+@pytest.fixture(params=["one process", pytest.param("two workers on Redis", marks=pytest.mark.redis)])
+def workers(request: pytest.FixtureRequest) -> Workers:
+    """The queue two people's requests go through: this process's, or one shared by two workers."""
+
+    async def make(parallelism: int, per_user: int) -> tuple[HostQueue, HostQueue]:
+        if request.param == "one process":
+            local = HostScheduler("http://host.test", parallelism, per_user)
+            return local, local
+        url = request.getfixturevalue("redis_url")
+        redis.Redis.from_url(url).flushdb()
+        first, second = (SharedHostScheduler("http://host.test", parallelism, per_user, url, 30) for _ in range(2))
+        return first, second
+
+    return make
+
+
+async def settled(*queues: HostQueue) -> None:
+    """Every worker has read the queue's latest state (each step's own reply updates only its worker)."""
+    for queue in queues:
+        await queue.current_load()
+
+
+async def test_a_groups_later_requests_yield_to_another_users_waiting_request(workers: Workers) -> None:
+    others, comparisons = await workers(2, 1)
     async with AsyncExitStack() as other, AsyncExitStack() as first_column, AsyncExitStack() as later:
-        busy = await _enter(other, scheduler, "busy")
-        columns = [await _enter(first_column if c == 0 else later, scheduler, "comparer", "g") for c in range(3)]
+        busy = await _enter(other, others, "busy")
+        columns = [await _enter(first_column if c == 0 else later, comparisons, "comparer", "g") for c in range(3)]
+        await settled(others, comparisons)
         assert [busy.position, *(column.position for column in columns)] == [0, 0, 1, 2]
         # Another person asks after the comparison, yet queues ahead of its later columns.
-        asking = await _enter(later, scheduler, "asker")
+        asking = await _enter(later, others, "asker")
+        await settled(others, comparisons)
         assert [asking.position, columns[1].position, columns[2].position] == [1, 2, 3]
         await other.aclose()  # a slot frees up: it goes to the other person, not to the comparison
+        await settled(others, comparisons)
         assert [asking.position, columns[1].position, columns[2].position] == [0, 1, 2]
         await first_column.aclose()  # the comparison's own slot passes to its next column
+        await settled(others, comparisons)
         assert [columns[1].position, columns[2].position] == [0, 1]
-        assert scheduler.load().in_flight == 2
+        assert (await comparisons.current_load()).in_flight == 2
 
 
-async def test_a_groups_later_requests_take_slots_nobody_else_may_use() -> None:
-    scheduler = HostScheduler("http://host.test", parallelism=3, per_user=1)
+async def test_a_groups_later_requests_take_slots_nobody_else_may_use(workers: Workers) -> None:
+    others, comparisons = await workers(3, 1)
     async with AsyncExitStack() as requests:
-        running = await _enter(requests, scheduler, "eager")
-        second = await _enter(requests, scheduler, "eager")  # waits for the eager person's limit, not for a slot
-        columns = [await _enter(requests, scheduler, "comparer", "g") for _ in range(2)]
+        running = await _enter(requests, others, "eager")
+        second = await _enter(requests, others, "eager")  # waits for the eager person's limit, not for a slot
+        columns = [await _enter(requests, comparisons, "comparer", "g") for _ in range(2)]
+        await settled(others, comparisons)
         assert [running.position, second.position, *(column.position for column in columns)] == [0, 1, 0, 0]

@@ -12,13 +12,13 @@ from tests.support.ports import free_port, wait_for_port
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """Start a server; yield its redis:// URL; stop it after."""
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """Start a server (on `port`, else a free one); yield its redis:// URL; stop it after."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (Debian package: redis-server)")
     workdir = tempfile.mkdtemp(prefix="workshop-redis-")
-    port = free_port()
+    port = port or free_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
         stdout=subprocess.DEVNULL,

@@ -93,3 +93,10 @@ class ModelDidNotLoad(WorkshopError):
         )
         self.model = model
         self.url = url
+
+
+class QueueUnavailable(WorkshopError):
+    """The fair queue shared by the app's workers (in Redis) cannot be reached, or it lost this request's place."""
+
+    status_code = 503
+    hint = "The platform's shared queue is restarting; try again in a few seconds."

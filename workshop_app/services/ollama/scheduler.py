@@ -24,8 +24,9 @@ positions follow the same order: every waiting leader, then the riders.
 When the host goes down (`fail_waiting`), every waiting request gets the outage error at
 once instead of waiting for a slot that will not come.
 
-The queue lives in the app process (one per event loop): with several app processes,
-each keeps its own share of the host's parallelism.
+Without Redis the queue lives in the app process (one per event loop). With
+WORKSHOP_REDIS_URL every worker shares one queue per host, kept by the same rules in
+Redis (shared_queue.py), so the host's parallelism and the round-robin hold cluster-wide.
 
 A host's parallelism is WORKSHOP_OLLAMA_PARALLELISM, unless the host says how many
 sequences it decodes at once (the built-in engine's `slots` in /api/version): admitting
@@ -40,39 +41,42 @@ import itertools
 import weakref
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
+from workshop_app.services.ollama.queue_turns import QueueLoad, QueueUpdate, Ticket, Turn
+from workshop_app.services.ollama.shared_queue import SharedHostScheduler
 from workshop_app.services.operations.metrics import set_queue_length
-from workshop_app.settings import get_settings
+from workshop_app.settings import Settings, get_settings
+
+__all__ = [
+    "HostQueue",
+    "HostScheduler",
+    "QueueBusy",
+    "QueueLoad",
+    "QueueUpdate",
+    "Turn",
+    "queue_loads",
+    "scheduler_for",
+    "set_host_slots",
+]
 
 
-@dataclass(eq=False)
-class _Ticket:
-    user: str
-    serial: int
-    group: object
-    admitted: bool = False
-    released: bool = False
-    error: BaseException | None = None
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-@dataclass(frozen=True)
-class QueueLoad:
-    """What a host is doing right now, for routing and the instructor's dashboard."""
+class HostQueue(Protocol):
+    """The one interface of a host's fair queue, in this process or shared by every worker."""
 
     url: str
     parallelism: int
-    in_flight: int
-    waiting: int
 
+    def turn(self, user: str, group: str | None = None) -> AbstractAsyncContextManager[Turn]: ...
 
-@dataclass(frozen=True)
-class QueueUpdate:
-    """A request is waiting for a turn: `position` 1 is next."""
+    def fail_waiting(self, error: Callable[[], BaseException]) -> None: ...
 
-    position: int
+    def resize(self, parallelism: int) -> None: ...
+
+    def load(self) -> QueueLoad: ...
+
+    async def current_load(self) -> QueueLoad: ...
 
 
 class HostScheduler:
@@ -82,7 +86,7 @@ class HostScheduler:
         self.url = url
         self.parallelism = parallelism
         self.per_user = per_user
-        self._waiting: dict[str, deque[_Ticket]] = {}
+        self._waiting: dict[str, deque[Ticket]] = {}
         self._running: dict[str, Counter[object]] = {}  # user -> admitted requests per action in flight
         self._last_served: dict[str, int] = {}
         self._serials = itertools.count()
@@ -95,7 +99,7 @@ class HostScheduler:
         Requests of `user` with the same `group` count as one action (see the module's rule).
         """
         serial = next(self._serials)
-        ticket = _Ticket(user, serial, serial if group is None else group)
+        ticket = Ticket(user, serial, serial if group is None else group)
         self._waiting.setdefault(user, deque()).append(ticket)
         self._dispatch()
         try:
@@ -120,19 +124,23 @@ class HostScheduler:
     def load(self) -> QueueLoad:
         return QueueLoad(self.url, self.parallelism, self._in_flight, sum(len(q) for q in self._waiting.values()))
 
-    def position(self, ticket: _Ticket) -> int:
+    async def current_load(self) -> QueueLoad:
+        """The same as `load`: this process holds the whole queue."""
+        return self.load()
+
+    def position(self, ticket: Ticket) -> int:
         """1-based place among the waiting requests, in the order they would be admitted."""
         return 0 if ticket.admitted else self._order().index(ticket) + 1
 
-    def _order(self) -> list[_Ticket]:
+    def _order(self) -> list[Ticket]:
         """Waiting requests in the order they would be admitted: leaders, then riders."""
         leaders, riders = self._lines()
         return leaders + riders
 
-    def _lines(self) -> tuple[list[_Ticket], list[_Ticket]]:
+    def _lines(self) -> tuple[list[Ticket], list[Ticket]]:
         """Leaders (each starts an action) and riders (each joins its group's action), each round-robin."""
-        leaders: dict[str, list[_Ticket]] = {}
-        riders: dict[str, list[_Ticket]] = {}
+        leaders: dict[str, list[Ticket]] = {}
+        riders: dict[str, list[Ticket]] = {}
         for user, queue in self._waiting.items():
             seen: set[object] = set(self._running.get(user, ()))
             for ticket in queue:
@@ -140,13 +148,13 @@ class HostScheduler:
                 seen.add(ticket.group)
         return self._rounds(leaders), self._rounds(riders)
 
-    def _rounds(self, waiting: dict[str, list[_Ticket]]) -> list[_Ticket]:
+    def _rounds(self, waiting: dict[str, list[Ticket]]) -> list[Ticket]:
         """Each user's n-th request in the n-th round, least recently served user first."""
         users = sorted(waiting, key=lambda user: (self._last_served.get(user, -1), waiting[user][0].serial))
         rounds = itertools.zip_longest(*(waiting[user] for user in users))
         return [ticket for round_ in rounds for ticket in round_ if ticket is not None]
 
-    def _next(self) -> _Ticket | None:
+    def _next(self) -> Ticket | None:
         """The request the next free slot goes to (the module's rule), if any may start."""
         leaders, riders = self._lines()
         leader = next((t for t in leaders if len(self._running.get(t.user, ())) < self.per_user), None)
@@ -160,7 +168,7 @@ class HostScheduler:
                 ticket.changed.set()
         set_queue_length(self.url, self.load().waiting)
 
-    def _admit(self, ticket: _Ticket) -> None:
+    def _admit(self, ticket: Ticket) -> None:
         self._remove_waiting(ticket)
         ticket.admitted = True
         ticket.changed.set()
@@ -168,7 +176,7 @@ class HostScheduler:
         self._running.setdefault(ticket.user, Counter())[ticket.group] += 1
         self._last_served[ticket.user] = next(self._serials)
 
-    def _leave(self, ticket: _Ticket) -> None:
+    def _leave(self, ticket: Ticket) -> None:
         if ticket.released:
             return
         ticket.released = True
@@ -186,49 +194,14 @@ class HostScheduler:
             self._remove_waiting(ticket)
         self._dispatch()
 
-    def _remove_waiting(self, ticket: _Ticket) -> None:
+    def _remove_waiting(self, ticket: Ticket) -> None:
         queue = self._waiting[ticket.user]
         queue.remove(ticket)
         if not queue:
             del self._waiting[ticket.user]
 
 
-class Turn:
-    """One request's place in a host's queue."""
-
-    def __init__(self, scheduler: HostScheduler, ticket: _Ticket) -> None:
-        self._scheduler = scheduler
-        self._ticket = ticket
-
-    @property
-    def position(self) -> int:
-        """0 once admitted, else the live 1-based queue position."""
-        return self._scheduler.position(self._ticket)
-
-    async def positions(self) -> AsyncIterator[int]:
-        """Yield the queue position each time it changes; return once admitted, raise if the queue failed."""
-        shown = None
-        while True:
-            self._ticket.changed.clear()  # before reading, so no change is missed
-            if self._ticket.error is not None:
-                raise self._ticket.error
-            if self._ticket.admitted:
-                return
-            position = self.position
-            if position != shown:
-                shown = position
-                yield position
-            await self._ticket.changed.wait()
-
-    async def wait(self) -> None:
-        """Wait for admission without watching the position."""
-        async for _ in self.positions():
-            pass
-
-
-_SCHEDULERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, HostScheduler]] = (
-    weakref.WeakKeyDictionary()
-)
+_SCHEDULERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, HostQueue]] = weakref.WeakKeyDictionary()
 _HOST_SLOTS: dict[str, int] = {}
 """Slots a host reported about itself (the built-in engine), by URL; the others use the setting."""
 
@@ -241,9 +214,10 @@ def set_host_slots(url: str, slots: int | None) -> None:
         _HOST_SLOTS[url] = slots
 
 
-def scheduler_for(url: str) -> HostScheduler:
+def scheduler_for(url: str) -> HostQueue:
     """The scheduler of one host, created from settings on first use in this event loop.
 
+    With WORKSHOP_REDIS_URL it is the queue every worker shares, else this process's own.
     Its parallelism follows the host's reported slots whenever they are known or change.
     """
     schedulers = _SCHEDULERS.setdefault(asyncio.get_running_loop(), {})
@@ -251,10 +225,16 @@ def scheduler_for(url: str) -> HostScheduler:
     parallelism = _HOST_SLOTS.get(url, settings.ollama_parallelism)
     scheduler = schedulers.get(url)
     if scheduler is None:
-        scheduler = schedulers[url] = HostScheduler(url, parallelism, settings.user_concurrency)
+        scheduler = schedulers[url] = _new_queue(url, parallelism, settings)
     elif scheduler.parallelism != parallelism:
         scheduler.resize(parallelism)
     return scheduler
+
+
+def _new_queue(url: str, parallelism: int, settings: Settings) -> HostQueue:
+    if settings.redis_url is None:
+        return HostScheduler(url, parallelism, settings.user_concurrency)
+    return SharedHostScheduler(url, parallelism, settings.user_concurrency, settings.redis_url, settings.queue_lease_s)
 
 
 class QueueBusy:
@@ -263,6 +243,10 @@ class QueueBusy:
     def count(self, url: str) -> int:
         load = scheduler_for(url).load()
         return load.in_flight + load.waiting
+
+    def crowded(self, url: str) -> bool:
+        load = scheduler_for(url).load()
+        return load.waiting >= load.parallelism
 
 
 def queue_loads() -> list[QueueLoad]:

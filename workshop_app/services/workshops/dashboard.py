@@ -59,7 +59,7 @@ async def workshop_dashboard(actor: Actor | None, workshop_id: int) -> WorkshopD
     """The dashboard of one workshop, for the people who run it (others: Forbidden/NotFound)."""
     now = datetime.now(UTC)
     attendees, per_minute = await asyncio.to_thread(_from_database, actor, workshop_id, now)
-    hosts = [scheduler_for(url).load() for url in get_settings().ollama_base_urls]
+    hosts = [await scheduler_for(url).current_load() for url in get_settings().ollama_base_urls]
     return WorkshopDashboard(attendees, hosts, per_minute)
 
 
