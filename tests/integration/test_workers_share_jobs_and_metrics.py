@@ -142,7 +142,7 @@ async def test_the_dashboard_counts_refusals_made_by_any_worker(
 
     monkeypatch.setenv("WORKSHOP_REDIS_URL", environment["WORKSHOP_REDIS_URL"])  # this process: a third worker
     reset_settings_caches()
-    board = await workshop_dashboard(instructor, workshop.id)
+    board = await workshop_dashboard(instructor, workshop.id)  # type: ignore[arg-type]
     assert [(row.user_id, row.requests, row.rate_limited) for row in board.attendees] == [(limited.id, 1, 1)]
     monkeypatch.delenv("WORKSHOP_REDIS_URL")
     reset_settings_caches()

@@ -21,6 +21,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 import redis
 import redis.asyncio as aioredis
@@ -230,7 +231,7 @@ class RedisJobs:
     def _prune(self, kind: JobKind, moment: float) -> list[Job]:
         """This kind's jobs, oldest first, after dropping finished ones past their time and beyond its count."""
         with _store():
-            ids = [raw.decode() for raw in self._redis.zrange(INDEX + kind.name, 0, -1)]
+            ids = [raw.decode() for raw in cast(list[bytes], self._redis.zrange(INDEX + kind.name, 0, -1))]
             jobs = self._records(ids)
             if missing := set(ids) - {job.id for job in jobs}:  # expired by their TTL
                 self._redis.zrem(INDEX + kind.name, *missing)

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
@@ -136,7 +136,8 @@ def _push(client: redis.Redis) -> None:
 
 def _current(client: redis.Redis, now: float) -> list[dict[str, Any]]:
     """The workers' entries, after forgetting those of workers stopped for longer than KEEP_S."""
-    entries = {worker: json.loads(raw) for worker, raw in client.hgetall(KEY).items()}
+    raws = cast(dict[bytes, bytes], client.hgetall(KEY))
+    entries = {worker.decode(): json.loads(raw) for worker, raw in raws.items()}
     if gone := [worker for worker, entry in entries.items() if now - entry["at"] > KEEP_S]:
         client.hdel(KEY, *gone)
     return [entry for worker, entry in entries.items() if worker not in gone]

@@ -237,10 +237,13 @@ class RedisLedger:
     async def refused(self, who: str) -> None:
         key = _refusals_key()
         async with self._redis.pipeline(transaction=True) as pipe:
-            await pipe.hincrby(key, who, 1).expire(key, 2 * DAY_S).execute()
+            pipe.hincrby(key, who, 1)
+            pipe.expire(key, 2 * DAY_S)
+            await pipe.execute()
 
     async def refusals(self) -> dict[str, int]:
-        return {who.decode(): int(count) for who, count in (await self._redis.hgetall(_refusals_key())).items()}
+        counts: dict[bytes, bytes] = await self._redis.hgetall(_refusals_key())  # type: ignore[misc]
+        return {who.decode(): int(count) for who, count in counts.items()}
 
 
 def _refusals_key() -> str:
