@@ -22,7 +22,9 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from tests.support.collections import EMBEDDER, upload
 from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
+from tests.support.ports import free_port
 from workshop_app.db.users import Role
+from workshop_app.services.core.errors import SharedStoreUnavailable
 from workshop_app.services.core.jobs import Job, JobStatus, get_jobs
 from workshop_app.services.core.redis_jobs import STOPPED, RedisJobs
 from workshop_app.services.models.admin import PULL
@@ -86,6 +88,22 @@ async def test_a_pull_whose_worker_died_reads_failed_once_its_lease_ran_out(shar
     assert (failed[0].status, failed[0].error, failed[0].done) == (JobStatus.FAILED, STOPPED, 3)
     assert time.monotonic() - killed_at <= LEASE_S + 1
     assert reader.find(None, PULL, "llama3.2:1b", "http://elsewhere").status == JobStatus.FAILED  # type: ignore[union-attr]
+
+
+async def test_an_unreachable_redis_is_a_clear_503_not_a_crash() -> None:
+    jobs = RedisJobs(f"redis://127.0.0.1:{free_port()}/0", LEASE_S)
+
+    async def work(job: Job) -> None:
+        raise AssertionError("never runs")
+
+    for attempt in (
+        lambda: jobs.listed(None, PULL),
+        lambda: jobs.start(None, PULL, "m", work),
+        lambda: jobs.get(None, "x"),
+    ):
+        with pytest.raises(SharedStoreUnavailable) as refused:
+            attempt()
+        assert refused.value.status_code == 503 and "Redis" in refused.value.message
 
 
 _DOOMED_WORKER = """

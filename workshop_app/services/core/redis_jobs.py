@@ -326,9 +326,9 @@ class RedisJobs:
         with _store():
             async with self._client().pubsub() as channel:
                 await channel.subscribe(ENDED + job_id)
-                if announce:
-                    await self._client().publish(CANCEL, job_id)
                 while (job := self._read(job_id)).active:
+                    if announce:  # again each round: a listener reconnecting after a Redis restart missed it
+                        await self._client().publish(CANCEL, job_id)
                     await channel.get_message(ignore_subscribe_messages=True, timeout=self._lease_ms / 1000 / 3)
         return job
 
