@@ -209,25 +209,29 @@ class RedisJobs:
         return job
 
     def _records(self, ids: Iterable[str]) -> list[Job]:
-        """The records that still exist, orphans marked failed; this worker's own jobs as they are now,
-        without asking Redis (a page watching a pull on the worker running it costs no round trip)."""
+        """The records that still exist, orphans marked failed, in one round trip; this worker's own jobs as
+        they are now, without asking Redis (a page watching a pull on the worker running it costs nothing)."""
         ids = list(ids)
         remote = [job_id for job_id in ids if job_id not in self._local]
-        raws: dict[str, dict[bytes, bytes]] = {}
+        found: dict[str, tuple[dict[bytes, bytes], int]] = {}
         if remote:
             with self._redis.pipeline(transaction=False) as pipe:
                 for job_id in remote:
                     pipe.hgetall(RECORD + job_id)
-                raws = dict(zip(remote, pipe.execute(), strict=True))
-        jobs = [
-            self._local[job_id] if job_id in self._local else _decode(raws[job_id])
-            for job_id in ids
-            if job_id in self._local or raws[job_id]
-        ]
-        return [self._unless_orphaned(job.snapshot()) for job in jobs]
+                    pipe.exists(LEASE + job_id)
+                answers = pipe.execute()
+            found = dict(zip(remote, zip(answers[::2], answers[1::2], strict=True), strict=True))
+        jobs = []
+        for job_id in ids:
+            if job_id in self._local:
+                jobs.append(self._local[job_id].snapshot())
+            elif found[job_id][0]:
+                raw, leased = found[job_id]
+                jobs.append(self._unless_orphaned(_decode(raw), bool(leased)))
+        return jobs
 
-    def _unless_orphaned(self, job: Job) -> Job:
-        if not job.active or job.id in self._local:
+    def _unless_orphaned(self, job: Job, leased: bool) -> Job:
+        if not job.active or leased:
             return job
         stopped = dataclasses.replace(job, status=JobStatus.FAILED, finished_at=time.time(), message="")
         stopped.error, stopped.hint = STOPPED, STOPPED_HINT
