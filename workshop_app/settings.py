@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         None, description="Chroma server URL; when set, used instead of embedded Chroma."
     )
     redis_url: str | None = Field(None, description="Redis URL for shared state and rate limits (scale-out).")
+    job_lease_s: float = Field(
+        15.0,
+        ge=1,
+        le=600,
+        description="With WORKSHOP_REDIS_URL: seconds a background job (pull, embedding) stays listed as running "
+        "after the worker running it stopped answering; then it reads failed.",
+    )
     workers: int = Field(
         1,
         ge=1,

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
+import redis
 
+from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from workshop_app.db.users import Role
 from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound, WorkshopError
-from workshop_app.services.core.jobs import Job, JobKind, JobStatus, LocalJobs
+from workshop_app.services.core.jobs import Job, JobKind, JobRegistry, JobStatus, LocalJobs
+from workshop_app.services.core.redis_jobs import RedisJobs
 from workshop_app.services.workshops.policy import Actor
 
 OWNER = Actor(id=1, role=Role.ATTENDEE)
 STRANGER = Actor(id=2, role=Role.ATTENDEE)
 CHORE = JobKind("chore", "items")
+NewJobs = Callable[[], JobRegistry]
 
 
-async def settled(jobs: LocalJobs, job_id: str) -> Job:
+@pytest.fixture(params=["local", pytest.param("redis", marks=pytest.mark.redis)])
+def new_jobs(request: pytest.FixtureRequest) -> NewJobs:
+    """The same promises from the registry of one process and from the one every worker reads in Redis."""
+    if request.param == "local":
+        return LocalJobs
+    url = request.getfixturevalue("redis_url")
+    redis.Redis.from_url(url).flushdb()
+    return lambda: RedisJobs(url, lease_s=5)
+
+
+async def settled(jobs: JobRegistry, job_id: str) -> Job:
     return await asyncio.wait_for(jobs.wait(job_id), 5)
 
 
-async def test_a_job_goes_from_queued_through_running_to_done_with_its_progress() -> None:
-    jobs, step = LocalJobs(), asyncio.Event()
+async def test_a_job_goes_from_queued_through_running_to_done_with_its_progress(
+    new_jobs: Callable[[], JobRegistry],
+) -> None:
+    jobs, step = new_jobs(), asyncio.Event()
 
     async def work(job: Job) -> None:
         job.advance(total=4, done=1, message="first item")
@@ -41,8 +58,8 @@ async def test_a_job_goes_from_queued_through_running_to_done_with_its_progress(
     assert done.finished_at is not None and done.finished_at >= done.started_at
 
 
-async def test_cancelling_a_running_job_stops_its_work() -> None:
-    jobs, progressed, stopped = LocalJobs(), asyncio.Event(), asyncio.Event()
+async def test_cancelling_a_running_job_stops_its_work(new_jobs: NewJobs) -> None:
+    jobs, progressed, stopped = new_jobs(), asyncio.Event(), asyncio.Event()
     reached_the_end = False
 
     async def work(job: Job) -> None:
@@ -63,8 +80,10 @@ async def test_cancelling_a_running_job_stops_its_work() -> None:
     assert not reached_the_end and jobs.get(OWNER, started.id).status == JobStatus.CANCELLED
 
 
-async def test_a_job_cancelled_before_its_work_began_is_cancelled_not_queued_forever() -> None:
-    jobs = LocalJobs()
+async def test_a_job_cancelled_before_its_work_began_is_cancelled_not_queued_forever(
+    new_jobs: Callable[[], JobRegistry],
+) -> None:
+    jobs = new_jobs()
 
     async def work(job: Job) -> None:
         raise AssertionError("never runs")
@@ -73,8 +92,8 @@ async def test_a_job_cancelled_before_its_work_began_is_cancelled_not_queued_for
     assert (await jobs.cancel(OWNER, started.id)).status == JobStatus.CANCELLED
 
 
-async def test_a_failing_job_ends_failed_with_its_message_and_next_step() -> None:
-    jobs = LocalJobs()
+async def test_a_failing_job_ends_failed_with_its_message_and_next_step(new_jobs: NewJobs) -> None:
+    jobs = new_jobs()
 
     async def refused(job: Job) -> None:
         raise WorkshopError("The host refused the work.", hint="Try another host.")
@@ -88,8 +107,10 @@ async def test_a_failing_job_ends_failed_with_its_message_and_next_step() -> Non
     assert (crashed.status, crashed.error) == ("failed", "Unexpected error: disk full")
 
 
-async def test_another_person_can_neither_see_nor_cancel_nor_dismiss_your_job() -> None:
-    jobs, release = LocalJobs(), asyncio.Event()
+async def test_another_person_can_neither_see_nor_cancel_nor_dismiss_your_job(
+    new_jobs: Callable[[], JobRegistry],
+) -> None:
+    jobs, release = new_jobs(), asyncio.Event()
 
     async def work(job: Job) -> None:
         await release.wait()
@@ -108,8 +129,10 @@ async def test_another_person_can_neither_see_nor_cancel_nor_dismiss_your_job() 
     assert [job.id for job in jobs.listed(OWNER, CHORE)] == [mine.id]
 
 
-async def test_a_single_subject_job_is_joined_while_it_runs_and_replaced_once_it_ended() -> None:
-    jobs, release = LocalJobs(), asyncio.Event()
+async def test_a_single_subject_job_is_joined_while_it_runs_and_replaced_once_it_ended(
+    new_jobs: Callable[[], JobRegistry],
+) -> None:
+    jobs, release = new_jobs(), asyncio.Event()
 
     async def work(job: Job) -> None:
         await release.wait()
@@ -125,9 +148,11 @@ async def test_a_single_subject_job_is_joined_while_it_runs_and_replaced_once_it
     assert [job.id for job in jobs.listed(OWNER, CHORE, "model")] == [elsewhere.id, again.id]
 
 
-async def test_finished_jobs_are_pruned_by_age_and_by_count_and_a_running_one_is_not_dismissed() -> None:
+async def test_finished_jobs_are_pruned_by_age_and_by_count_and_a_running_one_is_not_dismissed(
+    new_jobs: Callable[[], JobRegistry],
+) -> None:
     kind = JobKind("timed", "items", keep_done_s=20, keep_ended_s=300, keep_most=2)
-    jobs, release = LocalJobs(), asyncio.Event()
+    jobs, release = new_jobs(), asyncio.Event()
 
     async def fine(job: Job) -> None:
         return None

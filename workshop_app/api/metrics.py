@@ -10,7 +10,7 @@ from workshop_app.services.operations.metrics import exposition
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics", summary="Metrics in Prometheus text format (this process)")
-async def metrics() -> Response:
+@router.get("/metrics", summary="Metrics in Prometheus text format (every worker's, with Redis)")
+def metrics() -> Response:  # not async: with Redis it reads every worker's figures, off the event loop
     body, content_type = exposition()
     return Response(body, media_type=content_type)

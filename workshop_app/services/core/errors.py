@@ -49,3 +49,15 @@ class RateLimited(WorkshopError):
     def __init__(self, message: str, *, retry_after_s: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after_s = retry_after_s
+
+
+class SharedStoreUnavailable(WorkshopError):
+    """Redis, where the workers share what they all must see (jobs), cannot be reached."""
+
+    status_code = 503
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The shared store (Redis) cannot be reached: {reason}",
+            hint="Try again in a moment; if it lasts, check the Redis server at WORKSHOP_REDIS_URL.",
+        )

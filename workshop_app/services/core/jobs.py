@@ -4,8 +4,9 @@ A job runs on the server, not in a page: closing or reloading the page does not 
 and whoever may see it finds it again with its progress. Every kind of job says who may
 see it and who may cancel it (`JobKind`), and how long a finished one stays listed, so the
 UI and the REST API make the same decision. Callers depend on `JobRegistry` (a Protocol)
-only, so the records can later live where every worker reads them; today they live in
-this process (`LocalJobs`).
+only: with one worker the records live in this process (`LocalJobs`); with
+WORKSHOP_REDIS_URL they live in Redis where every worker reads them (`RedisJobs`,
+services/core/redis_jobs.py), while each job's work still runs in the worker that started it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from workshop_app.services.core.errors import Forbidden, InvalidInput, NotFound, WorkshopError
 from workshop_app.services.workshops.policy import Actor, require_actor
+from workshop_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +147,25 @@ class JobKind:
     keep_ended_s: float = math.inf  # failed or cancelled: long enough for people to see how it ended
     keep_most: int = 200  # finished jobs of this kind, newest kept
 
+    def __post_init__(self) -> None:
+        _KINDS[self.name] = self  # a worker reading a job another one started finds its rules by name
+
     def kept_at(self, job: Job, moment: float) -> bool:
         if job.finished_at is None:
             return True
-        keep = self.keep_done_s if job.status is JobStatus.DONE else self.keep_ended_s
-        return moment - job.finished_at < keep
+        return moment - job.finished_at < self.keep_for(job.status)
+
+    def keep_for(self, status: JobStatus) -> float:
+        """Seconds a job that ended with `status` stays listed."""
+        return self.keep_done_s if status is JobStatus.DONE else self.keep_ended_s
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def kind_named(name: str) -> JobKind:
+    """The rules of a kind of job, by the name its records carry."""
+    return _KINDS[name]
 
 
 class JobRegistry(Protocol):
@@ -208,8 +224,8 @@ class LocalJobs:
         job = Job(uuid.uuid4().hex, kind.name, owner, subject, place, kind.unit)
         self._jobs[job.id] = job
         self._prune(kind, time.time())
-        task = asyncio.get_running_loop().create_task(_run(job, work), name=f"{kind.name}:{subject}")
-        task.add_done_callback(lambda ended: _settle(job, ended))
+        task = asyncio.get_running_loop().create_task(run_work(job, work), name=f"{kind.name}:{subject}")
+        task.add_done_callback(lambda ended: settle(job, ended))
         self._tasks[job.id] = task
         return job.snapshot()
 
@@ -228,7 +244,7 @@ class LocalJobs:
         return [
             job.snapshot()
             for job in sorted(self._jobs.values(), key=lambda job: job.started_at)
-            if job.kind == kind.name and subject in (None, job.subject) and _allowed(kind.may_see, actor, job)
+            if job.kind == kind.name and subject in (None, job.subject) and allowed(kind.may_see, actor, job)
         ]
 
     async def cancel(self, actor: Actor | None, job_id: str) -> Job:
@@ -288,7 +304,7 @@ class LocalJobs:
             self._forget(job.id)
 
 
-def _allowed(rule: Check, actor: Actor | None, job: Job) -> bool:
+def allowed(rule: Check, actor: Actor | None, job: Job) -> bool:
     try:
         rule(actor, job)
     except WorkshopError:
@@ -296,14 +312,14 @@ def _allowed(rule: Check, actor: Actor | None, job: Job) -> bool:
     return True
 
 
-async def _run(job: Job, work: Work) -> None:
+async def run_work(job: Job, work: Work) -> None:
     job.status = JobStatus.RUNNING
     try:
         await work(job)
     except WorkshopError as error:
         job._finish(JobStatus.FAILED, error)
     except asyncio.CancelledError:
-        job._finish(JobStatus.CANCELLED)  # (_settle covers a cancel before the work ever started)
+        job._finish(JobStatus.CANCELLED)  # (settle covers a cancel before the work ever started)
         raise
     except Exception as error:  # a job must end with a status a person can read
         log.exception("%s job %s failed", job.kind, job.id)
@@ -312,14 +328,20 @@ async def _run(job: Job, work: Work) -> None:
         job._finish(JobStatus.DONE)
 
 
-def _settle(job: Job, task: asyncio.Task[None]) -> None:
+def settle(job: Job, task: asyncio.Task[None]) -> None:
     if task.cancelled() and job.active:
         job._finish(JobStatus.CANCELLED)
 
 
-_registry = LocalJobs()
+_registries: dict[str | None, JobRegistry] = {}
 
 
 def get_jobs() -> JobRegistry:
-    """The registry every page, API request and service shares."""
-    return _registry
+    """The registry every page, API request and service shares: in Redis when the workers share one."""
+    settings = get_settings()
+    url = settings.redis_url
+    if url not in _registries:
+        from workshop_app.services.core.redis_jobs import RedisJobs  # it builds on this module's records
+
+        _registries[url] = LocalJobs() if url is None else RedisJobs(url, settings.job_lease_s)
+    return _registries[url]

@@ -4,7 +4,8 @@ A model request is counted at the one place it is persisted (`record_request`), 
 the database rows and the exported counters cannot disagree. The small `*_hook`
 style functions below are what other features call (scheduler, rate limiter,
 embedding jobs, sessions); they only touch in-process metrics and never fail.
-Metrics are per process: with several workers, scrape each one.
+With WORKSHOP_REDIS_URL each worker also shares its figures through Redis and a scrape
+of any worker answers for all of them (services/operations/cluster_metrics.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import ModelRequest
+from workshop_app.services.operations.cluster_metrics import cluster_exposition, share
 from workshop_app.services.operations.logs import get_logger
+from workshop_app.settings import get_settings
 
 log = get_logger(__name__)
 
@@ -73,6 +76,7 @@ def record_request(row: ModelRequest) -> None:
 
 def observe_model_request(row: ModelRequest) -> None:
     """Count one finished model request in the exported metrics and log it."""
+    share()
     MODEL_REQUESTS.labels(row.model, row.backend_url, row.kind, row.outcome).inc()
     MODEL_LATENCY.labels(row.model, row.backend_url, row.kind).observe(row.duration_ms / 1000)
     if row.ttft_ms is not None:
@@ -95,34 +99,40 @@ def observe_model_request(row: ModelRequest) -> None:
 
 
 def observe_http_request(route: str, method: str, status: int, seconds: float) -> None:
+    share()
     HTTP_REQUESTS.labels(route, method, str(status)).inc()
     HTTP_DURATION.labels(route, method).observe(seconds)
 
 
 def set_queue_length(host: str, waiting: int) -> None:
     """Hook for the scheduler: how many requests wait for `host` right now."""
+    share()
     QUEUE_LENGTH.labels(host).set(waiting)
 
 
 def set_active_users(count: int) -> None:
     """Hook for sessions: how many users were active recently."""
+    share()
     ACTIVE_USERS.set(count)
 
 
 def count_rate_limit_hit(limit: str) -> None:
     """Hook for the rate limiter: one refused request, labelled by the limit that refused it."""
+    share()
     RATE_LIMIT_HITS.labels(limit).inc()
 
 
 def count_embeddings(model: str, texts: int) -> None:
     """Hook for embedding jobs: one finished batch of `texts` texts."""
+    share()
     EMBEDDED_ITEMS.labels(model).inc(texts)
     EMBEDDING_BATCHES.labels(model).inc()
 
 
 def exposition() -> tuple[bytes, str]:
-    """The metrics in Prometheus text format, with its content type."""
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    """The metrics in Prometheus text format, with its content type: every worker's with Redis, else this one's."""
+    url = get_settings().redis_url
+    return (generate_latest(REGISTRY) if url is None else cluster_exposition(url)), CONTENT_TYPE_LATEST
 
 
 def recent_requests(model: str | None = None, limit: int = 50) -> list[ModelRequest]:

@@ -41,10 +41,8 @@ log = logging.getLogger(__name__)
 
 REQUESTS = "workshop-requests"
 TOKENS = "workshop:tokens:"
+REFUSALS = "workshop:refusals:"
 DAY_S = 86_400
-
-# Refusals per requester since this process started, for the instructor's dashboard.
-_refusals: Counter[str] = Counter()
 
 
 def requester_key(user_id: int | None, client_ip: str | None) -> str:
@@ -133,12 +131,19 @@ class TokenLedger(Protocol):
     async def window(self, who: str) -> tuple[int, float | None]:
         """Today's count and when it resets (None: nothing counted, the next use starts a new day)."""
 
+    async def refused(self, who: str) -> None:
+        """Count one refusal (rate or quota) of this requester, for the instructor's dashboard."""
+
+    async def refusals(self) -> dict[str, int]:
+        """Refusals per requester: since the process started in memory, today (UTC) in Redis."""
+
 
 class MemoryLedger:
     """Counts in this event loop; each step runs without an await, so it is atomic here."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, float]] = {}  # who -> (used, time the count resets)
+        self._refusals: Counter[str] = Counter()
 
     def _current(self, who: str) -> tuple[int, float]:
         used, resets = self._counts.get(who, (0, 0.0))
@@ -161,6 +166,12 @@ class MemoryLedger:
     async def window(self, who: str) -> tuple[int, float | None]:
         used, resets = self._counts.get(who, (0, 0.0))
         return (used, resets) if resets > time.time() else (0, None)
+
+    async def refused(self, who: str) -> None:
+        self._refusals[who] += 1
+
+    async def refusals(self) -> dict[str, int]:
+        return dict(self._refusals)
 
 
 def _grant(left: int, prompt: int, reply: int, least: int) -> int:
@@ -223,6 +234,22 @@ class RedisLedger:
             pipe.pttl(TOKENS + who)
             used, ttl_ms = await pipe.execute()
         return (int(used), time.time() + int(ttl_ms) / 1000) if used is not None and int(ttl_ms) > 0 else (0, None)
+
+    async def refused(self, who: str) -> None:
+        key = _refusals_key()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, who, 1)
+            pipe.expire(key, 2 * DAY_S)
+            await pipe.execute()
+
+    async def refusals(self) -> dict[str, int]:
+        counts: dict[bytes, bytes] = await self._redis.hgetall(_refusals_key())  # type: ignore[misc]
+        return {who.decode(): int(count) for who, count in counts.items()}
+
+
+def _refusals_key() -> str:
+    """One count per UTC day, like the dashboard's other figures per attendee."""
+    return REFUSALS + time.strftime("%Y-%m-%d", time.gmtime())
 
 
 @dataclass(frozen=True)
@@ -296,6 +323,21 @@ class RateLimiter:
             free_at = stats.reset_time if in_window else None
         return Standing(used, allowance.tokens_per_day, resets, in_window, item, free_at)
 
+    async def refusal_counts(self) -> dict[str, int]:
+        """Refusals per requester for the instructor's dashboard (none known while the storage is down)."""
+        try:
+            return await self.ledger.refusals()
+        except RedisError as error:
+            log.warning("rate-limit storage unavailable, refusals not shown: %s", error)
+            return {}
+
+    async def _refused(self, who: str, limit: str) -> None:
+        count_rate_limit_hit(limit)
+        try:
+            await self.ledger.refused(who)
+        except RedisError as error:
+            log.warning("rate-limit storage unavailable, a refusal of %s not counted: %s", who, error)
+
     async def _adjust(self, who: str, delta: int) -> None:
         try:
             await self.ledger.adjust(who, delta)
@@ -310,7 +352,7 @@ class RateLimiter:
         granted, left, resets = await self.ledger.reserve(who, quota, prompt, reply, least)
         if granted >= 0:
             return Reservation(who, prompt + granted, granted, allowance)
-        _refused(who, "daily_tokens")
+        await self._refused(who, "daily_tokens")
         wait = _seconds_until(resets)
         refill = f"your quota refills in {duration_words(wait)}"
         if left <= 0:
@@ -330,23 +372,13 @@ class RateLimiter:
         item = allowance.requests
         if item is None or await self._requests.hit(item, REQUESTS, who):
             return
-        _refused(who, "requests")
+        await self._refused(who, "requests")
         wait = _seconds_until((await self._requests.get_window_stats(item, REQUESTS, who)).reset_time)
         raise RateLimited(
             f"Too many requests: the limit is {item.amount} per {_per(item)}.",
             retry_after_s=wait,
             hint=f"Wait {duration_words(wait)}, then send again.",
         )
-
-
-def _refused(who: str, limit: str) -> None:
-    _refusals[who] += 1
-    count_rate_limit_hit(limit)
-
-
-def refusals(who: str) -> int:
-    """How often this requester was refused (rate or quota) since the app process started."""
-    return _refusals[who]
 
 
 def _seconds_until(reset_time: float) -> int:

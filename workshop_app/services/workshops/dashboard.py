@@ -1,7 +1,8 @@
 """The instructor's live view of a workshop: who is active, what they use, how busy the hosts are.
 
 Figures per attendee cover today (UTC) from the request records; rate-limit refusals
-are counted by this app process; queue figures are the fair scheduler's, per host.
+come from the limiter's own counts (in Redis, shared by every worker, when it is set);
+queue figures are the fair scheduler's, per host (`HostScheduler.load()`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import col, func, select
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import ModelRequest, Outcome
 from workshop_app.services.ollama.scheduler import QueueLoad, scheduler_for
-from workshop_app.services.sharing.rate_limits import refusals, requester_key
+from workshop_app.services.sharing.rate_limits import get_limiter, requester_key
 from workshop_app.services.workshops.lifecycle import roster
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.settings import get_settings
@@ -58,13 +59,14 @@ class WorkshopDashboard:
 async def workshop_dashboard(actor: Actor | None, workshop_id: int) -> WorkshopDashboard:
     """The dashboard of one workshop, for the people who run it (others: Forbidden/NotFound)."""
     now = datetime.now(UTC)
-    attendees, per_minute = await asyncio.to_thread(_from_database, actor, workshop_id, now)
+    refused = await get_limiter().refusal_counts()
+    attendees, per_minute = await asyncio.to_thread(_from_database, actor, workshop_id, now, refused)
     hosts = [await scheduler_for(url).current_load() for url in get_settings().ollama_base_urls]
     return WorkshopDashboard(attendees, hosts, per_minute)
 
 
 def _from_database(
-    actor: Actor | None, workshop_id: int, now: datetime
+    actor: Actor | None, workshop_id: int, now: datetime, refused: dict[str, int]
 ) -> tuple[list[AttendeeActivity], list[MinuteCount]]:
     people = roster(actor, workshop_id)
     ids = [person.user_id for person in people]
@@ -99,7 +101,7 @@ def _from_database(
                 count,
                 int(tokens or 0),
                 int(errors or 0),
-                refusals(requester_key(person.user_id, None)),
+                refused.get(requester_key(person.user_id, None), 0),
                 last,
             )
         )
