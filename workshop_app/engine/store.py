@@ -45,6 +45,8 @@ class ModelRecord:
     system: str = ""
     template: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
+    messages: tuple[dict[str, Any], ...] = ()
+    """Few-shot examples set by /api/create; a chat's own messages follow them."""
     parent: str = ""
     read_only: bool = False
 
@@ -103,6 +105,7 @@ class ModelStore:
             system=data.get("system") or "",
             template=data.get("template") or "",
             parameters=data.get("parameters") or {},
+            messages=tuple(data.get("messages") or ()),
             parent=data.get("parent") or "",
         )
 
@@ -182,13 +185,20 @@ class ModelStore:
             system=record.system,
             template=record.template,
             parameters=record.parameters,
+            messages=list(record.messages),
             parent=record.parent or record.name,
         )
 
     def create(
-        self, name: str, base: ModelRecord, system: str | None, template: str | None, parameters: dict[str, Any]
+        self,
+        name: str,
+        base: ModelRecord,
+        system: str | None,
+        template: str | None,
+        parameters: dict[str, Any],
+        messages: list[dict[str, Any]] | None = None,
     ) -> ModelRecord:
-        """A derived model: the base's blob with its own system prompt, template and parameters."""
+        """A derived model: the base's blob with its own system prompt, template, parameters and examples."""
         target = valid_name(name)
         return self._write_manifest(
             target,
@@ -196,6 +206,7 @@ class ModelStore:
             system=base.system if system is None else system,
             template=base.template if template is None else template,
             parameters={**base.parameters, **parameters},
+            messages=list(base.messages) if messages is None else messages,
             parent=base.name,
         )
 

@@ -181,6 +181,7 @@ def actor_for_user(session: Session, user: User) -> Actor:
         workshop_id=workshop.id if workshop else None,
         teaching=frozenset(teaching),
         allowed_models=tuple(workshop.allowed_models) if workshop else (),
+        may_build_models=bool(workshop and workshop.attendees_build_models),
     )
 
 

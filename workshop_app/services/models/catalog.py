@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workshop_app.services.models.metrics import ModelMetrics, RequestPoint, metrics_by_model_host, request_points
+from workshop_app.services.models.recipes import Recipe, all_recipes
 from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable
@@ -80,6 +81,10 @@ class ModelSummary:
     metrics: ModelMetrics | None = None
     host_metrics: tuple[ModelMetrics, ...] = ()
     provider: str = PROVIDER
+    built_from: str = ""
+    """The base model, for a model made with the model builder."""
+    built_by: str = ""
+    """Who built it (display name), for a model made with the model builder."""
 
     @property
     def healthy(self) -> bool:
@@ -274,11 +279,17 @@ async def catalog_for(actor: Actor | None, *, fresh: bool = False) -> Catalog:
     require_actor(actor)
     catalog = await load_catalog(fresh=fresh)
     usable = set(usable_models(actor, [model.name for model in catalog.models]))
+    recipes = await asyncio.to_thread(all_recipes)
     return replace(
         catalog,
-        models=[model for model in catalog.models if model.name in usable],
+        models=[_with_origin(model, recipes) for model in catalog.models if model.name in usable],
         entries=[entry for entry in catalog.entries if entry.model.name in usable],
     )
+
+
+def _with_origin(model: ModelSummary, recipes: dict[str, Recipe]) -> ModelSummary:
+    recipe = recipes.get(model.name)
+    return replace(model, built_from=recipe.base, built_by=recipe.author) if recipe else model
 
 
 async def model_status(
@@ -292,7 +303,7 @@ async def model_status(
     summary = catalog.find(name)
     assert summary is not None  # pick_host found a reachable host listing it
     require_model(actor, summary.name)
-    return summary
+    return _with_origin(summary, await asyncio.to_thread(all_recipes))
 
 
 async def model_details(
