@@ -158,10 +158,11 @@ def may_build(actor: Actor | None) -> bool:
 # -- the hosts ---------------------------------------------------------------------------------------
 
 
-async def _fresh_states(backends: Backends) -> list[HostState]:
-    """A new reading of every host, so a name taken a moment ago is seen."""
+async def _fresh_states(backends: Backends, urls: list[str] | None = None) -> list[HostState]:
+    """A new reading of the hosts (all, or `urls`): a name taken a moment ago is seen, and a change made now
+    shows in the catalog. A decision waits up to two probe timeouts, not a page's second."""
     monitor = get_monitor(backends)
-    return await monitor.refresh(max_wait=monitor.probe_timeout)
+    return await monitor.refresh(urls, max_wait=2 * monitor.probe_timeout)
 
 
 def _hosts_having(states: list[HostState], model: str, backends: Backends) -> list[OllamaBackend]:
@@ -169,8 +170,9 @@ def _hosts_having(states: list[HostState], model: str, backends: Backends) -> li
     urls = [state.url for state in states if state.reachable and state.has(model)]
     if not urls:
         down = next((state for state in states if not state.reachable and state.has(model)), None)
-        if down is not None:
-            raise BackendUnavailable(down.url, down.reason or "no answer")
+        down = down or next((state for state in states if not state.reachable), None)
+        if down is not None:  # it may have the base: missing is said only when every host answered
+            raise BackendUnavailable(down.url, down.reason or "no answer yet")
         raise NotFound(
             f"The base model {model} is not on any Ollama host.",
             hint=f"Pull {model} on the Models page first, or choose a base from the catalog.",
@@ -250,7 +252,7 @@ async def build_model(
         await _undo(targets, recipe.name, previous)
         raise
     workshops = allow_in_workshops(actor, recipe.name, recipe.base)
-    await get_monitor(backends).refresh([backend.url for backend in targets])
+    await _fresh_states(backends, [backend.url for backend in targets])
     saved = find_recipe(recipe.name) or recipe
     return BuiltModel(saved, tuple(backend.url for backend in targets), tuple(workshops))
 
@@ -274,7 +276,7 @@ async def copy_model(actor: Actor | None, source: str, destination: str, *, back
         await _undo([*done, *hosts[len(done) : len(done) + 1]], recipe.name, None)
         raise
     workshops = allow_in_workshops(actor, recipe.name, recipe.base)
-    await get_monitor(backends).refresh([backend.url for backend in hosts])
+    await _fresh_states(backends, [backend.url for backend in hosts])
     return BuiltModel(find_recipe(recipe.name) or recipe, tuple(b.url for b in hosts), tuple(workshops))
 
 
@@ -294,7 +296,7 @@ async def delete_built_model(actor: Actor | None, name: str, *, backends: Backen
             removed.append(state.url)
     drop_recipe(recipe.name)
     disallow_everywhere(recipe.name)
-    await get_monitor(backends).refresh(removed or None)
+    await _fresh_states(backends, removed or None)
     return removed
 
 

@@ -60,6 +60,8 @@ class Placement:
     memory_bytes: int = 0
     vram_bytes: int = 0
     expires_at: str = ""
+    context_length: int = 0
+    """The context window the model was loaded with (/api/ps), 0 when not loaded."""
 
     @property
     def vram_share(self) -> float:
@@ -217,7 +219,15 @@ def _placement(state: HostState, name: str) -> Placement:
     running = state.running_model(name)
     if running is None:
         return Placement(state.url, bool(state.reachable))
-    return Placement(state.url, bool(state.reachable), True, running.size_bytes, running.vram_bytes, running.expires_at)
+    return Placement(
+        state.url,
+        bool(state.reachable),
+        True,
+        running.size_bytes,
+        running.vram_bytes,
+        running.expires_at,
+        running.context_length,
+    )
 
 
 def _context_length(show: dict[str, Any] | None) -> int | None:
