@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import reset_settings_caches
@@ -14,7 +16,8 @@ from workshop_app.services.models.catalog import catalog_for
 from workshop_app.services.models.recipes import Recipe, find_recipe
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendError
-from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
+from workshop_app.services.workshops.bundles import export_bundle, import_bundle, recreate_imported
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop, get_workshop
 
 BASE = "llama3.2:1b"
 
@@ -161,3 +164,30 @@ async def test_copy_and_delete_act_on_every_host_and_the_recipe(two_hosts: Hosts
     assert find_recipe(name) is None and find_recipe(copy) is not None
     with pytest.raises(NotFound, match="was not built here"):
         await builder.delete_built_model(instructor, BASE)
+
+
+async def test_a_bundle_carries_the_recipe_and_import_makes_the_model_again(
+    two_hosts: Hosts, instructor, tmp_path
+) -> None:
+    workshop = create_workshop(instructor, WorkshopDraft(unique_name("ws"), allowed_models=(BASE,)))
+    teacher = replace(instructor, teaching=instructor.teaching | {workshop.id})
+    name = f"{unique_name('carried')}:v1"
+    await builder.build_model(teacher, persona(name))
+    exported = export_bundle(teacher, workshop.id)  # type: ignore[arg-type]
+    assert exported.counts["model_recipes"] == 1
+    path = tmp_path / exported.filename
+    path.write_bytes(exported.data)
+    await builder.delete_built_model(teacher, name)  # as on another machine: neither model nor recipe
+
+    importer = actor_of(make_user(Role.INSTRUCTOR, "importer"))
+    imported = import_bundle(importer, path)
+    assert imported.counts["model_recipes"] == 1
+    assert await recreate_imported(importer, imported) == {name: "made on 2 host(s)"}
+    for url in (two_hosts.a.url, two_hosts.b.url):
+        show = await OllamaBackend(url).show(name)
+        assert show["system"] == persona(name).system
+        assert show["messages"] == [dict(message) for message in persona(name).messages]
+    recipe = find_recipe(name)
+    assert recipe is not None and (recipe.base, recipe.author) == (BASE, "Importer")
+    assert name in get_workshop(actor_of(make_user(Role.ADMIN, "admin")), imported.workshop_id).allowed_models
+    assert await recreate_imported(importer, imported) == {name: "already there"}

@@ -107,7 +107,14 @@ async def test_a_bundle_becomes_a_new_workshop_owned_by_the_importer(source: Sou
         5000,
     )
     assert new.creator_id == importer.id and new.join_code != source.workshop.join_code
-    assert imported.counts == {"prompts": 1, "tools": 1, "documents": 2, "collections": 1, "rag_systems": 1}
+    assert imported.counts == {
+        "prompts": 1,
+        "tools": 1,
+        "documents": 2,
+        "collections": 1,
+        "rag_systems": 1,
+        "model_recipes": 0,
+    }
 
     importer = actor_of(account)  # now teaching the new workshop
     prompt = owned_by(importer, prompts.list_prompts(importer))[0]

@@ -314,3 +314,31 @@ def list_recipes(actor: Actor | None) -> list[Recipe]:
     """Every built model's recipe (a model on the hosts is visible to all who may use it)."""
     require_actor(actor)
     return list(all_recipes().values())
+
+
+async def recreate_models(actor: Actor | None, names: tuple[str, ...], *, backends: Backends = None) -> dict[str, str]:
+    """Make the models of saved recipes (an imported bundle's) where they are missing; one line per model.
+
+    A model already on every host with its base is left alone; one whose base no host has is
+    reported, not raised, so the rest of the import stands.
+    """
+    actor = require_builder(actor)
+    states = await _fresh_states(backends)
+    outcomes = {}
+    for name in names:
+        recipe = find_recipe(name)
+        if recipe is None:
+            continue
+        try:
+            targets = [b for b in _hosts_having(states, recipe.base, backends) if not _has(states, b.url, name)]
+            await _on_every_host(targets, recipe, None)
+        except WorkshopError as error:
+            outcomes[name] = f"not made: {error.message}"
+            continue
+        outcomes[name] = f"made on {len(targets)} host(s)" if targets else "already there"
+    await _fresh_states(backends)
+    return outcomes
+
+
+def _has(states: list[HostState], url: str, name: str) -> bool:
+    return any(state.url == url and state.has(name) for state in states)
