@@ -260,7 +260,7 @@ async def build_model(
 async def copy_model(actor: Actor | None, source: str, destination: str, *, backends: Backends = None) -> BuiltModel:
     """A copy of a built model under a new name (/api/copy on every host that has it), with its own recipe."""
     actor = require_builder(actor)
-    original = _built(source)
+    original = built_recipe(source)
     target = replace(original, name=destination)
     recipe = checked_recipe(target)
     states = await _fresh_states(backends)
@@ -283,7 +283,7 @@ async def copy_model(actor: Actor | None, source: str, destination: str, *, back
 async def delete_built_model(actor: Actor | None, name: str, *, backends: Backends = None) -> list[str]:
     """Remove a built model from every reachable host and its recipe; returns the hosts it was removed from."""
     actor = require_builder(actor)
-    recipe = _built(name)
+    recipe = built_recipe(name)
     _require_owner(actor, recipe)
     states = await _fresh_states(backends)
     removed = []
@@ -300,7 +300,8 @@ async def delete_built_model(actor: Actor | None, name: str, *, backends: Backen
     return removed
 
 
-def _built(name: str) -> Recipe:
+def built_recipe(name: str) -> Recipe:
+    """The recipe of a model built here; NotFound for any other name."""
     recipe = find_recipe(canonical_name(validate_model_name(name)))
     if recipe is None:
         raise NotFound(
@@ -342,3 +343,26 @@ async def recreate_models(actor: Actor | None, names: tuple[str, ...], *, backen
 
 def _has(states: list[HostState], url: str, name: str) -> bool:
     return any(state.url == url and state.has(name) for state in states)
+
+
+FORM_PARAMETERS = ("temperature", "top_p", "top_k", "num_ctx", "num_predict", "seed", "repeat_penalty")
+"""The parameters the builder form offers as fields (the REST API takes any of Ollama's)."""
+
+
+def parameters_from_fields(fields: dict[str, str], stop: str = "") -> dict[str, Any]:
+    """The form's text fields as parameters: empty fields are left to the base; `stop` is comma-separated."""
+    parameters: dict[str, Any] = {}
+    for key, text in fields.items():
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            parameters[key] = int(text) if key in INTEGER_PARAMETERS else float(text)
+        except ValueError:
+            kind = "a whole number" if key in INTEGER_PARAMETERS else "a number"
+            hint = "Leave it empty to keep the base's."
+            raise InvalidInput(f"{key} must be {kind} (got {text!r}).", hint=hint) from None
+    stops = [part.strip() for part in stop.split(",") if part.strip()]
+    if stops:
+        parameters["stop"] = stops
+    return checked_parameters(parameters)

@@ -154,6 +154,8 @@ class ModelDetails:
     modelfile: str
     model_info: dict[str, Any]
     points: list[RequestPoint]
+    messages: tuple[dict[str, Any], ...] = ()
+    """Few-shot messages the model was created with (/api/show), shown before every chat."""
 
     @property
     def supports_streaming(self) -> bool:
@@ -343,6 +345,7 @@ async def model_details(
         modelfile=show.get("modelfile") or "",
         model_info=show.get("model_info") or {},
         points=points,
+        messages=tuple(show.get("messages") or ()),
     )
 
 
