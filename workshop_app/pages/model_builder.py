@@ -93,6 +93,7 @@ def _example(pair: rx.Var, index: rx.Var) -> rx.Component:
                 ),
                 width="100%",
             ),
+            rx.text("User says", **HINT),
             rx.text_area(
                 value=pair.user,
                 on_change=lambda value: S.set_example(index, "user", value),
@@ -100,6 +101,7 @@ def _example(pair: rx.Var, index: rx.Var) -> rx.Component:
                 aria_label="Example user message",
                 width="100%",
             ),
+            rx.text("Model answers", **HINT),
             rx.text_area(
                 value=pair.assistant,
                 on_change=lambda value: S.set_example(index, "assistant", value),
@@ -107,7 +109,7 @@ def _example(pair: rx.Var, index: rx.Var) -> rx.Component:
                 aria_label="Example answer",
                 width="100%",
             ),
-            spacing="2",
+            spacing="1",
             width="100%",
         ),
         width="100%",
