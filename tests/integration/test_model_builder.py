@@ -11,6 +11,7 @@ from tests.support.accounts import actor_of, make_user, unique_name
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
 from workshop_app.services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop_app.services.models import admin as model_admin
 from workshop_app.services.models import builder
 from workshop_app.services.models.catalog import catalog_for
 from workshop_app.services.models.recipes import Recipe, find_recipe
@@ -191,3 +192,13 @@ async def test_a_bundle_carries_the_recipe_and_import_makes_the_model_again(
     assert recipe is not None and (recipe.base, recipe.author) == (BASE, "Importer")
     assert name in get_workshop(actor_of(make_user(Role.ADMIN, "admin")), imported.workshop_id).allowed_models
     assert await recreate_imported(importer, imported) == {name: "already there"}
+
+
+async def test_deleting_a_built_model_on_the_models_page_drops_its_recipe(two_hosts: Hosts, instructor) -> None:
+    name = f"{unique_name('gone')}:v1"
+    await builder.build_model(instructor, persona(name))
+    await model_admin.delete_model(instructor, name, two_hosts.a.url)
+    assert find_recipe(name) is not None  # still on host b
+    await model_admin.delete_model(instructor, name)
+    assert find_recipe(name) is None
+    assert (await catalog_for(instructor)).find(name) is None

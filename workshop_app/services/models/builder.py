@@ -21,9 +21,8 @@ from workshop_app.services.models.recipes import (
     Recipe,
     all_recipes,
     allow_in_workshops,
-    disallow_everywhere,
-    drop_recipe,
     find_recipe,
+    forget_built_model,
     save_recipe,
 )
 from workshop_app.services.ollama.backends import backend_by_url, get_monitor
@@ -294,8 +293,7 @@ async def delete_built_model(actor: Actor | None, name: str, *, backends: Backen
             except ModelNotFound:
                 continue
             removed.append(state.url)
-    drop_recipe(recipe.name)
-    disallow_everywhere(recipe.name)
+    forget_built_model(recipe.name)
     await _fresh_states(backends, removed or None)
     return removed
 

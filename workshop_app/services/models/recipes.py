@@ -128,3 +128,10 @@ def disallow_everywhere(name: str) -> None:
                 workshop.allowed_models = [model for model in workshop.allowed_models if model != name]
                 session.add(workshop)
     actor_cache.forget_everyone()
+
+
+def forget_built_model(name: str) -> None:
+    """A built model that no host holds any more: its recipe and its place on workshops' lists go."""
+    if find_recipe(name) is not None:
+        drop_recipe(name)
+        disallow_everywhere(name)
