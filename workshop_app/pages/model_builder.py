@@ -13,39 +13,20 @@ from workshop_app.state.model_builder_state import ModelBuilderState as S
 HINT = {"color": rx.color("gray", 11), "size": "1"}
 
 
-def _input(key: str, label: str, placeholder: str = "", **props) -> rx.Component:
+def _field(key: str, label: str, control=rx.input, hint: str = "", **props) -> rx.Component:
+    """A labelled control bound to one form field (an input, or a text area for longer text)."""
     control_id = f"builder-{key}"
     return rx.vstack(
         label_for(label, control_id),
-        rx.input(
-            id=control_id,
-            value=S.form[key],
-            on_change=S.set_field(key),
-            placeholder=placeholder,
-            width="100%",
-            **props,
-        ),
+        control(id=control_id, value=S.form[key], on_change=S.set_field(key), width="100%", **props),
+        rx.text(hint, **HINT) if hint else rx.fragment(),
         spacing="1",
         width="100%",
     )
 
 
 def _area(key: str, label: str, hint: str, placeholder: str = "") -> rx.Component:
-    control_id = f"builder-{key}"
-    return rx.vstack(
-        label_for(label, control_id),
-        rx.text_area(
-            id=control_id,
-            value=S.form[key],
-            on_change=S.set_field(key),
-            placeholder=placeholder,
-            width="100%",
-            rows="4",
-        ),
-        rx.text(hint, **HINT),
-        spacing="1",
-        width="100%",
-    )
+    return _field(key, label, rx.text_area, hint, placeholder=placeholder, rows="4")
 
 
 def _base() -> rx.Component:
@@ -66,12 +47,12 @@ def _parameters() -> rx.Component:
     return rx.vstack(
         rx.text("Parameters", size="2", weight="medium"),
         rx.grid(
-            *(_input(key, key, "base's", input_mode="decimal") for key in FORM_PARAMETERS),
+            *(_field(key, key, placeholder="base's", input_mode="decimal") for key in FORM_PARAMETERS),
             columns=rx.breakpoints(initial="2", sm="4"),
             spacing="2",
             width="100%",
         ),
-        _input("stop", "Stop sequences (comma-separated)", "e.g. <END>, ###"),
+        _field("stop", "Stop sequences (comma-separated)", placeholder="e.g. <END>, ###"),
         rx.text("Empty fields keep the base model's value.", **HINT),
         spacing="2",
         width="100%",
@@ -138,7 +119,7 @@ def _form() -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            _input("name", "Name (name:tag)", "pirate:v1"),
+            _field("name", "Name (name:tag)", placeholder="pirate:v1"),
             _base(),
             _area(
                 "system",
