@@ -18,13 +18,17 @@ from workshop_app.services.models.recipes import Recipe
 
 router = APIRouter(prefix="/built-models", tags=["model builder"])
 
-FORBIDDEN = {403: {"description": "Attendees build only where their workshop allows it, and change only their own."}}
-NOT_FOUND = {404: {"description": "The base model is on no host, or the model was not built here."}}
-CONFLICT = {409: {"description": "A model of that name exists (send replace: true to rebuild a built one)."}}
-INVALID = {422: {"description": "A name, parameter or example message is not valid; the message names it."}}
-UNREACHABLE = {503: {"description": "A host that has the base cannot be reached; nothing was made."}}
-FAILED = {502: {"description": "A host refused the model; every host was put back as it was."}}
-EXAMPLE = {
+Responses = dict[int | str, dict[str, Any]]
+
+FORBIDDEN: Responses = {
+    403: {"description": "Attendees build only where their workshop allows it, and change only their own."}
+}
+NOT_FOUND: Responses = {404: {"description": "The base model is on no host, or the model was not built here."}}
+CONFLICT: Responses = {409: {"description": "A model of that name exists (send replace: true to rebuild a built one)."}}
+INVALID: Responses = {422: {"description": "A name, parameter or example message is not valid; the message names it."}}
+UNREACHABLE: Responses = {503: {"description": "A host that has the base cannot be reached; nothing was made."}}
+FAILED: Responses = {502: {"description": "A host refused the model; every host was put back as it was."}}
+EXAMPLE: dict[str, Any] = {
     "name": "pirate:v1",
     "base": "llama3.2:1b",
     "system": "You are a pirate. Answer in one sentence.",
