@@ -202,3 +202,14 @@ async def test_deleting_a_built_model_on_the_models_page_drops_its_recipe(two_ho
     await model_admin.delete_model(instructor, name)
     assert find_recipe(name) is None
     assert (await catalog_for(instructor)).find(name) is None
+
+
+async def test_a_copy_that_fails_on_the_second_host_leaves_no_copy_on_the_first(two_hosts: Hosts, instructor) -> None:
+    name, copy = f"{unique_name('src')}:v1", f"{unique_name('dst')}:v1"
+    await builder.build_model(instructor, persona(name))
+    two_hosts.b.config.fault = "http_500"
+    with pytest.raises(BackendError):
+        await builder.copy_model(instructor, name, copy)
+    two_hosts.b.config.fault = None
+    assert copy not in await installed(two_hosts.a.url) | await installed(two_hosts.b.url)
+    assert find_recipe(copy) is None
