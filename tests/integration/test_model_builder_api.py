@@ -89,3 +89,11 @@ def test_the_builder_is_documented(client: TestClient) -> None:
     assert {"201", "403", "404", "409", "422", "502", "503"} <= set(post["responses"])
     assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("RecipeIn")
     assert "delete" in paths["/api/v1/built-models/{name}"]
+
+
+def test_a_workshop_lets_its_attendees_build_models(client: TestClient) -> None:
+    body = {"title": unique_name("builders"), "attendees_build_models": True}
+    created = client.post("/api/v1/workshops", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["attendees_build_models"] is True
+    assert client.post("/api/v1/workshops", json={"title": unique_name("x")}).json()["attendees_build_models"] is False
