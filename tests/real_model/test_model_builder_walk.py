@@ -100,6 +100,9 @@ def test_a_persona_is_built_seen_in_the_catalog_and_chatted_with(
     expect(page.locator("#built-from")).to_contain_text(f"built from {CHAT_MODEL}")
     expect(page.locator("#capabilities")).to_contain_text("completion")
     expect(page.locator("#in-memory")).to_contain_text("context")
+    expect(page.get_by_text(SYSTEM).first).to_be_visible()  # its own show data, not its base's
+    expect(page.get_by_text("assistant: Arr, ahoy there, matey!")).to_be_visible()
+    page.screenshot(path=artifacts / "model-builder-details.png", full_page=True)
 
     page.set_viewport_size({"width": 420, "height": 900})
     page.goto(f"{app_url}/build-model")
@@ -118,6 +121,10 @@ def test_the_engine_puts_few_shot_examples_before_the_chat(engine_url: str) -> N
     )
     assert made.status_code == 200, made.text
     try:
+        digests = {m["name"]: m["digest"] for m in httpx.get(f"{engine_url}/api/tags", timeout=10).json()["models"]}
+        assert digests[name] != digests[CHAT_MODEL], "a created model has its own digest, as in Ollama"
+        shown = httpx.post(f"{engine_url}/api/show", json={"model": name}, timeout=10).json()
+        assert 'MESSAGE assistant """Arr, ahoy there, matey!"""' in shown["modelfile"]
         counts = []
         for model in (CHAT_MODEL, name):
             answer = httpx.post(

@@ -263,7 +263,7 @@ class Engine:
         )
         await self.runtime.unload(record.name)
         lines = [
-            {"status": f"using existing layer sha256:{record.digest}"},
+            {"status": f"using existing layer {record.path.name.replace('-', ':', 1)}"},
             {"status": "writing manifest"},
             {"status": "success"},
         ]
@@ -718,6 +718,7 @@ def _show_entry(record: ModelRecord, info: GGUFInfo) -> dict[str, Any]:
     if record.system:
         modelfile.append(f'SYSTEM """{record.system}"""')
     modelfile += [f"PARAMETER {line}" for line in parameters.splitlines()]
+    modelfile += [f'MESSAGE {m["role"]} """{m["content"]}"""' for m in record.messages]
     entry: dict[str, Any] = {
         "license": "",
         "modelfile": "\n".join(modelfile) + "\n",

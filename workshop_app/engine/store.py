@@ -55,6 +55,16 @@ class ModelRecord:
         return self.path.stat().st_size
 
 
+def _manifest_digest(data: dict[str, Any]) -> str:
+    """The blob's digest for a plain model; a created one (own system prompt, template, parameters or
+    examples) gets a digest of its whole manifest, as in Ollama, so clients caching /api/show per
+    digest never take its base's answer for it."""
+    content = {key: data[key] for key in ("system", "template", "parameters", "messages") if data.get(key)}
+    if not content:
+        return data["blob"].removeprefix("sha256-")
+    return hashlib.sha256(json.dumps({"blob": data["blob"], **content}, sort_keys=True).encode()).hexdigest()
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -100,7 +110,7 @@ class ModelStore:
         return ModelRecord(
             name=name,
             path=self.blobs / data["blob"],
-            digest=data["blob"].removeprefix("sha256-"),
+            digest=_manifest_digest(data),
             modified_at=data.get("modified_at") or _iso(manifest.stat().st_mtime),
             system=data.get("system") or "",
             template=data.get("template") or "",
