@@ -213,3 +213,12 @@ async def test_a_copy_that_fails_on_the_second_host_leaves_no_copy_on_the_first(
     two_hosts.b.config.fault = None
     assert copy not in await installed(two_hosts.a.url) | await installed(two_hosts.b.url)
     assert find_recipe(copy) is None
+
+
+async def test_an_attendee_lists_only_the_built_models_their_workshop_uses(two_hosts: Hosts, instructor) -> None:
+    name = f"{unique_name('listed')}:v1"
+    await builder.build_model(instructor, persona(name))
+    workshop = create_workshop(instructor, WorkshopDraft(unique_name("ws"), allowed_models=("qwen2.5:0.5b",)))
+    attendee = actor_of(make_user(Role.ATTENDEE, "learner", workshop_id=workshop.id))
+    assert name not in [recipe.name for recipe in builder.list_recipes(attendee)]
+    assert name in [recipe.name for recipe in builder.list_recipes(instructor)]

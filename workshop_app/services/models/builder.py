@@ -30,7 +30,7 @@ from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelNotFound
 from workshop_app.services.ollama.health_monitor import HostState
 from workshop_app.services.ollama.router import canonical_name
-from workshop_app.services.workshops.policy import Actor, require_actor, require_model
+from workshop_app.services.workshops.policy import Actor, require_actor, require_model, usable_models
 
 Backends = tuple[OllamaBackend, ...] | None
 
@@ -310,9 +310,10 @@ def built_recipe(name: str) -> Recipe:
 
 
 def list_recipes(actor: Actor | None) -> list[Recipe]:
-    """Every built model's recipe (a model on the hosts is visible to all who may use it)."""
-    require_actor(actor)
-    return list(all_recipes().values())
+    """The recipes of the built models this person may use (an attendee: those on their workshop's list)."""
+    actor = require_actor(actor)
+    recipes = all_recipes()
+    return [recipes[name] for name in usable_models(actor, recipes)]
 
 
 async def recreate_models(actor: Actor | None, names: tuple[str, ...], *, backends: Backends = None) -> dict[str, str]:
