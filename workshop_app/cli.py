@@ -29,7 +29,7 @@ from workshop_app.services.operations.backup import BackupSchedule, create_backu
 from workshop_app.services.operations.backup_crypto import is_encrypted
 from workshop_app.services.operations.logs import configure_logging
 from workshop_app.services.operations.smoke import run_smoke
-from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_bundle
+from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_bundle, recreate_imported
 from workshop_app.services.workshops.join_addresses import lan_addresses
 from workshop_app.services.workshops.moderation import DELETERS as MODERATED_KINDS
 from workshop_app.services.workshops.moderation import delete_for_moderation
@@ -333,6 +333,8 @@ def import_workshop(bundle: Path, username: str, embed: bool) -> None:
     )
     for old, new in imported.renamed_tools.items():
         click.echo(f"Tool {old} saved as {new}: you already had a tool with that name.")
+    for name, outcome in asyncio.run(recreate_imported(actor, imported)).items():
+        click.echo(f"Model {name}: {outcome}")
     if embed:
         for job in asyncio.run(embed_imported(actor, imported, wait=True)):
             click.echo(

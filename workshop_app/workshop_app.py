@@ -12,6 +12,7 @@ from workshop_app.pages.documents import documents_page
 from workshop_app.pages.evaluate import evaluate_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
+from workshop_app.pages.model_builder import model_builder_page
 from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
 from workshop_app.pages.model_details import model_details_page
 from workshop_app.pages.models import models_page
@@ -35,6 +36,8 @@ from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.evaluation_state import EvaluationState
 from workshop_app.state.log_context import install_ui_event_ids
+from workshop_app.state.model_builder_state import ROUTE as BUILDER_ROUTE
+from workshop_app.state.model_builder_state import ModelBuilderState
 from workshop_app.state.model_detail_state import ModelDetailState
 from workshop_app.state.models_state import ModelsState
 from workshop_app.state.playground_state import PlaygroundState
@@ -66,6 +69,12 @@ app.add_page(
     route="/models",
     title="Models · Ollama Workshop",
     on_load=[AuthState.require_sign_in, ModelsState.refresh],
+)
+app.add_page(
+    model_builder_page,
+    route=BUILDER_ROUTE,
+    title="Build a model · Ollama Workshop",
+    on_load=[AuthState.require_sign_in, ModelBuilderState.load],
 )
 app.add_page(
     model_details_page, route=MODEL_DETAILS_ROUTE, title="Model · Ollama Workshop", on_load=ModelDetailState.load

@@ -335,6 +335,7 @@ class FakeOllamaApp:
         thinks = _thinking(body, spec, model, images)
         if not messages:
             return self._load_only(model, spec, keep_alive, {"message": {"role": "assistant", "content": ""}})
+        messages = [*spec.messages, *messages]  # a created model's few-shot examples come first, as in Ollama
         self.state.stats.last_chat_options = dict(body.get("options") or {})
         self.state.stats.last_chat = {key: value for key, value in body.items() if key != "messages"}
         load_ns = self._load(spec, keep_alive, options)
@@ -558,6 +559,9 @@ class FakeOllamaApp:
             raise ApiError(404, f"model '{source}' not found")
         defaults = {**base.defaults, **(body.get("parameters") or {})}
         _options({"options": defaults}, base)
+        messages = body.get("messages") or []
+        if not isinstance(messages, list) or not all(isinstance(m, dict) and m.get("role") for m in messages):
+            raise ApiError(400, "invalid messages: each needs a role")
         self._install(
             replace(
                 base,
@@ -565,6 +569,7 @@ class FakeOllamaApp:
                 system=body.get("system") or base.system,
                 template=body.get("template") or base.template,
                 defaults=defaults,
+                messages=tuple(messages) or base.messages,
             )
         )
         lines = [{"status": "using existing layer"}, {"status": "writing manifest"}, {"status": "success"}]

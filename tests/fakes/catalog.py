@@ -58,6 +58,8 @@ class ModelSpec:
     system: str = ""
     defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     """Parameters set by /api/create; requests' options override them."""
+    messages: tuple[dict[str, Any], ...] = field(default=(), hash=False, compare=False)
+    """Few-shot messages set by /api/create; Ollama puts them before a chat's own messages."""
 
     @property
     def digest(self) -> str:
@@ -118,6 +120,8 @@ class ModelSpec:
             "capabilities": list(self.capabilities),
             "modified_at": self.modified_at,
         }
+        if self.messages:
+            entry["messages"] = [dict(message) for message in self.messages]
         return {**entry, "system": self.system} if self.system else entry
 
 

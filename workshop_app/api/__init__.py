@@ -14,6 +14,7 @@ from workshop_app.api.health import router as health_router
 from workshop_app.api.metrics import router as metrics_router
 from workshop_app.api.middleware import RequestContextMiddleware
 from workshop_app.api.model_admin import router as model_admin_router
+from workshop_app.api.model_builder import router as model_builder_router
 from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
 from workshop_app.api.rag import evaluation_router
@@ -45,6 +46,7 @@ def build_api() -> FastAPI:
     api.include_router(models_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(model_catalog_router, responses=REST_REFUSALS)
     api.include_router(model_admin_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(model_builder_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(accounts_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(usage_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)

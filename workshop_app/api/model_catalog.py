@@ -23,8 +23,10 @@ MODEL_EXAMPLE = {
                 "reachable": True,
                 "loaded": True,
                 "memory_bytes": 1651372911,
+                "vram_bytes": 1651372911,
                 "vram_share": 1.0,
                 "expires_at": "2026-11-23T17:05:00Z",
+                "context_length": 4096,
             }
         ],
     },
@@ -45,6 +47,7 @@ MODEL_EXAMPLE = {
         "size_bytes": 1321098329,
         "context_length": 131072,
     },
+    "built": None,
 }
 
 
@@ -53,7 +56,8 @@ def host_report(host: HostStatus) -> dict[str, Any]:
 
 
 def model_report(model: ModelSummary) -> dict[str, Any]:
-    """One model as the REST face describes it (see MODEL_EXAMPLE)."""
+    """One model as the REST face describes it (see MODEL_EXAMPLE); `built` names the base and author of a
+    model made with the model builder, e.g. {"from": "llama3.2:1b", "by": "Ada"}, and is null otherwise."""
     metrics = asdict(model.metrics) if model.metrics else None
     if metrics is not None:
         del metrics["model"], metrics["backend_url"]
@@ -74,6 +78,7 @@ def model_report(model: ModelSummary) -> dict[str, Any]:
             "size_bytes": model.size_bytes,
             "context_length": model.context_length,
         },
+        "built": {"from": model.built_from, "by": model.built_by} if model.built_from else None,
     }
 
 

@@ -23,10 +23,16 @@ class WorkshopIn(BaseModel):
     allowed_models: list[str] = Field(default_factory=list, description="Models attendees may use; empty = all.")
     requests_per_minute: StoredCount | None = None
     tokens_per_day: StoredCount | None = None
+    attendees_build_models: bool = Field(False, description="Attendees may build models with the model builder.")
 
     def draft(self) -> WorkshopDraft:
         return WorkshopDraft(
-            self.title, self.description, tuple(self.allowed_models), self.requests_per_minute, self.tokens_per_day
+            self.title,
+            self.description,
+            tuple(self.allowed_models),
+            self.requests_per_minute,
+            self.tokens_per_day,
+            self.attendees_build_models,
         )
 
 

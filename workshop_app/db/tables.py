@@ -4,6 +4,7 @@ from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.help_requests import HelpRequest
+from workshop_app.db.model_recipes import ModelRecipe
 from workshop_app.db.model_requests import ModelRequest
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.question_sets import QuestionSet
@@ -21,6 +22,7 @@ __all__ = [
     "CollectionDocument",
     "Document",
     "HelpRequest",
+    "ModelRecipe",
     "ModelRequest",
     "Prompt",
     "PromptVersion",

@@ -26,6 +26,7 @@ class Workshop(SQLModel, table=True):
     requests_per_minute: int | None = Field(default=None, description="per attendee; None = no limit")
     tokens_per_day: int | None = Field(default=None, description="per attendee; None = no limit")
     is_open: bool = True
+    attendees_build_models: bool = Field(default=False, description="attendees may build models (the model builder)")
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

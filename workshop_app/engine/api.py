@@ -257,13 +257,14 @@ class Engine:
         for key in ("system", "template"):
             if body.get(key) is not None and not isinstance(body[key], str):
                 raise ApiError(400, f"invalid {key}: expected a string")
+        messages = _example_messages(body.get("messages"))
         self.info(base)
         record = await asyncio.to_thread(
-            self.store.create, name, base, body.get("system"), body.get("template"), parameters
+            self.store.create, name, base, body.get("system"), body.get("template"), parameters, messages
         )
         await self.runtime.unload(record.name)
         lines = [
-            {"status": f"using existing layer sha256:{record.digest}"},
+            {"status": f"using existing layer {record.path.name.replace('-', ':', 1)}"},
             {"status": "writing manifest"},
             {"status": "success"},
         ]
@@ -317,7 +318,7 @@ class Engine:
         # Teaching mode after a tool result: the tools leave the prompt so the model answers (ends the loop).
         shown_tools = None if teaching and last_role == "tool" else offered
         call = {
-            "messages": tools.render(messages, shown_tools, record.system),
+            "messages": tools.render([*record.messages, *messages], shown_tools, record.system),
             **sampling,
             **opts.response_format(body.get("format")),
         }
@@ -729,6 +730,7 @@ def _show_entry(record: ModelRecord, info: GGUFInfo) -> dict[str, Any]:
     if record.system:
         modelfile.append(f'SYSTEM """{record.system}"""')
     modelfile += [f"PARAMETER {line}" for line in parameters.splitlines()]
+    modelfile += [f'MESSAGE {m["role"]} """{m["content"]}"""' for m in record.messages]
     entry: dict[str, Any] = {
         "license": "",
         "modelfile": "\n".join(modelfile) + "\n",
@@ -741,4 +743,20 @@ def _show_entry(record: ModelRecord, info: GGUFInfo) -> dict[str, Any]:
     }
     if record.system:
         entry["system"] = record.system
+    if record.messages:
+        entry["messages"] = [dict(message) for message in record.messages]
     return entry
+
+
+def _example_messages(messages: Any) -> list[dict[str, Any]] | None:
+    """/api/create's few-shot messages: role and text each, as Ollama's MESSAGE lines; None keeps the base's."""
+    if messages is None:
+        return None
+    if not isinstance(messages, list):
+        raise ApiError(400, "invalid messages: expected a list")
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in ("system", "user", "assistant"):
+            raise ApiError(400, "invalid message: each needs a role of system, user or assistant")
+        if not isinstance(message.get("content", ""), str):
+            raise ApiError(400, "invalid message content: expected a string")
+    return [{"role": message["role"], "content": message.get("content", "")} for message in messages]

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,12 +45,24 @@ class ModelRecord:
     system: str = ""
     template: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
+    messages: tuple[dict[str, Any], ...] = ()
+    """Few-shot examples set by /api/create; a chat's own messages follow them."""
     parent: str = ""
     read_only: bool = False
 
     @property
     def size(self) -> int:
         return self.path.stat().st_size
+
+
+def _manifest_digest(data: dict[str, Any]) -> str:
+    """The blob's digest for a plain model; a created one (own system prompt, template, parameters or
+    examples) gets a digest of its whole manifest, as in Ollama, so clients caching /api/show per
+    digest never take its base's answer for it."""
+    content = {key: data[key] for key in ("system", "template", "parameters", "messages") if data.get(key)}
+    if not content:
+        return data["blob"].removeprefix("sha256-")
+    return hashlib.sha256(json.dumps({"blob": data["blob"], **content}, sort_keys=True).encode()).hexdigest()
 
 
 def now_iso() -> str:
@@ -98,11 +110,12 @@ class ModelStore:
         return ModelRecord(
             name=name,
             path=self.blobs / data["blob"],
-            digest=data["blob"].removeprefix("sha256-"),
+            digest=_manifest_digest(data),
             modified_at=data.get("modified_at") or _iso(manifest.stat().st_mtime),
             system=data.get("system") or "",
             template=data.get("template") or "",
             parameters=data.get("parameters") or {},
+            messages=tuple(data.get("messages") or ()),
             parent=data.get("parent") or "",
         )
 
@@ -182,13 +195,20 @@ class ModelStore:
             system=record.system,
             template=record.template,
             parameters=record.parameters,
+            messages=list(record.messages),
             parent=record.parent or record.name,
         )
 
     def create(
-        self, name: str, base: ModelRecord, system: str | None, template: str | None, parameters: dict[str, Any]
+        self,
+        name: str,
+        base: ModelRecord,
+        system: str | None,
+        template: str | None,
+        parameters: dict[str, Any],
+        messages: Sequence[dict[str, Any]] | None = None,
     ) -> ModelRecord:
-        """A derived model: the base's blob with its own system prompt, template and parameters."""
+        """A derived model: the base's blob with its own system prompt, template, parameters and examples."""
         target = valid_name(name)
         return self._write_manifest(
             target,
@@ -196,6 +216,7 @@ class ModelStore:
             system=base.system if system is None else system,
             template=base.template if template is None else template,
             parameters={**base.parameters, **parameters},
+            messages=list(base.messages) if messages is None else list(messages),
             parent=base.name,
         )
 

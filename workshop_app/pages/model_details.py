@@ -51,7 +51,17 @@ def _summary() -> rx.Component:
                 + " · context "
                 + row.context
             ),
+            rx.cond(row.built != "", rx.text(row.built, size="2", color=rx.color("violet", 11), id="built-from")),
             rx.hstack(rx.foreach(ModelDetailState.capabilities, _flag), wrap="wrap", id="capabilities"),
+            rx.cond(
+                ModelDetailState.in_memory.length() > 0,
+                rx.vstack(
+                    rx.foreach(ModelDetailState.in_memory, lambda line: rx.text("In memory on " + line, size="2")),
+                    spacing="1",
+                    id="in-memory",
+                ),
+                rx.text("Not in memory on any host (it loads on its first request).", size="2", id="in-memory"),
+            ),
             rx.text(row.usage + " · avg " + row.latency + " · p95 " + row.p95 + " · " + row.speed, size="2"),
             spacing="2",
         ),
@@ -75,6 +85,7 @@ def model_details_page() -> rx.Component:
                     rx.text("No requests yet: chat with this model in the Playground and its latency shows here."),
                 ),
                 _block("System prompt", ModelDetailState.system),
+                _block("Few-shot examples", ModelDetailState.examples),
                 _block("Parameters", ModelDetailState.parameters),
                 _block("Template", ModelDetailState.template),
                 _block("Modelfile", ModelDetailState.modelfile),

@@ -30,7 +30,7 @@ def model_href(name: rx.Var) -> rx.Var:
 
 
 def _placement(placement: rx.Var) -> rx.Component:
-    return rx.tooltip(
+    badge = rx.tooltip(
         rx.badge(
             rx.icon(rx.cond(placement.loaded, "cpu", rx.cond(placement.reachable, "hard-drive", "circle-x")), size=12),
             placement.url,
@@ -45,6 +45,8 @@ def _placement(placement: rx.Var) -> rx.Component:
             rx.cond(placement.reachable, "on disk, not in memory", "host unreachable"),
         ),
     )
+    residency = rx.text(placement.memory, size="1", color=rx.color("gray", 11), class_name="residency")
+    return rx.vstack(badge, rx.cond(placement.loaded, residency), spacing="0")
 
 
 def _actions(row: rx.Var) -> rx.Component:
@@ -97,6 +99,10 @@ def _row(row: rx.Var) -> rx.Component:
                     size="1",
                     color=rx.color("gray", 11),
                 ),
+                rx.cond(
+                    row.built != "",
+                    rx.text(row.built, size="1", color=rx.color("violet", 11), class_name="built"),
+                ),
                 spacing="1",
             )
         ),
@@ -139,6 +145,10 @@ def _toolbar() -> rx.Component:
             aria_label="Sort by",
         ),
         rx.spacer(),
+        rx.cond(
+            ModelsState.may_build,
+            rx.link(rx.button(rx.icon("hammer", size=16), "Build a model", variant="soft"), href="/build-model"),
+        ),
         rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=ModelsState.refresh, loading=ModelsState.loading),
         width="100%",
         align="center",

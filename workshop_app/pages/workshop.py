@@ -62,6 +62,11 @@ def _form_dialog() -> rx.Component:
                         ),
                         width="100%",
                     ),
+                    rx.checkbox(
+                        "Attendees may build their own models (model builder)",
+                        name="attendees_build_models",
+                        default_checked=rx.cond(WorkshopState.editing, W["attendees_build_models"].to(bool), False),
+                    ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button("Save", type="submit", id="save-workshop"),

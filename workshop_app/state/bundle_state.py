@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_uploaded
+from workshop_app.services.workshops.bundles import embed_imported, export_bundle, import_uploaded, recreate_imported
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.workshop_state import WorkshopState
@@ -28,6 +28,8 @@ class BundleState(AuthState):
         imported = import_uploaded(actor, files[0].name or "", await files[0].read())
         jobs = await embed_imported(actor, imported)  # they run on in this process; the Collections page shows them
         note = f" Embedding {len(jobs)} collection(s) now." if jobs else ""
+        models = await recreate_imported(actor, imported)
+        note += "".join(f" {name}: {outcome}." for name, outcome in models.items())
         return [
             WorkshopState.select(imported.workshop_id),
             rx.toast.success(f"Imported “{imported.title}” with join code {imported.join_code}.{note}"),

@@ -8,7 +8,14 @@ from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.models.catalog import model_details
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import toasts_errors
-from workshop_app.state.model_views import CapabilityFlag, ModelRow, capability_flags, chart_points, model_row
+from workshop_app.state.model_views import (
+    CapabilityFlag,
+    ModelRow,
+    capability_flags,
+    chart_points,
+    model_row,
+    residency,
+)
 
 
 class ModelDetailState(AuthState):
@@ -21,6 +28,8 @@ class ModelDetailState(AuthState):
     license: str = ""
     modelfile: str = ""
     capabilities: list[CapabilityFlag] = []
+    examples: str = ""
+    in_memory: list[str] = []  # per host where it is loaded: memory, VRAM, context, expiry (/api/ps)
     points: list[dict[str, float | str]] = []
     error: str = ""
 
@@ -43,3 +52,5 @@ class ModelDetailState(AuthState):
         self.license, self.modelfile = details.license, details.modelfile
         self.capabilities = capability_flags(list(details.summary.capabilities))
         self.points = chart_points(details.points)
+        self.examples = "\n".join(f"{m.get('role')}: {m.get('content')}" for m in details.messages)
+        self.in_memory = [f"{p.url}: {residency(p)}" for p in details.summary.placements if p.loaded]

@@ -35,6 +35,7 @@ class ModelRow:
     healthy: bool = False
     loaded: bool = False
     placements: list[PlacementView] = dataclasses.field(default_factory=list)
+    built: str = ""
     usage: str = "no requests yet"
     latency: str = "—"
     p95: str = "—"
@@ -111,12 +112,35 @@ def _context(tokens: int | None) -> str:
     return f"{tokens // 1024}K" if tokens >= 1024 else str(tokens)
 
 
+def unloads_in(expires_at: str, now: datetime | None = None) -> str:
+    """Ollama's expiry (/api/ps) as people say it: "unloads in 4 min"; a far-off date means it stays loaded."""
+    try:
+        expiry = datetime.fromisoformat(expires_at)
+    except ValueError:
+        return ""
+    seconds = (expiry - (now or datetime.now(expiry.tzinfo))).total_seconds()
+    if seconds > 365 * 86400:
+        return "stays loaded"
+    if seconds < 60:
+        return "unloads in under a minute" if seconds > 0 else "unloading now"
+    if seconds < 5400:
+        return f"unloads in {seconds / 60:.0f} min"
+    return f"unloads at {_clock(expires_at)}"
+
+
+def residency(placement: Placement, now: datetime | None = None) -> str:
+    """What /api/ps says of a loaded copy: memory and VRAM, context length, expiry; empty when not loaded."""
+    if not placement.loaded:
+        return ""
+    vram = f"{human_size(placement.vram_bytes)} VRAM ({placement.vram_share:.0%})"
+    parts = [f"{human_size(placement.memory_bytes)} in memory", vram if placement.vram_bytes else "CPU only"]
+    if placement.context_length:
+        parts.append(f"context {placement.context_length:,}")
+    return " · ".join(filter(None, [*parts, unloads_in(placement.expires_at, now)]))
+
+
 def _placement(placement: Placement) -> PlacementView:
-    memory = ""
-    if placement.loaded:
-        memory = f"{human_size(placement.memory_bytes)} in memory, {placement.vram_share:.0%} VRAM,"
-        memory = f" until {_clock(placement.expires_at)}"
-    return PlacementView(placement.url, placement.reachable, placement.loaded, memory)
+    return PlacementView(placement.url, placement.reachable, placement.loaded, residency(placement))
 
 
 def model_row(model: ModelSummary) -> ModelRow:
@@ -131,6 +155,7 @@ def model_row(model: ModelSummary) -> ModelRow:
         healthy=model.healthy,
         loaded=model.loaded,
         placements=[_placement(p) for p in model.placements],
+        built=f"built from {model.built_from} by {model.built_by}" if model.built_from else "",
     )
     metrics = model.metrics
     if metrics is not None:

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from workshop_app.services.models import admin as model_admin
+from workshop_app.services.models.builder import may_build
 from workshop_app.services.models.catalog import catalog_for, select_models
 from workshop_app.services.models.resources import machine_resources
 from workshop_app.state.auth_state import AuthState
@@ -41,6 +42,7 @@ class ModelsState(AuthState):
     loading: bool = False
     loaded_once: bool = False
     watching: bool = False
+    may_build: bool = False
     _models: list = []
 
     @rx.var
@@ -64,7 +66,7 @@ class ModelsState(AuthState):
         actor = self.signed_in()
         if actor is None:
             return
-        self.loading = True
+        self.loading, self.may_build = True, may_build(actor)
         yield
         self._show(await catalog_for(actor, fresh=True))
         self.machine = machine_view(await machine_resources())

@@ -31,6 +31,7 @@ def _draft(form: dict) -> WorkshopDraft:
         allowed_models=tuple(form.get("models", "").replace("\n", ",").split(",")),
         requests_per_minute=_limit(form.get("requests_per_minute", "")),
         tokens_per_day=_limit(form.get("tokens_per_day", "")),
+        attendees_build_models=form.get("attendees_build_models") == "on",
     )
 
 
@@ -45,6 +46,7 @@ def _row(workshop: Workshop, actor: Actor) -> dict[str, str | int | bool]:
         "models": ", ".join(workshop.allowed_models),
         "requests_per_minute": "" if workshop.requests_per_minute is None else str(workshop.requests_per_minute),
         "tokens_per_day": "" if workshop.tokens_per_day is None else str(workshop.tokens_per_day),
+        "attendees_build_models": workshop.attendees_build_models,
     }
 
 

@@ -182,6 +182,7 @@ def actor_for_user(session: Session, user: User) -> Actor:
         workshop_id=workshop.id if workshop else None,
         teaching=frozenset(id_ for id_ in teaching if id_ is not None),
         allowed_models=tuple(workshop.allowed_models) if workshop else (),
+        may_build_models=bool(workshop and workshop.attendees_build_models),
     )
 
 

@@ -27,6 +27,12 @@ class NotFound(WorkshopError):
     status_code = 404
 
 
+class Conflict(WorkshopError):
+    """The request would overwrite or duplicate something that exists (a name in use)."""
+
+    status_code = 409
+
+
 class Unauthorized(WorkshopError):
     """Nobody (or nobody valid) is signed in: no session, an expired one, or a bad API key."""
 

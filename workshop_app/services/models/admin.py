@@ -15,6 +15,7 @@ from workshop_app.services.core.errors import NotFound
 from workshop_app.services.core.jobs import Job, JobKind, anyone, get_jobs
 from workshop_app.services.models.catalog import load_catalog
 from workshop_app.services.models.names import validate_model_name
+from workshop_app.services.models.recipes import forget_built_model
 from workshop_app.services.ollama.backends import backend_by_url, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable, ModelDidNotLoad, ModelNotFound
@@ -177,10 +178,15 @@ async def unload_model(actor: Actor | None, name: str, host: str | None = None, 
 
 
 async def delete_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> list[str]:
-    """Remove the model from `host`, or from every reachable host that has it; returns the host URLs."""
+    """Remove the model from `host`, or from every reachable host that has it; returns the host URLs.
+
+    A built model gone from every host loses its recipe too, so the catalog does not promise it."""
     require_manager(actor)
     targets = await _hosts_with(name, host, backends)
     for backend in targets:
         await backend.delete(canonical_name(name))
-    await _recheck(backends, *(backend.url for backend in targets))
+    monitor = get_monitor(backends)
+    states = await monitor.refresh([backend.url for backend in targets], max_wait=2 * monitor.probe_timeout)
+    if not any(state.has(canonical_name(name)) for state in states):
+        forget_built_model(canonical_name(name))
     return [backend.url for backend in targets]

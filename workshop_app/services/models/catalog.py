@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workshop_app.services.models.metrics import ModelMetrics, RequestPoint, metrics_by_model_host, request_points
+from workshop_app.services.models.recipes import Recipe, all_recipes
 from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendUnavailable
@@ -59,6 +60,8 @@ class Placement:
     memory_bytes: int = 0
     vram_bytes: int = 0
     expires_at: str = ""
+    context_length: int = 0
+    """The context window the model was loaded with (/api/ps), 0 when not loaded."""
 
     @property
     def vram_share(self) -> float:
@@ -80,6 +83,10 @@ class ModelSummary:
     metrics: ModelMetrics | None = None
     host_metrics: tuple[ModelMetrics, ...] = ()
     provider: str = PROVIDER
+    built_from: str = ""
+    """The base model, for a model made with the model builder."""
+    built_by: str = ""
+    """Who built it (display name), for a model made with the model builder."""
 
     @property
     def healthy(self) -> bool:
@@ -147,6 +154,8 @@ class ModelDetails:
     modelfile: str
     model_info: dict[str, Any]
     points: list[RequestPoint]
+    messages: tuple[dict[str, Any], ...] = ()
+    """Few-shot messages the model was created with (/api/show), shown before every chat."""
 
     @property
     def supports_streaming(self) -> bool:
@@ -212,7 +221,15 @@ def _placement(state: HostState, name: str) -> Placement:
     running = state.running_model(name)
     if running is None:
         return Placement(state.url, bool(state.reachable))
-    return Placement(state.url, bool(state.reachable), True, running.size_bytes, running.vram_bytes, running.expires_at)
+    return Placement(
+        state.url,
+        bool(state.reachable),
+        True,
+        running.size_bytes,
+        running.vram_bytes,
+        running.expires_at,
+        running.context_length,
+    )
 
 
 def _context_length(show: dict[str, Any] | None) -> int | None:
@@ -274,11 +291,17 @@ async def catalog_for(actor: Actor | None, *, fresh: bool = False) -> Catalog:
     actor = require_actor(actor)
     catalog = await load_catalog(fresh=fresh)
     usable = set(usable_models(actor, [model.name for model in catalog.models]))
+    recipes = await asyncio.to_thread(all_recipes)
     return replace(
         catalog,
-        models=[model for model in catalog.models if model.name in usable],
+        models=[_with_origin(model, recipes) for model in catalog.models if model.name in usable],
         entries=[entry for entry in catalog.entries if entry.model.name in usable],
     )
+
+
+def _with_origin(model: ModelSummary, recipes: dict[str, Recipe]) -> ModelSummary:
+    recipe = recipes.get(model.name)
+    return replace(model, built_from=recipe.base, built_by=recipe.author) if recipe else model
 
 
 async def model_status(
@@ -292,7 +315,7 @@ async def model_status(
     summary = catalog.find(name)
     assert summary is not None  # pick_host found a reachable host listing it
     require_model(actor, summary.name)
-    return summary
+    return _with_origin(summary, await asyncio.to_thread(all_recipes))
 
 
 async def model_details(
@@ -322,6 +345,7 @@ async def model_details(
         modelfile=show.get("modelfile") or "",
         model_info=show.get("model_info") or {},
         points=points,
+        messages=tuple(show.get("messages") or ()),
     )
 
 

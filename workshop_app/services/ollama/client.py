@@ -185,6 +185,32 @@ class OllamaBackend:
     async def delete(self, model: str) -> None:
         await self._call(lambda client: client.delete(model), model)
 
+    async def create(
+        self,
+        model: str,
+        base: str,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        messages: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """/api/create from an installed base; a missing base is ModelNotFound naming the base."""
+        await self._call(
+            lambda client: client.create(
+                model,
+                from_=base,
+                system=system or None,
+                template=template or None,
+                parameters=parameters or None,
+                messages=messages or None,
+            ),
+            base,
+        )
+
+    async def copy(self, source: str, destination: str) -> None:
+        await self._call(lambda client: client.copy(source, destination), source)
+
     async def set_residency(self, model: str, keep_alive: float | str, *, embedding: bool = False) -> None:
         """Load (`keep_alive` > 0 or a duration) or unload (`keep_alive` 0) a model without generating.
 

@@ -1,11 +1,13 @@
 """Workshop bundles: one file with a workshop's material, so the next event starts from it.
 
-What travels: the settings (title, description, allowed models, limits; never the join
-code), and the material of the workshop's instructor that belongs to this workshop or
-to none (instructors' documents, collections and RAG systems are not tied to a workshop
-when made): prompts with every version (the history is how the prompt got good, and
-restoring an earlier one should still work next time), tools, documents as their
-original files, collection settings with which documents they hold, RAG systems, and the
+What travels: the settings (title, description, allowed models, limits, whether attendees
+build models; never the join code), the recipes of models the instructor built (made again
+on the importing machine's hosts by `recreate_imported`), and the material of the
+workshop's instructor that belongs to this workshop or to none (instructors' documents,
+collections and RAG systems are not tied to a workshop when made): prompts with every
+version (the history is how the prompt got good, and restoring an earlier one should
+still work next time), tools, documents as their original files, collection settings
+with which documents they hold, RAG systems, and the
 question sets about those collections (retrieval evaluation).
 Attendees' own work never travels.
 
@@ -31,6 +33,7 @@ from sqlmodel import Session, col, or_, select
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.engine import session_scope
+from workshop_app.db.model_recipes import ModelRecipe
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.prompts import Prompt, PromptVersion
 from workshop_app.db.question_sets import QuestionSet
@@ -43,6 +46,8 @@ from workshop_app.services.accounts import actor_cache
 from workshop_app.services.core.choices import choice
 from workshop_app.services.core.errors import Forbidden, NotFound
 from workshop_app.services.core.jobs import Job, get_jobs
+from workshop_app.services.models.builder import checked_recipe, recreate_models
+from workshop_app.services.models.recipes import Recipe, find_recipe, save_recipe
 from workshop_app.services.prompts.library import PromptDraft, add_version, new_prompt
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec, collection_row
@@ -91,6 +96,7 @@ class ImportedBundle:
     counts: dict[str, int]
     to_embed: dict[int, list[int]]  # collection id -> its document ids, for the embedding jobs
     renamed_tools: dict[str, str] = field(default_factory=dict)  # bundle name -> saved name
+    model_recipes: tuple[str, ...] = ()  # built models whose recipes came with the bundle, to be made again
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -106,7 +112,7 @@ def export_bundle(actor: Actor | None, workshop_id: int) -> ExportedBundle:
         if not allowed(actor, Action.WRITE, workshop):
             raise Forbidden("Only this workshop's instructor or an admin may export it.")
         contents, tools_json, documents = _gather(session, actor, workshop)
-    kinds = ("prompts", "tools", "documents", "collections", "rag_systems", "question_sets")
+    kinds = ("prompts", "tools", "documents", "collections", "rag_systems", "question_sets", "model_recipes")
     counts = {key: len(contents[key]) for key in kinds}
     name = (_UNSAFE.sub("-", workshop.title.lower()).strip("-") or "workshop")[:60]
     return ExportedBundle(name + SUFFIX, write_bundle(contents, tools_json, documents, counts), counts)
@@ -137,7 +143,9 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
             "allowed_models": workshop.allowed_models,
             "requests_per_minute": workshop.requests_per_minute,
             "tokens_per_day": workshop.tokens_per_day,
+            "attendees_build_models": workshop.attendees_build_models,
         },
+        "model_recipes": [_recipe_entry(recipe) for recipe in _material(session, ModelRecipe, workshop)],
         "prompts": [_prompt_entry(session, prompt) for prompt in _material(session, Prompt, workshop)],
         "tools": {tool.name: tool.visibility for tool in tools},
         "documents": [
@@ -208,6 +216,11 @@ def _material(session: Session, table: Any, workshop: Workshop) -> list[Any]:
     return list(session.exec(query.order_by(table.id)).all())
 
 
+def _recipe_entry(row: ModelRecipe) -> dict[str, Any]:
+    fields = ("name", "base", "system", "template", "parameters", "messages")
+    return {key: getattr(row, key) for key in fields}
+
+
 def _prompt_entry(session: Session, prompt: Prompt) -> dict[str, Any]:
     versions = session.exec(
         select(PromptVersion).where(PromptVersion.prompt_id == prompt.id).order_by(col(PromptVersion.number))
@@ -244,6 +257,7 @@ class _Plan:
     collections: list[tuple[CollectionSpec, list[str]]]
     rag_systems: list[tuple[RagSpec, list[int]]]
     question_sets: list[tuple[QuestionSetSpec, int, list[str]]]  # spec, collection position, document files
+    model_recipes: list[Recipe] = field(default_factory=list)
 
 
 def import_bundle(actor: Actor | None, path: Path) -> ImportedBundle:
@@ -274,6 +288,7 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
         tuple(map(str, w["allowed_models"])),
         w["requests_per_minute"],
         w["tokens_per_day"],
+        bool(w.get("attendees_build_models", False)),
     )
     prompts = [
         (
@@ -317,7 +332,11 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
         validate_spec(system)
         rag_systems.append((system, indexes))
     question_sets = [_planned_question_set(q, collections) for q in contents.get("question_sets", [])]
-    return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems, question_sets)
+    recipes = [
+        checked_recipe(Recipe(r["name"], r["base"], r["system"], r["template"], r["parameters"], tuple(r["messages"])))
+        for r in contents.get("model_recipes", [])  # bundles from before the model builder have none
+    ]
+    return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems, question_sets, recipes)
 
 
 def _planned_question_set(
@@ -397,12 +416,14 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                     "collections": len(collections),
                     "rag_systems": len(plan.rag_systems),
                     "question_sets": len(plan.question_sets),
+                    "model_recipes": len(plan.model_recipes),
                 },
                 {
                     saved_id(row): [document_ids[key] for key in members]
                     for row, (_spec, members) in zip(collections, plan.collections, strict=True)
                 },
                 renamed,
+                tuple(recipe.name for recipe in plan.model_recipes),
             )
     except BaseException:
         for stored_name in files:
@@ -411,6 +432,7 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
             get_vector_store().drop(name)
         raise
     actor_cache.forget_user(actor.id)  # they teach one more workshop
+    _keep_recipes(actor, plan.model_recipes)
     return imported
 
 
@@ -430,6 +452,20 @@ def _question_set_row(
     questions = [replace(q, document_id=document_ids[key]) for q, key in zip(spec.questions, files_named, strict=True)]
     spec = replace(spec, collection_id=saved_id(collections[position]), questions=questions)
     return checked_row(owner, workshop_id, spec, titles, texts.__getitem__)
+
+
+def _keep_recipes(actor: Actor, recipes: list[Recipe]) -> None:
+    """Save the bundle's recipes; a model of the same name already built here keeps its own."""
+    for recipe in recipes:
+        if find_recipe(recipe.name) is None:
+            save_recipe(actor, recipe)
+
+
+async def recreate_imported(actor: Actor | None, imported: ImportedBundle) -> dict[str, str]:
+    """Make the bundle's built models on this machine's hosts that have their bases; what happened, per model."""
+    if not imported.model_recipes:
+        return {}
+    return await recreate_models(actor, imported.model_recipes)
 
 
 def _add_tools(

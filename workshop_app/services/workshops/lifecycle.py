@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
@@ -54,6 +54,7 @@ class WorkshopDraft:
     allowed_models: tuple[str, ...] = ()
     requests_per_minute: int | None = None
     tokens_per_day: int | None = None
+    attendees_build_models: bool = False
 
     def checked(self) -> WorkshopDraft:
         title = " ".join(self.title.split())
@@ -65,7 +66,7 @@ class WorkshopDraft:
             if limit is not None and not 1 <= limit <= MAX_LIMIT:
                 raise InvalidInput(f"Limits must be between 1 and {MAX_LIMIT:,}, or empty for no limit.")
         models = tuple(dict.fromkeys(m.strip() for m in self.allowed_models if m.strip()))
-        return WorkshopDraft(title, self.description.strip(), models, self.requests_per_minute, self.tokens_per_day)
+        return replace(self, title=title, description=self.description.strip(), allowed_models=models)
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def _columns(draft: WorkshopDraft) -> dict:
         "allowed_models": list(draft.allowed_models),
         "requests_per_minute": draft.requests_per_minute,
         "tokens_per_day": draft.tokens_per_day,
+        "attendees_build_models": draft.attendees_build_models,
     }
 
 

@@ -48,6 +48,7 @@ class Actor:
     workshop_id: int | None = None  # the workshop an attendee is in
     teaching: frozenset[int] = field(default_factory=frozenset)  # workshops this person runs
     allowed_models: tuple[str, ...] = ()  # the attendee's workshop's model list; empty = any
+    may_build_models: bool = False  # an attendee whose workshop lets attendees build models
     moderating: str = ""  # an admin's stated reason for opening others' private items (see `for_moderation`)
 
     @property
