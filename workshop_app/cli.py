@@ -58,6 +58,9 @@ def reflex_environment(settings: Settings) -> dict[str, str]:
     """The child's environment: these settings (it runs in the build's work folder), Reflex kept
     offline-friendly, bun from REFLEX_BUN_PATH or the source checkout's tools."""
     env = dict(os.environ) | elsewhere_environment(settings)
+    # Reflex finds the app module by walking the folders on sys.path, not through import hooks, so an
+    # editable install (found only through its hook) must put the folder holding the package on the path.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(app_files.PACKAGE_DIR.parent), env.get("PYTHONPATH")]))
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
     env.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
     if BUN_IN_REPO.exists():

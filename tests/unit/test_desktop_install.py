@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import configparser
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from workshop_app import app_files
+from workshop_app.cli import reflex_environment
 from workshop_app.launcher import WINDOW_CLASS, app_window_command, write_shortcut
 from workshop_app.settings import elsewhere_environment, load_settings
 
@@ -71,3 +74,19 @@ def test_the_desktop_entry_starts_this_install_with_the_apps_icon(tmp_path: Path
     window = app_window_command("http://127.0.0.1:3000", tmp_path)
     assert window is not None and f"--class={WINDOW_CLASS}" in window  # the desktop matches the window to the entry
     assert entry["StartupWMClass"] == WINDOW_CLASS
+
+
+def test_reflex_finds_the_app_from_the_build_folder_whatever_the_install(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reflex looks the app module up by walking sys.path's folders, which an editable install's import
+    hook does not take part in: the build and the server run in a work folder with the child's environment."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    settings, _ = load_settings()
+    assert settings is not None
+    lookup = "from reflex.utils.misc import get_module_path; print(get_module_path('workshop_app.workshop_app'))"
+    found = subprocess.run(
+        [sys.executable, "-c", lookup], cwd=elsewhere, env=reflex_environment(settings), capture_output=True, text=True
+    )
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == app_files.PACKAGE_DIR / "workshop_app.py"
