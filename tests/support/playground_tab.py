@@ -15,20 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 import socketio
+from reflex.state import State
 
 from workshop_app.services.accounts.session_handover import COOKIE
+from workshop_app.state.playground_state import PlaygroundState
 
 PAGE = "/playground"
 EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol
 
 
-def _names() -> tuple[str, str]:
-    """Full names of the root state and the Playground's state."""
-    from reflex.state import State
-
-    from workshop_app.state.playground_state import PlaygroundState
-
-    return State.get_full_name(), PlaygroundState.get_full_name()
+# Imported here, in the importing (main) thread: Reflex registers state classes in a context variable of the
+# thread that first defines them, and a tab runs its coroutine in a worker thread where that context is unset.
+ROOT_STATE, PLAYGROUND_STATE = State.get_full_name(), PlaygroundState.get_full_name()
 
 
 class PlaygroundTab:
@@ -36,7 +34,7 @@ class PlaygroundTab:
 
     def __init__(self, url: str, session_token: str, timeout_s: float = 120.0) -> None:
         self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
-        self.root, self.playground = _names()
+        self.root, self.playground = ROOT_STATE, PLAYGROUND_STATE
         self.client = socketio.AsyncClient(reconnection=False)
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
