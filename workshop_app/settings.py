@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field("INFO", description="Log level.")
     upload_max_mb: int = Field(25, ge=1, le=2048, description="Largest accepted upload, in megabytes.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts sent to Ollama in one /api/embed call.")
+    max_image_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest image (decoded bytes) one message may carry to a vision model; larger ones are refused.",
+    )
     port: int = Field(3000, ge=1, le=65535, description="Port the app is served on.")
     backup_dir: Path | None = Field(
         None, description="Where `workshop backup` writes archives; empty means <data_dir>/backups."

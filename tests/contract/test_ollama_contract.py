@@ -249,3 +249,57 @@ def test_a_client_that_leaves_a_stream_does_not_block_the_next_request(api: http
     started = time.monotonic()
     assert _chat(api, target, options={"num_predict": 2}).json()["eval_count"] == 2
     assert time.monotonic() - started < 20
+
+
+# A 1×1 transparent PNG: a real image for the vision checks.
+PNG_PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+
+def _chat_models(api: httpx.Client) -> dict[str, list[str]]:
+    """Every model that can chat, with its /api/show capabilities."""
+    names = [model["name"] for model in api.get("/api/tags").json()["models"]]
+    shown = {name: api.post("/api/show", json={"model": name}).json().get("capabilities", []) for name in names}
+    return {name: capabilities for name, capabilities in shown.items() if "completion" in capabilities}
+
+
+def test_think_streams_reasoning_apart_only_from_a_model_that_can_think(api: httpx.Client, target: Target) -> None:
+    for model, capabilities in _chat_models(api).items():
+        body = {"model": model, "think": True, "options": {"num_predict": 40, "temperature": 0}}
+        chat = api.post("/api/chat", json={**body, "messages": [{"role": "user", "content": "2+2?"}]})
+        generate = api.post("/api/generate", json={**body, "prompt": "2+2?", "stream": False})
+        if "thinking" not in capabilities:
+            for refused in (chat, generate):
+                assert (refused.status_code, refused.json()) == (400, {"error": f'"{model}" does not support thinking'})
+            continue
+        parts = _lines(chat)
+        thought = "".join(part["message"].get("thinking", "") for part in parts)
+        assert thought and parts[-1]["done"] is True, model
+        assert generate.status_code == 200 and generate.json()["thinking"]
+    plain = _chat(api, target, think=False, options={"num_predict": 5})
+    assert plain.status_code == 200 and "thinking" not in plain.json()["message"], "think false is always accepted"
+
+
+def test_images_reach_only_a_model_that_can_see(api: httpx.Client, target: Target) -> None:
+    for model, capabilities in _chat_models(api).items():
+        message = {"role": "user", "content": "What is in this picture?", "images": [PNG_PIXEL]}
+        body = {"model": model, "stream": False, "options": {"num_predict": 10}}
+        chat = api.post("/api/chat", json={**body, "messages": [message]})
+        if "vision" in capabilities:
+            assert chat.status_code == 200 and chat.json()["message"]["content"], model
+        else:
+            assert (chat.status_code, chat.json()) == (400, {"error": f'"{model}" does not support vision'})
+
+
+def test_a_streamed_reply_carries_its_tool_calls_in_a_line(api: httpx.Client, target: Target) -> None:
+    response = _chat(
+        api,
+        target,
+        stream=True,
+        tools=[WEATHER_TOOL],
+        options={"tool_choice": "required", "num_predict": 60},
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+    )
+    parts = _lines(response)
+    calls = [call for part in parts for call in part["message"].get("tool_calls") or []]
+    assert [call["function"]["name"] for call in calls] == ["get_weather"]
+    assert parts[-1]["done"] is True and parts[-1]["eval_count"] > 0

@@ -8,6 +8,8 @@ inside a 200 stream, and load/unload via empty requests with ``keep_alive``.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -24,7 +26,15 @@ from workshop_app.engine.options import BadRequest, response_format, sampling
 
 from .catalog import REGISTRY, ModelSpec, normalize_name, synthetic_spec
 from .embeddings import embed_words, normalize, words
-from .replies import context_ids, count_tokens, echo_tokens, json_reply, schema_instance, split_tokens
+from .replies import (
+    context_ids,
+    count_tokens,
+    echo_tokens,
+    json_reply,
+    schema_instance,
+    split_tokens,
+    thinking_tokens,
+)
 from .state import DEFAULT_KEEP_ALIVE, FakeState, parse_keep_alive
 
 VERSION = "0.12.3"
@@ -123,6 +133,29 @@ def _forced_calls(body: dict[str, Any], options: dict[str, Any]) -> list[dict[st
         return []
     function = tools[0]["function"]
     return [{"function": {"name": function["name"], "arguments": schema_instance(function.get("parameters"))}}]
+
+
+def _thinking(body: dict[str, Any], spec: ModelSpec, name: str, images: list[Any]) -> bool:
+    """Ollama's checks of `think` and images against the model's capabilities; whether to think aloud."""
+    think = body.get("think")
+    if think is not None and not isinstance(think, bool) and think not in ("low", "medium", "high"):
+        raise ApiError(400, f'invalid think value: {think!r} (must be "high", "medium", "low", true, or false)')
+    thinks = think is True or isinstance(think, str)
+    if thinks and not spec.supports("thinking"):
+        raise ApiError(400, f'"{name}" does not support thinking')
+    if images and not spec.supports("vision"):
+        raise ApiError(400, f'"{name}" does not support vision')
+    for image in images:
+        try:
+            base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise ApiError(400, "illegal base64 data in images") from None
+    return thinks
+
+
+def _seen(text: str, images: list[Any]) -> str:
+    """The text a vision model "sees": the prompt, and how many images came with it."""
+    return f"{text} [{len(images)} image{'s' if len(images) > 1 else ''}]" if images else text
 
 
 def _cap(tokens: list[str], options: dict[str, Any]) -> tuple[list[str], str]:
@@ -298,9 +331,12 @@ class FakeOllamaApp:
         keep_alive = _keep_alive(body)
         options = _options(body, spec)
         messages = body.get("messages") or []
+        images = [image for message in messages for image in message.get("images") or []]
+        thinks = _thinking(body, spec, model, images)
         if not messages:
             return self._load_only(model, spec, keep_alive, {"message": {"role": "assistant", "content": ""}})
         self.state.stats.last_chat_options = dict(body.get("options") or {})
+        self.state.stats.last_chat = {key: value for key, value in body.items() if key != "messages"}
         load_ns = self._load(spec, keep_alive, options)
 
         script = self.state.next_script(model)
@@ -308,7 +344,8 @@ class FakeOllamaApp:
         if tool_calls:
             tokens, done_reason = [], "stop"
         elif script is None:
-            last_user = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
+            asking = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+            last_user = _seen(asking.get("content") or "", asking.get("images") or [])
             tokens, done_reason = _cap(echo_tokens(last_user, self.state.config.reply_tokens), options)
             if body.get("format"):
                 tokens, done_reason = split_tokens(json_reply(body["format"], "".join(tokens))), "stop"
@@ -318,8 +355,13 @@ class FakeOllamaApp:
                 {"function": {"name": c["function"]["name"], "arguments": c["function"].get("arguments", {})}}
                 for c in script.get("tool_calls", [])
             ]
-        pieces = [{"message": {"role": "assistant", "content": token}} for token in tokens]
+        question = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
+        thoughts = thinking_tokens(question) if thinks else []
+        pieces = [{"message": {"role": "assistant", "content": "", "thinking": token}} for token in thoughts]
+        pieces += [{"message": {"role": "assistant", "content": token}} for token in tokens]
         whole_message: dict[str, Any] = {"role": "assistant", "content": "".join(tokens)}
+        if thoughts:
+            whole_message["thinking"] = "".join(thoughts)
         if tool_calls:
             pieces.append({"message": {"role": "assistant", "content": "", "tool_calls": tool_calls}})
             whole_message["tool_calls"] = tool_calls
@@ -344,20 +386,24 @@ class FakeOllamaApp:
         keep_alive = _keep_alive(body)
         options = _options(body, spec)
         prompt = body.get("prompt") or ""
+        images = body.get("images") or []
+        thinks = _thinking(body, spec, model, images)
         if not prompt:
             return self._load_only(model, spec, keep_alive, {"response": ""})
+        self.state.stats.last_generate = {key: value for key, value in body.items() if key != "images"}
         load_ns = self._load(spec, keep_alive, options)
-        tokens, done_reason = _cap(echo_tokens(prompt, self.state.config.reply_tokens), options)
+        tokens, done_reason = _cap(echo_tokens(_seen(prompt, images), self.state.config.reply_tokens), options)
         if body.get("format"):
             tokens, done_reason = split_tokens(json_reply(body["format"], "".join(tokens))), "stop"
         text = "".join(tokens)
         context = context_ids(f"{prompt} {text}")
+        thoughts = thinking_tokens(prompt) if thinks else []
         run = _Run(
             model=model,
             spec=spec,
             keep_alive=keep_alive,
-            pieces=[{"response": token} for token in tokens],
-            whole={"response": text, "context": context},
+            pieces=[{"response": "", "thinking": token} for token in thoughts] + [{"response": t} for t in tokens],
+            whole={"response": text, "context": context, **({"thinking": "".join(thoughts)} if thoughts else {})},
             final={"response": "", "context": context},
             prompt_tokens=count_tokens(str(body.get("system") or ""), prompt),
             done_reason=done_reason,

@@ -169,6 +169,18 @@ _SPECS = [
         extra_layers=("projector", "template", "license", "params"),
     ),
     ModelSpec(
+        name="qwen3:0.6b",
+        family="qwen3",
+        parameter_size="751.63M",
+        quantization_level="Q4_K_M",
+        size=522_653_767,
+        capabilities=("completion", "tools", "thinking"),
+        architecture="qwen3",
+        context_length=40_960,
+        embedding_length=1024,
+        template=_CHATML_TEMPLATE,
+    ),
+    ModelSpec(
         name="nomic-embed-text:latest",
         family="nomic-bert",
         parameter_size="137M",
@@ -209,7 +221,13 @@ _SPECS = [
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 """Everything /api/pull can download."""
 
-DEFAULT_INSTALLED: tuple[str, ...] = ("llama3.2:1b", "qwen2.5:0.5b", "llava:7b", "nomic-embed-text:latest")
+DEFAULT_INSTALLED: tuple[str, ...] = (
+    "llama3.2:1b",
+    "qwen2.5:0.5b",
+    "llava:7b",
+    "qwen3:0.6b",
+    "nomic-embed-text:latest",
+)
 """What /api/tags lists after start or reset."""
 
 

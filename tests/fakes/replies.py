@@ -35,6 +35,11 @@ def echo_tokens(text: str, reply_tokens: int) -> list[str]:
     return [word + " " for word in words]
 
 
+def thinking_tokens(text: str) -> list[str]:
+    """A thinking model's reasoning before its answer: about the question, one word plus space per token."""
+    return [word + " " for word in ["Thinking", "about:", *text.split()]]
+
+
 def split_tokens(content: str) -> list[str]:
     """Split scripted content into word tokens whose concatenation is exactly ``content``."""
     return _PIECE.findall(content)

@@ -84,6 +84,10 @@ class FakeStats:
     active_streams: int = 0
     cancelled_streams: int = 0
     last_chat_options: dict[str, Any] = field(default_factory=dict)
+    last_chat: dict[str, Any] = field(default_factory=dict)
+    """The last chat request's fields other than its messages (format, think, keep_alive, tools, ...)."""
+    last_generate: dict[str, Any] = field(default_factory=dict)
+    """The last generate request's fields other than its images (raw, suffix, system, ...)."""
 
     def count_request(self, path: str) -> None:
         self.requests[path] = self.requests.get(path, 0) + 1

@@ -15,7 +15,7 @@ from tests.fakes.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.asyncio
 
-CATALOG = {"llama3.2:1b", "qwen2.5:0.5b", "llava:7b", "nomic-embed-text:latest"}
+CATALOG = {"llama3.2:1b", "qwen2.5:0.5b", "llava:7b", "qwen3:0.6b", "nomic-embed-text:latest"}
 HELLO = [{"role": "user", "content": "hello world"}]
 
 

@@ -54,9 +54,9 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
     requests: list[list[dict[str, Any]]] = []
     real = OllamaBackend.chat_stream
 
-    def recording(self, model, messages, options=None, tools=None):
+    def recording(self, model, messages, options=None, tools=None, extras=None):
         requests.append([dict(message) for message in messages])
-        return real(self, model, messages, options, tools)
+        return real(self, model, messages, options, tools, extras)
 
     monkeypatch.setattr(OllamaBackend, "chat_stream", recording)
     return requests

@@ -38,10 +38,10 @@ def sent_options(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any] | None]
     sent: list[dict[str, Any] | None] = []
     real = OllamaBackend.chat_stream
 
-    def recording(self, model, messages, options=None, tools=None):
+    def recording(self, model, messages, options=None, tools=None, extras=None):
         chosen = {name: value for name, value in (options or {}).items() if name != "num_predict"}  # the reply cap
         sent.append(chosen or None)
-        return real(self, model, messages, options, tools)
+        return real(self, model, messages, options, tools, extras)
 
     monkeypatch.setattr(OllamaBackend, "chat_stream", recording)
     return sent

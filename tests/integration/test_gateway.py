@@ -229,7 +229,7 @@ def test_the_openai_client_gets_tool_calls_in_its_shape_and_sends_results_back(
 
 
 def test_openai_tool_messages_become_ollama_ones() -> None:
-    from workshop_app.services.gateway.api_shapes import from_openai
+    from workshop_app.services.gateway.openai_requests import from_openai
 
     body = from_openai(
         {

@@ -37,9 +37,9 @@ class BufferingBackend(OllamaBackend):
     """A backend that generates token by token but hands the reply over in one piece (as Ollama does with tools)."""
 
     async def chat_stream(
-        self, model: str, messages: list[dict[str, Any]], options: Any = None, tools: Any = None
+        self, model: str, messages: list[dict[str, Any]], options: Any = None, tools: Any = None, extras: Any = None
     ) -> AsyncIterator[ChatChunk]:
-        chunks = [chunk async for chunk in super().chat_stream(model, messages, options, tools)]
+        chunks = [chunk async for chunk in super().chat_stream(model, messages, options, tools, extras)]
         yield ChatChunk("".join(chunk.content for chunk in chunks))
         yield chunks[-1]
 

@@ -39,4 +39,6 @@ def chat_request(api: str, text: str, *, stream: bool, max_tokens: int | None = 
         options = {"num_predict": max_tokens} if max_tokens is not None else {}
         return "/ollama/api/chat", {"model": CHAT_MODEL, "messages": messages, "stream": stream, "options": options}
     body = {"model": CHAT_MODEL, "messages": messages, "stream": stream}
+    if stream:
+        body["stream_options"] = {"include_usage": True}  # as OpenAI, a stream reports usage only when asked
     return "/v1/chat/completions", body | ({"max_tokens": max_tokens} if max_tokens is not None else {})

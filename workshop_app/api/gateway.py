@@ -33,6 +33,7 @@ from workshop_app.api.gateway_schemas import (
 )
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.gateway import api_shapes as gateway
+from workshop_app.services.gateway.openai_requests import from_openai
 from workshop_app.services.ollama.types import ChatChunk
 
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
@@ -87,8 +88,11 @@ def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload)}\n\n"
 
 
-async def _reply(actor: CurrentActor, request: Request, body: dict[str, Any]) -> AsyncIterator[ChatChunk]:
-    return await _unless_gone(request, _started(gateway.chat(actor, body, client_ip=_client_ip(request))))
+async def _reply(
+    actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool = False
+) -> AsyncIterator[ChatChunk]:
+    answer = gateway.generate if generate else gateway.chat
+    return await _unless_gone(request, _started(answer(actor, body, client_ip=_client_ip(request))))
 
 
 async def _whole(request: Request, stream: AsyncIterator[ChatChunk]) -> list[ChatChunk]:
@@ -143,14 +147,13 @@ async def ollama_chat(actor: CurrentActor, request: Request, body: OllamaChatReq
 
 @router.post("/ollama/api/generate", response_model=None)
 async def ollama_generate(actor: CurrentActor, request: Request, body: OllamaGenerateRequest) -> Reply:
-    wire = body.wire()
-    return await _ollama_reply(actor, request, {**wire, "messages": gateway.prompt_messages(wire)}, generate=True)
+    return await _ollama_reply(actor, request, body.wire(), generate=True)
 
 
 async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> Reply:
     model = str(body.get("model", ""))
     try:
-        stream = await _reply(actor, request, body)
+        stream = await _reply(actor, request, body, generate=generate)
         if body.get("stream", True) is False:
             return gateway.ollama_whole(model, await _whole(request, stream), generate=generate)
     except _ClientGone:
@@ -163,7 +166,8 @@ async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, A
 
 @router.post("/ollama/api/embed")
 async def ollama_embed(actor: CurrentActor, body: OllamaEmbedRequest) -> dict[str, Any]:
-    return {"model": body.model, "embeddings": await gateway.embed(actor, body.model, body.input)}
+    vectors, tokens = await gateway.embed(actor, body.model, body.input)
+    return {"model": body.model, "embeddings": vectors, "prompt_eval_count": tokens}
 
 
 # -- OpenAI-compatible ---------------------------------------------------------------------
@@ -176,7 +180,8 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 
 @router.post("/v1/chat/completions", response_model=None)
 async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatRequest) -> Reply:
-    body = gateway.from_openai(schema.wire())
+    body = from_openai(schema.wire())
+    usage_asked = bool(schema.stream_options and schema.stream_options.include_usage)
     completion = gateway.OpenAICompletion(str(body.get("model", "")))
     try:
         stream = await _reply(actor, request, body)
@@ -188,6 +193,9 @@ async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatR
     async def events() -> AsyncIterator[str]:
         async for line in _lines(stream, lambda chunk, first: completion.chunk(chunk, first=first), _sse, openai_error):
             yield line
+        usage = completion.usage_chunk() if usage_asked else None
+        if usage is not None:
+            yield _sse(usage)
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream")
@@ -195,5 +203,5 @@ async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatR
 
 @router.post("/v1/embeddings")
 async def openai_embeddings(actor: CurrentActor, body: OpenAIEmbeddingsRequest) -> dict[str, Any]:
-    vectors = await gateway.embed(actor, body.model, body.input)
-    return gateway.openai_embeddings(body.model, vectors, body.encoding_format)
+    vectors, tokens = await gateway.embed(actor, body.model, body.input)
+    return gateway.openai_embeddings(body.model, vectors, body.encoding_format, tokens)

@@ -3,13 +3,15 @@
 A body of the wrong shape (`"options": 5`, `messages: [1, 2]`, `content: 123`) or a
 generation option out of range (`top_k: -5`, `num_ctx: 1e12`, `temperature: "hot"`)
 is refused with a sentence saying where and what, before Ollama sees it. The ranges
-are the Playground's (services/chat/options), so both faces allow the same.
-Fields the platform does not use (`keep_alive`, `format`, OpenAI's `n`, ...) are ignored.
+are the Playground's (services/chat/options), so both faces allow the same. What the
+values mean for the model (a schema that is valid JSON Schema, an image that is an image)
+is checked next, in services/gateway/inputs. Fields the platform does not use (generate's
+`context`, OpenAI's `n`, `logprobs`, ...) are ignored.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -72,11 +74,24 @@ class Wire(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+Images = list[str] | None
+IMAGES = Field(None, max_length=16, description="Base64 images (PNG, JPEG, GIF, WebP) for a vision model.")
+Format = Literal["", "json"] | dict[str, Any] | None
+FORMAT = Field(None, description='"json", or a JSON schema the reply must fit.')
+Think = bool | Literal["low", "medium", "high"] | None
+THINK = Field(None, description="Reason before answering (a thinking model): true/false or a level; streamed apart.")
+# Ollama's keep_alive: seconds, or a duration such as "10m" or "1h30m". Forever (negative) is the instructor's call.
+DURATION = r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?)+$"
+KeepAlive = Annotated[float, Field(ge=0)] | Annotated[str, Field(pattern=DURATION)] | None
+KEEP_ALIVE = Field(None, description='How long the model stays in memory after the request (e.g. "10m"; 0 unloads).')
+
+
 class OllamaMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")  # images, tool_calls, thinking... travel on as Ollama sends them
+    model_config = ConfigDict(extra="allow")  # tool_calls, tool_name, thinking... travel on as Ollama sends them
 
     role: Role
     content: str | None = None
+    images: Images = IMAGES
 
 
 Tools = list[dict[str, Any]] | None
@@ -89,14 +104,24 @@ class OllamaChatRequest(Wire):
     stream: bool = True
     tools: Tools = TOOLS
     options: GenerationOptions | None = None  # type: ignore[valid-type]
+    format: Format = FORMAT
+    think: Think = THINK
+    keep_alive: KeepAlive = KEEP_ALIVE
 
 
 class OllamaGenerateRequest(Wire):
     model: str = ModelName
     prompt: str = Field(min_length=1)
+    suffix: str | None = Field(None, description="Text after the insertion point (fill-in-the-middle models).")
     system: str | None = None
+    template: str | None = Field(None, description="A prompt template instead of the model's own.")
+    raw: bool | None = Field(None, description="Send the prompt as it is, without the model's template.")
+    images: Images = IMAGES
     stream: bool = True
     options: GenerationOptions | None = None  # type: ignore[valid-type]
+    format: Format = FORMAT
+    think: Think = THINK
+    keep_alive: KeepAlive = KEEP_ALIVE
 
 
 class OllamaEmbedRequest(Wire):
@@ -114,37 +139,87 @@ class TextPart(BaseModel):
     text: str
 
 
+class ImageURL(BaseModel):
+    url: str = Field(description="A data URL: data:image/png;base64,... (the gateway fetches nothing from the web).")
+    detail: str | None = None
+
+
+class ImagePart(BaseModel):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+Part = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
 class OpenAIMessage(BaseModel):
     role: Role
-    content: str | list[TextPart] | None = None
+    content: str | list[Part] | None = None
     name: str | None = None
     tool_calls: list[dict[str, Any]] | None = Field(None, description="The assistant's earlier calls of tools.")
     tool_call_id: str | None = Field(None, max_length=300, description="The call a `tool` message answers.")
 
     def as_ollama(self) -> dict[str, Any]:
-        """Text parts joined; calls and call ids kept for the gateway to turn into Ollama's terms."""
-        content = self.content if not isinstance(self.content, list) else "".join(part.text for part in self.content)
+        """Text parts joined, image parts as their URLs; calls and call ids kept for the gateway to translate."""
+        parts = self.content if isinstance(self.content, list) else []
+        content = "".join(part.text for part in parts if isinstance(part, TextPart)) if parts else self.content
+        images = {"images": [part.image_url.url for part in parts if isinstance(part, ImagePart)]}
         calls = {"tool_calls": self.tool_calls} if self.tool_calls else {}
         answers = {"tool_call_id": self.tool_call_id} if self.tool_call_id is not None else {}
-        return {"role": self.role, "content": content or "", **calls, **answers}
+        return {"role": self.role, "content": content or "", **(images if images["images"] else {}), **calls, **answers}
+
+
+class JSONSchemaFormat(BaseModel):
+    name: str | None = Field(None, max_length=64)
+    schema_: dict[str, Any] = Field(alias="schema", description="The JSON schema the reply must fit.")
+    strict: bool | None = None
+
+
+class ResponseFormat(BaseModel):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JSONSchemaFormat | None = None
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, by_alias=True)
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool | None = None
+
+
+Effort = Literal["none", "low", "medium", "high"]
+
+
+class Reasoning(BaseModel):
+    effort: Effort | None = None
 
 
 class OpenAIChatRequest(Wire):
     model: str = ModelName
     messages: list[OpenAIMessage]
     stream: bool | None = False
+    stream_options: StreamOptions | None = None
     temperature: float | None = _bounded("temperature")
     top_p: float | None = _bounded("top_p")
     seed: int | None = _bounded("seed")
     presence_penalty: float | None = _more(*_MORE_SAMPLING["presence_penalty"])[1]
     frequency_penalty: float | None = _more(*_MORE_SAMPLING["frequency_penalty"])[1]
     max_tokens: int | None = Field(None, ge=1, le=_RANGES["num_predict"].high, strict=True, description="Reply length.")
+    max_completion_tokens: int | None = Field(
+        None, ge=1, le=_RANGES["num_predict"].high, strict=True, description="The newer name of `max_tokens`."
+    )
     stop: Stop = None
     tools: Tools = TOOLS
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
+    response_format: ResponseFormat | None = None
+    reasoning_effort: Effort | None = Field(None, description="A thinking model's effort; `none` turns thinking off.")
+    reasoning: Reasoning | None = None
 
     def wire(self) -> dict[str, Any]:
-        return {**super().wire(), "messages": [message.as_ollama() for message in self.messages]}
+        wire = {**super().wire(), "messages": [message.as_ollama() for message in self.messages]}
+        if self.response_format is not None:
+            wire["response_format"] = self.response_format.wire()
+        return wire
 
 
 class OpenAIEmbeddingsRequest(Wire):

@@ -306,6 +306,7 @@ class Engine:
         messages = body.get("messages") or []
         if not isinstance(messages, list):
             raise BadRequest("invalid messages: expected a list")
+        _require_capabilities(name, body, [m.get("images") for m in messages if isinstance(m, dict)])
         empty = {"message": {"role": "assistant", "content": ""}}
         if not messages:
             return await self._load_only(name, record, info, options, keep_alive, empty)
@@ -338,6 +339,7 @@ class Engine:
         prompt = body.get("prompt") or ""
         if not isinstance(prompt, str):
             raise BadRequest("invalid prompt: expected a string")
+        _require_capabilities(name, body, [body.get("images")])
         if not prompt:
             return await self._load_only(name, record, info, options, keep_alive, {"response": ""})
         if body.get("raw"):
@@ -657,6 +659,15 @@ def _shrink(call: dict[str, Any], prompt_tokens: int, context: int) -> dict[str,
         kept = content[len(content) - int(len(content) * keep_ratio) :]
         messages[messages.index(target)] = {**target, "content": kept}
     return {**call, "messages": messages}
+
+
+def _require_capabilities(name: str, body: dict[str, Any], images: list[Any]) -> None:
+    """The engine runs no thinking or vision model: `think` or images are refused as Ollama refuses them."""
+    think = body.get("think")
+    if think is True or think in ("low", "medium", "high"):
+        raise ApiError(400, f'"{name}" does not support thinking')
+    if any(images):
+        raise ApiError(400, f'"{name}" does not support vision')
 
 
 def _capabilities(info: GGUFInfo) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +94,8 @@ async def stream_reply_queued(
     client_ip: str | None = None,
     tools: list[dict[str, Any]] | None = None,
     group: str | None = None,
+    extras: Mapping[str, Any] | None = None,
+    generate: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[ChatChunk | QueueUpdate, None]:
     """Stream the model's reply to `messages`, preceded by queue positions while it waits.
 
@@ -108,6 +110,9 @@ async def stream_reply_queued(
     the host past the per-request ceiling, ends with an error.
     `tools` (Ollama's tools list) lets the model answer with tool calls instead of text.
     Requests sharing a `group` (a comparison's columns) take one fair turn together.
+    `extras` are /api/chat's other fields (format, think, keep_alive), sent as given; with
+    `generate` (/api/generate's fields) the request goes there instead, and `messages` only
+    stand for its prompt in the checks and the estimate.
     A request that had to wait gets a last QueueUpdate with position 0 when its turn begins.
     """
     validate_messages(model, messages)
@@ -118,12 +123,19 @@ async def stream_reply_queued(
     )
     options = {**(options or {}), "num_predict": reservation.reply_tokens}
     progress = _Progress()
+
+    def ask(host: OllamaBackend) -> AsyncGenerator[ChatChunk, None]:
+        if generate is not None:
+            return host.generate_stream(model, generate, options)
+        return host.chat_stream(model, messages, options, tools, extras)
+
+    kind = "generate" if generate is not None else "chat"
     try:
         backend: OllamaBackend | None = await backend_for(model, backends)
         tried: set[str] = set()
         while backend is not None:
             try:
-                attempt = _on_host(backend, model, messages, options, tools, who, group, user_id, progress)
+                attempt = _on_host(backend, model, ask, kind, who, group, user_id, progress)
                 async with aclosing(attempt):
                     async for event in attempt:
                         yield event
@@ -140,9 +152,8 @@ async def stream_reply_queued(
 async def _on_host(
     backend: OllamaBackend,
     model: str,
-    messages: list[dict[str, Any]],
-    options: dict[str, Any],
-    tools: list[dict[str, Any]] | None,
+    ask: Callable[[OllamaBackend], AsyncGenerator[ChatChunk, None]],
+    kind: str,
     who: str,
     group: str | None,
     user_id: int | None,
@@ -162,14 +173,14 @@ async def _on_host(
         row = ModelRequest(
             backend_url=backend.url,
             model=model,
-            kind="chat",
+            kind=kind,
             outcome=Outcome.CANCELLED,
             user_id=user_id,
             wait_ms=wait_ms,
         )
         started, streamed, pieces, first_ms = time.perf_counter(), 0, 0, None
         upstream = bounded(
-            backend.chat_stream(model, messages, options, tools),
+            ask(backend),
             gap_s=settings.ollama_stall_timeout,
             until=asyncio.get_running_loop().time() + settings.request_max_seconds,
             gap_error=lambda: BackendStalled(backend.url, settings.ollama_stall_timeout),
@@ -178,10 +189,10 @@ async def _on_host(
         try:
             async with aclosing(upstream) as stream:
                 async for chunk in stream:
-                    if chunk.content or chunk.tool_calls:
+                    if chunk.content or chunk.tool_calls or chunk.thinking:
                         pieces += 1
                         first_ms = first_ms if first_ms is not None else (time.perf_counter() - started) * 1000
-                    streamed += bool(chunk.content)
+                    streamed += bool(chunk.content or chunk.thinking)
                     if chunk.stats is not None:
                         row.prompt_tokens = chunk.stats.prompt_tokens
                         row.completion_tokens = chunk.stats.completion_tokens

@@ -5,33 +5,39 @@ the Playground: the workshop's model list, the person's rate limit and token quo
 a fair turn on the host, and a record of every request. The wire formats live here,
 as plain dicts, so the REST face only has to serialise them.
 
-Supported: chat (messages, options and tools: the model's tool calls come back in each
-API's own shape, and the caller runs them and sends the results), generate (prompt, system
-and options — run as a chat), embed, list and show. OpenAI's `tool_choice: "required"`
-becomes the option of the same name, which the built-in engine honours (it constrains the
-reply to one call of an offered tool). Not supported: raw prompts, `context`, structured
-`format` and images; embeddings count toward the rate limit, not the token
-quota (Ollama's /api/embed reports no per-request token count here).
+Passed to the host as Ollama takes them: chat with tools and `role: tool` results (the
+model's calls come back in each API's own shape, streamed or not), `format` ("json" or a
+JSON schema), `images`, `think` (true/false or a level; the reasoning streams back apart
+from the answer), `keep_alive` and the sampling `options`; generate with `raw`, `suffix`,
+`system`, `template` and `images` (sent to the host's /api/generate); embed; list; show.
+Inputs are checked first (services/gateway/inputs). Every request's tokens count toward
+the quota by the host's own figures (prompt_eval_count + eval_count; for embed, the
+tokens it read). Not passed: generate's `context` (send the conversation as chat
+messages instead) and host settings among the options (num_gpu, num_thread, ...).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
 from workshop_app.services.chat.replies import stream_reply_queued
+from workshop_app.services.chat.token_estimate import estimate_tokens
 from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.gateway.inputs import check_format, check_images, require_capabilities
 from workshop_app.services.models.catalog import catalog_for
 from workshop_app.services.ollama.backends import backend_for
+from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo
-from workshop_app.services.rag.embeddings import embed_texts
+from workshop_app.services.rag.embeddings import embed_texts_counted
 from workshop_app.services.sharing.rate_limits import allowance_for, get_limiter, requester_key
 from workshop_app.services.workshops.policy import Actor, require_model
 
@@ -49,18 +55,59 @@ async def visible_models(actor: Actor) -> list[ModelInfo]:
 
 
 async def chat(actor: Actor, body: dict[str, Any], *, client_ip: str | None = None) -> AsyncIterator[ChatChunk]:
-    """A reply to the body's `messages`, checked against the person's workshop and limits."""
+    """A reply to an /api/chat body, checked against the person's workshop, limits and the model's capabilities."""
     model = _model(body)
     require_model(actor, model)
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise InvalidInput("`messages` must be a list of {role, content} objects.")
-    options, tools = _options(body), _tools(body)
-    reply = stream_reply_queued(model, messages, options, user_id=actor.id, client_ip=client_ip, tools=tools)
+    images = check_images(image for message in messages if isinstance(message, dict) for image in _images(message))
+    extras = await _extras(model, body, images)
+    reply = stream_reply_queued(
+        model, messages, _options(body), user_id=actor.id, client_ip=client_ip, tools=_tools(body), extras=extras
+    )
+    async for chunk in _chunks(reply):
+        yield chunk
+
+
+async def generate(actor: Actor, body: dict[str, Any], *, client_ip: str | None = None) -> AsyncIterator[ChatChunk]:
+    """A reply to an /api/generate body, sent to the host's /api/generate as it is (raw, suffix, images...)."""
+    model = _model(body)
+    require_model(actor, model)
+    images = check_images(_images(body))
+    fields = {name: body[name] for name in _GENERATE_FIELDS if body.get(name) is not None}
+    fields.update(await _extras(model, body, images))
+    reply = stream_reply_queued(
+        model, prompt_messages(body), _options(body), user_id=actor.id, client_ip=client_ip, generate=fields
+    )
+    async for chunk in _chunks(reply):
+        yield chunk
+
+
+_GENERATE_FIELDS = ("prompt", "suffix", "system", "template", "raw", "images")
+_CHAT_EXTRAS = ("format", "think", "keep_alive")
+
+
+async def _extras(model: str, body: dict[str, Any], images: int) -> dict[str, Any]:
+    """`format`, `think` and `keep_alive` as the host takes them, once the format and the model's capabilities pass."""
+    check_format(body.get("format"))
+    await require_capabilities(model, think=body.get("think"), images=images)
+    return {name: body[name] for name in _CHAT_EXTRAS if body.get(name) is not None}
+
+
+async def _chunks(reply: AsyncGenerator[ChatChunk | QueueUpdate, None]) -> AsyncIterator[ChatChunk]:
+    """The reply's pieces without its queue positions (the gateway's clients have no place for them)."""
     async with aclosing(reply):
         async for chunk in reply:
             if isinstance(chunk, ChatChunk):
                 yield chunk
+
+
+def _images(holder: dict[str, Any]) -> list[Any]:
+    images = holder.get("images") or []
+    if not isinstance(images, list):
+        raise InvalidInput("`images` must be a list of base64 strings.")
+    return images
 
 
 def _tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -74,63 +121,36 @@ def _tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
     return tools
 
 
-def from_openai(body: dict[str, Any]) -> dict[str, Any]:
-    """An OpenAI chat request in Ollama's terms: call arguments as objects, tool results named by
-    their tool (OpenAI names them by call id), `tool_choice: "required"` as an option."""
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        return body
-    names: dict[Any, Any] = {}
-    converted = []
-    for message in messages:
-        message = dict(message) if isinstance(message, dict) else message
-        if isinstance(message, dict) and message.get("tool_calls"):
-            message["tool_calls"] = [_ollama_call(call, names) for call in message["tool_calls"]]
-            message["content"] = message.get("content") or ""
-        if isinstance(message, dict) and message.get("role") == "tool" and "tool_call_id" in message:
-            name = names.get(message.pop("tool_call_id"))
-            if name:
-                message["tool_name"] = name
-        converted.append(message)
-    options = dict(body.get("options") or {})
-    if body.get("tool_choice") == "required":
-        options["tool_choice"] = "required"
-    return {**body, "messages": converted, "options": options}
-
-
-def _ollama_call(call: Any, names: dict[Any, Any]) -> dict[str, Any]:
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-        raise InvalidInput("Each of `tool_calls` needs a function with a name.")
-    arguments = function.get("arguments")
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments or "{}")
-        except ValueError:
-            raise InvalidInput(f"The arguments of the call to {function['name']} are not JSON.") from None
-    names[call.get("id")] = function["name"]
-    return {"function": {"name": function["name"], "arguments": arguments}}
-
-
 def prompt_messages(body: dict[str, Any]) -> list[dict[str, str]]:
-    """/api/generate's prompt (and system text) as chat messages."""
+    """/api/generate's prompt (and system text) as chat messages, for the checks and the quota's estimate."""
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidInput("`prompt` must be a non-empty string.")
     system = body.get("system")
     return ([{"role": "system", "content": system}] if isinstance(system, str) and system else []) + [
-        {"role": "user", "content": prompt}
+        {"role": "user", "content": prompt + str(body.get("suffix") or "")}
     ]
 
 
-async def embed(actor: Actor, model: str, inputs: Any) -> list[list[float]]:
-    """One vector per input text, after the person's rate limit and a fair turn."""
+async def embed(actor: Actor, model: str, inputs: Any) -> tuple[list[list[float]], int]:
+    """One vector per input text and the tokens the host read, after the person's limits and a fair turn.
+
+    The texts' tokens are reserved against the daily quota before, and settled to the host's
+    own count (`prompt_eval_count`) after, as for a chat.
+    """
     require_model(actor, model)
     texts = [inputs] if isinstance(inputs, str) else inputs
     if not isinstance(texts, list) or not texts or not all(isinstance(text, str) for text in texts):
         raise InvalidInput("`input` must be a string or a non-empty list of strings.")
-    await get_limiter().admit(requester_key(actor.id, None), allowance_for(actor.id))
-    return await embed_texts(model, texts, user_id=actor.id)
+    limiter = get_limiter()
+    estimate = sum(estimate_tokens(text) for text in texts)
+    reservation = await limiter.admit(requester_key(actor.id, None), allowance_for(actor.id), prompt_tokens=estimate)
+    used = 0
+    try:
+        vectors, used = await embed_texts_counted(model, texts, user_id=actor.id)
+    finally:
+        await asyncio.shield(limiter.settle(reservation, used))
+    return vectors, used
 
 
 async def show(actor: Actor, model: str) -> dict[str, Any]:
@@ -150,6 +170,7 @@ _OPENAI_OPTIONS = (
     ("top_p", "top_p"),
     ("seed", "seed"),
     ("max_tokens", "num_predict"),
+    ("max_completion_tokens", "num_predict"),
     ("stop", "stop"),
     ("presence_penalty", "presence_penalty"),
     ("frequency_penalty", "frequency_penalty"),
@@ -193,8 +214,12 @@ def ollama_part(model: str, chunk: ChatChunk, *, generate: bool) -> dict[str, An
     part: dict[str, Any] = {"model": model, "created_at": _now(), "done": chunk.done}
     if generate:
         part["response"] = chunk.content
+        if chunk.thinking:
+            part["thinking"] = chunk.thinking
     else:
         part["message"] = {"role": "assistant", "content": chunk.content}
+        if chunk.thinking:
+            part["message"]["thinking"] = chunk.thinking
         if chunk.tool_calls:
             part["message"]["tool_calls"] = chunk.tool_calls
     if chunk.stats is not None:
@@ -206,14 +231,16 @@ def ollama_whole(model: str, chunks: list[ChatChunk], *, generate: bool) -> dict
     """The single answer of a non-streamed request."""
     whole = ollama_part(model, chunks[-1], generate=generate)
     text = "".join(chunk.content for chunk in chunks)
+    thinking = "".join(chunk.thinking for chunk in chunks)
     calls = [call for chunk in chunks for call in chunk.tool_calls]
-    if generate:
-        whole["response"] = text
-    else:
-        whole["message"]["content"] = text
-        whole["message"].pop("tool_calls", None)
-        if calls:
-            whole["message"]["tool_calls"] = calls
+    holder = whole if generate else whole["message"]
+    holder["response" if generate else "content"] = text
+    holder.pop("thinking", None)
+    holder.pop("tool_calls", None)
+    if thinking:
+        holder["thinking"] = thinking
+    if calls and not generate:
+        holder["tool_calls"] = calls
     return whole
 
 
@@ -239,31 +266,48 @@ def openai_models(models: list[ModelInfo]) -> dict[str, Any]:
 
 
 class OpenAICompletion:
-    """Builds the chunks (streaming) or the one object (not streaming) of a chat completion."""
+    """Builds the chunks (streaming) or the one object (not streaming) of a chat completion.
+
+    A thinking model's reasoning travels as `reasoning` (Ollama's /v1 name) and
+    `reasoning_content` (the name other OpenAI-compatible servers and their clients use).
+    A stream carries `usage` only when asked (`stream_options.include_usage`), in a last
+    chunk without choices, as OpenAI sends it.
+    """
 
     def __init__(self, model: str) -> None:
         self.model = model
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
         self.calls = 0
+        self.stats: ChatStats | None = None
 
     def chunk(self, chunk: ChatChunk, *, first: bool) -> dict[str, Any]:
         delta: dict[str, Any] = {"role": "assistant"} if first else {}
         if chunk.content:
             delta["content"] = chunk.content
+        if chunk.thinking:
+            delta.update(_reasoning(chunk.thinking))
         if chunk.tool_calls:
             delta["tool_calls"] = self._calls(chunk.tool_calls)
         body = self._base("chat.completion.chunk")
         finish = self._finish(chunk.stats) if chunk.done else None
         body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}]
-        if chunk.stats is not None:
-            body["usage"] = _usage(chunk.stats)
+        self.stats = chunk.stats or self.stats
         return body
+
+    def usage_chunk(self) -> dict[str, Any] | None:
+        """The stream's last chunk when usage was asked for: no choices, the counts (None before the reply ended)."""
+        if self.stats is None:
+            return None
+        return {**self._base("chat.completion.chunk"), "choices": [], "usage": _usage(self.stats)}
 
     def whole(self, chunks: list[ChatChunk]) -> dict[str, Any]:
         stats = chunks[-1].stats
         body = self._base("chat.completion")
         message: dict[str, Any] = {"role": "assistant", "content": "".join(chunk.content for chunk in chunks)}
+        thinking = "".join(chunk.thinking for chunk in chunks)
+        if thinking:
+            message.update(_reasoning(thinking))
         calls = [call for chunk in chunks for call in chunk.tool_calls]
         if calls:
             message["tool_calls"] = self._calls(calls)
@@ -299,7 +343,7 @@ class OpenAICompletion:
         return "tool_calls" if self.calls else _finish(stats)
 
 
-def openai_embeddings(model: str, vectors: list[list[float]], encoding: str | None) -> dict[str, Any]:
+def openai_embeddings(model: str, vectors: list[list[float]], encoding: str | None, tokens: int) -> dict[str, Any]:
     """OpenAI's embeddings list; `base64` packs little-endian float32, as its client expects."""
 
     def encoded(vector: list[float]) -> list[float] | str:
@@ -308,7 +352,11 @@ def openai_embeddings(model: str, vectors: list[list[float]], encoding: str | No
         return vector
 
     data = [{"object": "embedding", "index": i, "embedding": encoded(v)} for i, v in enumerate(vectors)]
-    return {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": 0, "total_tokens": 0}}
+    return {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
+def _reasoning(thinking: str) -> dict[str, str]:
+    return {"reasoning": thinking, "reasoning_content": thinking}
 
 
 def _finish(stats: ChatStats | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from typing import Any, TypeVar
 
@@ -121,7 +121,7 @@ class OllamaBackend:
 
     async def _stream(
         self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """Yield a stream's parts; connect failures (and stale connections) before the first part are retried."""
 
         async def first_part() -> tuple[AsyncIterator[Any], Any]:
@@ -203,10 +203,16 @@ class OllamaBackend:
         messages: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatChunk]:
-        """Stream a reply. Closing this generator closes the HTTP request."""
+        extras: Mapping[str, Any] | None = None,
+    ) -> AsyncGenerator[ChatChunk, None]:
+        """Stream a reply. Closing this generator closes the HTTP request.
+
+        `extras` are /api/chat's other fields, sent as given: `format`, `think`, `keep_alive`.
+        """
         parts = self._stream(
-            lambda client: client.chat(model=model, messages=messages, options=options, tools=tools, stream=True),
+            lambda client: client.chat(
+                model=model, messages=messages, options=options, tools=tools, stream=True, **(extras or {})
+            ),
             model,
         )
         async with aclosing(parts):
@@ -214,11 +220,25 @@ class OllamaBackend:
                 message = part.message
                 calls = [call.model_dump(mode="json") for call in (message.tool_calls or [])]
                 stats = ChatStats.from_final(part) if part.done else None
-                yield ChatChunk(message.content or "", part.done, stats, calls)
+                yield ChatChunk(message.content or "", part.done, stats, calls, message.thinking or "")
+
+    async def generate_stream(
+        self, model: str, fields: Mapping[str, Any], options: dict[str, Any] | None = None
+    ) -> AsyncGenerator[ChatChunk, None]:
+        """Stream /api/generate's reply to `fields` (prompt, system, suffix, raw, images, format, think, ...)."""
+        parts = self._stream(lambda client: client.generate(model=model, options=options, stream=True, **fields), model)
+        async with aclosing(parts):
+            async for part in parts:
+                stats = ChatStats.from_final(part) if part.done else None
+                yield ChatChunk(part.response or "", part.done, stats, thinking=part.thinking or "")
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        return (await self.embed_counted(model, texts))[0]
+
+    async def embed_counted(self, model: str, texts: list[str]) -> tuple[list[list[float]], int]:
+        """The vectors and the tokens the host read for them (its `prompt_eval_count`)."""
         response = await self._call(lambda client: client.embed(model=model, input=texts), model)
-        return [list(vector) for vector in response.embeddings]
+        return [list(vector) for vector in response.embeddings], response.prompt_eval_count or 0
 
 
 def _model_info(entry: Any) -> ModelInfo:

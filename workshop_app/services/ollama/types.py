@@ -66,12 +66,16 @@ class ChatStats:
 
 @dataclass(frozen=True)
 class ChatChunk:
-    """A piece of a streamed reply; the last one has `done` set and carries the stats."""
+    """A piece of a streamed reply; the last one has `done` set and carries the stats.
+
+    `thinking` is a thinking model's reasoning (asked for with `think`), streamed apart from the answer.
+    """
 
     content: str
     done: bool = False
     stats: ChatStats | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    thinking: str = ""
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,15 @@ class Embedder:
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One /api/embed call for all of `texts`, after a fair turn on the host."""
+        return (await self.embed_counted(texts))[0]
+
+    async def embed_counted(self, texts: Sequence[str]) -> tuple[list[list[float]], int]:
+        """`embed`'s vectors and the tokens the host read for them (its prompt_eval_count)."""
         async with scheduler_for(self.backend.url).turn(self.requester) as turn:
             await turn.wait()
-            vectors = await self.backend.embed(self.model, list(texts))
+            vectors, tokens = await self.backend.embed_counted(self.model, list(texts))
         count_embeddings(self.model, len(texts))
-        return vectors
+        return vectors, tokens
 
 
 async def embed_texts(
@@ -59,8 +63,23 @@ async def embed_texts(
     backends: tuple[OllamaBackend, ...] | None = None,
 ) -> list[list[float]]:
     """One vector per text, in order, one request per batch."""
+    return (await embed_texts_counted(model, texts, user_id=user_id, batch_size=batch_size, backends=backends))[0]
+
+
+async def embed_texts_counted(
+    model: str,
+    texts: Sequence[str],
+    *,
+    user_id: int | None = None,
+    batch_size: int | None = None,
+    backends: tuple[OllamaBackend, ...] | None = None,
+) -> tuple[list[list[float]], int]:
+    """The vectors of `embed_texts` and the tokens the host read for them, for a quota."""
     embedder = await Embedder.open(model, user_id=user_id, backends=backends)
     vectors: list[list[float]] = []
+    tokens = 0
     for part in batches(len(texts), batch_size):
-        vectors.extend(await embedder.embed(texts[part]))
-    return vectors
+        batch, read = await embedder.embed_counted(texts[part])
+        vectors.extend(batch)
+        tokens += read
+    return vectors, tokens
