@@ -7,6 +7,7 @@ from typing import Any
 
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.services.chat.model_choices import ModelChoice
+from workshop_app.services.chat.reply_modes import data_url, pretty_json, schema_verdict
 from workshop_app.services.chat.timing import ReplyTiming
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.state.time_format import ago
@@ -39,6 +40,9 @@ def _seconds(ms: float) -> str:
 
 
 def message_row(message: ChatMessage) -> dict[str, str]:
+    """One bubble; a structured reply comes indented ("json") with how it fits its schema ("verdict")."""
+    structured = message.reply_schema is not None and message.status == "done"
+    verdict = schema_verdict(message.reply_schema, message.content) if structured else ""
     return {
         "id": str(message.id),
         "role": message.role,
@@ -47,7 +51,23 @@ def message_row(message: ChatMessage) -> dict[str, str]:
         "status": message.status if message.role == "assistant" else "",
         "error": message.error,
         "stats": timing_text(message.stats),
+        "thinking": message.thinking,
+        "thought_for": _thought_for(message.stats.get("thinking_ms")),
+        "json": pretty_json(message.content) if structured else "",
+        "verdict": ("does not match: " + verdict if verdict else "matches the schema") if structured else "",
     }
+
+
+def _thought_for(thinking_ms: float | None) -> str:
+    """ "Thought for 3 s" over a kept reply's reasoning; "Thoughts" when its length was not measured."""
+    if thinking_ms is None:
+        return "Thoughts"
+    return f"Thought for {thinking_ms / 1000:.0f} s" if thinking_ms >= 1000 else "Thought for under a second"
+
+
+def message_images(message: ChatMessage) -> list[str]:
+    """A person's images on a message, as data URLs for thumbnails."""
+    return [data_url(image) for image in message.images]
 
 
 def trace_entries(message: ChatMessage) -> list[TranscriptEntry]:
