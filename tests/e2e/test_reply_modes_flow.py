@@ -48,6 +48,7 @@ def _toast(page: Page, text: str):
 
 
 def _shots(page: Page, artifacts: Path, name: str) -> None:
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=15_000)  # toasts gone: the page shows
     page.screenshot(path=artifacts / f"{name}-laptop.png", full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=artifacts / f"{name}-phone.png", full_page=True)
@@ -125,7 +126,8 @@ def test_an_image_goes_to_a_vision_model_and_a_file_that_is_not_one_is_refused(
     fake_picture = tmp_path / "notes.png"
     fake_picture.write_text("I am a text file with a picture's name")
     page.locator(".image-drop input[type=file]").set_input_files(fake_picture)
-    expect(_toast(page, "“notes.png” is not a PNG, JPEG, GIF or WebP image")).to_be_visible()
+    refusal = _toast(page, "“notes.png” is not a PNG, JPEG, GIF or WebP image")
+    expect(refusal).to_contain_text("Choose a PNG, JPEG, GIF or WebP picture.")
     expect(page.locator(".attachment")).to_have_count(0)
 
     picture = tmp_path / "orange.png"

@@ -63,8 +63,9 @@ def test_each_image_type_is_known_by_its_first_bytes(data: bytes, mime: str) -> 
 
 
 def test_a_renamed_text_file_is_not_an_image_whatever_its_name() -> None:
-    with pytest.raises(InvalidInput, match="“notes.png” is not a PNG, JPEG, GIF or WebP image"):
+    with pytest.raises(InvalidInput, match="“notes.png” is not a PNG, JPEG, GIF or WebP image") as refused:
         image_attachment(b"hello, I am text", "notes.png")
+    assert refused.value.hint == "Choose a PNG, JPEG, GIF or WebP picture."
 
 
 def test_an_image_over_the_limit_is_refused_with_both_sizes(monkeypatch: pytest.MonkeyPatch) -> None:

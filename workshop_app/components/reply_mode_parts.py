@@ -1,40 +1,13 @@
-"""The Playground's reply modes: Thinking, structured output with its schema editor, images, capability badges."""
+"""The Playground's reply modes: Thinking, structured output with its schema editor, images; the picker's items."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.capability_badges import capability_badges
 from workshop_app.components.entry_card import label_for
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.reply_modes_state import IMAGE_TYPES, IMAGE_UPLOAD_ID
-
-# What each capability from /api/show means to an attendee; "completion" (every chat model) goes unsaid.
-CAPABILITY_HINTS = {
-    "tools": "can call tools",
-    "vision": "reads images",
-    "thinking": "shows its reasoning",
-    "embedding": "makes embeddings",
-    "insert": "fills in the middle",
-}
-_COLOURS = {"tools": "iris", "vision": "grass", "thinking": "amber", "embedding": "cyan", "insert": "gray"}
-
-
-def capability_badges(capabilities: rx.Var) -> rx.Component:
-    """One badge per capability a model lists (its /api/show `capabilities`), each with what it means."""
-    return rx.foreach(
-        capabilities,
-        lambda capability: rx.cond(
-            capability != "completion",
-            rx.match(
-                capability,
-                *[
-                    (name, rx.badge(name, color_scheme=colour, variant="soft", title=CAPABILITY_HINTS[name]))
-                    for name, colour in _COLOURS.items()
-                ],
-                rx.badge(capability, variant="soft", color_scheme="gray"),
-            ),
-        ),
-    )
 
 
 def model_item(row: rx.Var) -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.capability_badges import capability_badges
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.shell import page_shell
 from workshop_app.state.compare_state import CompareState
@@ -12,7 +13,7 @@ from workshop_app.state.compare_state import CompareState
 def _model_option(model: rx.Var) -> rx.Component:
     return rx.box(
         rx.checkbox(
-            rx.text(model["name"], " ", rx.text.span(model["capabilities"], size="1", color=rx.color("gray", 10))),
+            rx.hstack(rx.text(model["name"]), capability_badges(model["capabilities"].split(", ")), spacing="1"),
             checked=CompareState.chosen.contains(model["name"]),
             on_change=lambda checked: CompareState.toggle_model(model["name"], checked),
         ),

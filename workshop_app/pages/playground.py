@@ -459,6 +459,7 @@ def _composer() -> rx.Component:
                 ),
                 width="100%",
                 align="center",
+                wrap="wrap",
             ),
             width="100%",
         ),

@@ -84,7 +84,8 @@ def image_attachment(data: bytes, filename: str) -> str:
     try:
         check_images([encoded])
     except InvalidInput as error:
-        raise InvalidInput(error.message.replace("Image 1", f"“{filename}”", 1), hint=error.hint) from None
+        hint = error.hint if "limit" in error.message else "Choose a PNG, JPEG, GIF or WebP picture."
+        raise InvalidInput(error.message.replace("Image 1", f"“{filename}”", 1), hint=hint) from None
     return encoded
 
 
