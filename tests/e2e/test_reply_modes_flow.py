@@ -144,3 +144,23 @@ def test_an_image_goes_to_a_vision_model_and_a_file_that_is_not_one_is_refused(
     expect(page.locator(".message-user .message-images img")).to_have_count(1)
     width = page.locator(".message-user .message-images img").evaluate("image => image.naturalWidth")
     assert width == 8, "the kept picture is the one sent, drawn by the browser"
+
+
+def test_compared_models_are_asked_for_the_same_schema_and_each_column_is_checked(
+    page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path
+) -> None:
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{app_url}/compare")
+    expect(page.locator(".compare-model").filter(has_text=THINKER)).to_contain_text("thinking")  # its badges
+    page.locator(".compare-model").filter(has_text=PLAIN).click()
+    page.locator(".compare-model").filter(has_text="qwen2.5:0.5b").click()
+    page.locator("#structured-switch").click()
+    expect(page.locator("#schema-editor")).to_contain_text('"can_fly"')
+    fresh_fake.script_chat("qwen2.5:0.5b", [{"content": '{"name": "Lama"}'}])
+    page.get_by_label("Prompt", exact=True).fill("Describe a llama")
+    page.locator("#compare-run").click()
+
+    columns = page.locator(".compare-column")
+    expect(columns.nth(0).locator(".schema-verdict")).to_have_text("matches the schema", timeout=15_000)
+    expect(columns.nth(1).locator(".schema-verdict")).to_have_text("does not match: 'legs' is a required property")
+    _shots(page, artifacts, "compare-structured")

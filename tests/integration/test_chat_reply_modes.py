@@ -11,6 +11,7 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.compare import check_comparison, compare_replies
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.reply_modes import EXAMPLE_SCHEMA, example_schema_text, schema_verdict
 from workshop_app.services.core.errors import InvalidInput
@@ -112,3 +113,22 @@ def test_a_file_that_is_not_an_image_is_refused_before_it_is_saved(person) -> No
     with pytest.raises(InvalidInput, match="not a PNG, JPEG, GIF or WebP"):
         chats.send_message(person, None, ChatSettings(SEER), "Look", (text,))
     assert chats.list_chats(person) == []
+
+
+async def test_a_comparison_asks_every_model_for_the_schema_and_keeps_it_when_continued(
+    fake_ollama: FakeOllama, person
+) -> None:
+    columns = check_comparison(person, [PLAIN, THINKER], "", {}, "Describe a llama", example_schema_text())
+    updates = [update async for update in compare_replies(person, columns, "Describe a llama")]
+
+    assert fake_ollama.stats.requests["/api/chat"] == 2 and fake_ollama.stats.last_chat["format"] == EXAMPLE_SCHEMA
+    text = "".join(update.text for update in updates if update.index == 0)
+    assert schema_verdict(EXAMPLE_SCHEMA, text) == ""
+    timing = next(update.timing for update in updates if update.index == 0 and update.timing is not None)
+    chat_id = chats.continue_with(person, columns[0], "Describe a llama", text, timing)
+    assert chats.get_chat(person, chat_id).messages[-1].reply_schema == EXAMPLE_SCHEMA
+
+
+def test_a_comparison_with_a_broken_schema_is_refused(person) -> None:
+    with pytest.raises(InvalidInput, match="The schema is not valid JSON"):
+        check_comparison(person, [PLAIN, THINKER], "", {}, "Hello", '{"type": ')

@@ -7,7 +7,7 @@ import reflex as rx
 from workshop_app.components.capability_badges import capability_badges
 from workshop_app.components.entry_card import label_for
 from workshop_app.state.playground_state import PlaygroundState
-from workshop_app.state.reply_modes_state import IMAGE_TYPES, IMAGE_UPLOAD_ID
+from workshop_app.state.reply_modes_state import IMAGE_TYPES, IMAGE_UPLOAD_ID, SchemaMode
 
 
 def model_item(row: rx.Var) -> rx.Component:
@@ -30,11 +30,15 @@ def mode_switches() -> rx.Component:
             PlaygroundState.can_think,
             _switch("Thinking", "think-switch", PlaygroundState.think, PlaygroundState.set_think),
         ),
-        _switch("Structured output", "structured-switch", PlaygroundState.structured, PlaygroundState.set_structured),
+        structured_switch(PlaygroundState),
         spacing="4",
         align="center",
         wrap="wrap",
     )
+
+
+def structured_switch(state: type[SchemaMode]) -> rx.Component:
+    return _switch("Structured output", "structured-switch", state.structured, state.set_structured)
 
 
 def _switch(label: str, id_: str, checked: rx.Var, on_change) -> rx.Component:
@@ -48,10 +52,10 @@ def _switch(label: str, id_: str, checked: rx.Var, on_change) -> rx.Component:
     )
 
 
-def schema_editor() -> rx.Component:
+def schema_editor(state: type[SchemaMode]) -> rx.Component:
     """The JSON schema replies must fit; checked when the editor is left and again when sent."""
     return rx.cond(
-        PlaygroundState.structured,
+        state.structured,
         rx.vstack(
             rx.hstack(
                 label_for("JSON schema the reply must fit", "schema-editor"),
@@ -59,7 +63,7 @@ def schema_editor() -> rx.Component:
                 rx.button(
                     rx.icon("file-json", size=14),
                     "Insert example",
-                    on_click=PlaygroundState.insert_example_schema,
+                    on_click=state.insert_example_schema,
                     size="1",
                     variant="soft",
                     type="button",
@@ -69,9 +73,9 @@ def schema_editor() -> rx.Component:
                 align="center",
             ),
             rx.text_area(
-                value=PlaygroundState.schema_text,
-                on_change=PlaygroundState.set_schema_text,
-                on_blur=PlaygroundState.check_schema,
+                value=state.schema_text,
+                on_change=state.set_schema_text,
+                on_blur=state.check_schema,
                 id="schema-editor",
                 rows="7",
                 width="100%",

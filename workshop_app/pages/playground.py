@@ -479,7 +479,7 @@ def playground_page() -> rx.Component:
                 _tools_notice(),
                 _title(),
                 _settings(),
-                schema_editor(),
+                schema_editor(PlaygroundState),
                 _conversation(),
                 _queue_notice(),
                 _composer(),

@@ -41,8 +41,8 @@ def _seconds(ms: float) -> str:
 
 def message_row(message: ChatMessage) -> dict[str, str]:
     """One bubble; a structured reply comes indented ("json") with how it fits its schema ("verdict")."""
-    structured = message.reply_schema is not None and message.status == "done"
-    verdict = schema_verdict(message.reply_schema, message.content) if structured else ""
+    schema = message.reply_schema if message.status == "done" else None
+    shown, verdict = structured_view(schema, message.content)
     return {
         "id": str(message.id),
         "role": message.role,
@@ -53,9 +53,17 @@ def message_row(message: ChatMessage) -> dict[str, str]:
         "stats": timing_text(message.stats),
         "thinking": message.thinking,
         "thought_for": _thought_for(message.stats.get("thinking_ms")),
-        "json": pretty_json(message.content) if structured else "",
-        "verdict": ("does not match: " + verdict if verdict else "matches the schema") if structured else "",
+        "json": shown,
+        "verdict": verdict,
     }
+
+
+def structured_view(schema: dict[str, Any] | None, content: str) -> tuple[str, str]:
+    """A finished reply asked to fit `schema`: indented, and "matches the schema" or "does not match: <why>"."""
+    if schema is None:
+        return "", ""
+    problem = schema_verdict(schema, content)
+    return pretty_json(content), f"does not match: {problem}" if problem else "matches the schema"
 
 
 def _thought_for(thinking_ms: float | None) -> str:

@@ -21,17 +21,11 @@ IMAGE_UPLOAD_ID = "chat-images"
 IMAGE_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/gif": [".gif"], "image/webp": [".webp"]}
 
 
-class ReplyModes(rx.State, mixin=True):
-    """The Thinking toggle, the structured-output schema and the images waiting to be sent."""
+class SchemaMode(rx.State, mixin=True):
+    """Structured output: whether replies must fit a JSON schema, and the schema in the editor."""
 
-    think: bool = False
     structured: bool = False
     schema_text: str = ""
-    attachments: list[str] = []  # data URLs: shown as thumbnails, sent as base64
-
-    @rx.event
-    def set_think(self, value: bool):
-        self.think = value
 
     @rx.event
     def set_structured(self, value: bool):
@@ -53,6 +47,20 @@ class ReplyModes(rx.State, mixin=True):
         """Leaving the editor says at once whether the schema is one."""
         parse_schema(self.schema_text)
 
+    def _schema(self) -> str:
+        return self.schema_text if self.structured else ""
+
+
+class ReplyModes(SchemaMode, mixin=True):
+    """Structured output, the Thinking toggle and the images waiting to be sent."""
+
+    think: bool = False
+    attachments: list[str] = []  # data URLs: shown as thumbnails, sent as base64
+
+    @rx.event
+    def set_think(self, value: bool):
+        self.think = value
+
     @rx.event
     @toasts_errors
     async def attach_images(self, files: list[rx.UploadFile]):
@@ -68,9 +76,6 @@ class ReplyModes(rx.State, mixin=True):
 
     def _images(self) -> tuple[str, ...]:
         return tuple(_base64(url) for url in self.attachments)
-
-    def _schema(self) -> str:
-        return self.schema_text if self.structured else ""
 
 
 def _base64(url: str) -> str:

@@ -311,7 +311,14 @@ def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, repl
         session.flush()
         session.add(ChatMessage(chat_id=chat.id, role="user", content=prompt.strip()))
         session.add(
-            ChatMessage(chat_id=chat.id, role="assistant", content=reply, model=settings.model, stats=timing.as_dict())
+            ChatMessage(
+                chat_id=chat.id,
+                role="assistant",
+                content=reply,
+                model=settings.model,
+                stats=timing.as_dict(),
+                reply_schema=chat.reply_schema,
+            )
         )
         return chat.id
 
