@@ -145,6 +145,14 @@ def test_an_image_goes_to_a_vision_model_and_a_file_that_is_not_one_is_refused(
     width = page.locator(".message-user .message-images img").evaluate("image => image.naturalWidth")
     assert width == 8, "the kept picture is the one sent, drawn by the browser"
 
+    page.locator(".image-drop input[type=file]").set_input_files(picture)
+    expect(page.locator(".attachment img")).to_have_count(1)
+    page.locator("#model-select").click()
+    page.get_by_role("option", name=PLAIN, exact=True).click()
+    expect(page.locator(".attachment img")).to_have_count(1)  # still in sight: it would go with the message
+    _send(page, "And this one?")
+    expect(_toast(page, f'"{PLAIN}" does not support vision')).to_be_visible()
+
 
 def test_compared_models_are_asked_for_the_same_schema_and_each_column_is_checked(
     page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path

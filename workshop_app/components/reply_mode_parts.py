@@ -89,10 +89,13 @@ def schema_editor(state: type[SchemaMode]) -> rx.Component:
 
 
 def image_picker() -> rx.Component:
-    """For a vision model: a button and drop zone for images, and the thumbnails waiting to be sent."""
-    return rx.cond(
-        PlaygroundState.can_see,
-        rx.hstack(
+    """For a vision model: a button and drop zone for images; and the thumbnails waiting to be sent.
+
+    The thumbnails stay in sight after a switch to a model without vision, whose refusal then names the model.
+    """
+    return rx.hstack(
+        rx.cond(
+            PlaygroundState.can_see,
             rx.upload(
                 rx.button(rx.icon("image-plus", size=14), "Add image", variant="soft", type="button", size="2"),
                 rx.text("or drop images here", size="1", color=rx.color("gray", 11)),
@@ -108,11 +111,11 @@ def image_picker() -> rx.Component:
                 padding="0.35rem 0.6rem",
                 class_name="image-drop",
             ),
-            rx.foreach(PlaygroundState.attachments, _attachment),
-            align="center",
-            wrap="wrap",
-            spacing="2",
         ),
+        rx.foreach(PlaygroundState.attachments, _attachment),
+        align="center",
+        wrap="wrap",
+        spacing="2",
     )
 
 
