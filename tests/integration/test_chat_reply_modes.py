@@ -47,6 +47,9 @@ async def test_a_thinking_model_streams_its_reasoning_apart_and_the_chat_keeps_i
     assert reply.thinking == thoughts and "Thinking" not in reply.content
     assert reply.stats["thinking_ms"] >= 0
     assert chats.get_chat(person, chat_id).chat.think is True
+    exported = chats.export_markdown(person, chat_id)
+    assert f"<details><summary>Thinking</summary>\n\n{thoughts}\n\n</details>" in exported  # folded there too
+    assert json.loads(chats.export_json(person, chat_id))["messages"][-1]["thinking"] == thoughts
 
 
 async def test_thinking_is_refused_for_a_model_without_it_naming_the_model(fake_ollama: FakeOllama, person) -> None:

@@ -44,6 +44,7 @@ from workshop_app.services.workshops.policy import Action, Actor, require_actor,
 TITLE_CHARS = 60
 MAX_MESSAGE_CHARS = 100_000  # ~25,000 tokens: past any workshop model's context, and well within one websocket message
 EXPORT_FORMAT = "workshop-chat"
+_FOLDED_THINKING = "<details><summary>Thinking</summary>\n\n{}\n\n</details>"  # folded in Markdown viewers too
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,9 @@ def export_markdown(actor: Actor | None, chat_id: int) -> str:
         parts.append(f"System prompt:\n\n> {view.chat.system_prompt}")
     for message in view.messages:
         heading = "## You" if message.role == "user" else f"## Assistant ({message.model or view.chat.model})"
-        parts += [heading, *(_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace), message.content]
+        thought = [_FOLDED_THINKING.format(message.thinking)] if message.thinking else []
+        steps = [_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace]
+        parts += [heading, *thought, *steps, message.content]
         if message.status != ReplyStatus.DONE:
             parts.append(f"_{message.status}{': ' + message.error if message.error else ''}_")
     return "\n\n".join(parts) + "\n"
