@@ -308,3 +308,21 @@ def test_openai_stop_seed_and_a_named_tool_choice_reach_the_host(
     }.items() <= fake_ollama.stats.last_chat_options.items()
     client.chat.completions.create(model=CHAT_MODEL, messages=ASK, tools=[WEATHER_TOOL], tool_choice="none")
     assert not fake_ollama.stats.last_chat.get("tools"), "tool_choice none offers no tools"
+
+
+def test_embed_passes_dimensions_and_truncate_and_a_hosts_400_stays_a_400(gateway: str, person: KeyHolder) -> None:
+    client = ollama_client(gateway, person)
+    short = client.embed(model=EMBED_MODEL, input=["one", "two"], dimensions=8, keep_alive="1m").embeddings
+    assert [len(vector) for vector in short] == [8, 8]
+    assert (
+        len(
+            openai_client(gateway, person)
+            .embeddings.create(model=EMBED_MODEL, input="x", dimensions=4)
+            .data[0]
+            .embedding
+        )
+        == 4
+    )
+    with pytest.raises(ollama.ResponseError) as refused:
+        client.embed(model=EMBED_MODEL, input="word " * 3000, truncate=False)
+    assert refused.value.status_code == 400 and "context length" in refused.value.error

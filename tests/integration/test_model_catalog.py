@@ -149,7 +149,7 @@ async def test_details_carry_the_show_data(two_hosts: Hosts) -> None:
 async def test_sorting_filtering_and_search(two_hosts: Hosts) -> None:
     models = (await load_catalog()).models
     assert [m.name for m in select_models(models, capability="embedding")] == ["nomic-embed-text:latest"]
-    assert [m.name for m in select_models(models, search="QWEN")] == ["qwen2.5:0.5b"]
+    assert [m.name for m in select_models(models, search="QWEN")] == ["qwen2.5:0.5b", "qwen3:0.6b"]
     by_size = select_models(models, sort="size")
     assert by_size[0].name == "llava:7b" and by_size[-1].name == "nomic-embed-text:latest"
 

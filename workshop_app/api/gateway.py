@@ -166,7 +166,7 @@ async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, A
 
 @router.post("/ollama/api/embed")
 async def ollama_embed(actor: CurrentActor, body: OllamaEmbedRequest) -> dict[str, Any]:
-    vectors, tokens = await gateway.embed(actor, body.model, body.input)
+    vectors, tokens = await gateway.embed(actor, body.model, body.input, body.extras())
     return {"model": body.model, "embeddings": vectors, "prompt_eval_count": tokens}
 
 
@@ -203,5 +203,6 @@ async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatR
 
 @router.post("/v1/embeddings")
 async def openai_embeddings(actor: CurrentActor, body: OpenAIEmbeddingsRequest) -> dict[str, Any]:
-    vectors, tokens = await gateway.embed(actor, body.model, body.input)
+    extras = {"dimensions": body.dimensions} if body.dimensions else {}
+    vectors, tokens = await gateway.embed(actor, body.model, body.input, extras)
     return gateway.openai_embeddings(body.model, vectors, body.encoding_format, tokens)

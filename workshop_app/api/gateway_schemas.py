@@ -124,9 +124,19 @@ class OllamaGenerateRequest(Wire):
     keep_alive: KeepAlive = KEEP_ALIVE
 
 
+DIMENSIONS = Field(None, ge=1, le=65536, strict=True, description="Shorten each vector to this many numbers.")
+
+
 class OllamaEmbedRequest(Wire):
     model: str = ModelName
     input: str | list[str] = Field(description="One text or a non-empty list of texts.")
+    truncate: bool | None = Field(None, description="Cut texts longer than the context (default); false refuses them.")
+    dimensions: int | None = DIMENSIONS
+    keep_alive: KeepAlive = KEEP_ALIVE
+
+    def extras(self) -> dict[str, Any]:
+        """What /api/embed takes besides the texts."""
+        return self.model_dump(include={"truncate", "dimensions", "keep_alive"}, exclude_none=True)
 
 
 class OllamaShowRequest(Wire):
@@ -226,3 +236,4 @@ class OpenAIEmbeddingsRequest(Wire):
     model: str = ModelName
     input: str | list[str] = Field(description="One text or a non-empty list of texts (not token arrays).")
     encoding_format: Literal["float", "base64"] | None = None
+    dimensions: int | None = DIMENSIONS

@@ -24,7 +24,7 @@ import json
 import struct
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
@@ -132,9 +132,12 @@ def prompt_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-async def embed(actor: Actor, model: str, inputs: Any) -> tuple[list[list[float]], int]:
+async def embed(
+    actor: Actor, model: str, inputs: Any, extras: Mapping[str, Any] | None = None
+) -> tuple[list[list[float]], int]:
     """One vector per input text and the tokens the host read, after the person's limits and a fair turn.
 
+    `extras` are /api/embed's other fields (truncate, dimensions, keep_alive), sent as given.
     The texts' tokens are reserved against the daily quota before, and settled to the host's
     own count (`prompt_eval_count`) after, as for a chat.
     """
@@ -147,7 +150,7 @@ async def embed(actor: Actor, model: str, inputs: Any) -> tuple[list[list[float]
     reservation = await limiter.admit(requester_key(actor.id, None), allowance_for(actor.id), prompt_tokens=estimate)
     used = 0
     try:
-        vectors, used = await embed_texts_counted(model, texts, user_id=actor.id)
+        vectors, used = await embed_texts_counted(model, texts, user_id=actor.id, extras=extras)
     finally:
         await asyncio.shield(limiter.settle(reservation, used))
     return vectors, used

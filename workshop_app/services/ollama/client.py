@@ -235,9 +235,14 @@ class OllamaBackend:
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
         return (await self.embed_counted(model, texts))[0]
 
-    async def embed_counted(self, model: str, texts: list[str]) -> tuple[list[list[float]], int]:
-        """The vectors and the tokens the host read for them (its `prompt_eval_count`)."""
-        response = await self._call(lambda client: client.embed(model=model, input=texts), model)
+    async def embed_counted(
+        self, model: str, texts: list[str], extras: Mapping[str, Any] | None = None
+    ) -> tuple[list[list[float]], int]:
+        """The vectors and the tokens the host read for them (its `prompt_eval_count`).
+
+        `extras` are /api/embed's other fields (truncate, dimensions, keep_alive), sent as given.
+        """
+        response = await self._call(lambda client: client.embed(model=model, input=texts, **(extras or {})), model)
         return [list(vector) for vector in response.embeddings], response.prompt_eval_count or 0
 
 

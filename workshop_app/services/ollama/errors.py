@@ -50,6 +50,8 @@ class BackendError(WorkshopError):
         )
         self.url = url
         self.status = status
+        if status == 400:  # the host refused the request as malformed: the caller's to fix, answered as such
+            self.status_code = 400
 
 
 class BackendStalled(WorkshopError):

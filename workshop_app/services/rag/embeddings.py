@@ -7,8 +7,9 @@ long embedding job instead of waiting for all of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.ollama.backends import backend_for
@@ -45,11 +46,13 @@ class Embedder:
         """One /api/embed call for all of `texts`, after a fair turn on the host."""
         return (await self.embed_counted(texts))[0]
 
-    async def embed_counted(self, texts: Sequence[str]) -> tuple[list[list[float]], int]:
+    async def embed_counted(
+        self, texts: Sequence[str], extras: Mapping[str, Any] | None = None
+    ) -> tuple[list[list[float]], int]:
         """`embed`'s vectors and the tokens the host read for them (its prompt_eval_count)."""
         async with scheduler_for(self.backend.url).turn(self.requester) as turn:
             await turn.wait()
-            vectors, tokens = await self.backend.embed_counted(self.model, list(texts))
+            vectors, tokens = await self.backend.embed_counted(self.model, list(texts), extras)
         count_embeddings(self.model, len(texts))
         return vectors, tokens
 
@@ -73,13 +76,17 @@ async def embed_texts_counted(
     user_id: int | None = None,
     batch_size: int | None = None,
     backends: tuple[OllamaBackend, ...] | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> tuple[list[list[float]], int]:
-    """The vectors of `embed_texts` and the tokens the host read for them, for a quota."""
+    """The vectors of `embed_texts` and the tokens the host read for them, for a quota.
+
+    `extras` are /api/embed's other fields (truncate, dimensions, keep_alive), sent as given.
+    """
     embedder = await Embedder.open(model, user_id=user_id, backends=backends)
     vectors: list[list[float]] = []
     tokens = 0
     for part in batches(len(texts), batch_size):
-        batch, read = await embedder.embed_counted(texts[part])
+        batch, read = await embedder.embed_counted(texts[part], extras)
         vectors.extend(batch)
         tokens += read
     return vectors, tokens
