@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -18,10 +20,15 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import reset_settings_caches
+from tests.support.accounts import actor_of, make_user
 from workshop_app.cli import main
-from workshop_app.db.engine import get_engine
+from workshop_app.db.chats import ChatMessage
+from workshop_app.db.engine import get_engine, session_scope
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.model_requests import ModelRequest, Outcome
+from workshop_app.db.users import Role
+from workshop_app.services.chat import history as chats
+from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.operations.backup import BackupSchedule, create_backup, list_backups
 from workshop_app.services.operations.backup_archive import MANIFEST, sha256_of
 from workshop_app.services.operations.metrics import record_request
@@ -265,3 +272,22 @@ def test_scheduled_backups_run_until_stopped(source: Settings) -> None:
     schedule.stop()
     assert len(messages) >= 2 and all(m.startswith("Backup written: ") for m in messages)
     assert len(list_backups(source.backup_dir)) == len(messages)
+
+
+def test_a_chats_images_thinking_and_schema_survive_backup_and_restore(source: Settings, tmp_path: Path) -> None:
+    """They live in the database, so the backup carries them with the chat."""
+    person = actor_of(make_user(Role.ATTENDEE, "backed-up"))
+    image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + os.urandom(64)).decode()
+    chat_id = chats.send_message(person, None, ChatSettings("llava:7b", schema='{"type": "object"}'), "See", (image,))
+    with session_scope() as session:
+        session.add(ChatMessage(chat_id=chat_id, role="assistant", content="{}", thinking="Hmm.", reply_schema={}))
+    archive = create_backup(source).path
+
+    restored = CliRunner().invoke(main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"))
+    assert restored.exit_code == 0, restored.output
+    with sqlite3.connect(tmp_path / "fresh" / "workshop.db") as connection:
+        kept = connection.execute("SELECT images, thinking FROM chat_message ORDER BY id").fetchall()
+        schema = connection.execute("SELECT reply_schema FROM chat WHERE id = ?", (chat_id,)).fetchone()[0]
+    assert [json.loads(images) for images, _ in kept] == [[image], []]
+    assert [thinking for _, thinking in kept] == ["", "Hmm."]
+    assert json.loads(schema) == {"type": "object"}

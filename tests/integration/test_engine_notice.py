@@ -25,7 +25,7 @@ async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(
     finally:
         set_host_slots(two_hosts.a.url, None)
     assert engine.note == (
-        "Built-in CPU engine with llama3.2:1b, llava:7b, qwen2.5:0.5b — fine for learning the flow; "
+        "Built-in CPU engine with llama3.2:1b, llava:7b, qwen2.5:0.5b, qwen3:0.6b — fine for learning the flow; "
         "install Ollama (ollama.com) for larger models. "
         "With tools attached, its first reply is a tool call (teaching mode)."
     )  # the embedding model (nomic-embed-text) is not named: nobody chats with it
@@ -35,7 +35,7 @@ async def test_the_engine_host_is_named_with_its_chat_models_and_what_it_is_for(
 
 async def test_an_engine_without_a_chat_model_says_what_to_pull(two_hosts: Hosts) -> None:
     as_engine(two_hosts)
-    for name in ("llama3.2:1b", "qwen2.5:0.5b", "llava:7b"):
+    for name in ("llama3.2:1b", "qwen2.5:0.5b", "llava:7b", "qwen3:0.6b"):
         httpx.request("DELETE", f"{two_hosts.a.url}/api/delete", json={"model": name}).raise_for_status()
     try:
         engine = (await load_catalog(fresh=True)).hosts[0]

@@ -101,7 +101,7 @@ def test_the_list_says_which_tools_a_person_may_change() -> None:
 async def test_only_models_that_can_call_tools_are_offered(fake_ollama: FakeOllama) -> None:
     everyone = actor_of(make_user(Role.ATTENDEE, "free"))
     # Not llava, not the embedders, not plain completion:
-    assert (await tool_models(everyone)).names == ["llama3.2:1b", "qwen2.5:0.5b"]
+    assert (await tool_models(everyone)).names == ["llama3.2:1b", "qwen2.5:0.5b", "qwen3:0.6b"]
     teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
     workshop = workshops.create_workshop(teacher, WorkshopDraft("One model", allowed_models=(MODEL,)))
     inside = actor_of(make_user(Role.ATTENDEE, "inside", workshop_id=workshop.id))

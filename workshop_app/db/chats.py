@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Boolean, false
 from sqlmodel import JSON, Column, Field, SQLModel, Text
 
 from workshop_app.db.model_requests import utcnow
@@ -24,7 +25,9 @@ class ReplyStatus(StrEnum):
 
 class Chat(Owned, table=True):
     """`options` holds the generation parameters last used (temperature, top_p, ...);
-    `tool_ids` the person's tools the model may call (none: replies are plain streams)."""
+    `tool_ids` the person's tools the model may call (none: replies are plain streams);
+    `think` asks a thinking model for its reasoning; `reply_schema` (a JSON schema) asks for
+    replies that fit it (Ollama's `format`)."""
 
     __tablename__ = "chat"
 
@@ -34,6 +37,8 @@ class Chat(Owned, table=True):
     system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False))
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tool_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    think: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    reply_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
@@ -45,6 +50,10 @@ class ChatMessage(SQLModel, table=True):
     `role: tool` results that led to it (`tool_messages`, re-sent as history on the next
     turn) and the trace of those calls as the page shows them (`tool_trace`), so deleting
     or regenerating the reply removes its steps with it.
+
+    A person's turn may carry `images` (base64, as Ollama takes them; in the database so a
+    backup carries them). A reply keeps a thinking model's `thinking` and the `reply_schema`
+    it was asked to fit, so the page can check it again after a reload.
     """
 
     __tablename__ = "chat_message"
@@ -63,4 +72,7 @@ class ChatMessage(SQLModel, table=True):
     tool_trace: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    thinking: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    images: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    reply_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.capability_badges import capability_badges
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
+from workshop_app.components.reply_mode_parts import schema_editor, structured_reply, structured_switch
 from workshop_app.components.shell import page_shell
 from workshop_app.state.compare_state import CompareState
 
@@ -12,7 +14,7 @@ from workshop_app.state.compare_state import CompareState
 def _model_option(model: rx.Var) -> rx.Component:
     return rx.box(
         rx.checkbox(
-            rx.text(model["name"], " ", rx.text.span(model["capabilities"], size="1", color=rx.color("gray", 10))),
+            rx.hstack(rx.text(model["name"]), capability_badges(model["capabilities"].split(", ")), spacing="1"),
             checked=CompareState.chosen.contains(model["name"]),
             on_change=lambda checked: CompareState.toggle_model(model["name"], checked),
         ),
@@ -39,7 +41,7 @@ def _column(column: rx.Var, index: rx.Var) -> rx.Component:
                 column["position"] != "",
                 rx.text("Waiting for a turn — position ", column["position"], size="1", color=rx.color("amber", 11)),
             ),
-            reply_markdown(column["text"]),
+            rx.cond(column["json"] != "", structured_reply(column), reply_markdown(column["text"])),
             rx.cond(column["error"] != "", rx.text(column["error"], color=rx.color("red", 11), size="2")),
             timing_line(column["timing"]),
             rx.cond(
@@ -87,6 +89,8 @@ def compare_page() -> rx.Component:
             rows="2",
             width="100%",
         ),
+        structured_switch(CompareState),
+        schema_editor(CompareState),
         rx.form(
             rx.hstack(
                 rx.text_area(

@@ -8,6 +8,15 @@ from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
+from workshop_app.components.reply_mode_parts import (
+    image_picker,
+    message_images,
+    mode_switches,
+    model_item,
+    schema_editor,
+    structured_reply,
+    thinking_section,
+)
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.services.chat.history import MAX_MESSAGE_CHARS
@@ -89,14 +98,12 @@ def _history() -> rx.Component:
 def _model_picker() -> rx.Component:
     return rx.hstack(
         label_for("Model", "model-select"),
-        rx.select(
-            PlaygroundState.model_options,
+        rx.select.root(
+            rx.select.trigger(placeholder="No model available", id="model-select"),
+            rx.select.content(rx.foreach(PlaygroundState.models, model_item)),
             value=PlaygroundState.model,
             on_change=PlaygroundState.set_model,
-            placeholder="No model available",
-            id="model-select",
         ),
-        rx.foreach(PlaygroundState.model_capabilities, lambda capability: rx.badge(capability, variant="surface")),
         align="center",
         wrap="wrap",
     )
@@ -157,6 +164,7 @@ def _toolbar() -> rx.Component:
     return rx.hstack(
         _model_picker(),
         _tool_picker(),
+        mode_switches(),
         rx.spacer(),
         rx.link(
             rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"),
@@ -331,13 +339,9 @@ def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
             rx.cond(
                 PlaygroundState.editing_id == message["id"],
                 _edit_box(),
-                rx.text(message["content"], white_space="pre-wrap"),
+                rx.vstack(message_images(message["id"]), rx.text(message["content"], white_space="pre-wrap")),
             ),
-            rx.cond(
-                (message["status"] == "streaming") & (message["content"] == ""),
-                _reply_pending(),
-                reply_markdown(message["content"]),
-            ),
+            _reply_body(message),
         ),
         rx.cond(PlaygroundState.traces.contains(message["id"]), _trace(message["id"])),
         rx.cond(message["status"] == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
@@ -353,6 +357,18 @@ def _bubble(message: rx.Var, index: rx.Var) -> rx.Component:
         min_width=rx.cond(is_user, "auto", "50%"),
         padding="0.75rem 1rem",
         border_radius="var(--radius-4)",
+    )
+
+
+def _reply_body(message: rx.Var) -> rx.Component:
+    """Reasoning folded above the answer; the answer as Markdown, or as JSON checked against its schema."""
+    return rx.fragment(
+        thinking_section(message),
+        rx.cond(
+            (message["status"] == "streaming") & (message["content"] == ""),
+            _reply_pending(),
+            rx.cond(message["json"] != "", structured_reply(message), reply_markdown(message["content"])),
+        ),
     )
 
 
@@ -426,6 +442,7 @@ def _composer() -> rx.Component:
                 ),
             ),
             rx.hstack(
+                image_picker(),
                 rx.spacer(),
                 ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(
@@ -442,6 +459,7 @@ def _composer() -> rx.Component:
                 ),
                 width="100%",
                 align="center",
+                wrap="wrap",
             ),
             width="100%",
         ),
@@ -461,6 +479,7 @@ def playground_page() -> rx.Component:
                 _tools_notice(),
                 _title(),
                 _settings(),
+                schema_editor(PlaygroundState),
                 _conversation(),
                 _queue_notice(),
                 _composer(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.services.chat.model_choices import ModelChoice
+from workshop_app.services.chat.reply_modes import data_url, pretty_json, schema_verdict
 from workshop_app.services.chat.timing import ReplyTiming
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.state.time_format import ago
@@ -39,6 +40,9 @@ def _seconds(ms: float) -> str:
 
 
 def message_row(message: ChatMessage) -> dict[str, str]:
+    """One bubble; a structured reply comes indented ("json") with how it fits its schema ("verdict")."""
+    schema = message.reply_schema if message.status == "done" else None
+    shown, verdict = structured_view(schema, message.content)
     return {
         "id": str(message.id),
         "role": message.role,
@@ -47,7 +51,31 @@ def message_row(message: ChatMessage) -> dict[str, str]:
         "status": message.status if message.role == "assistant" else "",
         "error": message.error,
         "stats": timing_text(message.stats),
+        "thinking": message.thinking,
+        "thought_for": _thought_for(message.stats.get("thinking_ms")),
+        "json": shown,
+        "verdict": verdict,
     }
+
+
+def structured_view(schema: dict[str, Any] | None, content: str) -> tuple[str, str]:
+    """A finished reply asked to fit `schema`: indented, and "matches the schema" or "does not match: <why>"."""
+    if schema is None:
+        return "", ""
+    problem = schema_verdict(schema, content)
+    return pretty_json(content), f"does not match: {problem}" if problem else "matches the schema"
+
+
+def _thought_for(thinking_ms: float | None) -> str:
+    """ "Thought for 3 s" over a kept reply's reasoning; "Thoughts" when its length was not measured."""
+    if thinking_ms is None:
+        return "Thoughts"
+    return f"Thought for {thinking_ms / 1000:.0f} s" if thinking_ms >= 1000 else "Thought for under a second"
+
+
+def message_images(message: ChatMessage) -> list[str]:
+    """A person's images on a message, as data URLs for thumbnails."""
+    return [data_url(image) for image in message.images]
 
 
 def trace_entries(message: ChatMessage) -> list[TranscriptEntry]:

@@ -8,16 +8,18 @@ from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.compare import MAX_MODELS, ColumnUpdate, check_comparison, compare_replies
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.model_choices import chat_models
+from workshop_app.services.chat.reply_modes import parse_schema
 from workshop_app.services.chat.timing import ReplyTiming
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.chat_views import model_row, timing_text
+from workshop_app.state.chat_views import model_row, structured_view, timing_text
 from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.playground_state import PlaygroundState
+from workshop_app.state.reply_modes_state import SchemaMode
 from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 
 
-class CompareState(StreamingPage, AuthState):
+class CompareState(SchemaMode, StreamingPage, AuthState):
     models: list[dict[str, str]] = []
     chosen: list[str] = []
     system_prompt: str = ""
@@ -67,12 +69,12 @@ class CompareState(StreamingPage, AuthState):
 
     async def _start(self, actor: Actor) -> Reply:
         """Check the comparison, then one empty column per model; the replies stream into them."""
-        self._columns_settings = check_comparison(actor, self.chosen, self.system_prompt, {}, self.prompt)
+        self._columns_settings = check_comparison(
+            actor, self.chosen, self.system_prompt, {}, self.prompt, self._schema()
+        )
         self._asked, self._timings = self.prompt, [None] * len(self._columns_settings)
-        self.columns = [
-            {"model": s.model, "text": "", "status": "waiting", "position": "", "timing": "", "error": ""}
-            for s in self._columns_settings
-        ]
+        empty = {"text": "", "status": "waiting", "position": "", "timing": "", "error": "", "json": "", "verdict": ""}
+        self.columns = [{"model": s.model, **empty} for s in self._columns_settings]
         updates = compare_replies(actor, self._columns_settings, self._asked, client_ip=self.router.session.client_ip)
         return Reply(updates, show=self._show, ended=self._mark_unfinished_stopped)
 
@@ -84,6 +86,13 @@ class CompareState(StreamingPage, AuthState):
         if update.finished:
             column["timing"], column["error"] = timing_text(update.timing), update.error
             self._timings[update.index] = update.timing
+            self._check_structured(column)
+
+    def _check_structured(self, column: dict[str, str]) -> None:
+        """A finished structured reply: indented, with how it fits the schema (as in the Playground)."""
+        schema = parse_schema(self._columns_settings[0].schema) if self._columns_settings else None
+        if column["status"] == "done":
+            column["json"], column["verdict"] = structured_view(schema, column["text"])
 
     def _mark_unfinished_stopped(self) -> None:
         for column in self.columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
@@ -21,8 +22,9 @@ from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
-from workshop_app.state.chat_views import chat_row, message_row, model_row, trace_entries
+from workshop_app.state.chat_views import chat_row, message_images, message_row, model_row, trace_entries
 from workshop_app.state.feedback import toasts_errors
+from workshop_app.state.reply_modes_state import ReplyModes
 from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
@@ -30,7 +32,7 @@ from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, 
 PARAMETER_FIELDS = [(p.name, p.label, p.help) for p in PARAMETERS]
 
 
-class PlaygroundState(StreamingPage, AuthState):
+class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     """One conversation with one model, kept in the person's chat history."""
 
     model: str = ""
@@ -45,6 +47,7 @@ class PlaygroundState(StreamingPage, AuthState):
     title: str = ""
     messages: list[dict[str, str]] = []
     traces: dict[str, list[TranscriptEntry]] = {}  # tool calls per reply id ("" while it streams)
+    images: dict[str, list[str]] = {}  # the person's images per message id, as data URLs
     chats: list[dict[str, str]] = []
     search: str = ""
     editing_id: str = ""
@@ -69,6 +72,14 @@ class PlaygroundState(StreamingPage, AuthState):
     def tools_refused(self) -> bool:
         """Tools are attached but the chosen model says it cannot call them."""
         return bool(self.tool_ids) and bool(self.model_capabilities) and "tools" not in self.model_capabilities
+
+    @rx.var
+    def can_think(self) -> bool:
+        return "thinking" in self.model_capabilities
+
+    @rx.var
+    def can_see(self) -> bool:
+        return "vision" in self.model_capabilities
 
     @rx.event
     async def load_models(self):
@@ -185,7 +196,11 @@ class PlaygroundState(StreamingPage, AuthState):
         """Save the message (before anything is sent), then stream the reply."""
         return await self._save_and_stream(
             lambda: partial(
-                chats.send_message, chat_id=self.chat_id or None, settings=self._settings(), text=self.draft
+                chats.send_message,
+                chat_id=self.chat_id or None,
+                settings=self._settings(),
+                text=self.draft,
+                images=self._images(),
             )
         )
 
@@ -214,7 +229,7 @@ class PlaygroundState(StreamingPage, AuthState):
         The chat is shown from what the stream reads and saves anyway, so nothing is read twice.
         """
         chat_id = await off_loop(save, actor)
-        self.draft, self.editing_id, self._reply_kept = "", "", False
+        self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
         replies = chats.stream_chat_reply(actor, chat_id, client_ip=self.router.session.client_ip)
         return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, chat_id))
 
@@ -244,6 +259,7 @@ class PlaygroundState(StreamingPage, AuthState):
                 self.traces[""] = [*self.traces.get("", []), step_entry(event)]
             else:
                 self.messages[-1]["content"] += event.content
+                self.messages[-1]["thinking"] += event.thinking
 
     def _show_saved(self, saved: ReplySaved) -> bool:
         """The reply as kept (id, status, timing, tool calls) instead of the streamed one; False: search the list."""
@@ -258,10 +274,13 @@ class PlaygroundState(StreamingPage, AuthState):
         return True
 
     def _reset_chat(self) -> None:
-        self.chat_id, self.title, self.messages, self.editing_id, self.traces = 0, "", [], "", {}
+        self.chat_id, self.title, self.messages, self.editing_id, self.traces, self.images = 0, "", [], "", {}, {}
 
     def _settings(self) -> ChatSettings:
-        return ChatSettings(self.model, self.system_prompt, dict(self.params), tuple(self.tool_ids))
+        think = self.think and "thinking" in self.model_capabilities  # the toggle only counts where it shows
+        return ChatSettings(
+            self.model, self.system_prompt, dict(self.params), tuple(self.tool_ids), think, self._schema()
+        )
 
     @toasts_errors
     def _show(self, chat_id: int) -> None:
@@ -277,6 +296,10 @@ class PlaygroundState(StreamingPage, AuthState):
         self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
         self.messages = [message_row(m) for m in view.messages]
         self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
+        self.images = {str(m.id): message_images(m) for m in view.messages if m.images}
+        self.think, self.structured = view.chat.think, view.chat.reply_schema is not None
+        if view.chat.reply_schema is not None:
+            self.schema_text = json.dumps(view.chat.reply_schema, indent=2)
 
     @toasts_errors
     def _list(self) -> None:
@@ -293,6 +316,10 @@ def _streaming_bubble(model: str) -> dict[str, str]:
         "status": "streaming",
         "error": "",
         "stats": "",
+        "thinking": "",
+        "thought_for": "",
+        "json": "",
+        "verdict": "",
     }
 
 

@@ -5,6 +5,7 @@ the columns form one group in that queue: the comparison counts as one action ag
 the per-person limit and takes its turn like one request, while its columns stream in
 parallel on whatever slots no one else waiting could take (see the scheduler's rule).
 A column still waiting shows its queue position. A failing model ends only its own column.
+With a JSON schema every model is asked for replies that fit it, so a room can see which do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.replies import stream_reply_queued
+from workshop_app.services.chat.reply_modes import parse_schema
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
 from workshop_app.services.ollama.scheduler import QueueUpdate
@@ -41,9 +43,9 @@ class ColumnUpdate:
 
 
 def check_comparison(
-    actor: Actor | None, models: Sequence[str], system_prompt: str, options: dict, prompt: str
+    actor: Actor | None, models: Sequence[str], system_prompt: str, options: dict, prompt: str, schema: str = ""
 ) -> list[ChatSettings]:
-    """The settings for each column, or a clear refusal (count, workshop's models, ranges, empty prompt)."""
+    """The settings for each column, or a clear refusal (count, workshop's models, ranges, empty prompt, schema)."""
     actor = require_actor(actor)
     chosen = list(dict.fromkeys(model for model in models if model))
     if not MIN_MODELS <= len(chosen) <= MAX_MODELS:
@@ -52,7 +54,7 @@ def check_comparison(
         )
     if not prompt.strip():
         raise InvalidInput("The message is empty.", hint="Type the prompt every model should answer.")
-    return [ChatSettings(model, system_prompt, options).checked(actor) for model in chosen]
+    return [ChatSettings(model, system_prompt, options, schema=schema).checked(actor) for model in chosen]
 
 
 async def compare_replies(
@@ -89,9 +91,16 @@ async def _column(
     system = [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
     messages = [*system, {"role": "user", "content": prompt.strip()}]
     clock, error = ReplyClock(), ""
+    schema = parse_schema(settings.schema)
     try:
         events = stream_reply_queued(
-            settings.model, messages, dict(settings.options), user_id=actor.id, client_ip=client_ip, group=group
+            settings.model,
+            messages,
+            dict(settings.options),
+            user_id=actor.id,
+            client_ip=client_ip,
+            group=group,
+            extras={"format": schema} if schema else None,
         )
         async with aclosing(events):
             async for event in events:

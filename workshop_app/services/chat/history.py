@@ -6,11 +6,16 @@ far, marked incomplete with the error, so the page can offer a retry).
 
 A chat may have some of the person's tools attached: its replies then run the tool
 loop instead of a plain stream, and each keeps its calls, results and trace.
+
+Without tools a chat may ask a thinking model for its reasoning (`think`, kept apart from
+the answer) and for replies that fit a JSON schema (Ollama's `format`), and a person's
+message may carry images for a vision model; all of it is kept with the chat.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -24,10 +29,12 @@ from workshop_app.db.model_requests import utcnow
 from workshop_app.db.row_ids import saved_id
 from workshop_app.services.chat.options import check_options
 from workshop_app.services.chat.replies import stream_reply_queued
+from workshop_app.services.chat.reply_modes import check_attachments, parse_schema
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.services.core.owned_rows import owned_row
+from workshop_app.services.gateway.inputs import require_capabilities
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.tools.loop import LoopEnded, TraceStep
@@ -38,6 +45,7 @@ from workshop_app.services.workshops.policy import Action, Actor, require_actor,
 TITLE_CHARS = 60
 MAX_MESSAGE_CHARS = 100_000  # ~25,000 tokens: past any workshop model's context, and well within one websocket message
 EXPORT_FORMAT = "workshop-chat"
+_FOLDED_THINKING = "<details><summary>Thinking</summary>\n\n{}\n\n</details>"  # folded in Markdown viewers too
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,16 @@ class ChatSettings:
     """What the person chose for the next reply; checked against the policy and the ranges.
 
     `tool_ids` are tools the model may call; each must be one the person may read.
+    `think` asks for the model's reasoning; `schema` (JSON Schema text, blank for none) for
+    replies that fit it.
     """
 
     model: str
     system_prompt: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     tool_ids: tuple[int, ...] = ()
+    think: bool = False
+    schema: str = ""
 
     def checked(self, actor: Actor) -> ChatSettings:
         if not self.model.strip():
@@ -58,7 +70,9 @@ class ChatSettings:
         require_model(actor, self.model)
         tool_ids = tuple(dict.fromkeys(self.tool_ids))
         definitions_for(actor, tool_ids)
-        return ChatSettings(self.model, self.system_prompt.strip(), check_options(self.options), tool_ids)
+        parse_schema(self.schema)
+        options = check_options(self.options)
+        return ChatSettings(self.model, self.system_prompt.strip(), options, tool_ids, self.think, self.schema.strip())
 
 
 @dataclass(frozen=True)
@@ -107,21 +121,25 @@ def delete_chat(actor: Actor | None, chat_id: int) -> None:
         session.delete(_chat(session, actor, chat_id, Action.DELETE))
 
 
-def send_message(actor: Actor | None, chat_id: int | None, settings: ChatSettings, text: str) -> int:
+def send_message(
+    actor: Actor | None, chat_id: int | None, settings: ChatSettings, text: str, images: tuple[str, ...] = ()
+) -> int:
     """Save the person's message (in a new chat when `chat_id` is None); returns the chat's id.
 
-    Everything is checked first: an empty message, a model the workshop does not use or
-    a parameter out of range is refused before anything is saved or sent.
+    Everything is checked first: an empty message, a model the workshop does not use,
+    a parameter out of range, a schema that is not one or an image that is not one is
+    refused before anything is saved or sent. `images` are base64, as Ollama takes them.
     """
     actor = require_actor(actor)
     settings = settings.checked(actor)
     _check_message(text, "Type something before sending.")
+    check_attachments(images)
     with session_scope() as session:
         chat = _new_chat(actor, text) if chat_id is None else _chat(session, actor, chat_id, Action.WRITE)
         _apply(chat, settings)
         session.add(chat)
         session.flush()
-        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=text.strip()))
+        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=text.strip(), images=list(images)))
         return saved_id(chat)
 
 
@@ -180,8 +198,12 @@ class _ReplySoFar:
     """What to save of a reply, whichever way its stream ends."""
 
     asked: int  # how many messages the model was sent
+    schema: dict[str, Any] | None = None  # the schema the reply was asked to fit
     clock: ReplyClock = field(default_factory=ReplyClock)
     pieces: list[str] = field(default_factory=list)
+    thoughts: list[str] = field(default_factory=list)
+    thinking_since: float | None = None  # when the first piece of reasoning came
+    thinking_ms: float | None = None  # from the first piece of reasoning to the first of the answer
     status: str = ReplyStatus.STOPPED
     error: str = ""
     answer: str | None = None  # the final text, when the tool loop ended
@@ -192,6 +214,7 @@ class _ReplySoFar:
         if isinstance(event, ChatChunk | QueueUpdate):
             self.clock.saw(event)
         if isinstance(event, ChatChunk):
+            self._think(event)
             self.pieces.append(event.content)
             if event.stats is not None:
                 self.status = ReplyStatus.DONE
@@ -205,9 +228,22 @@ class _ReplySoFar:
                 event.messages[self.asked : -1],
             )
 
+    def _think(self, chunk: ChatChunk) -> None:
+        now = time.perf_counter()
+        if chunk.thinking:
+            self.thoughts.append(chunk.thinking)
+            self.thinking_since = self.thinking_since or now
+        if self.thinking_since is not None and self.thinking_ms is None and (chunk.content or chunk.done):
+            self.thinking_ms = (now - self.thinking_since) * 1000
+
     @property
     def content(self) -> str:
         return self.answer if self.answer is not None else "".join(self.pieces)
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        thought = {"thinking_ms": self.thinking_ms} if self.thinking_ms is not None else {}
+        return {**self.clock.timing().as_dict(), **thought}
 
 
 async def stream_chat_reply(
@@ -227,13 +263,16 @@ async def stream_chat_reply(
     view = await off_loop(_view, actor, chat_id, Action.WRITE)
     chat, history = view.chat, _history(view.chat, view.messages)
     require_model(actor, chat.model)
-    reply, saving = _ReplySoFar(len(history)), False
+    extras = await _extras(chat, history)
+    reply, saving = _ReplySoFar(len(history), extras.get("format")), False
     try:
         yield view
         events = (
             reply_with_tools(actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip)
             if chat.tool_ids
-            else stream_reply_queued(chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip)
+            else stream_reply_queued(
+                chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip, extras=extras
+            )
         )
         async with aclosing(events):
             async for event in events:
@@ -251,6 +290,18 @@ async def stream_chat_reply(
             await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled meanwhile
 
 
+async def _extras(chat: Chat, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """/api/chat's `think` and `format` for this chat (none with tools attached), once the model can take them.
+
+    Reasoning or images for a model whose capabilities lack them are refused here, naming the model.
+    """
+    images = sum(len(message.get("images", [])) for message in history)
+    asked = {"think": True if chat.think else None, "format": chat.reply_schema or None}
+    extras = {} if chat.tool_ids else {name: value for name, value in asked.items() if value is not None}
+    await require_capabilities(chat.model, think=extras.get("think"), images=images)
+    return extras
+
+
 def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
     """A new chat holding one question and the answer the person picked (from a comparison)."""
     actor = require_actor(actor)
@@ -263,7 +314,12 @@ def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, repl
         session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=prompt.strip()))
         session.add(
             ChatMessage(
-                chat_id=saved_id(chat), role="assistant", content=reply, model=settings.model, stats=timing.as_dict()
+                chat_id=saved_id(chat),
+                role="assistant",
+                content=reply,
+                model=settings.model,
+                stats=timing.as_dict(),
+                reply_schema=chat.reply_schema,
             )
         )
         return saved_id(chat)
@@ -286,6 +342,9 @@ def export_json(actor: Actor | None, chat_id: int) -> str:
                 "status": m.status,
                 "error": m.error,
                 "stats": m.stats,
+                **({"thinking": m.thinking} if m.thinking else {}),
+                **({"images": m.images} if m.images else {}),
+                **({"reply_schema": m.reply_schema} if m.reply_schema else {}),
                 **({"tool_messages": m.tool_messages, "tool_trace": m.tool_trace} if m.tool_trace else {}),
                 "created_at": m.created_at.isoformat(),
             }
@@ -302,7 +361,9 @@ def export_markdown(actor: Actor | None, chat_id: int) -> str:
         parts.append(f"System prompt:\n\n> {view.chat.system_prompt}")
     for message in view.messages:
         heading = "## You" if message.role == "user" else f"## Assistant ({message.model or view.chat.model})"
-        parts += [heading, *(_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace), message.content]
+        thought = [_FOLDED_THINKING.format(message.thinking)] if message.thinking else []
+        steps = [_markdown_step(TraceStep.from_dict(step)) for step in message.tool_trace]
+        parts += [heading, *thought, *steps, message.content]
         if message.status != ReplyStatus.DONE:
             parts.append(f"_{message.status}{': ' + message.error if message.error else ''}_")
     return "\n\n".join(parts) + "\n"
@@ -339,6 +400,7 @@ def _new_chat(actor: Actor, first_message: str) -> Chat:
 def _apply(chat: Chat, settings: ChatSettings) -> None:
     chat.model, chat.system_prompt, chat.options = settings.model, settings.system_prompt, dict(settings.options)
     chat.tool_ids = list(settings.tool_ids)
+    chat.think, chat.reply_schema = settings.think, parse_schema(settings.schema)
     chat.updated_at = utcnow()
 
 
@@ -366,8 +428,9 @@ def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
     for message in messages:
         if chat.tool_ids:
             history += message.tool_messages
-        if message.content:
-            history.append({"role": message.role, "content": message.content})
+        if message.content or message.images:
+            turn = {"role": message.role, "content": message.content}
+            history.append({**turn, "images": message.images} if message.images else turn)
     return history
 
 
@@ -385,9 +448,11 @@ def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | No
             model=model,
             status=reply.status,
             error=reply.error[:1000],
-            stats=reply.clock.timing().as_dict(),
+            stats=reply.stats,
             tool_messages=reply.tool_messages,
             tool_trace=[step.as_dict() for step in reply.trace],
+            thinking="".join(reply.thoughts),
+            reply_schema=reply.schema,
         )
         session.add(message)
         session.flush()
