@@ -265,3 +265,22 @@ def test_scheduled_backups_run_until_stopped(source: Settings) -> None:
     schedule.stop()
     assert len(messages) >= 2 and all(m.startswith("Backup written: ") for m in messages)
     assert len(list_backups(source.backup_dir)) == len(messages)
+
+
+def test_arena_votes_survive_a_backup_and_restore(source: Settings, tmp_path: Path) -> None:
+    from tests.support.accounts import actor_of, make_user
+    from workshop_app.db.users import Role
+    from workshop_app.services.arena import rounds
+    from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
+
+    teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
+    workshop_id = create_workshop(teacher, WorkshopDraft("Arena")).id
+    rounds.open_arena(teacher, workshop_id, ["m1", "m2"])
+    judge = actor_of(make_user(Role.ATTENDEE, "judge", workshop_id=workshop_id))
+    rounds.vote(judge, rounds.start_round(judge, workshop_id, "Q").id, "b")
+    archive = create_backup(source).path
+    restored = CliRunner().invoke(main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"))
+    assert restored.exit_code == 0, restored.output
+    with sqlite3.connect(tmp_path / "fresh" / "workshop.db") as connection:
+        assert connection.execute("SELECT prompt, vote FROM arena_round").fetchall() == [("Q", "b")]
+        assert connection.execute("SELECT models FROM arena").fetchone()[0] == '["m1", "m2"]'
