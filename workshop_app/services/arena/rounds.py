@@ -20,6 +20,7 @@ from workshop_app.db.model_requests import utcnow
 from workshop_app.db.workshops import Workshop
 from workshop_app.services.chat.compare import ColumnUpdate, compare_replies
 from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.core.errors import InvalidInput, NotFound
 from workshop_app.services.workshops.policy import Action, Actor, require, require_actor
 
@@ -71,6 +72,14 @@ def open_arena(actor: Actor | None, workshop_id: int, models: Sequence[str]) -> 
         arena.models, arena.is_open, arena.opened_by, arena.opened_at = chosen, True, require_actor(actor).id, utcnow()
         session.add(arena)
         return _arena_view(arena)
+
+
+async def candidate_models(actor: Actor | None, workshop_id: int) -> list[str]:
+    """The chat models an arena in this workshop may use: reachable ones the workshop allows."""
+    with session_scope() as session:
+        allowed = list(load_workshop(session, actor, workshop_id, Action.WRITE).allowed_models)
+    choices, _ = await chat_models(require_actor(actor))
+    return [choice.name for choice in choices if not allowed or choice.name in allowed]
 
 
 def close_arena(actor: Actor | None, workshop_id: int) -> ArenaView:
