@@ -68,6 +68,7 @@ def test_an_arena_with_fewer_than_two_models_is_refused(client: TestClient, room
 
 def test_bad_votes_and_missing_arenas_are_4xx(client: TestClient, room) -> None:
     base, teacher, judge, _ = room
+    assert client.get(f"{base}/leaderboard", headers=teacher).json() == []
     assert client.get(base, headers=judge).status_code == 404
     assert client.post(f"{base}/rounds", json={"prompt": "hi"}, headers=judge).status_code == 404
     assert client.post(f"{base}/rounds/1/vote", json={"vote": "maybe"}, headers=judge).status_code == 422

@@ -42,3 +42,7 @@ def test_standings_count_votes_and_bracket_the_score() -> None:
 def test_no_votes_yet_lists_every_model_level_with_no_interval() -> None:
     rows = standings(["a", "b"], [])
     assert [(row.score, row.low, row.high, row.votes) for row in rows] == [(1000, 1000, 1000, 0)] * 2
+
+
+def test_an_arena_never_opened_has_an_empty_leaderboard() -> None:
+    assert standings([], []) == []

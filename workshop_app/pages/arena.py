@@ -139,7 +139,7 @@ def _instructor() -> rx.Component:
                 ),
             ),
             wrap="wrap",
-            gap="4",
+            spacing="5",
             role="group",
             aria_label="Arena models",
         ),

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 SCALE, CENTER = 400.0, 1000.0  # Elo's convention: 400 points = 10 to 1 odds; the mean model scores 1000
 PRIOR_WINS = 0.5
-ITERATIONS = 200
+ITERATIONS = 200  # at most; the iterations stop once no strength moves by more than TOLERANCE
+TOLERANCE = 1e-7
 BOOTSTRAP_SAMPLES = 200
 
 Outcome = float  # 1.0: A won, 0.0: B won, 0.5: tie or both bad
@@ -36,6 +37,8 @@ class Standing:
 
 def strengths(models: Sequence[str], games: Sequence[tuple[str, str, Outcome]]) -> dict[str, float]:
     """Each model's score: 1000 + 400·log10(p) with the p's from Hunter's MM iterations, mean 1000."""
+    if not models:
+        return {}
     wins: dict[tuple[str, str], float] = defaultdict(float)
     for a, b, outcome in games:
         wins[a, b] += outcome
@@ -44,9 +47,11 @@ def strengths(models: Sequence[str], games: Sequence[tuple[str, str, Outcome]]) 
         wins[a, b] += PRIOR_WINS
     p = dict.fromkeys(models, 1.0)
     for _ in range(ITERATIONS):
-        p = _step(p, wins)
+        p, previous = _step(p, wins), p
+        if max(abs(p[m] / previous[m] - 1.0) for m in p) < TOLERANCE:
+            break
     logs = {m: math.log10(v) for m, v in p.items()}
-    mean = sum(logs.values()) / len(logs) if logs else 0.0
+    mean = sum(logs.values()) / len(logs)
     return {m: CENTER + SCALE * (value - mean) for m, value in logs.items()}
 
 
