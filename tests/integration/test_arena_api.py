@@ -44,6 +44,8 @@ def test_a_round_over_rest_from_prompt_to_leaderboard(client: TestClient, room, 
     assert not any(name in played.text for name in MODELS)
     assert client.get(f"{base}/rounds", headers=neighbour).json() == []
     assert client.post(f"{base}/rounds/{body['id']}/vote", json={"vote": "a"}, headers=neighbour).status_code == 404
+    elsewhere = f"/api/v1/workshops/{int(base.split('/')[-2]) + 1000}/arena"  # a path naming another workshop
+    assert client.post(f"{elsewhere}/rounds/{body['id']}/vote", json={"vote": "a"}, headers=judge).status_code == 404
     voted = client.post(f"{base}/rounds/{body['id']}/vote", json={"vote": "a"}, headers=judge).json()
     assert sorted(voted["models"]) == MODELS
     again = client.post(f"{base}/rounds/{body['id']}/vote", json={"vote": "b"}, headers=judge)

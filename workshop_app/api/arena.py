@@ -85,7 +85,7 @@ def my_rounds(workshop_id: RowId, actor: CurrentActor) -> list[RoundOut]:
 
 @router.post("/rounds/{round_id}/vote", summary="Vote A, B, tie or both bad; the answer reveals the models")
 def vote(workshop_id: RowId, round_id: RowId, body: VoteIn, actor: CurrentActor) -> RoundOut:
-    return _round(rounds.vote(actor, round_id, body.vote))
+    return _round(rounds.vote(actor, round_id, body.vote, workshop_id))
 
 
 @router.get("/leaderboard", summary="Models ranked by Bradley–Terry with a bootstrap 95 % interval")

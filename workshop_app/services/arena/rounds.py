@@ -145,8 +145,9 @@ def keep_replies(actor: Actor | None, round_id: int, replies: Sequence[str]) -> 
         return round_view(played)
 
 
-def vote(actor: Actor | None, round_id: int, choice: str) -> RoundView:
-    """The attendee's one verdict on the round; the view that comes back names both models."""
+def vote(actor: Actor | None, round_id: int, choice: str, workshop_id: int | None = None) -> RoundView:
+    """The attendee's one verdict on the round (of `workshop_id`, when given); the view that comes back names
+    both models."""
     try:
         verdict = Vote(choice)
     except ValueError:
@@ -154,7 +155,7 @@ def vote(actor: Actor | None, round_id: int, choice: str) -> RoundView:
             f"'{choice}' is not a vote.", hint=f"Vote one of: {', '.join(v.value for v in Vote)}."
         ) from None
     with session_scope() as session:
-        played = _own_round(session, require_actor(actor), round_id)
+        played = _own_round(session, require_actor(actor), round_id, workshop_id)
         if played.vote is not None:
             raise InvalidInput("You already voted on this round.", hint="Send a new prompt for another round.")
         played.vote, played.voted_at = verdict.value, utcnow()
@@ -214,8 +215,8 @@ def _member(session: Session, actor: Actor | None, workshop_id: int) -> Actor:
     return actor
 
 
-def _own_round(session: Session, actor: Actor, round_id: int) -> ArenaRound:
+def _own_round(session: Session, actor: Actor, round_id: int, workshop_id: int | None = None) -> ArenaRound:
     played = session.get(ArenaRound, round_id)
-    if played is None or played.attendee_id != actor.id:
+    if played is None or played.attendee_id != actor.id or workshop_id not in (None, played.workshop_id):
         raise NotFound(f"Arena round {round_id} does not exist.", hint="Send a prompt to start a round.")
     return played
