@@ -6,13 +6,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.support.people import instructor_made_by_the_admin, join, sign_in
 
 pytestmark = pytest.mark.e2e
 
 MODELS = ("llama3.2:1b", "qwen2.5:0.5b")
+
+
+def open_tab_of(context: BrowserContext, url: str) -> Page:
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.goto(url)
+    return tab
 
 
 def test_an_attendee_votes_blind_and_the_leaderboard_shows_it(
@@ -33,6 +40,7 @@ def test_an_attendee_votes_blind_and_the_leaderboard_shows_it(
     expect(instructor.get_by_text("An error occurred")).to_have_count(0)
 
     attendee = open_page()
+    attendee_context = attendee.context
     join(attendee, app_url, code, "Judge Jo")
     attendee.wait_for_url("**/playground")
     attendee.goto(f"{app_url}/arena")
@@ -45,6 +53,11 @@ def test_an_attendee_votes_blind_and_the_leaderboard_shows_it(
     expect(columns.nth(0)).to_contain_text("Echo: Name a fruit")
     for model in MODELS:
         expect(attendee.locator("#arena-columns")).not_to_contain_text(model)
+    attendee.close()  # the round and its replies are kept: the attendee votes from a new tab
+    attendee = open_tab_of(attendee_context, f"{app_url}/arena")
+    columns = attendee.locator(".arena-column")
+    expect(columns.nth(1)).to_contain_text("Echo: Name a fruit")
+    expect(attendee.locator("#arena-asked")).to_contain_text("Name a fruit")
     attendee.locator(".vote-a").click()
     expect(attendee.locator(".revealed")).to_have_count(2)
     winner = attendee.locator(".revealed").first.inner_text().strip()

@@ -87,6 +87,10 @@ def _play() -> rx.Component:
         ArenaState.arena_open,
         rx.vstack(
             _prompt_form(),
+            rx.cond(
+                ArenaState.asked != "",
+                rx.text("You asked: ", rx.text.span(ArenaState.asked, weight="medium"), id="arena-asked"),
+            ),
             rx.grid(
                 rx.foreach(ArenaState.columns, _column),
                 columns=rx.breakpoints(initial="1", md="2"),

@@ -6,6 +6,8 @@ service, and the revealed names arrive in the round view the vote returns.
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from workshop_app.services.arena import rounds
@@ -32,6 +34,7 @@ class ArenaState(StreamingPage, AuthState):
     prompt: str = ""
     columns: list[dict[str, str]] = []
     round_id: int = 0
+    asked: str = ""  # the current round's prompt
     vote_cast: str = ""
 
     @rx.var
@@ -66,7 +69,9 @@ class ArenaState(StreamingPage, AuthState):
         self._show_arena(rounds.get_arena(actor, int(self.workshop_id)))
         if self.is_instructor:
             self.candidates = await rounds.candidate_models(actor, int(self.workshop_id))
-            self._show_board(actor)
+            await self._show_board(actor)
+        else:
+            self._resume(actor)
 
     @rx.event
     async def tick(self, _now: str):
@@ -76,8 +81,8 @@ class ArenaState(StreamingPage, AuthState):
 
     @rx.event
     @toasts_errors
-    def refresh_board(self):
-        self._show_board(self.acting())
+    async def refresh_board(self):
+        await self._show_board(self.acting())
 
     def _show_arena(self, arena: rounds.ArenaView | None) -> None:
         self.arena_open = bool(arena and arena.is_open)
@@ -85,7 +90,9 @@ class ArenaState(StreamingPage, AuthState):
         if arena and not self.chosen:
             self.chosen = list(arena.models)
 
-    def _show_board(self, actor: Actor) -> None:
+    async def _show_board(self, actor: Actor) -> None:
+        """Ranked off the event loop: the bootstrap takes a moment with many votes."""
+        ranked = await asyncio.to_thread(leaderboard, actor, int(self.workshop_id))
         self.board = [
             {
                 "rank": str(rank),
@@ -95,8 +102,21 @@ class ArenaState(StreamingPage, AuthState):
                 "votes": str(row.votes),
                 "record": f"{row.wins} / {row.losses} / {row.ties}",
             }
-            for rank, row in enumerate(leaderboard(actor, int(self.workshop_id)), start=1)
+            for rank, row in enumerate(ranked, start=1)
         ]
+
+    def _resume(self, actor: Actor) -> None:
+        """After a reload: the person's latest round, still waiting for their vote or with the names shown."""
+        if self.streaming or self.columns:
+            return
+        latest = next(iter(rounds.my_rounds(actor, int(self.workshop_id))), None)
+        if latest is not None:
+            self.round_id, self.vote_cast, self.asked = latest.id, latest.vote or "", latest.prompt
+            names = latest.models or ["", ""]
+            self.columns = [
+                _column(label, text, "done", name)
+                for label, text, name in zip(rounds.LABELS, latest.replies, names, strict=True)
+            ]
 
     @rx.event
     def toggle_model(self, name: str, checked: bool):
@@ -135,11 +155,8 @@ class ArenaState(StreamingPage, AuthState):
     async def _start(self, actor: Actor) -> Reply:
         """A new round: two empty anonymous columns; which model is which stays in the service."""
         started = rounds.start_round(actor, int(self.workshop_id or 0), self.prompt)
-        self.round_id, self.vote_cast = started.id, ""
-        self.columns = [
-            {"label": f"Model {label}", "text": "", "status": "waiting", "position": "", "error": "", "model": ""}
-            for label in rounds.LABELS
-        ]
+        self.round_id, self.vote_cast, self.asked = started.id, "", started.prompt
+        self.columns = [_column(label) for label in rounds.LABELS]
         updates = rounds.play_round(actor, started.id, client_ip=self.router.session.client_ip)
         return Reply(updates, show=self._show, ended=self._keep)
 
@@ -166,3 +183,8 @@ class ArenaState(StreamingPage, AuthState):
         self.vote_cast = voted.vote or ""
         for column, name in zip(self.columns, voted.models, strict=True):
             column["model"] = name
+
+
+def _column(label: str, text: str = "", status: str = "waiting", model: str = "") -> dict[str, str]:
+    """One side of a round as the page shows it; `model` stays empty until the vote."""
+    return {"label": f"Model {label}", "text": text, "status": status, "position": "", "error": "", "model": model}
