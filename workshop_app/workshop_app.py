@@ -5,6 +5,7 @@ import reflex as rx
 from workshop_app.api import build_api
 from workshop_app.file_modes import keep_new_files_private
 from workshop_app.pages.admin import admin_page
+from workshop_app.pages.arena import arena_page
 from workshop_app.pages.collections import collections_page
 from workshop_app.pages.compare import compare_page
 from workshop_app.pages.dashboard import dashboard_page
@@ -29,6 +30,7 @@ from workshop_app.pages.workshop import workshop_page
 from workshop_app.serving import freeze_startup_heap
 from workshop_app.state.account_forms_state import AccountFormsState
 from workshop_app.state.admin_state import AdminState
+from workshop_app.state.arena_state import ArenaState
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.collections_state import CollectionsState
 from workshop_app.state.compare_state import CompareState
@@ -104,6 +106,7 @@ app.add_page(rag_page, route="/rag", title="RAG · Ollama Workshop", on_load=Rag
 app.add_page(
     evaluate_page, route="/evaluate", title="Evaluate retrieval · Ollama Workshop", on_load=EvaluationState.load
 )
+app.add_page(arena_page, route="/arena", title="Arena · Ollama Workshop", on_load=ArenaState.load)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
 app.add_page(usage_page, route="/usage", title="My usage · Ollama Workshop", on_load=UsageState.load)
 app.add_page(

@@ -7,29 +7,17 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import Person, join, new_person, sign_in
+from tests.support.people import instructor_made_by_the_admin, join, sign_in
 
 pytestmark = pytest.mark.e2e
 
 MODEL = "llama3.2:1b"
 
 
-def _instructor_made_by_the_admin(admin_page: Page, app_url: str) -> Person:
-    made = new_person("teacher")
-    admin_page.goto(f"{app_url}/admin")
-    admin_page.locator("#instructor-username").fill(made.username)
-    admin_page.locator("#instructor-display-name").fill(made.display_name)
-    admin_page.locator("#create-instructor").click()
-    password = admin_page.locator("#temporary-password").inner_text().strip()
-    admin_page.get_by_role("button", name="Done").click()
-    expect(admin_page.locator(".account-row").filter(has_text=made.username)).to_contain_text("instructor")
-    return Person(made.username, made.display_name, password)
-
-
 def test_an_attendee_asks_for_help_and_the_instructor_sees_and_closes_it(
     open_page: Callable[[], Page], admin_page: Page, app_url: str
 ) -> None:
-    teacher = _instructor_made_by_the_admin(admin_page, app_url)
+    teacher = instructor_made_by_the_admin(admin_page, app_url)
     instructor = open_page()
     sign_in(instructor, app_url, teacher, "/workshop")
     instructor.get_by_role("button", name="New workshop").click()

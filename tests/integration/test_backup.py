@@ -27,12 +27,14 @@ from workshop_app.db.engine import get_engine, session_scope
 from workshop_app.db.migrations import upgrade_database
 from workshop_app.db.model_requests import ModelRequest, Outcome
 from workshop_app.db.users import Role
+from workshop_app.services.arena import rounds
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.operations.backup import BackupSchedule, create_backup, list_backups
 from workshop_app.services.operations.backup_archive import MANIFEST, sha256_of
 from workshop_app.services.operations.metrics import record_request
 from workshop_app.services.rag.chroma_lock import chroma_writes
+from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 from workshop_app.settings import Settings, get_settings
 
 
@@ -291,3 +293,17 @@ def test_a_chats_images_thinking_and_schema_survive_backup_and_restore(source: S
     assert [json.loads(images) for images, _ in kept] == [[image], []]
     assert [thinking for _, thinking in kept] == ["", "Hmm."]
     assert json.loads(schema) == {"type": "object"}
+
+
+def test_arena_votes_survive_a_backup_and_restore(source: Settings, tmp_path: Path) -> None:
+    teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
+    workshop_id = create_workshop(teacher, WorkshopDraft("Arena")).id
+    rounds.open_arena(teacher, workshop_id, ["m1", "m2"])
+    judge = actor_of(make_user(Role.ATTENDEE, "judge", workshop_id=workshop_id))
+    rounds.vote(judge, rounds.start_round(judge, workshop_id, "Q").id, "b")
+    archive = create_backup(source).path
+    restored = CliRunner().invoke(main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"))
+    assert restored.exit_code == 0, restored.output
+    with sqlite3.connect(tmp_path / "fresh" / "workshop.db") as connection:
+        assert connection.execute("SELECT prompt, vote FROM arena_round").fetchall() == [("Q", "b")]
+        assert connection.execute("SELECT models FROM arena").fetchone()[0] == '["m1", "m2"]'

@@ -55,3 +55,16 @@ def join(page: Page, app_url: str, code: str, name: str) -> None:
     page.get_by_label("Workshop code").fill(code)
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Your name").press("Enter")
+
+
+def instructor_made_by_the_admin(admin_page: Page, app_url: str) -> Person:
+    """An instructor account the admin creates on the Admin page, with its temporary password."""
+    made = new_person("teacher")
+    admin_page.goto(f"{app_url}/admin")
+    admin_page.locator("#instructor-username").fill(made.username)
+    admin_page.locator("#instructor-display-name").fill(made.display_name)
+    admin_page.locator("#create-instructor").click()
+    password = admin_page.locator("#temporary-password").inner_text().strip()
+    admin_page.get_by_role("button", name="Done").click()
+    expect(admin_page.locator(".account-row").filter(has_text=made.username)).to_contain_text("instructor")
+    return Person(made.username, made.display_name, password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from workshop_app.api.accounts import router as accounts_router
+from workshop_app.api.arena import router as arena_router
 from workshop_app.api.auth import require_api_key
 from workshop_app.api.docs import install_docs
 from workshop_app.api.errors import REST_REFUSALS, install_error_handlers
@@ -50,6 +51,7 @@ def build_api() -> FastAPI:
     api.include_router(accounts_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(usage_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(arena_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)

@@ -1,5 +1,6 @@
 """Imports every table module so SQLModel.metadata is complete (Alembic reads it)."""
 
+from workshop_app.db.arena import Arena, ArenaRound
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
@@ -15,6 +16,8 @@ from workshop_app.db.users import ApiKey, AuthSession, User
 from workshop_app.db.workshops import Workshop, WorkshopMember
 
 __all__ = [
+    "Arena",
+    "ArenaRound",
     "ApiKey",
     "AuthSession",
     "Chat",

@@ -20,6 +20,7 @@ BUILT = {
     "/rag",
     "/usage",
     "/evaluate",
+    "/arena",
 }
 
 
