@@ -14,25 +14,38 @@ async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) ->
     """Yield from `stream` until it ends or `stop` is set.
 
     On stop, the pending read is cancelled and the stream closed at once, so the
-    HTTP request behind it is closed while the backend is still thinking.
+    HTTP request behind it is closed while the backend is still thinking. Like
+    asyncio.timeout, the stop cancels the task that is reading at that moment (and
+    takes its cancellation back), so an item costs no task or future of its own.
     """
+    reader: asyncio.Task[object] | None = None  # the task awaiting the stream's next item, if one is
+    stopped_read = False
+
+    def cancel_read(_: object) -> None:
+        nonlocal stopped_read
+        if reader is not None and not stopped_read:
+            stopped_read = True
+            reader.cancel()
+
     stop_wait = asyncio.ensure_future(stop.wait())
+    stop_wait.add_done_callback(cancel_read)
     try:
         async with aclosing(stream):
-            while True:
-                next_item = asyncio.ensure_future(anext(stream))
-                await asyncio.wait({next_item, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-                if not next_item.done():
-                    next_item.cancel()
-                    with suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await next_item
-                    return
+            while not stop.is_set():
+                reader = asyncio.current_task()
                 try:
-                    item = next_item.result()
+                    item = await anext(stream)
                 except StopAsyncIteration:
                     return
+                except asyncio.CancelledError:
+                    if stopped_read and reader is not None and reader.uncancel() == 0:
+                        return
+                    raise
+                finally:
+                    reader = None
                 yield item
     finally:
+        stop_wait.remove_done_callback(cancel_read)
         stop_wait.cancel()
 
 
@@ -48,39 +61,42 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncGene
     always delivered first.
     """
     loop = asyncio.get_running_loop()
-    batch: list[T] = []
+    arrived: list[T] = []
+    wake = asyncio.Event()  # an item arrived, or the stream ended
+
+    async def read() -> None:  # one reader for the whole stream: no task or future per item
+        try:
+            async for item in stream:
+                arrived.append(item)
+                wake.set()
+        finally:
+            wake.set()
+
+    reader = asyncio.ensure_future(read())
     due = loop.time()  # the first item goes out at once
-    pending: asyncio.Future[T] | None = None
+    alone = True  # after a quiet spell, the first item to arrive goes out at once, without what follows it
     try:
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(stream))
-            wait_s = max(0.0, due - loop.time()) if batch else None
-            await asyncio.wait({pending}, timeout=wait_s)
-            if pending.done():
-                finished, pending = pending, None
-                try:
-                    batch.append(finished.result())
-                except StopAsyncIteration:
-                    if batch:
-                        yield batch
-                    return
-                except BaseException:
-                    if batch:
-                        yield batch
-                    raise
-            if batch and loop.time() >= due:
-                if pending is None:  # the stream reads on while the page shows this batch
-                    pending = asyncio.ensure_future(anext(stream))
+            if not arrived and not reader.done():
+                wake.clear()
+                await wake.wait()
+                alone = loop.time() >= due
+                continue
+            if arrived and not reader.done() and loop.time() < due:
+                await asyncio.wait({reader}, timeout=due - loop.time())  # the window, unless the stream ends first
+            if arrived and (reader.done() or loop.time() >= due):
+                batch = arrived[:1] if alone else arrived[:]
+                del arrived[: len(batch)]
+                alone = False
                 yield batch
-                batch, due = [], loop.time() + window_s
+                due = loop.time() + window_s
+            elif reader.done():
+                reader.result()  # the stream's failure, after every item that came before it
+                return
     finally:
-        if pending is not None:
-            pending.cancel()
-            with suppress(
-                asyncio.CancelledError, Exception
-            ):  # closing: what the read would have raised no longer matters
-                await pending
+        reader.cancel()
+        with suppress(asyncio.CancelledError, Exception):  # closing: what the read would have raised no longer matters
+            await reader
         await stream.aclose()
 
 
