@@ -10,42 +10,58 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class _Cut(Exception):
+    """The read was cut short by a stop or a deadline."""
+
+
+class _Read:
+    """The read in progress on a stream, which a stop or a deadline cuts short.
+
+    Like asyncio.timeout, cutting cancels the task awaiting the item and takes that
+    cancellation back, so watching a stream costs no task or future per item.
+    """
+
+    def __init__(self) -> None:
+        self.reader: asyncio.Task[object] | None = None  # the task awaiting the next item, while one is
+        self.started = 0.0  # the event loop's time when that read began
+        self.cut = False
+
+    def cancel(self) -> None:
+        if self.reader is not None and not self.cut:
+            self.cut = True
+            self.reader.cancel()
+
+    async def next(self, stream: AsyncGenerator[T, None], started: float = 0.0) -> T:
+        """The stream's next item; raises _Cut if cancel() came first, StopAsyncIteration at the end."""
+        self.reader, self.started = asyncio.current_task(), started
+        try:
+            return await anext(stream)
+        except asyncio.CancelledError:
+            if self.cut and self.reader is not None and self.reader.uncancel() == 0:
+                raise _Cut from None
+            raise
+        finally:
+            self.reader = None
+
+
 async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) -> AsyncGenerator[T, None]:
     """Yield from `stream` until it ends or `stop` is set.
 
     On stop, the pending read is cancelled and the stream closed at once, so the
-    HTTP request behind it is closed while the backend is still thinking. Like
-    asyncio.timeout, the stop cancels the task that is reading at that moment (and
-    takes its cancellation back), so an item costs no task or future of its own.
+    HTTP request behind it is closed while the backend is still thinking.
     """
-    reader: asyncio.Task[object] | None = None  # the task awaiting the stream's next item, if one is
-    stopped_read = False
-
-    def cancel_read(_: object) -> None:
-        nonlocal stopped_read
-        if reader is not None and not stopped_read:
-            stopped_read = True
-            reader.cancel()
-
+    read = _Read()
     stop_wait = asyncio.ensure_future(stop.wait())
-    stop_wait.add_done_callback(cancel_read)
+    stop_wait.add_done_callback(lambda _: read.cancel())
     try:
         async with aclosing(stream):
             while not stop.is_set():
-                reader = asyncio.current_task()
                 try:
-                    item = await anext(stream)
-                except StopAsyncIteration:
+                    item = await read.next(stream)
+                except (StopAsyncIteration, _Cut):
                     return
-                except asyncio.CancelledError:
-                    if stopped_read and reader is not None and reader.uncancel() == 0:
-                        return
-                    raise
-                finally:
-                    reader = None
                 yield item
     finally:
-        stop_wait.remove_done_callback(cancel_read)
         stop_wait.cancel()
 
 
@@ -112,17 +128,34 @@ async def bounded(
 
     `gap_error()` is raised when no item comes within `gap_s`, `late_error()` at the
     event loop's time `until`; either way the pending read is cancelled, so a frozen
-    backend or a runaway reply never holds the caller (or a host's slot) longer.
+    backend or a runaway reply never holds the caller (or a host's slot) longer. One
+    timer watches the whole stream (re-armed at most once a gap), not one per item.
     """
     loop = asyncio.get_running_loop()
-    async with aclosing(stream):
-        while True:
-            left = until - loop.time()
-            try:
-                async with asyncio.timeout(max(0.0, min(gap_s, left))):
-                    item = await anext(stream)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise (late_error() if left <= gap_s else gap_error()) from None
-            yield item
+    read = _Read()
+
+    def watch() -> None:
+        nonlocal timer
+        now = loop.time()
+        if read.reader is not None and (now >= until or now >= read.started + gap_s):
+            read.cancel()
+            return
+        due = read.started + gap_s if read.reader is not None else now + gap_s
+        timer = loop.call_at(min(due, until) if until > now else due, watch)
+
+    timer = loop.call_at(min(loop.time() + gap_s, until), watch)
+    try:
+        async with aclosing(stream):
+            while True:
+                started = loop.time()
+                if started >= until:
+                    raise late_error()
+                try:
+                    item = await read.next(stream, started)
+                except StopAsyncIteration:
+                    return
+                except _Cut:
+                    raise (late_error() if loop.time() >= until else gap_error()) from None
+                yield item
+    finally:
+        timer.cancel()
