@@ -133,6 +133,7 @@ async def bounded(
     """
     loop = asyncio.get_running_loop()
     read = _Read()
+    timer: asyncio.TimerHandle  # the watchdog, armed below
 
     def watch() -> None:
         nonlocal timer
