@@ -8,7 +8,7 @@ from contextlib import aclosing
 
 import pytest
 
-from workshop_app.services.core.streaming import batched
+from workshop_app.services.core.streaming import batched, until_stopped
 
 
 async def _pieces(count: int, gap_s: float, *, then_fail: bool = False) -> AsyncGenerator[int, None]:
@@ -101,4 +101,48 @@ async def test_leaving_early_closes_the_source_stream():
             assert batch == [0]
             break
 
+    assert closed.is_set()
+
+
+async def test_a_long_reply_costs_no_task_per_token_on_its_way_to_the_page():
+    """Stop and pacing wrap every reply the Playground shows; a task per token was most of their CPU cost."""
+    loop = asyncio.get_running_loop()
+    created = 0
+    default_factory = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal created
+        created += 1
+        return default_factory(loop, coro, **kwargs) if default_factory else asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(counting)
+    try:
+        paced = batched(until_stopped(_pieces(200, 0.0), asyncio.Event()), 0.01)
+        received = [n async for batch in paced for n in batch]
+    finally:
+        loop.set_task_factory(default_factory)
+
+    assert received == list(range(200))
+    assert created <= 3  # the stop's watcher and one reader for the whole reply
+
+
+async def test_stop_ends_a_paced_reply_while_it_waits_for_the_model():
+    stop = asyncio.Event()
+    closed = asyncio.Event()
+
+    async def thinking() -> AsyncGenerator[int, None]:
+        try:
+            yield 0
+            await asyncio.sleep(30)
+            yield 1
+        finally:
+            closed.set()
+
+    received: list[list[int]] = []
+    async with asyncio.timeout(5):
+        async for batch in batched(until_stopped(thinking(), stop), 0.01):
+            received.append(batch)
+            stop.set()
+
+    assert received == [[0]]
     assert closed.is_set()

@@ -10,26 +10,55 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class _Cut(Exception):
+    """The read was cut short by a stop or a deadline."""
+
+
+class _Read:
+    """The read in progress on a stream, which a stop or a deadline cuts short.
+
+    Like asyncio.timeout, cutting cancels the task awaiting the item and takes that
+    cancellation back, so watching a stream costs no task or future per item.
+    """
+
+    def __init__(self) -> None:
+        self.reader: asyncio.Task[object] | None = None  # the task awaiting the next item, while one is
+        self.started = 0.0  # the event loop's time when that read began
+        self.cut = False
+
+    def cancel(self) -> None:
+        if self.reader is not None and not self.cut:
+            self.cut = True
+            self.reader.cancel()
+
+    async def next(self, stream: AsyncGenerator[T, None], started: float = 0.0) -> T:
+        """The stream's next item; raises _Cut if cancel() came first, StopAsyncIteration at the end."""
+        self.reader, self.started = asyncio.current_task(), started
+        try:
+            return await anext(stream)
+        except asyncio.CancelledError:
+            if self.cut and self.reader is not None and self.reader.uncancel() == 0:
+                raise _Cut from None
+            raise
+        finally:
+            self.reader = None
+
+
 async def until_stopped(stream: AsyncGenerator[T, None], stop: asyncio.Event) -> AsyncGenerator[T, None]:
     """Yield from `stream` until it ends or `stop` is set.
 
     On stop, the pending read is cancelled and the stream closed at once, so the
     HTTP request behind it is closed while the backend is still thinking.
     """
+    read = _Read()
     stop_wait = asyncio.ensure_future(stop.wait())
+    stop_wait.add_done_callback(lambda _: read.cancel())
     try:
         async with aclosing(stream):
-            while True:
-                next_item = asyncio.ensure_future(anext(stream))
-                await asyncio.wait({next_item, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-                if not next_item.done():
-                    next_item.cancel()
-                    with suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await next_item
-                    return
+            while not stop.is_set():
                 try:
-                    item = next_item.result()
-                except StopAsyncIteration:
+                    item = await read.next(stream)
+                except (StopAsyncIteration, _Cut):
                     return
                 yield item
     finally:
@@ -48,39 +77,42 @@ async def batched(stream: AsyncGenerator[T, None], window_s: float) -> AsyncGene
     always delivered first.
     """
     loop = asyncio.get_running_loop()
-    batch: list[T] = []
+    arrived: list[T] = []
+    wake = asyncio.Event()  # an item arrived, or the stream ended
+
+    async def read() -> None:  # one reader for the whole stream: no task or future per item
+        try:
+            async for item in stream:
+                arrived.append(item)
+                wake.set()
+        finally:
+            wake.set()
+
+    reader = asyncio.ensure_future(read())
     due = loop.time()  # the first item goes out at once
-    pending: asyncio.Future[T] | None = None
+    alone = True  # after a quiet spell, the first item to arrive goes out at once, without what follows it
     try:
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(stream))
-            wait_s = max(0.0, due - loop.time()) if batch else None
-            await asyncio.wait({pending}, timeout=wait_s)
-            if pending.done():
-                finished, pending = pending, None
-                try:
-                    batch.append(finished.result())
-                except StopAsyncIteration:
-                    if batch:
-                        yield batch
-                    return
-                except BaseException:
-                    if batch:
-                        yield batch
-                    raise
-            if batch and loop.time() >= due:
-                if pending is None:  # the stream reads on while the page shows this batch
-                    pending = asyncio.ensure_future(anext(stream))
+            if not arrived and not reader.done():
+                wake.clear()
+                await wake.wait()
+                alone = loop.time() >= due
+                continue
+            if arrived and not reader.done() and loop.time() < due:
+                await asyncio.wait({reader}, timeout=due - loop.time())  # the window, unless the stream ends first
+            if arrived and (reader.done() or loop.time() >= due):
+                batch = arrived[:1] if alone else arrived[:]
+                del arrived[: len(batch)]
+                alone = False
                 yield batch
-                batch, due = [], loop.time() + window_s
+                due = loop.time() + window_s
+            elif reader.done():
+                reader.result()  # the stream's failure, after every item that came before it
+                return
     finally:
-        if pending is not None:
-            pending.cancel()
-            with suppress(
-                asyncio.CancelledError, Exception
-            ):  # closing: what the read would have raised no longer matters
-                await pending
+        reader.cancel()
+        with suppress(asyncio.CancelledError, Exception):  # closing: what the read would have raised no longer matters
+            await reader
         await stream.aclose()
 
 
@@ -96,17 +128,35 @@ async def bounded(
 
     `gap_error()` is raised when no item comes within `gap_s`, `late_error()` at the
     event loop's time `until`; either way the pending read is cancelled, so a frozen
-    backend or a runaway reply never holds the caller (or a host's slot) longer.
+    backend or a runaway reply never holds the caller (or a host's slot) longer. One
+    timer watches the whole stream (re-armed at most once a gap), not one per item.
     """
     loop = asyncio.get_running_loop()
-    async with aclosing(stream):
-        while True:
-            left = until - loop.time()
-            try:
-                async with asyncio.timeout(max(0.0, min(gap_s, left))):
-                    item = await anext(stream)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise (late_error() if left <= gap_s else gap_error()) from None
-            yield item
+    read = _Read()
+    timer: asyncio.TimerHandle  # the watchdog, armed below
+
+    def watch() -> None:
+        nonlocal timer
+        now = loop.time()
+        if read.reader is not None and (now >= until or now >= read.started + gap_s):
+            read.cancel()
+            return
+        due = read.started + gap_s if read.reader is not None else now + gap_s
+        timer = loop.call_at(min(due, until) if until > now else due, watch)
+
+    timer = loop.call_at(min(loop.time() + gap_s, until), watch)
+    try:
+        async with aclosing(stream):
+            while True:
+                started = loop.time()
+                if started >= until:
+                    raise late_error()
+                try:
+                    item = await read.next(stream, started)
+                except StopAsyncIteration:
+                    return
+                except _Cut:
+                    raise (late_error() if loop.time() >= until else gap_error()) from None
+                yield item
+    finally:
+        timer.cancel()
