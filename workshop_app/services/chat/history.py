@@ -269,7 +269,13 @@ async def stream_chat_reply(
         yield view
         events = (
             reply_with_tools(
-                actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip, extras=extras
+                actor,
+                chat.model,
+                chat.tool_ids,
+                history,
+                options=dict(chat.options),
+                client_ip=client_ip,
+                extras=extras,
             )
             if chat.tool_ids
             else stream_reply_queued(
