@@ -290,6 +290,18 @@ def test_images_reach_only_a_model_that_can_see(api: httpx.Client, target: Targe
             assert (chat.status_code, chat.json()) == (400, {"error": f'"{model}" does not support vision'})
 
 
+def test_suffix_goes_only_to_a_model_that_can_insert(api: httpx.Client, target: Target) -> None:
+    for model, capabilities in _chat_models(api).items():
+        body = {"model": model, "prompt": "def add(a, b):", "suffix": "    return c", "stream": False}
+        answer = api.post("/api/generate", json={**body, "options": {"num_predict": 5}})
+        if "insert" in capabilities:
+            assert answer.status_code == 200 and answer.json()["response"], model
+        else:
+            assert (answer.status_code, answer.json()) == (400, {"error": f'"{model}" does not support insert'})
+    plain = api.post("/api/generate", json={"model": target.chat_model, "prompt": "Hi", "suffix": "", "stream": False})
+    assert plain.status_code == 200, "an empty suffix asks for no insert"
+
+
 def test_a_streamed_reply_carries_its_tool_calls_in_a_line(api: httpx.Client, target: Target) -> None:
     response = _chat(
         api,

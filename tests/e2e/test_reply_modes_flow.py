@@ -1,5 +1,6 @@
 """A thinking model's reasoning, a reply that must fit a JSON schema and a picture for a vision model, in the
-Playground: each shown as it streams, refused with a toast when it is wrong, and still there after a reload."""
+Playground (each shown as it streams, refused with a toast when it is wrong, and still there after a reload)
+and in Compare (each column with its own reasoning; a model that cannot is named before anything is sent)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import struct
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
 
 pytestmark = pytest.mark.e2e
 
 THINKER, SEER, PLAIN = "qwen3:0.6b", "llava:7b", "llama3.2:1b"
+SEEING_THINKER = "qwen3-vl:2b"  # in the fake's registry: pulled by the walk that needs it
 LAPTOP, PHONE = {"width": 1366, "height": 800}, {"width": 400, "height": 860}
 
 
@@ -172,3 +175,61 @@ def test_compared_models_are_asked_for_the_same_schema_and_each_column_is_checke
     expect(columns.nth(0).locator(".schema-verdict")).to_have_text("matches the schema", timeout=15_000)
     expect(columns.nth(1).locator(".schema-verdict")).to_have_text("does not match: 'legs' is a required property")
     _shots(page, artifacts, "compare-structured")
+
+
+def _wait_until_listed(page: Page, model: Locator) -> None:
+    """A model pulled behind the app's back shows once its host's next health check has read it (every 10 s)."""
+    for _ in range(20):
+        expect(page.locator(".compare-model").first).to_be_visible(timeout=15_000)
+        if model.count():
+            return
+        page.wait_for_timeout(1_500)
+        page.reload()
+    expect(model).to_have_count(1)
+
+
+def test_compared_models_think_apart_and_see_an_image_and_one_that_cannot_is_named(
+    page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path, tmp_path: Path
+) -> None:
+    assert httpx.post(f"{fresh_fake.url}/api/pull", json={"model": SEEING_THINKER, "stream": False}).is_success
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{app_url}/compare")
+    models = page.locator(".compare-model")
+    _wait_until_listed(page, models.filter(has_text=SEEING_THINKER).filter(has_text="vision"))
+    expect(page.locator("#think-switch")).to_have_count(0)  # nothing chosen that thinks
+    expect(page.locator(".image-drop")).to_have_count(0)
+    models.filter(has_text=THINKER).click()
+    models.filter(has_text=PLAIN).click()
+    page.locator("#think-switch").click()
+    page.get_by_label("Prompt", exact=True).fill("What is in this picture?")
+    page.locator("#compare-run").click()
+    expect(_toast(page, f'"{PLAIN}" does not support thinking')).to_be_visible()
+    expect(page.locator(".compare-column")).to_have_count(0)
+    assert fresh_fake.stats.requests.get("/api/chat", 0) == 0, "refused before anything was sent"
+
+    models.filter(has_text=PLAIN).click()
+    models.filter(has_text=SEEING_THINKER).click()
+    page.locator("#compare-run").click()
+    columns = page.locator(".compare-column")
+    expect(columns).to_have_count(2)
+    for index in (0, 1):  # each column folds its own model's reasoning above its answer
+        column = columns.nth(index)
+        expect(column).to_contain_text("Echo: What is in this picture?", timeout=15_000)
+        column.locator(".reply-thinking summary").click()
+        expect(column.locator(".reply-thinking")).to_contain_text("Thinking about: What is in this picture?")
+
+    picture = tmp_path / "orange.png"
+    picture.write_bytes(_png())
+    page.locator(".image-drop input[type=file]").set_input_files(picture)
+    expect(page.locator(".attachment img")).to_have_count(1)
+    page.locator("#compare-run").click()
+    expect(_toast(page, f'"{THINKER}" does not support vision')).to_be_visible()
+
+    models.filter(has_text=THINKER).click()
+    models.filter(has_text=SEER).click()
+    page.locator("#think-switch").click()  # off: llava does not think
+    page.locator("#compare-run").click()
+    for index in (0, 1):
+        expect(columns.nth(index)).to_contain_text("[1 image]", timeout=15_000)  # every model saw it
+    expect(page.locator(".compare-column .reply-thinking")).to_have_count(0)
+    _shots(page, artifacts, "compare-image")

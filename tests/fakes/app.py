@@ -388,6 +388,8 @@ class FakeOllamaApp:
         options = _options(body, spec)
         prompt = body.get("prompt") or ""
         images = body.get("images") or []
+        if body.get("suffix") and not spec.supports("insert"):
+            raise ApiError(400, f'"{model}" does not support insert')
         thinks = _thinking(body, spec, model, images)
         if not prompt:
             return self._load_only(model, spec, keep_alive, {"response": ""})

@@ -191,6 +191,20 @@ def test_generate_passes_raw_suffix_system_and_keep_alive_to_the_hosts_generate(
     assert fake_ollama.stats.requests.get("/api/generate") == 1 and not fake_ollama.stats.requests.get("/api/chat")
 
 
+def test_a_suffix_for_a_model_that_cannot_insert_is_ollamas_400_before_any_turn(
+    gateway: str, person: KeyHolder, fake_ollama: FakeOllama
+) -> None:
+    client = ollama_client(gateway, person)
+    ask = {"model": THINKING_MODEL, "prompt": "def add(a, b):", "suffix": "    return c"}
+    for stream in (False, True):
+        with pytest.raises(ollama.ResponseError) as refused:
+            list(client.generate(**ask, stream=True)) if stream else client.generate(**ask)
+        assert (refused.value.status_code, refused.value.error) == (400, f'"{THINKING_MODEL}" does not support insert')
+    raw = httpx.post(f"{gateway}/ollama/api/generate", json=ask, headers=person.headers)
+    assert (raw.status_code, raw.json()) == (400, {"error": f'"{THINKING_MODEL}" does not support insert'})
+    assert not fake_ollama.stats.requests.get("/api/generate")
+
+
 def test_keep_alive_and_options_reach_the_host_but_forever_is_refused(
     gateway: str, person: KeyHolder, fake_ollama: FakeOllama
 ) -> None:

@@ -1,6 +1,9 @@
-"""The Playground's reply modes: Thinking, structured output with its schema editor, images; the picker's items."""
+"""The reply modes of the Playground and Compare: Thinking, structured output with its schema editor, images;
+the picker's items. A page state passed in mixes in ReplyModes and says whether its model(s) `can_think`/`can_see`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
@@ -23,14 +26,11 @@ def model_item(row: rx.Var) -> rx.Component:
     )
 
 
-def mode_switches() -> rx.Component:
+def mode_switches(state: Any) -> rx.Component:
     """Thinking (only for a model that can) and Structured output, beside the model picker."""
     return rx.hstack(
-        rx.cond(
-            PlaygroundState.can_think,
-            _switch("Thinking", "think-switch", PlaygroundState.think, PlaygroundState.set_think),
-        ),
-        structured_switch(PlaygroundState),
+        rx.cond(state.can_think, _switch("Thinking", "think-switch", state.think, state.set_think)),
+        structured_switch(state),
         spacing="4",
         align="center",
         wrap="wrap",
@@ -88,21 +88,21 @@ def schema_editor(state: type[SchemaMode]) -> rx.Component:
     )
 
 
-def image_picker() -> rx.Component:
+def image_picker(state: Any) -> rx.Component:
     """For a vision model: a button and drop zone for images; and the thumbnails waiting to be sent.
 
     The thumbnails stay in sight after a switch to a model without vision, whose refusal then names the model.
     """
     return rx.hstack(
         rx.cond(
-            PlaygroundState.can_see,
+            state.can_see,
             rx.upload(
                 rx.button(rx.icon("image-plus", size=14), "Add image", variant="soft", type="button", size="2"),
                 rx.text("or drop images here", size="1", color=rx.color("gray", 11)),
                 id=IMAGE_UPLOAD_ID,
                 accept=IMAGE_TYPES,
                 multiple=True,
-                on_drop=PlaygroundState.attach_images(rx.upload_files(upload_id=IMAGE_UPLOAD_ID)),
+                on_drop=state.attach_images(rx.upload_files(upload_id=IMAGE_UPLOAD_ID)),
                 display="flex",
                 align_items="center",
                 gap="0.5rem",
@@ -112,19 +112,19 @@ def image_picker() -> rx.Component:
                 class_name="image-drop",
             ),
         ),
-        rx.foreach(PlaygroundState.attachments, _attachment),
+        rx.foreach(state.attachments, lambda url, index: _attachment(state, url, index)),
         align="center",
         wrap="wrap",
         spacing="2",
     )
 
 
-def _attachment(url: rx.Var, index: rx.Var) -> rx.Component:
+def _attachment(state: Any, url: rx.Var, index: rx.Var) -> rx.Component:
     return rx.box(
         _thumbnail(url, "Image to send"),
         rx.icon_button(
             rx.icon("x", size=12),
-            on_click=PlaygroundState.remove_attachment(index),
+            on_click=state.remove_attachment(index),
             aria_label="Remove image",
             size="1",
             variant="solid",
@@ -165,10 +165,11 @@ def message_images(message_id: rx.Var) -> rx.Component:
     )
 
 
-def thinking_section(message: rx.Var) -> rx.Component:
-    """A thinking model's reasoning, above its answer, folded away: "Thinking…" while it thinks."""
+def thinking_section(message: rx.Var, answer: str = "content") -> rx.Component:
+    """A thinking model's reasoning, above its answer (under the key `answer`), folded away: "Thinking…" while
+    it thinks."""
     streaming = message["status"] == "streaming"
-    label = rx.cond(streaming, rx.cond(message["content"] == "", "Thinking…", "Thought"), message["thought_for"])
+    label = rx.cond(streaming, rx.cond(message[answer] == "", "Thinking…", "Thought"), message["thought_for"])
     return rx.cond(
         message["thinking"] != "",
         rx.el.details(

@@ -340,6 +340,8 @@ class Engine:
         prompt = body.get("prompt") or ""
         if not isinstance(prompt, str):
             raise BadRequest("invalid prompt: expected a string")
+        if body.get("suffix"):  # no engine model has a fill-in-the-middle template
+            raise ApiError(400, f'"{name}" does not support insert')
         _require_capabilities(name, body, [body.get("images")])
         if not prompt:
             return await self._load_only(name, record, info, options, keep_alive, {"response": ""})

@@ -6,7 +6,13 @@ import reflex as rx
 
 from workshop_app.components.capability_badges import capability_badges
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
-from workshop_app.components.reply_mode_parts import schema_editor, structured_reply, structured_switch
+from workshop_app.components.reply_mode_parts import (
+    image_picker,
+    mode_switches,
+    schema_editor,
+    structured_reply,
+    thinking_section,
+)
 from workshop_app.components.shell import page_shell
 from workshop_app.state.compare_state import CompareState
 
@@ -41,6 +47,7 @@ def _column(column: rx.Var, index: rx.Var) -> rx.Component:
                 column["position"] != "",
                 rx.text("Waiting for a turn — position ", column["position"], size="1", color=rx.color("amber", 11)),
             ),
+            thinking_section(column, answer="text"),
             rx.cond(column["json"] != "", structured_reply(column), reply_markdown(column["text"])),
             rx.cond(column["error"] != "", rx.text(column["error"], color=rx.color("red", 11), size="2")),
             timing_line(column["timing"]),
@@ -89,8 +96,9 @@ def compare_page() -> rx.Component:
             rows="2",
             width="100%",
         ),
-        structured_switch(CompareState),
+        mode_switches(CompareState),
         schema_editor(CompareState),
+        image_picker(CompareState),
         rx.form(
             rx.hstack(
                 rx.text_area(

@@ -164,7 +164,7 @@ def _toolbar() -> rx.Component:
     return rx.hstack(
         _model_picker(),
         _tool_picker(),
-        mode_switches(),
+        mode_switches(PlaygroundState),
         rx.spacer(),
         rx.link(
             rx.button(rx.icon("columns-2", size=14), "Compare models", variant="soft", color_scheme="gray"),
@@ -442,7 +442,7 @@ def _composer() -> rx.Component:
                 ),
             ),
             rx.hstack(
-                image_picker(),
+                image_picker(PlaygroundState),
                 rx.spacer(),
                 ask_for_help_button(HelpState.ask_about_chat, "ask-for-help"),
                 rx.cond(

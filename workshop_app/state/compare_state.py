@@ -1,4 +1,8 @@
-"""State of the Compare page: one prompt to 2–4 models, replies side by side, keep the best one."""
+"""State of the Compare page: one prompt to 2–4 models, replies side by side, keep the best one.
+
+The reply modes are the Playground's (ReplyModes): Thinking shows when a chosen model can think,
+the image picker when one can see; a chosen model without the capability is refused by name.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,22 @@ from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.chat.reply_modes import parse_schema
 from workshop_app.services.chat.timing import ReplyTiming
+from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.chat_views import model_row, structured_view, timing_text
 from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.playground_state import PlaygroundState
-from workshop_app.state.reply_modes_state import SchemaMode
+from workshop_app.state.reply_modes_state import ReplyModes
 from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
 
+_EMPTY_COLUMN = {
+    "text": "", "thinking": "", "thought_for": "Thought", "status": "waiting", "position": "", "timing": "",
+    "error": "", "json": "", "verdict": "",
+}  # fmt: skip
 
-class CompareState(SchemaMode, StreamingPage, AuthState):
+
+class CompareState(ReplyModes, StreamingPage, AuthState):
     models: list[dict[str, str]] = []
     chosen: list[str] = []
     system_prompt: str = ""
@@ -32,6 +42,18 @@ class CompareState(SchemaMode, StreamingPage, AuthState):
     @rx.var
     def column_count(self) -> int:
         return max(len(self.columns), 1)
+
+    @rx.var
+    def can_think(self) -> bool:
+        return self._chosen_can("thinking")
+
+    @rx.var
+    def can_see(self) -> bool:
+        return self._chosen_can("vision")
+
+    def _chosen_can(self, capability: str) -> bool:
+        """Whether any chosen model lists the capability (the others are refused by name when it is used)."""
+        return any(capability in row["capabilities"].split(", ") for row in self.models if row["name"] in self.chosen)
 
     @rx.event
     async def load(self):
@@ -69,19 +91,25 @@ class CompareState(SchemaMode, StreamingPage, AuthState):
 
     async def _start(self, actor: Actor) -> Reply:
         """Check the comparison, then one empty column per model; the replies stream into them."""
+        think, images = self.think and self._chosen_can("thinking"), self._images()
         self._columns_settings = check_comparison(
-            actor, self.chosen, self.system_prompt, {}, self.prompt, self._schema()
+            actor, self.chosen, self.system_prompt, {}, self.prompt, self._schema(), think=think, images=images
         )
         self._asked, self._timings = self.prompt, [None] * len(self._columns_settings)
-        empty = {"text": "", "status": "waiting", "position": "", "timing": "", "error": "", "json": "", "verdict": ""}
-        self.columns = [{"model": s.model, **empty} for s in self._columns_settings]
-        updates = compare_replies(actor, self._columns_settings, self._asked, client_ip=self.router.session.client_ip)
-        return Reply(updates, show=self._show, ended=self._mark_unfinished_stopped)
+        self.columns = [{"model": s.model, **_EMPTY_COLUMN} for s in self._columns_settings]
+        client_ip = self.router.session.client_ip
+        updates = compare_replies(actor, self._columns_settings, self._asked, images=images, client_ip=client_ip)
+        return Reply(updates, show=self._show, failed=self._refused, ended=self._mark_unfinished_stopped)
+
+    def _refused(self, _error: WorkshopError) -> None:
+        """Only the up-front check ends the whole comparison (a column's failure ends its column): nothing was sent."""
+        self.columns = []
 
     def _show(self, update: ColumnUpdate) -> None:
         column = self.columns[update.index]
         column["position"] = str(update.position or "")
         column["text"] += update.text
+        column["thinking"] += update.thinking
         column["status"] = "streaming" if not update.finished else ("failed" if update.error else "done")
         if update.finished:
             column["timing"], column["error"] = timing_text(update.timing), update.error

@@ -7,9 +7,9 @@ far, marked incomplete with the error, so the page can offer a retry).
 A chat may have some of the person's tools attached: its replies then run the tool
 loop instead of a plain stream, and each keeps its calls, results and trace.
 
-Without tools a chat may ask a thinking model for its reasoning (`think`, kept apart from
-the answer) and for replies that fit a JSON schema (Ollama's `format`), and a person's
-message may carry images for a vision model; all of it is kept with the chat.
+With or without tools a chat may ask a thinking model for its reasoning (`think`, kept
+apart from the answer) and for replies that fit a JSON schema (Ollama's `format`), and a
+person's message may carry images for a vision model; all of it is kept with the chat.
 """
 
 from __future__ import annotations
@@ -268,7 +268,15 @@ async def stream_chat_reply(
     try:
         yield view
         events = (
-            reply_with_tools(actor, chat.model, chat.tool_ids, history, options=dict(chat.options), client_ip=client_ip)
+            reply_with_tools(
+                actor,
+                chat.model,
+                chat.tool_ids,
+                history,
+                options=dict(chat.options),
+                client_ip=client_ip,
+                extras=extras,
+            )
             if chat.tool_ids
             else stream_reply_queued(
                 chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip, extras=extras
@@ -291,13 +299,13 @@ async def stream_chat_reply(
 
 
 async def _extras(chat: Chat, history: list[dict[str, Any]]) -> dict[str, Any]:
-    """/api/chat's `think` and `format` for this chat (none with tools attached), once the model can take them.
+    """/api/chat's `think` and `format` for this chat (with tools, for every round), once the model can take them.
 
     Reasoning or images for a model whose capabilities lack them are refused here, naming the model.
     """
     images = sum(len(message.get("images", [])) for message in history)
     asked = {"think": True if chat.think else None, "format": chat.reply_schema or None}
-    extras = {} if chat.tool_ids else {name: value for name, value in asked.items() if value is not None}
+    extras = {name: value for name, value in asked.items() if value is not None}
     await require_capabilities(chat.model, think=extras.get("think"), images=images)
     return extras
 

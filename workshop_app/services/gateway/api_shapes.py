@@ -78,7 +78,7 @@ async def generate(
     require_model(actor, model)
     images = check_images(_images(body))
     fields = {name: body[name] for name in _GENERATE_FIELDS if body.get(name) is not None}
-    fields.update(await _extras(model, body, images))
+    fields.update(await _extras(model, body, images, suffix=body.get("suffix")))
     reply = stream_reply_queued(
         model, prompt_messages(body), _options(body), user_id=actor.id, client_ip=client_ip, generate=fields
     )
@@ -90,10 +90,10 @@ _GENERATE_FIELDS = ("prompt", "suffix", "system", "template", "raw", "images")
 _CHAT_EXTRAS = ("format", "think", "keep_alive")
 
 
-async def _extras(model: str, body: dict[str, Any], images: int) -> dict[str, Any]:
+async def _extras(model: str, body: dict[str, Any], images: int, suffix: Any = None) -> dict[str, Any]:
     """`format`, `think` and `keep_alive` as the host takes them, once the format and the model's capabilities pass."""
     check_format(body.get("format"))
-    await require_capabilities(model, think=body.get("think"), images=images)
+    await require_capabilities(model, think=body.get("think"), images=images, suffix=suffix)
     return {name: body[name] for name in _CHAT_EXTRAS if body.get(name) is not None}
 
 

@@ -1,8 +1,9 @@
 """What a gateway request may ask of a model beyond text, checked before it waits for a turn.
 
 A structured `format` must be "json" or a JSON schema that is itself valid; an image must
-be base64 of a PNG, JPEG, GIF or WebP file no larger than WORKSHOP_MAX_IMAGE_BYTES; `think`
-and images go only to a model whose /api/show capabilities include "thinking" or "vision".
+be base64 of a PNG, JPEG, GIF or WebP file no larger than WORKSHOP_MAX_IMAGE_BYTES; a generate
+`suffix`, `think` and images go only to a model whose /api/show capabilities include "insert",
+"thinking" or "vision".
 Each refusal is InvalidInput (a 400 in both API shapes) naming the problem, in Ollama's
 words where Ollama has them (`"qwen2.5:0.5b" does not support thinking`), so a notebook
 sees the same sentence whether the gateway or the host refuses.
@@ -64,9 +65,10 @@ def thinks(think: Any) -> bool:
     return think is True or think in THINK_LEVELS
 
 
-async def require_capabilities(model: str, *, think: Any = None, images: int = 0) -> None:
-    """Refuse `think` or images for a model whose /api/show capabilities lack them, as Ollama words it."""
-    wanted = [name for name, asked in (("thinking", thinks(think)), ("vision", images > 0)) if asked]
+async def require_capabilities(model: str, *, think: Any = None, images: int = 0, suffix: Any = None) -> None:
+    """Refuse a `suffix`, `think` or images for a model whose /api/show capabilities lack them, as Ollama words it."""
+    asks = (("insert", bool(suffix)), ("thinking", thinks(think)), ("vision", images > 0))
+    wanted = [name for name, asked in asks if asked]
     if not wanted:
         return
     capabilities = (await (await backend_for(model)).show(model)).get("capabilities")

@@ -7,7 +7,9 @@ unknown tool, arguments that do not fit the schema, a tool that fails) is answer
 with an error result, so the model can correct itself; the loop never crashes on it.
 Every call is traced with its arguments, its result or error, and how long it took.
 Each round is one model request on the fair-sharing path (rate limit, fair queue, daily
-token quota, request record), exactly like a Playground message.
+token quota, request record), exactly like a Playground message, and carries the reply's
+other /api/chat fields (`think`, `format`) beside `tools`, so a thinking model reasons in
+every round and the final answer fits the schema.
 """
 
 from __future__ import annotations
@@ -60,9 +62,10 @@ class TraceStep:
 
 @dataclass(frozen=True)
 class ReplyText:
-    """A piece of the model's reply text, streamed as it arrives."""
+    """A piece of the model's reply text (or of its reasoning, asked for with `think`), streamed as it arrives."""
 
     text: str
+    thinking: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ async def run_tool_loop(
     options: dict[str, Any] | None = None,
     backends: tuple[OllamaBackend, ...] | None = None,
     client_ip: str | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[LoopEvent, None]:
     """Chat with tools for up to `max_steps` rounds of calls (default: WORKSHOP_TOOL_MAX_STEPS).
 
@@ -115,16 +119,16 @@ async def run_tool_loop(
     for round_number in range(1, limit + 2):
         content, calls = "", []
         round_events = stream_reply_queued(
-            model, history, options, backends, user_id=user_id, client_ip=client_ip, tools=offered
+            model, history, options, backends, user_id=user_id, client_ip=client_ip, tools=offered, extras=extras
         )
         async with aclosing(round_events) as stream:
             async for chunk in stream:
                 if isinstance(chunk, QueueUpdate):
                     yield chunk
                     continue
-                if chunk.content:
+                if chunk.content or chunk.thinking:
                     content += chunk.content
-                    yield ReplyText(chunk.content)
+                    yield ReplyText(chunk.content, chunk.thinking)
                 calls += chunk.tool_calls
         history.append({"role": "assistant", "content": content, **({"tool_calls": calls} if calls else {})})
         if not calls:

@@ -7,7 +7,7 @@ may use the model, may read every tool, and the model can call tools at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -115,15 +115,17 @@ async def reply_with_tools(
     options: dict[str, Any] | None = None,
     backends: tuple[OllamaBackend, ...] | None = None,
     client_ip: str | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep | LoopEnded, None]:
-    """A reply made with attached tools, streamed like a plain one: its text comes as ChatChunks,
-    with each traced call and the final LoopEnded (the calls and results in Ollama's shape) between."""
+    """A reply made with attached tools, streamed like a plain one: its text and reasoning come as ChatChunks,
+    with each traced call and the final LoopEnded (the calls and results in Ollama's shape) between.
+    `extras` (`think`, `format`) go with every round."""
     events = await _checked_loop(
-        actor, model, tool_ids, messages, options=options, backends=backends, client_ip=client_ip
+        actor, model, tool_ids, messages, options=options, backends=backends, client_ip=client_ip, extras=extras
     )
     async with aclosing(events):
         async for event in events:
-            yield ChatChunk(event.text) if isinstance(event, ReplyText) else event
+            yield ChatChunk(event.text, thinking=event.thinking) if isinstance(event, ReplyText) else event
 
 
 async def _checked_loop(
