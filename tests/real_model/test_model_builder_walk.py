@@ -47,11 +47,18 @@ def build_persona(page: Page, name: str) -> None:
     page.locator("#build-model").click()
 
 
-def test_a_persona_is_built_seen_in_the_catalog_and_chatted_with(
-    admin_page: Page, app_url: str, admin: Person, engine_url: str, artifacts: Path
-) -> None:
-    page = admin_page
+@pytest.fixture
+def persona(engine_url: str) -> Iterator[str]:
+    """A new persona's name; the model leaves the engine afterwards, so later walks find its models as before."""
     name = f"captain-{uuid.uuid4().hex[:6]}:v1"
+    yield name
+    httpx.request("DELETE", f"{engine_url}/api/delete", json={"model": name}, timeout=30)
+
+
+def test_a_persona_is_built_seen_in_the_catalog_and_chatted_with(
+    admin_page: Page, app_url: str, admin: Person, engine_url: str, artifacts: Path, persona: str
+) -> None:
+    page, name = admin_page, persona
     page.goto(f"{app_url}/models")
     page.get_by_role("link", name="Build a model").click()
     page.wait_for_url("**/build-model")
