@@ -1,4 +1,4 @@
-"""In the real app (the API mounted in front of Reflex), gateway paths answer JSON, never the app's HTML page."""
+"""In the real app (the API mounted in front of Reflex), gateway and REST paths answer JSON, never the HTML page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,18 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("path", ["/ollama/api/copy", "/ollama/", "/ollama/api/ps", "/v1/completions", "/v1"])
+UNKNOWN_PATHS = [
+    "/ollama/api/copy",
+    "/ollama/",
+    "/ollama/api/ps",
+    "/v1/completions",
+    "/v1",
+    "/api/v1/no-such-thing",
+    "/api/v1",
+]
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
 def test_gateway_paths_answer_json_in_the_running_app(app_url: str, path: str) -> None:
     response = httpx.get(f"{app_url}{path}")
     assert response.headers["content-type"].startswith("application/json"), response.text[:200]

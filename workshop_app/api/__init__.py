@@ -20,6 +20,7 @@ from workshop_app.api.model_catalog import router as model_catalog_router
 from workshop_app.api.models import router as models_router
 from workshop_app.api.rag import evaluation_router
 from workshop_app.api.rag import router as rag_router
+from workshop_app.api.rest_paths import router as rest_paths_router
 from workshop_app.api.sessions import router as sessions_router
 from workshop_app.api.tools import router as tools_router
 from workshop_app.api.usage import router as usage_router
@@ -57,4 +58,5 @@ def build_api() -> FastAPI:
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path
+    api.include_router(rest_paths_router)  # and this every other /api/v1 path
     return api
