@@ -103,6 +103,7 @@ async def test_a_column_that_waited_for_a_turn_shows_the_wait_apart_from_its_tim
     assert first.wait_ms < 100, timings
     text = timing_text(waited)
     assert text.startswith("wait 0.") and "· TTFT 0." in text, text
+    assert timing_text(first).startswith("TTFT "), "a column served at once shows no wait"
 
 
 def test_a_reply_that_never_started_shows_no_figures() -> None:

@@ -13,19 +13,22 @@ from workshop_app.services.tools.loop import TraceStep
 from workshop_app.state.time_format import ago
 from workshop_app.state.tool_views import TranscriptEntry, step_entry
 
+SHOWN_WAIT_MS = 10  # below this a reply did not wait for a turn; the figure is the queue's own bookkeeping
+
 
 def timing_text(stats: Mapping[str, Any] | ReplyTiming | None) -> str:
     """ "wait 1.20 s · TTFT 0.21 s · total 1.55 s · 12 tokens · 9.8 tokens/s" — empty when no reply came.
 
     The wait for a turn and the time to first token are shown apart, so a queued reply
-    does not look like a slow model; replies kept before waits were measured show no wait.
+    does not look like a slow model; a reply served at once (or kept before waits were
+    measured) shows no wait rather than "wait 0.00 s".
     """
     if isinstance(stats, ReplyTiming):
         stats = stats.as_dict()
     if not stats or "latency_ms" not in stats or (not stats.get("tokens") and stats.get("ttft_ms") is None):
         return ""
     wait, ttft = stats.get("wait_ms"), stats.get("ttft_ms")
-    parts = [f"wait {_seconds(wait)}"] if wait is not None else []
+    parts = [f"wait {_seconds(wait)}"] if wait is not None and wait >= SHOWN_WAIT_MS else []
     parts += [f"TTFT {_seconds(ttft)}"] if ttft is not None else []
     parts += [
         f"total {_seconds(stats['latency_ms'])}",
