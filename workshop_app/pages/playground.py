@@ -6,6 +6,7 @@ import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
+from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.reply_mode_parts import (
@@ -476,6 +477,7 @@ def playground_page() -> rx.Component:
             _history(),
             rx.vstack(
                 _toolbar(),
+                submit_to_exercise(PlaygroundState.chat_id),
                 _tools_notice(),
                 _title(),
                 _settings(),

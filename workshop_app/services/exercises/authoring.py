@@ -25,6 +25,9 @@ from workshop_app.db.users import Role
 from workshop_app.db.workshops import Workshop
 from workshop_app.services.core.errors import InvalidInput, NotFound
 from workshop_app.services.exercises.checks import Known, checked_all, describe
+from workshop_app.services.prompts.library import list_prompts
+from workshop_app.services.rag.systems import list_rag_systems
+from workshop_app.services.tools.store import list_tools
 from workshop_app.services.workshops.policy import Action, Actor, allowed, require, require_actor
 
 MAX_TITLE_CHARS = 200
@@ -209,3 +212,15 @@ def load_exercise(
     if row is None or workshop_id not in (None, row.workshop_id):
         raise NotFound(f"Exercise {exercise_id} does not exist.", hint="Pick one from the list of exercises.")
     return row, load_workshop(session, actor, row.workshop_id, action)
+
+
+def start_choices(actor: Actor | None) -> list[tuple[str, str]]:
+    """What an exercise may start from, as (`kind:id`, label): the person's readable prompts, tools, RAG systems."""
+    listed = (
+        (StartKind.PROMPT, "Prompt", list_prompts(actor)),
+        (StartKind.TOOL, "Tool", list_tools(actor)),
+        (StartKind.RAG_SYSTEM, "RAG system", list_rag_systems(actor)),
+    )
+    return [(f"{StartKind.EMPTY}:", "An empty playground")] + [
+        (f"{kind}:{row.id}", f"{label}: {row.name}") for kind, label, rows in listed for row in rows
+    ]

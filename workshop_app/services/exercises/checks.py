@@ -219,3 +219,17 @@ def _tool_verdict(check: dict[str, Any], attempt: Attempt) -> tuple[bool, str]:
 def _arguments_problem(schema: dict[str, Any], arguments: Any) -> str:
     """Arguments arrive as an object (Ollama) or as JSON text (some models); both are judged as JSON."""
     return schema_verdict(schema, arguments if isinstance(arguments, str) else json.dumps(arguments))
+
+
+def form_check(kind: str, value: str, extra: str = "") -> dict[str, Any]:
+    """A check as a form gives it (a kind, one text field, and for a tool call its arguments' schema)."""
+    field_of: dict[str, str] = {
+        CheckKind.REGEX: "pattern",
+        CheckKind.CONTAINS: "words",
+        CheckKind.JSON_SCHEMA: "schema",
+        CheckKind.TOOL_CALL: "tool",
+        CheckKind.RETRIEVED_DOCUMENT: "document",
+        CheckKind.MAX_TOKENS: "tokens",
+    }
+    raw: dict[str, Any] = {"kind": kind, field_of.get(kind, "value"): value}
+    return {**raw, "schema": extra} if kind == CheckKind.TOOL_CALL else raw
