@@ -168,7 +168,7 @@ def describe(check: dict[str, Any]) -> str:
         return f"The model called {check['tool']}" + (" with fitting arguments" if check.get("schema") else "")
     if kind == CheckKind.RETRIEVED_DOCUMENT:
         return f"Retrieved chunks include “{check['document']}”"
-    return f"Reply stays under {check['tokens']} tokens"
+    return f"Reply uses at most {check['tokens']} tokens"
 
 
 def run_check(check: dict[str, Any], attempt: Attempt) -> CheckResult:
