@@ -71,7 +71,7 @@ def test_an_attendee_fails_a_check_then_passes_and_the_board_shows_two_attempts(
     attendee.wait_for_url("**/playground")
     _send(attendee, "Describe a llama")
     expect(attendee.locator(".message-assistant").last).to_contain_text("Echo: Describe a llama", timeout=15_000)
-    box = attendee.locator("#playground-exercise")
+    box = attendee.locator("#exercise-submit")
     box.locator("#submit-to-exercise").click()
     failed = box.locator(".check-verdict").filter(has_text="failed")
     expect(failed).to_contain_text("Reply is JSON that fits the schema — the reply is not JSON")

@@ -195,6 +195,10 @@ async def test_a_rag_answer_is_checked_for_the_document_its_chunks_came_from(
         [_ async for _ in answer_and_keep(room.attendee, system, inspection)]
         [choice, *_] = [c for c in submissions.recent_sources(room.attendee) if c.source.startswith("rag_answer")]
         verdicts.append(submissions.submit(room.attendee, exercise.id, choice.source).results[0])
+    latest = submissions.submit_latest_rag_answer(room.attendee, exercise.id, system_id)  # the RAG page's button
+    assert latest.source == choice.source and latest.attempt == 3
+    with pytest.raises(InvalidInput, match="no answer from this RAG system"):
+        submissions.submit_latest_rag_answer(room.neighbour, exercise.id, system_id)
     assert verdicts[0].passed
     assert not verdicts[1].passed and verdicts[1].reason == "“llamas.md” was not retrieved (retrieved: chess.txt)"
 

@@ -33,11 +33,11 @@ def verdicts(exercise_id: rx.Var | str) -> rx.Component:
     )
 
 
-def submit_to_exercise(chat_id: rx.Var) -> rx.Component:
-    """For attendees whose workshop has exercises: send the open chat's newest reply to one of them."""
+def submit_to_exercise(shown: rx.Var, on_submit: rx.event.EventSpec) -> rx.Component:
+    """For attendees whose workshop has exercises: send the newest reply on this page to one of them."""
     return rx.box(
         rx.cond(
-            (ExercisesState.exercises.length() > 0) & ~ExercisesState.is_instructor & (chat_id > 0),
+            (ExercisesState.exercises.length() > 0) & ~ExercisesState.is_instructor & shown,
             rx.vstack(
                 rx.hstack(
                     rx.select.root(
@@ -51,7 +51,7 @@ def submit_to_exercise(chat_id: rx.Var) -> rx.Component:
                     rx.button(
                         rx.icon("send", size=14),
                         "Submit to exercise",
-                        on_click=ExercisesState.submit_chat(chat_id),
+                        on_click=on_submit,
                         variant="soft",
                         id="submit-to-exercise",
                     ),
@@ -61,7 +61,7 @@ def submit_to_exercise(chat_id: rx.Var) -> rx.Component:
                 verdicts(ExercisesState.chosen_exercise),
                 width="100%",
                 spacing="2",
-                id="playground-exercise",
+                id="exercise-submit",
             ),
         ),
         on_mount=ExercisesState.load_choices,

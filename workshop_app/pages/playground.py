@@ -21,6 +21,7 @@ from workshop_app.components.reply_mode_parts import (
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.services.chat.history import MAX_MESSAGE_CHARS
+from workshop_app.state.exercises_state import ExercisesState
 from workshop_app.state.help_state import HelpState
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
@@ -477,7 +478,7 @@ def playground_page() -> rx.Component:
             _history(),
             rx.vstack(
                 _toolbar(),
-                submit_to_exercise(PlaygroundState.chat_id),
+                submit_to_exercise(PlaygroundState.chat_id > 0, ExercisesState.submit_chat(PlaygroundState.chat_id)),
                 _tools_notice(),
                 _title(),
                 _settings(),

@@ -143,6 +143,16 @@ class ExercisesState(AuthState):
 
     @rx.event
     @toasts_errors
+    def submit_rag(self, system_id: int):
+        """The RAG page's button: the newest answer of the selected system goes to the chosen exercise."""
+        if not self.chosen_exercise:
+            return rx.toast.info("Pick an exercise first.")
+        attempt = submissions.submit_latest_rag_answer(self.acting(), int(self.chosen_exercise), system_id)
+        self._show_verdict(attempt)
+        return _verdict_toast(attempt)
+
+    @rx.event
+    @toasts_errors
     def load_choices(self):
         """For the Playground: the attendee's workshop's exercises to submit to."""
         actor = self.signed_in()

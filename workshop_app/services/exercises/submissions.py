@@ -90,6 +90,22 @@ def submit_latest_chat_reply(
     return submit(actor, exercise_id, f"{SourceKind.CHAT_MESSAGE}:{message_id}", workshop_id)
 
 
+def submit_latest_rag_answer(
+    actor: Actor | None, exercise_id: int, system_id: int | None, workshop_id: int | None = None
+) -> SubmissionView:
+    """Submit the person's newest answer from the RAG system `system_id` (what the RAG page shows last)."""
+    actor = require_actor(actor)
+    with session_scope() as session:
+        answer_id = session.exec(
+            select(RagAnswer.id)
+            .where(RagAnswer.user_id == actor.id, RagAnswer.rag_system_id == (system_id or 0))
+            .order_by(col(RagAnswer.id).desc())
+        ).first()
+    if answer_id is None:
+        raise InvalidInput("You have no answer from this RAG system yet.", hint="Ask it a question first.")
+    return submit(actor, exercise_id, f"{SourceKind.RAG_ANSWER}:{answer_id}", workshop_id)
+
+
 def my_submissions(actor: Actor | None, exercise_id: int, workshop_id: int | None = None) -> list[SubmissionView]:
     """The person's own attempts at the exercise, newest first."""
     actor = require_actor(actor)
