@@ -108,6 +108,9 @@ def test_attendees_cannot_author_reveal_or_see_the_board(room: Room) -> None:
     with pytest.raises(Forbidden):
         authoring.reveal_answer(room.attendee, exercise.id, True)
     with pytest.raises(Forbidden):
+        authoring.exercise_to_edit(room.attendee, exercise.id)
+    assert authoring.exercise_to_edit(room.instructor, exercise.id).model_answer == '{"reply": "echo"}'
+    with pytest.raises(Forbidden):
         board.progress_board(room.attendee, room.workshop_id)
     outsider = actor_of(make_user(Role.ATTENDEE, "outsider"))
     with pytest.raises(Forbidden):

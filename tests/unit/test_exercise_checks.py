@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from workshop_app.services.core.errors import InvalidInput
-from workshop_app.services.exercises.checks import Attempt, Known, ToolCall, checked, checked_all, run_check
+from workshop_app.services.exercises.checks import (
+    Attempt,
+    Known,
+    ToolCall,
+    checked,
+    checked_all,
+    form_check,
+    form_fields,
+    run_check,
+)
 
 KNOWN = Known(tools={"get_weather"}, documents={"handbook.md"})
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
@@ -87,3 +96,20 @@ def test_a_bad_check_is_refused_naming_the_check_and_the_problem(raw: dict, mess
 def test_an_exercise_without_checks_is_refused() -> None:
     with pytest.raises(InvalidInput, match="at least one check"):
         checked_all([], KNOWN)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"kind": "regex", "pattern": "^a+$"},
+        {"kind": "contains", "words": ["Paris", "Seine"]},
+        {"kind": "json_schema", "schema": SCHEMA},
+        {"kind": "tool_call", "tool": "get_weather", "schema": SCHEMA},
+        {"kind": "tool_call", "tool": "get_weather"},
+        {"kind": "retrieved_document", "document": "handbook.md"},
+        {"kind": "max_tokens", "tokens": 50},
+    ],
+)
+def test_a_kept_check_goes_back_into_the_form_and_comes_out_the_same(raw: dict) -> None:
+    kept = _check(raw)
+    assert _check(form_check(*form_fields(kept))) == kept

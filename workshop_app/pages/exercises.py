@@ -85,6 +85,7 @@ def _instructor_actions(exercise: rx.Var) -> rx.Component:
             rx.button("Hide model answer", on_click=ExercisesState.reveal(exercise["id"], False), variant="soft"),
             rx.button("Reveal model answer", on_click=ExercisesState.reveal(exercise["id"], True), variant="soft"),
         ),
+        rx.button("Edit", on_click=ExercisesState.edit(exercise["id"]), variant="soft"),
         rx.button("Delete", on_click=ExercisesState.delete(exercise["id"]), variant="soft", color_scheme="red"),
         wrap="wrap",
     )
@@ -131,7 +132,7 @@ def _check_row(check: rx.Var, index: rx.Var) -> rx.Component:
 def _editor() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("New exercise", size="4"),
+            rx.heading(rx.cond(ExercisesState.editing_id != "", "Edit exercise", "New exercise"), size="4"),
             rx.input(
                 value=ExercisesState.title,
                 on_change=lambda v: ExercisesState.set_field("title", v),
@@ -166,7 +167,13 @@ def _editor() -> rx.Component:
                 rows="2",
                 width="100%",
             ),
-            rx.button(rx.icon("save", size=14), "Save exercise", on_click=ExercisesState.save, id="save-exercise"),
+            rx.hstack(
+                rx.button(rx.icon("save", size=14), "Save exercise", on_click=ExercisesState.save, id="save-exercise"),
+                rx.cond(
+                    ExercisesState.editing_id != "",
+                    rx.button("Cancel", on_click=ExercisesState.cancel_edit, variant="soft", color_scheme="gray"),
+                ),
+            ),
             spacing="2",
             width="100%",
         ),

@@ -10,7 +10,7 @@ import reflex as rx
 
 from workshop_app.services.exercises import authoring, board, submissions
 from workshop_app.services.exercises.authoring import ExerciseDraft, ExerciseView
-from workshop_app.services.exercises.checks import CheckKind, form_check
+from workshop_app.services.exercises.checks import CheckKind, form_check, form_fields
 from workshop_app.services.exercises.submissions import SubmissionView
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.services.workshops.policy import Actor
@@ -41,6 +41,7 @@ class ExercisesState(AuthState):
     model_answer: str = ""
     checks: list[dict[str, str]] = [_blank_check()]
     chosen_exercise: str = ""  # the Playground's choice
+    editing_id: str = ""  # the exercise the editor changes; empty: a new one
 
     @rx.event
     @toasts_errors
@@ -190,10 +191,34 @@ class ExercisesState(AuthState):
         draft = ExerciseDraft(
             self.title, self.instructions, checks, kind, int(start_id) if start_id else None, self.model_answer
         )
-        saved = authoring.create_exercise(self.acting(), int(self.workshop_id or 0), draft)
-        self.title = self.instructions = self.model_answer = ""
-        self.start, self.checks = "empty:", [_blank_check()]
+        if self.editing_id:
+            saved = authoring.update_exercise(self.acting(), int(self.editing_id), draft)
+        else:
+            saved = authoring.create_exercise(self.acting(), int(self.workshop_id or 0), draft)
+        self._clear_editor()
         return [ExercisesState.refresh, rx.toast.success(f"Exercise “{saved.title}” saved.")]
+
+    @rx.event
+    def cancel_edit(self):
+        self._clear_editor()
+
+    def _clear_editor(self) -> None:
+        self.title = self.instructions = self.model_answer = self.editing_id = ""
+        self.start, self.checks = "empty:", [_blank_check()]
+
+    @rx.event
+    @toasts_errors
+    def edit(self, exercise_id: str):
+        """Load an exercise into the editor; saving then changes it (its checks validated again)."""
+        view = authoring.exercise_to_edit(self.acting(), int(exercise_id))
+        self.editing_id, self.title, self.instructions, self.model_answer = (
+            exercise_id,
+            view.title,
+            view.instructions,
+            view.model_answer,
+        )
+        self.start = f"{view.start_kind}:{view.start_id or ''}"
+        self.checks = [dict(zip(("kind", "value", "extra"), form_fields(check), strict=True)) for check in view.checks]
 
     @rx.event
     @toasts_errors

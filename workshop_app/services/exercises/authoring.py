@@ -115,6 +115,13 @@ def reveal_answer(
         return exercise_view(session, row, can_edit=True)
 
 
+def exercise_to_edit(actor: Actor | None, exercise_id: int) -> ExerciseView:
+    """One exercise with everything in it, for the people who may change it."""
+    with session_scope() as session:
+        row, _ = load_exercise(session, actor, exercise_id, Action.WRITE)
+        return exercise_view(session, row, can_edit=True)
+
+
 def list_exercises(actor: Actor | None, workshop_id: int) -> list[ExerciseView]:
     """The workshop's exercises, oldest first, for its members and instructors."""
     with session_scope() as session:

@@ -221,15 +221,33 @@ def _arguments_problem(schema: dict[str, Any], arguments: Any) -> str:
     return schema_verdict(schema, arguments if isinstance(arguments, str) else json.dumps(arguments))
 
 
+_FORM_FIELD: dict[str, str] = {
+    CheckKind.REGEX: "pattern",
+    CheckKind.CONTAINS: "words",
+    CheckKind.JSON_SCHEMA: "schema",
+    CheckKind.TOOL_CALL: "tool",
+    CheckKind.RETRIEVED_DOCUMENT: "document",
+    CheckKind.MAX_TOKENS: "tokens",
+}
+
+
 def form_check(kind: str, value: str, extra: str = "") -> dict[str, Any]:
     """A check as a form gives it (a kind, one text field, and for a tool call its arguments' schema)."""
-    field_of: dict[str, str] = {
-        CheckKind.REGEX: "pattern",
-        CheckKind.CONTAINS: "words",
-        CheckKind.JSON_SCHEMA: "schema",
-        CheckKind.TOOL_CALL: "tool",
-        CheckKind.RETRIEVED_DOCUMENT: "document",
-        CheckKind.MAX_TOKENS: "tokens",
-    }
-    raw: dict[str, Any] = {"kind": kind, field_of.get(kind, "value"): value}
+    raw: dict[str, Any] = {"kind": kind, _FORM_FIELD.get(kind, "value"): value}
     return {**raw, "schema": extra} if kind == CheckKind.TOOL_CALL else raw
+
+
+def form_fields(check: dict[str, Any]) -> tuple[str, str, str]:
+    """A kept check back in the form's three fields, for editing: `form_check` of them gives it again."""
+    kind = check["kind"]
+    value = check[_FORM_FIELD[kind]]
+    if kind == CheckKind.TOOL_CALL:
+        return kind, value, json.dumps(check["schema"]) if check.get("schema") else ""
+    text = (
+        ", ".join(value)
+        if kind == CheckKind.CONTAINS
+        else json.dumps(value)
+        if kind == CheckKind.JSON_SCHEMA
+        else str(value)
+    )
+    return kind, text, ""
