@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.exercises import checks
 from workshop_app.services.exercises.checks import (
     Attempt,
     Known,
@@ -29,6 +32,15 @@ def test_regex_passes_on_a_match_and_names_the_pattern_when_not() -> None:
     assert run_check(check, Attempt("It was built in 1889.")).passed
     failed = run_check(check, Attempt("It is old."))
     assert not failed.passed and failed.reason == r"the reply does not match /\b\d{4}\b/"
+
+
+def test_a_pattern_that_backtracks_without_end_fails_its_check_in_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "REGEX_TIMEOUT_S", 0.05)
+    check = _check({"kind": "regex", "pattern": "(a|aa)+$"})
+    started = time.perf_counter()
+    failed = run_check(check, Attempt("a" * 60 + "!"))
+    assert time.perf_counter() - started < 2
+    assert not failed.passed and "took too long" in failed.reason
 
 
 def test_contains_ignores_case_and_names_each_missing_word() -> None:

@@ -8,11 +8,12 @@ judges an `Attempt` and says, per check, whether it passed and if not, why.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import regex
 
 from workshop_app.services.chat.reply_modes import parse_schema, schema_verdict
 from workshop_app.services.core.errors import InvalidInput
@@ -20,6 +21,7 @@ from workshop_app.services.core.errors import InvalidInput
 MAX_PATTERN_CHARS = 500
 MAX_WORDS = 20
 MAX_CHECKS = 10
+REGEX_TIMEOUT_S = 0.5  # a pattern that backtracks without end fails its check instead of holding up the app
 
 
 class CheckKind(StrEnum):
@@ -95,8 +97,8 @@ def _regex(raw: dict[str, Any], _known: Known) -> dict[str, Any]:
     if not pattern or len(pattern) > MAX_PATTERN_CHARS:
         raise InvalidInput(f"the pattern must have 1 to {MAX_PATTERN_CHARS} characters.")
     try:
-        re.compile(pattern)
-    except re.error as error:
+        regex.compile(pattern)
+    except regex.error as error:
         raise InvalidInput(f"“{pattern}” is not a valid regular expression ({error}).") from None
     return {"pattern": pattern}
 
@@ -182,8 +184,7 @@ def run_checks(checks: Sequence[dict[str, Any]], attempt: Attempt) -> list[Check
 def _verdict(check: dict[str, Any], attempt: Attempt) -> tuple[bool, str]:
     kind = check["kind"]
     if kind == CheckKind.REGEX:
-        found = re.search(check["pattern"], attempt.reply) is not None
-        return found, "" if found else f"the reply does not match /{check['pattern']}/"
+        return _regex_verdict(check["pattern"], attempt.reply)
     if kind == CheckKind.CONTAINS:
         missing = [w for w in check["words"] if w.lower() not in attempt.reply.lower()]
         return not missing, "" if not missing else "the reply lacks " + ", ".join(f"“{w}”" for w in missing)
@@ -200,6 +201,14 @@ def _verdict(check: dict[str, Any], attempt: Attempt) -> tuple[bool, str]:
         return False, "the reply's token count is unknown (it did not finish)"
     fits = attempt.tokens <= check["tokens"]
     return fits, "" if fits else f"the reply used {attempt.tokens} tokens, more than {check['tokens']}"
+
+
+def _regex_verdict(pattern: str, reply: str) -> tuple[bool, str]:
+    try:
+        found = regex.search(pattern, reply, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return False, f"/{pattern}/ took too long on this reply (ask your instructor to simplify the pattern)"
+    return found, "" if found else f"the reply does not match /{pattern}/"
 
 
 def _tool_verdict(check: dict[str, Any], attempt: Attempt) -> tuple[bool, str]:
