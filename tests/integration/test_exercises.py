@@ -161,6 +161,8 @@ async def test_attendees_see_only_their_own_attempts_and_submit_only_their_own_r
     assert submissions.my_submissions(room.neighbour, exercise.id) == []
     with pytest.raises(NotFound):
         submissions.submit(room.neighbour, exercise.id, submitted.source)
+    with pytest.raises(InvalidInput, match="names no reply"):
+        submissions.submit(room.attendee, exercise.id, f"chat_message:{2**31}")
     with pytest.raises(InvalidInput, match="no chat open"):
         submissions.submit_latest_chat_reply(room.neighbour, exercise.id, chat_id)
     with pytest.raises(Forbidden, match="Only attendees"):

@@ -96,6 +96,7 @@ def test_max_tokens_passes_at_the_limit_and_fails_above_or_when_unknown() -> Non
         ({"kind": "retrieved_document", "document": "secret.pdf"}, "there is no document “secret.pdf”"),
         ({"kind": "max_tokens", "tokens": "many"}, "Check 2 (max_tokens): the token limit must be"),
         ({"kind": "contains", "words": " , "}, "Check 2 (contains): name 1 to"),
+        ({"kind": "contains", "words": 5}, "Check 2 (contains): name 1 to"),
         ({"kind": "sentiment"}, "Check 2 has an unknown kind “sentiment”"),
     ],
 )

@@ -105,7 +105,8 @@ def _regex(raw: dict[str, Any], _known: Known) -> dict[str, Any]:
 
 def _contains(raw: dict[str, Any], _known: Known) -> dict[str, Any]:
     given = raw.get("words", [])
-    words = [w.strip() for w in (given.split(",") if isinstance(given, str) else map(str, given)) if w.strip()]
+    listed = given.split(",") if isinstance(given, str) else [str(w) for w in given] if isinstance(given, list) else []
+    words = [w.strip() for w in listed if w.strip()]
     if not words or len(words) > MAX_WORDS:
         raise InvalidInput(f"name 1 to {MAX_WORDS} words the reply must contain.")
     return {"words": words}

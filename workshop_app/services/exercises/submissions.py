@@ -26,6 +26,7 @@ from workshop_app.services.exercises.checks import Attempt, CheckResult, ToolCal
 from workshop_app.services.workshops.policy import Action, Actor, require_actor
 
 RECENT_SOURCES = 10
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL: a larger number names no row
 
 
 class SourceKind(StrEnum):
@@ -141,7 +142,7 @@ def _short(text: str) -> str:
 
 def _attempt(session: Session, actor: Actor, source: str) -> tuple[str, Attempt]:
     kind, _, number = source.partition(":")
-    if kind not in set(SourceKind) or not number.isdigit():
+    if kind not in set(SourceKind) or not number.isdigit() or not 0 < int(number) <= MAX_ROW_ID:
         raise InvalidInput(f"“{source}” names no reply.", hint="Submit chat_message:<id> or rag_answer:<id>.")
     if kind == SourceKind.CHAT_MESSAGE:
         return _chat_attempt(session, actor, int(number))
