@@ -28,7 +28,10 @@ def _exercise_card(exercise: rx.Var) -> rx.Component:
                 rx.spacer(),
                 rx.cond(exercise["status"] == "passed", rx.badge("passed", color_scheme="green")),
                 rx.cond(exercise["status"] == "trying", rx.badge("trying", color_scheme="amber")),
-                rx.text("Attempts: ", exercise["attempts"], size="1", color=rx.color("gray", 11)),
+                rx.cond(
+                    ~ExercisesState.is_instructor,
+                    rx.text("Attempts: ", exercise["attempts"], size="1", color=rx.color("gray", 11)),
+                ),
                 width="100%",
                 align="center",
             ),
@@ -93,11 +96,11 @@ def _instructor_actions(exercise: rx.Var) -> rx.Component:
 
 def _check_row(check: rx.Var, index: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.select(
-            CHECK_KINDS,
+        rx.select.root(
+            rx.select.trigger(aria_label="Check kind"),
+            rx.select.content(*[rx.select.item(kind, value=kind) for kind in CHECK_KINDS]),
             value=check["kind"],
             on_change=lambda value: ExercisesState.set_check(index, "kind", value),
-            aria_label="Check kind",
         ),
         rx.input(
             value=check["value"],
@@ -181,6 +184,17 @@ def _editor() -> rx.Component:
     )
 
 
+def _board_cell(cell: rx.Var) -> rx.Component:
+    """ "passed · 2", "trying · 1" or "not started · 0", coloured so the room's progress reads at a glance."""
+    return rx.table.cell(
+        rx.cond(
+            cell.contains("passed"),
+            rx.badge(cell, color_scheme="green"),
+            rx.cond(cell.contains("trying"), rx.badge(cell, color_scheme="amber"), rx.text(cell, size="2")),
+        )
+    )
+
+
 def _board() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -199,7 +213,9 @@ def _board() -> rx.Component:
                 rx.table.body(
                     rx.foreach(
                         ExercisesState.board_rows,
-                        lambda row: rx.table.row(rx.foreach(row, rx.table.cell), class_name="board-row"),
+                        lambda row: rx.table.row(
+                            rx.table.cell(row[0]), rx.foreach(row[1:], _board_cell), class_name="board-row"
+                        ),
                     )
                 ),
                 width="100%",
