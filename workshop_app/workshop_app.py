@@ -11,6 +11,7 @@ from workshop_app.pages.compare import compare_page
 from workshop_app.pages.dashboard import dashboard_page
 from workshop_app.pages.documents import documents_page
 from workshop_app.pages.evaluate import evaluate_page
+from workshop_app.pages.exercises import exercises_page
 from workshop_app.pages.join import join_page
 from workshop_app.pages.login import login_page
 from workshop_app.pages.model_builder import model_builder_page
@@ -37,6 +38,7 @@ from workshop_app.state.compare_state import CompareState
 from workshop_app.state.dashboard_state import DashboardState
 from workshop_app.state.documents_state import DocumentsState
 from workshop_app.state.evaluation_state import EvaluationState
+from workshop_app.state.exercises_state import ExercisesState
 from workshop_app.state.log_context import install_ui_event_ids
 from workshop_app.state.model_builder_state import ROUTE as BUILDER_ROUTE
 from workshop_app.state.model_builder_state import ModelBuilderState
@@ -107,6 +109,7 @@ app.add_page(
     evaluate_page, route="/evaluate", title="Evaluate retrieval · Ollama Workshop", on_load=EvaluationState.load
 )
 app.add_page(arena_page, route="/arena", title="Arena · Ollama Workshop", on_load=ArenaState.load)
+app.add_page(exercises_page, route="/exercises", title="Exercises · Ollama Workshop", on_load=ExercisesState.load)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
 app.add_page(usage_page, route="/usage", title="My usage · Ollama Workshop", on_load=UsageState.load)
 app.add_page(

@@ -125,6 +125,7 @@ async def test_a_bundle_becomes_a_new_workshop_owned_by_the_importer(source: Sou
         "rag_systems": 1,
         "question_sets": 1,
         "model_recipes": 0,
+        "exercises": 0,
     }
 
     importer = actor_of(account)  # now teaching the new workshop

@@ -9,6 +9,7 @@ from workshop_app.api.arena import router as arena_router
 from workshop_app.api.auth import require_api_key
 from workshop_app.api.docs import install_docs
 from workshop_app.api.errors import REST_REFUSALS, install_error_handlers
+from workshop_app.api.exercises import router as exercises_router
 from workshop_app.api.gateway import router as gateway_router
 from workshop_app.api.gateway_status import router as gateway_status_router
 from workshop_app.api.health import router as health_router
@@ -53,6 +54,7 @@ def build_api() -> FastAPI:
     api.include_router(usage_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(workshops_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(arena_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(exercises_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)

@@ -22,6 +22,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Collections", "/collections", "database", "Embed documents into vector collections and search them."),
     Section("RAG", "/rag", "sparkles", "Build retrieval-augmented chat with citations."),
     Section("My usage", "/usage", "gauge", "See your tokens against the quota, your requests, waits and models."),
+    Section("Exercises", "/exercises", "list-checks", "Tasks with automatic checks and a class progress board."),
     Section("Arena", "/arena", "swords", "Judge two anonymous models side by side; see the class leaderboard."),
     Section("Evaluate", "/evaluate", "target", "Measure how well a collection's search finds the right chunks."),
     Section("Workshop", "/workshop", "users", "Run a workshop: join code, roster and limits."),

@@ -4,6 +4,7 @@ from workshop_app.db.arena import Arena, ArenaRound
 from workshop_app.db.chats import Chat, ChatMessage
 from workshop_app.db.collections import CollectionDocument, VectorCollection
 from workshop_app.db.documents import Document
+from workshop_app.db.exercises import Exercise, ExerciseSubmission
 from workshop_app.db.help_requests import HelpRequest
 from workshop_app.db.model_recipes import ModelRecipe
 from workshop_app.db.model_requests import ModelRequest
@@ -24,6 +25,8 @@ __all__ = [
     "ChatMessage",
     "CollectionDocument",
     "Document",
+    "Exercise",
+    "ExerciseSubmission",
     "HelpRequest",
     "ModelRecipe",
     "ModelRequest",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.entry_card import label_for
+from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.reply_markdown import reply_markdown, timing_line
 from workshop_app.components.reply_mode_parts import (
@@ -20,6 +21,7 @@ from workshop_app.components.reply_mode_parts import (
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.services.chat.history import MAX_MESSAGE_CHARS
+from workshop_app.state.exercises_state import ExercisesState
 from workshop_app.state.help_state import HelpState
 from workshop_app.state.playground_state import PARAMETER_FIELDS, PlaygroundState
 
@@ -476,6 +478,7 @@ def playground_page() -> rx.Component:
             _history(),
             rx.vstack(
                 _toolbar(),
+                submit_to_exercise(PlaygroundState.chat_id > 0, ExercisesState.submit_chat(PlaygroundState.chat_id)),
                 _tools_notice(),
                 _title(),
                 _settings(),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, trace_step
+from workshop_app.state.exercises_state import ExercisesState
 from workshop_app.state.help_state import HelpState
 from workshop_app.state.rag_state import RagState
 
@@ -241,6 +243,7 @@ def _chat() -> rx.Component:
             align="center",
         ),
         rx.text(RagState.selected.chat_model, " · ", RagState.selected.settings, size="2", color=rx.color("gray", 11)),
+        submit_to_exercise(RagState.answers.length() > 0, ExercisesState.submit_rag(RagState.selected_id)),
         rx.foreach(RagState.answers, _answer),
         rx.form(
             rx.hstack(

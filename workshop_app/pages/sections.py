@@ -21,6 +21,7 @@ BUILT = {
     "/usage",
     "/evaluate",
     "/arena",
+    "/exercises",
 }
 
 

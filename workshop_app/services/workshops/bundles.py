@@ -8,7 +8,8 @@ collections and RAG systems are not tied to a workshop when made): prompts with 
 version (the history is how the prompt got good, and restoring an earlier one should
 still work next time), tools, documents as their original files, collection settings
 with which documents they hold, RAG systems, and the
-question sets about those collections (retrieval evaluation).
+question sets about those collections (retrieval evaluation), and the workshop's exercises
+(with their checks and model answers; never attendees' submissions).
 Attendees' own work never travels.
 
 Importing makes a new workshop with a new join code, owned by the importing instructor
@@ -46,6 +47,8 @@ from workshop_app.services.accounts import actor_cache
 from workshop_app.services.core.choices import choice
 from workshop_app.services.core.errors import Forbidden, NotFound
 from workshop_app.services.core.jobs import Job, get_jobs
+from workshop_app.services.exercises.checks import Known
+from workshop_app.services.exercises.transfer import PlannedExercise, exercise_entries, exercise_rows, planned_exercises
 from workshop_app.services.models.builder import checked_recipe, recreate_models
 from workshop_app.services.models.recipes import Recipe, find_recipe, save_recipe
 from workshop_app.services.prompts.library import PromptDraft, add_version, new_prompt
@@ -112,7 +115,16 @@ def export_bundle(actor: Actor | None, workshop_id: int) -> ExportedBundle:
         if not allowed(actor, Action.WRITE, workshop):
             raise Forbidden("Only this workshop's instructor or an admin may export it.")
         contents, tools_json, documents = _gather(session, actor, workshop)
-    kinds = ("prompts", "tools", "documents", "collections", "rag_systems", "question_sets", "model_recipes")
+    kinds = (
+        "prompts",
+        "tools",
+        "documents",
+        "collections",
+        "rag_systems",
+        "question_sets",
+        "model_recipes",
+        "exercises",
+    )
     counts = {key: len(contents[key]) for key in kinds}
     name = (_UNSAFE.sub("-", workshop.title.lower()).strip("-") or "workshop")[:60]
     return ExportedBundle(name + SUFFIX, write_bundle(contents, tools_json, documents, counts), counts)
@@ -136,6 +148,7 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
     ]
     files = {d.id: document_path(index, d.kind) for index, d in enumerate(documents, start=1)}
     tools = _material(session, ToolRecord, workshop)
+    prompts = _material(session, Prompt, workshop)
     contents = {
         "workshop": {
             "title": workshop.title,
@@ -146,7 +159,7 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
             "attendees_build_models": workshop.attendees_build_models,
         },
         "model_recipes": [_recipe_entry(recipe) for recipe in _material(session, ModelRecipe, workshop)],
-        "prompts": [_prompt_entry(session, prompt) for prompt in _material(session, Prompt, workshop)],
+        "prompts": [_prompt_entry(session, prompt) for prompt in prompts],
         "tools": {tool.name: tool.visibility for tool in tools},
         "documents": [
             {"file": files[d.id], "title": d.title, "sha256": d.sha256, "visibility": d.visibility} for d in documents
@@ -179,6 +192,13 @@ def _gather(session: Session, actor: Actor, workshop: Workshop) -> tuple[dict[st
             for r in rag_systems
         ],
         "question_sets": _question_set_entries(session, workshop, collections, files),
+        "exercises": exercise_entries(
+            session,
+            saved_id(workshop),
+            [p.id for p in prompts],
+            {t.id: t.name for t in tools},
+            [r.id for r in rag_systems],
+        ),
     }
     return contents, export_tools(definition_of(tool) for tool in tools), {files[d.id]: _original(d) for d in documents}
 
@@ -258,6 +278,7 @@ class _Plan:
     rag_systems: list[tuple[RagSpec, list[int]]]
     question_sets: list[tuple[QuestionSetSpec, int, list[str]]]  # spec, collection position, document files
     model_recipes: list[Recipe] = field(default_factory=list)
+    exercises: list[PlannedExercise] = field(default_factory=list)
 
 
 def import_bundle(actor: Actor | None, path: Path) -> ImportedBundle:
@@ -336,7 +357,11 @@ def _plan(contents: dict[str, Any], tools_json: str, work: Path) -> _Plan:
         checked_recipe(Recipe(r["name"], r["base"], r["system"], r["template"], r["parameters"], tuple(r["messages"])))
         for r in contents.get("model_recipes", [])  # bundles from before the model builder have none
     ]
-    return _Plan(draft.checked(), prompts, tools, documents, collections, rag_systems, question_sets, recipes)
+    known = Known({tool.name for tool, _ in tools}, {title for title, *_ in documents.values()})
+    exercises = planned_exercises(contents.get("exercises", []), known, len(prompts), len(rag_systems))
+    return _Plan(
+        draft.checked(), prompts, tools, documents, collections, rag_systems, question_sets, recipes, exercises
+    )
 
 
 def _planned_question_set(
@@ -380,8 +405,10 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
             workshop = add_workshop(session, actor, plan.workshop)
             workshop_id = saved_id(workshop)
             owner = replace(actor, teaching=actor.teaching | {workshop_id})  # they run it from now on
+            prompt_rows = []
             for drafts, notes in plan.prompts:
                 prompt = new_prompt(session, owner, drafts[0], workshop_id)
+                prompt_rows.append(prompt)
                 for draft, note in zip(drafts[1:], notes[1:], strict=True):
                     add_version(session, owner, prompt, draft.system_prompt, draft.body, note)
             renamed = _add_tools(session, owner, workshop_id, plan.tools)
@@ -397,11 +424,29 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                 session.add(row)
                 collections.append(row)
             session.flush()
+            rag_rows = []
             for system, positions in plan.rag_systems:
                 linked = replace(system, collection_ids=[saved_id(collections[i]) for i in positions])
-                session.add(rag_system_row(owner, linked, workshop_id))
+                rag_rows.append(rag_system_row(owner, linked, workshop_id))
+                session.add(rag_rows[-1])
             for planned in plan.question_sets:
                 session.add(_question_set_row(owner, workshop_id, plan, document_ids, collections, planned))
+            session.flush()
+            tool_ids = {
+                t.name: saved_id(t)
+                for t in session.exec(select(ToolRecord).where(ToolRecord.workshop_id == workshop_id))
+            }
+            session.add_all(
+                exercise_rows(
+                    plan.exercises,
+                    workshop_id,
+                    owner.id,
+                    [saved_id(p) for p in prompt_rows],
+                    tool_ids,
+                    [saved_id(r) for r in rag_rows],
+                    renamed,
+                )
+            )
             for row in collections:
                 get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
                 indexes.append(row.chroma_name)
@@ -417,6 +462,7 @@ def _apply(actor: Actor, plan: _Plan) -> ImportedBundle:
                     "rag_systems": len(plan.rag_systems),
                     "question_sets": len(plan.question_sets),
                     "model_recipes": len(plan.model_recipes),
+                    "exercises": len(plan.exercises),
                 },
                 {
                     saved_id(row): [document_ids[key] for key in members]
