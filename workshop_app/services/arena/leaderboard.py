@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from workshop_app.db.arena import ArenaRound
 from workshop_app.db.engine import session_scope
 from workshop_app.services.arena.ranking import Outcome, Standing, standings
-from workshop_app.services.arena.rounds import Vote, find_arena, load_workshop
+from workshop_app.services.arena.rounds import Vote, find_arena
+from workshop_app.services.workshops.lifecycle import load_workshop
 from workshop_app.services.workshops.policy import Action, Actor
 
 _OUTCOME: dict[str, Outcome] = {Vote.A: 1.0, Vote.B: 0.0, Vote.TIE: 0.5, Vote.BOTH_BAD: 0.5}

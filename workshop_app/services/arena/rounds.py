@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 from workshop_app.db.arena import Arena, ArenaRound
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import utcnow
-from workshop_app.db.workshops import Workshop
 from workshop_app.services.chat.compare import ColumnUpdate, compare_replies
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.core.errors import InvalidInput, NotFound
-from workshop_app.services.workshops.policy import Action, Actor, require, require_actor
+from workshop_app.services.workshops.lifecycle import load_workshop
+from workshop_app.services.workshops.policy import Action, Actor, require_actor
 
 MIN_MODELS = 2
 MAX_PROMPT_CHARS = 20_000
@@ -198,14 +198,6 @@ def _open_arena(session: Session, workshop_id: int, *, must_be_open: bool = True
     if arena is None or (must_be_open and not arena.is_open):
         raise NotFound("This workshop has no open arena.", hint="Ask your instructor to open one.")
     return arena
-
-
-def load_workshop(session: Session, actor: Actor | None, workshop_id: int, action: Action) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        raise NotFound("This workshop does not exist (any more).", hint="Pick one from the list.")
-    require(actor, action, workshop)
-    return workshop
 
 
 def _member(session: Session, actor: Actor | None, workshop_id: int) -> Actor:

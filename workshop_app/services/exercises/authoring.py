@@ -28,7 +28,8 @@ from workshop_app.services.exercises.checks import Known, checked_all, describe
 from workshop_app.services.prompts.library import list_prompts
 from workshop_app.services.rag.systems import list_rag_systems
 from workshop_app.services.tools.store import list_tools
-from workshop_app.services.workshops.policy import Action, Actor, allowed, require, require_actor
+from workshop_app.services.workshops.lifecycle import load_workshop
+from workshop_app.services.workshops.policy import Action, Actor, allowed, require_actor
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 20_000
@@ -201,14 +202,6 @@ def exercise_view(session: Session, row: Exercise, *, can_edit: bool) -> Exercis
         row.answer_revealed,
         can_edit,
     )
-
-
-def load_workshop(session: Session, actor: Actor | None, workshop_id: int, action: Action) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        raise NotFound("This workshop does not exist (any more).", hint="Pick one from the list.")
-    require(actor, action, workshop)
-    return workshop
 
 
 def load_exercise(

@@ -12,7 +12,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.exercises import Exercise, ExerciseSubmission
 from workshop_app.db.users import User
 from workshop_app.db.workshops import WorkshopMember
-from workshop_app.services.exercises.authoring import load_workshop
+from workshop_app.services.workshops.lifecycle import load_workshop
 from workshop_app.services.workshops.policy import Action, Actor
 
 

@@ -99,7 +99,7 @@ def add_workshop(session: Session, actor: Actor, draft: WorkshopDraft) -> Worksh
 def update_workshop(actor: Actor | None, workshop_id: int, draft: WorkshopDraft) -> Workshop:
     values = draft.checked()
     with session_scope() as session:
-        workshop = _load(session, actor, workshop_id, Action.WRITE)
+        workshop = load_workshop(session, actor, workshop_id, Action.WRITE)
         _require_on_a_host(tuple(m for m in values.allowed_models if m not in workshop.allowed_models))
         for name, value in _columns(values).items():
             setattr(workshop, name, value)
@@ -130,7 +130,7 @@ def _require_on_a_host(models: tuple[str, ...]) -> None:
 def set_open(actor: Actor | None, workshop_id: int, is_open: bool) -> Workshop:
     """Closed: no new joins. People already in keep working."""
     with session_scope() as session:
-        workshop = _load(session, actor, workshop_id, Action.WRITE)
+        workshop = load_workshop(session, actor, workshop_id, Action.WRITE)
         workshop.is_open = is_open
         session.add(workshop)
         return workshop
@@ -139,7 +139,7 @@ def set_open(actor: Actor | None, workshop_id: int, is_open: bool) -> Workshop:
 def delete_workshop(actor: Actor | None, workshop_id: int) -> None:
     """Remove the workshop; its attendees lose access with it."""
     with session_scope() as session:
-        workshop = _load(session, actor, workshop_id, Action.DELETE)
+        workshop = load_workshop(session, actor, workshop_id, Action.DELETE)
         for member in session.exec(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)).all():
             _remove(session, member)
         session.delete(workshop)
@@ -148,7 +148,7 @@ def delete_workshop(actor: Actor | None, workshop_id: int) -> None:
 
 def get_workshop(actor: Actor | None, workshop_id: int) -> Workshop:
     with session_scope() as session:
-        return _load(session, actor, workshop_id, Action.READ)
+        return load_workshop(session, actor, workshop_id, Action.READ)
 
 
 def list_workshops(actor: Actor | None) -> list[Workshop]:
@@ -169,7 +169,7 @@ def may_run(actor: Actor, workshop: Workshop) -> bool:
 def roster(actor: Actor | None, workshop_id: int) -> list[RosterEntry]:
     """The attendees, for the people who run the workshop (who may change it)."""
     with session_scope() as session:
-        _load(session, actor, workshop_id, Action.WRITE)
+        load_workshop(session, actor, workshop_id, Action.WRITE)
         rows = session.exec(
             select(WorkshopMember, User)
             .join(User, col(User.id) == WorkshopMember.user_id)
@@ -192,7 +192,7 @@ def roster(actor: Actor | None, workshop_id: int) -> list[RosterEntry]:
 def remove_attendee(actor: Actor | None, workshop_id: int, user_id: int) -> None:
     """The attendee loses access at once: their sessions end and no new one starts."""
     with session_scope() as session:
-        _load(session, actor, workshop_id, Action.WRITE)
+        load_workshop(session, actor, workshop_id, Action.WRITE)
         member = session.exec(
             select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id, WorkshopMember.user_id == user_id)
         ).first()
@@ -233,7 +233,8 @@ def _remove(session: Session, member: WorkshopMember) -> None:
     revoke_sessions(session, member.user_id)
 
 
-def _load(session: Session, actor: Actor | None, workshop_id: int, action: Action) -> Workshop:
+def load_workshop(session: Session, actor: Actor | None, workshop_id: int, action: Action) -> Workshop:
+    """The workshop, once the policy allows `actor` to `action` it (NotFound when it is gone)."""
     actor = require_actor(actor)
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
