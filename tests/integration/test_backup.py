@@ -30,6 +30,8 @@ from workshop_app.db.users import Role
 from workshop_app.services.arena import rounds
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings
+from workshop_app.services.exercises import authoring, submissions
+from workshop_app.services.exercises.authoring import ExerciseDraft
 from workshop_app.services.operations.backup import BackupSchedule, create_backup, list_backups
 from workshop_app.services.operations.backup_archive import MANIFEST, sha256_of
 from workshop_app.services.operations.metrics import record_request
@@ -307,3 +309,23 @@ def test_arena_votes_survive_a_backup_and_restore(source: Settings, tmp_path: Pa
     with sqlite3.connect(tmp_path / "fresh" / "workshop.db") as connection:
         assert connection.execute("SELECT prompt, vote FROM arena_round").fetchall() == [("Q", "b")]
         assert connection.execute("SELECT models FROM arena").fetchone()[0] == '["m1", "m2"]'
+
+
+def test_exercises_and_their_submissions_survive_a_backup_and_restore(source: Settings, tmp_path: Path) -> None:
+    teacher = actor_of(make_user(Role.INSTRUCTOR, "exercise-teacher"))
+    workshop_id = create_workshop(teacher, WorkshopDraft("Exercises")).id
+    draft = ExerciseDraft("Say hello", "Greet the model.", [{"kind": "contains", "words": ["hello"]}])
+    exercise = authoring.create_exercise(teacher, workshop_id, draft)
+    pupil = actor_of(make_user(Role.ATTENDEE, "pupil", workshop_id=workshop_id))
+    chat_id = chats.send_message(pupil, None, ChatSettings("llama3.2:1b"), "Greet me")
+    with session_scope() as session:
+        session.add(ChatMessage(chat_id=chat_id, role="assistant", content="hello there", status="done"))
+    assert submissions.submit_latest_chat_reply(pupil, exercise.id, chat_id).passed
+    archive = create_backup(source).path
+
+    restored = CliRunner().invoke(main, ["restore", str(archive)], env=env_for(tmp_path / "fresh"))
+    assert restored.exit_code == 0, restored.output
+    with sqlite3.connect(tmp_path / "fresh" / "workshop.db") as connection:
+        assert connection.execute("SELECT title FROM exercise").fetchall() == [("Say hello",)]
+        [(passed,)] = connection.execute("SELECT passed FROM exercise_submission").fetchall()
+    assert passed
