@@ -84,7 +84,7 @@ def test_a_persona_is_built_seen_in_the_catalog_and_chatted_with(
     page.locator("#builder-base").click()
     page.get_by_role("option", name=CHAT_MODEL, exact=True).click()
     page.locator("#build-model").click()
-    expect(toast(page, f"A model named {name} already exists.")).to_be_visible()
+    expect(toast(page, f"A model named {name} already exists.")).to_be_visible(timeout=30_000)  # asks the hosts first
 
     page.goto(f"{app_url}/models")
     row = page.locator(f'.model-row[data-model="{name}"]')

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.errors import GATEWAY_REFUSALS, OLLAMA_PREFIX, OPENAI_PREFIX, Face, Refusal, answer, face_of
+from workshop_app.api.middleware import CATCH_ALL
 from workshop_app.services.gateway import room_status as gateway_status
 
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
@@ -41,5 +42,7 @@ async def _unsupported(request: Request) -> JSONResponse:
 
 
 for _prefix in (OLLAMA_PREFIX, OPENAI_PREFIX):
-    router.add_api_route(_prefix, _unsupported, methods=ALL_METHODS, include_in_schema=False)
-    router.add_api_route(_prefix + "/{rest:path}", _unsupported, methods=ALL_METHODS, include_in_schema=False)
+    router.add_api_route(_prefix, _unsupported, methods=ALL_METHODS, include_in_schema=False, name=CATCH_ALL)
+    router.add_api_route(
+        _prefix + "/{rest:path}", _unsupported, methods=ALL_METHODS, include_in_schema=False, name=CATCH_ALL
+    )

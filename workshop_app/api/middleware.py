@@ -16,6 +16,7 @@ from workshop_app.services.operations.metrics import observe_http_request
 
 REQUEST_ID_HEADER = "x-request-id"
 UNMATCHED = "other"
+CATCH_ALL = "catch-all"  # the name of a route that answers paths the API does not have: counted as unmatched
 
 log = get_logger(__name__)
 
@@ -57,8 +58,9 @@ class RequestContextMiddleware:
 
 def _route_template(scope: Scope) -> str:
     """The matched route's full template; routers included with a prefix only know their own tail."""
-    tail = getattr(scope.get("route"), "path_format", None)
-    if not tail:
+    route = scope.get("route")
+    tail = getattr(route, "path_format", None)
+    if not tail or getattr(route, "name", None) == CATCH_ALL:
         return UNMATCHED
     try:
         rendered = tail.format(**scope.get("path_params", {}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from workshop_app.api.gateway_status import ALL_METHODS
+from workshop_app.api.middleware import CATCH_ALL
 
 REST_PREFIX = "/api/v1"
 
@@ -20,5 +21,7 @@ async def _unknown() -> None:
     raise HTTPException(status_code=404)  # the API's own 404: what was asked for, and where the routes are listed
 
 
-router.add_api_route(REST_PREFIX, _unknown, methods=ALL_METHODS, include_in_schema=False)
-router.add_api_route(REST_PREFIX + "/{rest:path}", _unknown, methods=ALL_METHODS, include_in_schema=False)
+router.add_api_route(REST_PREFIX, _unknown, methods=ALL_METHODS, include_in_schema=False, name=CATCH_ALL)
+router.add_api_route(
+    REST_PREFIX + "/{rest:path}", _unknown, methods=ALL_METHODS, include_in_schema=False, name=CATCH_ALL
+)
