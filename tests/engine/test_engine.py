@@ -203,6 +203,19 @@ def test_the_teaching_option_makes_a_valid_tool_call_and_the_loop_completes(api:
     assert second["message"]["content"].strip() and "<tool" not in second["message"]["content"]
 
 
+@pytest.mark.parametrize("seed", [0, 13, 16])
+def test_after_a_tool_result_the_teaching_answer_is_words_whatever_the_seed(api: httpx.Client, seed: int) -> None:
+    """Seeds at which the tiny model once imitated the call in its history (a second call, or its JSON)."""
+    question = {"role": "user", "content": "What is the weather in Oslo?"}
+    teaching = {"tool_choice": "required", "num_predict": 48, "seed": seed}
+    body = {"model": CHAT, "stream": False, "messages": [question], "tools": [WEATHER_TOOL], "options": teaching}
+    first = api.post("/api/chat", json=body).json()
+    result = {"role": "tool", "tool_name": "get_weather", "content": "It is sunny in Oslo."}
+    second = api.post("/api/chat", json={**body, "messages": [question, first["message"], result]}).json()
+    assert "tool_calls" not in second["message"]
+    assert "<" not in second["message"]["content"] and "{" not in second["message"]["content"]
+
+
 def test_a_model_created_with_the_teaching_parameter_calls_tools_when_streamed(api: httpx.Client) -> None:
     created = api.post(
         "/api/create",

@@ -80,6 +80,8 @@ def test_a_persona_is_built_seen_in_the_catalog_and_chatted_with(
     expect(page.get_by_role("alertdialog")).to_contain_text(f"Replace {name}?")
     page.get_by_role("button", name="Keep the old one").click()
     page.get_by_role("button", name="New model").click()  # the same name as a new model: refused
+    expect(page.get_by_role("heading", name="New model")).to_be_visible()  # the cleared form is drawn: typing
+    expect(page.get_by_label("Name (name:tag)")).to_have_value("")  # before it would be wiped by the redraw
     page.get_by_label("Name (name:tag)").fill(name)
     page.locator("#builder-base").click()
     page.get_by_role("option", name=CHAT_MODEL, exact=True).click()

@@ -315,8 +315,9 @@ class Engine:
         teaching = bool(offered) and options.get("tool_choice") == "required"
         last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
         forced = teaching and last_role == "user"
+        answering = teaching and last_role == "tool"
         # Teaching mode after a tool result: the tools leave the prompt so the model answers (ends the loop).
-        shown_tools = None if teaching and last_role == "tool" else offered
+        shown_tools = None if answering else offered
         call = {
             "messages": tools.render([*record.messages, *messages], shown_tools, record.system),
             **sampling,
@@ -324,9 +325,11 @@ class Engine:
         }
         if forced:
             call["json_schema"] = tools.forced_call_schema(offered)
+        elif answering and "json_schema" not in call:
+            call["grammar"] = tools.WORDS_ONLY  # a tiny model imitates the call it sees in the history
         run = _Run(self, name, record, info, options, keep_alive, started, "handle_chat_completions", call)
         return await run.respond(
-            request, body.get("stream", True) is not False, chat=True, offered=offered, forced=forced
+            request, body.get("stream", True) is not False, chat=True, offered=shown_tools, forced=forced
         )
 
     async def generate(self, request: Request) -> Response:

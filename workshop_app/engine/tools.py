@@ -8,7 +8,7 @@ in the reply is parsed back into Ollama's `tool_calls`.
 Teaching option: with `tool_choice: "required"` (a request option or a model parameter) and the
 user's turn last, the reply is constrained by a JSON schema to one valid call of one offered
 tool, so even a tiny model shows the whole tool loop. After a tool result the tools leave the
-prompt and the model answers in words, which ends the loop.
+prompt and a grammar keeps the reply to words (no tags, no JSON), which ends the loop.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 from workshop_app.engine.options import BadRequest
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
+WORDS_ONLY = "root ::= [^<{]*"
+"""A llama.cpp grammar for the teaching answer after a tool result: words, never a call in tags or JSON."""
 _CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 
 _INSTRUCTIONS = """# Tools
