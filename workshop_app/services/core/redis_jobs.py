@@ -23,7 +23,6 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import cast
 
-import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -39,6 +38,7 @@ from workshop_app.services.core.jobs import (
     run_work,
     settle,
 )
+from workshop_app.services.core.redis_clients import blocking_command_client, listening_client
 from workshop_app.services.workshops.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class RedisJobs:
     def __init__(self, url: str, lease_s: float) -> None:
         self._url = url
         self._lease_ms = round(lease_s * 1000)
-        self._redis = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._redis = blocking_command_client(url)
         self._start = self._redis.register_script(_START)
         self._orphaned = self._redis.register_script(_ORPHANED)
         self._local: dict[str, Job] = {}
@@ -268,7 +268,7 @@ class RedisJobs:
     def _client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
         if loop not in self._clients:
-            self._clients[loop] = aioredis.Redis.from_url(self._url, socket_timeout=None, socket_connect_timeout=2.0)
+            self._clients[loop] = listening_client(self._url)
         return self._clients[loop]
 
     async def _drive(self, job: Job, work: Work) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from workshop_app.services.core.redis_clients import command_client
 from workshop_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def _client() -> aioredis.Redis | None:
         return None
     loop = asyncio.get_running_loop()
     if loop not in _CLIENTS:
-        _CLIENTS[loop] = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        _CLIENTS[loop] = command_client(url)
     return _CLIENTS[loop]
 
 

@@ -27,9 +27,9 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from workshop_app.services.core.redis_clients import command_client, listening_client
 from workshop_app.services.ollama.errors import QueueUnavailable
 from workshop_app.services.ollama.queue_turns import QueueLoad, Ticket, Turn
 from workshop_app.services.operations.metrics import set_queue_length
@@ -194,7 +194,8 @@ class SharedHostScheduler:
         self.parallelism = parallelism
         self.per_user = per_user
         self.lease_s = lease_s
-        self._redis = aioredis.Redis.from_url(redis_url)
+        self._redis = command_client(redis_url)
+        self._listener = listening_client(redis_url)
         prefix = f"workshop:queue:{{{url}}}:"  # one hash slot per host, should Redis be a cluster
         self._keys = [prefix + name for name in _KEYS]
         self._channel = prefix + "changed"
@@ -315,7 +316,7 @@ class SharedHostScheduler:
         """Apply every state the host's channel carries; after a reconnect, catch up by reading it."""
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._listener.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     await self._step(self._renew(keys=self._keys, args=self._args()))
                     async for message in pubsub.listen():

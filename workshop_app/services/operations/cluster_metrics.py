@@ -29,6 +29,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from redis.exceptions import RedisError
 
+from workshop_app.services.core.redis_clients import blocking_command_client
 from workshop_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ _clients: dict[str, redis.Redis] = {}
 
 def _client(url: str) -> redis.Redis:
     if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        _clients[url] = blocking_command_client(url)
     return _clients[url]
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import limits
-import redis.asyncio as aioredis
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
@@ -33,6 +32,7 @@ from sqlmodel import col, select
 from workshop_app.db.engine import session_scope
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.core.errors import RateLimited
+from workshop_app.services.core.redis_clients import COMMAND_TIMEOUTS, command_client
 from workshop_app.services.core.ttl_memo import TtlMemo
 from workshop_app.services.operations.metrics import count_rate_limit_hit
 from workshop_app.settings import Settings, get_settings
@@ -214,7 +214,7 @@ class RedisLedger:
     """Counts in Redis, shared by every app process; each step is one Lua script, so it is atomic."""
 
     def __init__(self, url: str) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = command_client(url)
         self._reserve = self._redis.register_script(_RESERVE)
         self._adjust = self._redis.register_script(_ADJUST)
 
@@ -411,7 +411,7 @@ def storage_for(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return MemoryStorage()
     url = settings.redis_url.replace("unix://", "redis+unix://", 1)
-    return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True)
+    return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True, **COMMAND_TIMEOUTS)
 
 
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter] = weakref.WeakKeyDictionary()

@@ -1,0 +1,67 @@
+"""A Redis that hangs (stopped, not gone: no refusal, no answer) fails the sharing core's steps within
+seconds, as a Redis that is down does, instead of holding attendees' requests for as long as it hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import limits
+import pytest
+import redis
+
+from tests.support.redis import redis_server
+from workshop_app.services.ollama.errors import QueueUnavailable
+from workshop_app.services.ollama.shared_queue import SharedHostScheduler
+from workshop_app.services.sharing.rate_limits import Allowance, get_limiter, requester_key
+from workshop_app.settings import get_settings
+
+pytestmark = pytest.mark.redis
+
+GIVE_UP_WITHIN_S = 10.0
+"""What an attendee could bear to wait; a hung Redis without read timeouts holds a request for ever."""
+
+
+@pytest.fixture
+def frozen_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A Redis the app has used, then stopped with SIGSTOP (its socket still accepts; nothing answers)."""
+    with redis_server() as url:
+        monkeypatch.setenv("WORKSHOP_REDIS_URL", url)
+        get_settings.cache_clear()
+        pid = int(redis.Redis.from_url(url).info()["process_id"])
+        try:
+            yield url
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            get_settings.cache_clear()
+
+
+def freeze(url: str) -> None:
+    os.kill(int(redis.Redis.from_url(url).info()["process_id"]), signal.SIGSTOP)
+
+
+async def test_a_new_queue_request_fails_with_a_clear_503_while_redis_hangs(frozen_redis: str) -> None:
+    queue = SharedHostScheduler("http://host.test", 1, 1, frozen_redis, 1.5)
+    async with queue.turn("earlier") as turn:  # the queue worked before Redis hung
+        await turn.wait()
+    freeze(frozen_redis)
+    started = time.monotonic()
+    with pytest.raises(QueueUnavailable) as refused:
+        async with asyncio.timeout(GIVE_UP_WITHIN_S):
+            async with queue.turn("someone"):
+                pass
+    assert refused.value.status_code == 503
+    assert time.monotonic() - started < GIVE_UP_WITHIN_S
+
+
+async def test_the_limiter_lets_a_request_through_while_redis_hangs_as_while_it_is_down(frozen_redis: str) -> None:
+    limiter, who = get_limiter(), requester_key(1, None)
+    allowance = Allowance(limits.parse("100/minute"), 1000)
+    await limiter.admit(who, allowance, prompt_tokens=10, reply_tokens=10)
+    freeze(frozen_redis)
+    async with asyncio.timeout(GIVE_UP_WITHIN_S):
+        reservation = await limiter.admit(who, allowance, prompt_tokens=10, reply_tokens=10)
+        await limiter.settle(reservation, 5)

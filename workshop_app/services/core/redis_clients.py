@@ -1,0 +1,32 @@
+"""Redis clients with bounded waits, so a Redis that hangs fails a step in seconds as a Redis that is down does.
+
+Commands get a read timeout; a pub/sub listener gets none (it waits for messages by design) but still a
+connect timeout. Every feature that shares state through Redis makes its clients here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+REPLY_WITHIN_S = 2.0
+"""The longest a command waits for Redis: its scripts take milliseconds, so longer means it hangs."""
+
+COMMAND_TIMEOUTS: dict[str, Any] = {"socket_timeout": REPLY_WITHIN_S, "socket_connect_timeout": REPLY_WITHIN_S}
+
+
+def command_client(url: str) -> aioredis.Redis:
+    """For commands and scripts on an event loop (a client belongs to the loop that first uses it)."""
+    return aioredis.Redis.from_url(url, **COMMAND_TIMEOUTS)
+
+
+def blocking_command_client(url: str) -> redis.Redis:
+    """For commands from a thread or a synchronous caller."""
+    return redis.Redis.from_url(url, **COMMAND_TIMEOUTS)
+
+
+def listening_client(url: str) -> aioredis.Redis:
+    """For pub/sub subscriptions, which wait for messages without a read timeout."""
+    return aioredis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=REPLY_WITHIN_S)
