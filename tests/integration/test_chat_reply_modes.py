@@ -155,7 +155,7 @@ async def test_a_comparison_with_thinking_and_an_image_streams_each_columns_own_
 ) -> None:
     _install(fake_ollama, SEEING_THINKER)
     columns = check_comparison(person, [THINKER, SEEING_THINKER], "", {}, "What is this?", think=True)
-    updates = [update async for update in compare_replies(person, columns, "What is this?")]
+    updates = thinking_updates = [update async for update in compare_replies(person, columns, "What is this?")]
     assert fake_ollama.stats.last_chat["think"] is True
     for index in (0, 1):
         thought = "".join(update.thinking for update in updates if update.index == index)
@@ -168,6 +168,14 @@ async def test_a_comparison_with_thinking_and_an_image_streams_each_columns_own_
     for index in (0, 1):
         assert "[1 image]" in "".join(update.text for update in updates if update.index == index)
     assert fake_ollama.stats.requests["/api/chat"] == 4
+
+    # "Continue with this answer" keeps the picture asked about and the column's own reasoning
+    thought = "".join(update.thinking for update in thinking_updates if update.index == 1)
+    answer = "".join(update.text for update in thinking_updates if update.index == 1)
+    timing = next(update.timing for update in thinking_updates if update.index == 1 and update.timing is not None)
+    chat_id = chats.continue_with(person, columns[1], "What is this?", answer, timing, thinking=thought, images=(PNG,))
+    question, reply = chats.get_chat(person, chat_id).messages
+    assert question.images == [PNG] and reply.thinking == thought and thought
 
 
 @pytest.mark.parametrize(

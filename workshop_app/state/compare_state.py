@@ -36,6 +36,7 @@ class CompareState(ReplyModes, StreamingPage, AuthState):
     prompt: str = ""
     columns: list[dict[str, str]] = []
     _asked: str = ""
+    _asked_images: tuple[str, ...] = ()
     _columns_settings: list[ChatSettings] = []
     _timings: list[ReplyTiming | None] = []
 
@@ -95,7 +96,8 @@ class CompareState(ReplyModes, StreamingPage, AuthState):
         self._columns_settings = check_comparison(
             actor, self.chosen, self.system_prompt, {}, self.prompt, self._schema(), think=think, images=images
         )
-        self._asked, self._timings = self.prompt, [None] * len(self._columns_settings)
+        self._asked, self._asked_images = self.prompt, images
+        self._timings = [None] * len(self._columns_settings)
         self.columns = [{"model": s.model, **_EMPTY_COLUMN} for s in self._columns_settings]
         client_ip = self.router.session.client_ip
         updates = compare_replies(actor, self._columns_settings, self._asked, images=images, client_ip=client_ip)
@@ -134,8 +136,15 @@ class CompareState(ReplyModes, StreamingPage, AuthState):
         timing = self._timings[index] if index < len(self._timings) else None
         if self.streaming or timing is None:
             return None
+        column = self.columns[index]
         chat_id = chats.continue_with(
-            self.acting(), self._columns_settings[index], self._asked, self.columns[index]["text"], timing
+            self.acting(),
+            self._columns_settings[index],
+            self._asked,
+            column["text"],
+            timing,
+            thinking=column["thinking"],
+            images=self._asked_images,
         )
         playground = await self.get_state(PlaygroundState)
         playground.chat_id = chat_id

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -310,8 +310,17 @@ async def _extras(chat: Chat, history: list[dict[str, Any]]) -> dict[str, Any]:
     return extras
 
 
-def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, reply: str, timing: ReplyTiming) -> int:
-    """A new chat holding one question and the answer the person picked (from a comparison)."""
+def continue_with(
+    actor: Actor | None,
+    settings: ChatSettings,
+    prompt: str,
+    reply: str,
+    timing: ReplyTiming,
+    *,
+    thinking: str = "",
+    images: Sequence[str] = (),
+) -> int:
+    """A new chat holding one question (with its images) and the answer the person picked, with its reasoning."""
     actor = require_actor(actor)
     settings = settings.checked(actor)
     with session_scope() as session:
@@ -319,7 +328,7 @@ def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, repl
         _apply(chat, settings)
         session.add(chat)
         session.flush()
-        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=prompt.strip()))
+        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=prompt.strip(), images=list(images)))
         session.add(
             ChatMessage(
                 chat_id=saved_id(chat),
@@ -328,6 +337,7 @@ def continue_with(actor: Actor | None, settings: ChatSettings, prompt: str, repl
                 model=settings.model,
                 stats=timing.as_dict(),
                 reply_schema=chat.reply_schema,
+                thinking=thinking,
             )
         )
         return saved_id(chat)
