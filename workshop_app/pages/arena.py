@@ -9,6 +9,7 @@ import reflex as rx
 
 from workshop_app.components.reply_markdown import reply_markdown
 from workshop_app.components.shell import page_shell
+from workshop_app.components.workshop_picker import with_a_workshop, workshop_picker
 from workshop_app.state.arena_state import LEADERBOARD_REFRESH_MS, ArenaState
 
 VOTES = (("a", "A is better"), ("b", "B is better"), ("tie", "Tie"), ("both_bad", "Both are bad"))
@@ -125,14 +126,7 @@ def _leaderboard() -> rx.Component:
 def _instructor() -> rx.Component:
     return rx.vstack(
         rx.heading("Run the arena", size="4"),
-        rx.select.root(
-            rx.select.trigger(placeholder="Workshop", aria_label="Workshop"),
-            rx.select.content(
-                rx.foreach(ArenaState.workshop_options, lambda w: rx.select.item(w["title"], value=w["id"]))
-            ),
-            value=ArenaState.workshop_id,
-            on_change=ArenaState.choose_workshop,
-        ),
+        workshop_picker(ArenaState),
         rx.flex(
             rx.foreach(
                 ArenaState.candidates,
@@ -174,5 +168,5 @@ def arena_page() -> rx.Component:
     return page_shell(
         "Arena",
         rx.text("Two anonymous models answer the same prompt. Vote for the better one; then see who they were."),
-        rx.cond(ArenaState.is_instructor, _instructor(), _play()),
+        rx.cond(ArenaState.is_instructor, with_a_workshop(ArenaState, _instructor(), "Arenas"), _play()),
     )

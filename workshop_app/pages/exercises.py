@@ -8,6 +8,7 @@ import reflex as rx
 from workshop_app.components.exercise_results import verdicts
 from workshop_app.components.reply_markdown import reply_markdown
 from workshop_app.components.shell import page_shell
+from workshop_app.components.workshop_picker import with_a_workshop, workshop_picker
 from workshop_app.state.exercises_state import BOARD_REFRESH_MS, CHECK_KINDS, ExercisesState
 
 VALUE_HINTS = {
@@ -231,17 +232,6 @@ def _board() -> rx.Component:
     )
 
 
-def _workshop_picker() -> rx.Component:
-    return rx.select.root(
-        rx.select.trigger(placeholder="Workshop", aria_label="Workshop"),
-        rx.select.content(
-            rx.foreach(ExercisesState.workshop_options, lambda w: rx.select.item(w["title"], value=w["id"]))
-        ),
-        value=ExercisesState.workshop_id,
-        on_change=ExercisesState.choose_workshop,
-    )
-
-
 def _list() -> rx.Component:
     return rx.cond(
         ExercisesState.exercises.length() > 0,
@@ -264,7 +254,11 @@ def exercises_page() -> rx.Component:
         rx.text("Tasks with automatic checks: submit a reply and see which checks pass and why not."),
         rx.cond(
             ExercisesState.is_instructor,
-            rx.vstack(_workshop_picker(), _board(), _list(), _editor(), width="100%", spacing="4"),
+            with_a_workshop(
+                ExercisesState,
+                rx.vstack(workshop_picker(ExercisesState), _board(), _list(), _editor(), width="100%", spacing="4"),
+                "Exercises",
+            ),
             _list(),
         ),
     )
