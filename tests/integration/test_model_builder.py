@@ -10,6 +10,7 @@ from tests.conftest import reset_settings_caches
 from tests.support.accounts import actor_of, make_user, unique_name
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
+from workshop_app.services.chat.replies import stream_reply
 from workshop_app.services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop_app.services.models import admin as model_admin
 from workshop_app.services.models import builder
@@ -222,3 +223,21 @@ async def test_an_attendee_lists_only_the_built_models_their_workshop_uses(two_h
     attendee = actor_of(make_user(Role.ATTENDEE, "learner", workshop_id=workshop.id))
     assert name not in [recipe.name for recipe in builder.list_recipes(attendee)]
     assert name in [recipe.name for recipe in builder.list_recipes(instructor)]
+
+
+async def test_a_reply_cap_the_model_was_built_with_holds_unless_the_caller_sets_one(
+    two_hosts: Hosts, instructor
+) -> None:
+    """The platform sends every request a num_predict (the quota reserves that much), which would override
+    the persona's own: the builder's "Max reply tokens" must still cut its replies."""
+    name = f"{unique_name('brief')}:v1"
+    await builder.build_model(instructor, persona(name, parameters={"num_predict": 7}))
+    question = [{"role": "user", "content": "Tell me a long story about the sea."}]
+    pieces = [chunk async for chunk in stream_reply(name, question, user_id=instructor.id)]
+    sent = [host.stats.last_chat_options for host in (two_hosts.a, two_hosts.b) if host.stats.last_chat_options]
+    assert sent and sent[-1]["num_predict"] == 7
+    assert pieces[-1].stats is not None and pieces[-1].stats.completion_tokens <= 7
+
+    [chunk async for chunk in stream_reply(name, question, {"num_predict": 12}, user_id=instructor.id)]
+    sent = [host.stats.last_chat_options for host in (two_hosts.a, two_hosts.b)]
+    assert 12 in [options.get("num_predict") for options in sent if options]  # the caller's own choice wins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
@@ -16,7 +17,7 @@ from workshop_app.services.chat.token_estimate import estimate_tokens
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
 from workshop_app.services.core.streaming import bounded
-from workshop_app.services.ollama.backends import alternative_for, backend_for
+from workshop_app.services.ollama.backends import alternative_for, backend_for, get_monitor
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.errors import BackendStalled, BackendUnavailable, RequestTooLong
 from workshop_app.services.ollama.scheduler import QueueUpdate, scheduler_for
@@ -68,12 +69,28 @@ def prompt_estimate(messages: list[dict[str, Any]], tools: list[dict[str, Any]] 
     return text + (estimate_tokens(json.dumps(tools)) if tools else 0)
 
 
-def reply_budget(options: dict[str, Any] | None, ceiling: int) -> tuple[int, bool]:
-    """The longest reply to allow (the caller's num_predict, at most `ceiling`), and whether the caller chose it."""
+def reply_budget(options: dict[str, Any] | None, ceiling: int, own: int | None = None) -> tuple[int, bool]:
+    """The longest reply to allow, and whether the caller chose it: the caller's num_predict, else the model's
+    `own` (a parameter it was built with), at most `ceiling` either way."""
     asked = (options or {}).get("num_predict")
     if isinstance(asked, int) and not isinstance(asked, bool) and asked >= 0:
         return min(asked, ceiling), True
+    if own is not None and own >= 0:
+        return min(own, ceiling), False
     return ceiling, False  # unset, or Ollama's "no limit" (-1, -2): the ceiling
+
+
+_NUM_PREDICT = re.compile(r"^num_predict\s+(-?\d+)\s*$", re.MULTILINE)
+
+
+def own_reply_cap(model: str, backends: tuple[OllamaBackend, ...] | None = None) -> int | None:
+    """The num_predict a model was built with (its /api/show parameters, as the health monitor cached them).
+
+    The platform always sends a num_predict (the quota reserves that much), which would override it.
+    """
+    parameters = (get_monitor(backends).show_of(model) or {}).get("parameters")
+    match = _NUM_PREDICT.search(parameters) if isinstance(parameters, str) else None
+    return int(match.group(1)) if match else None
 
 
 @dataclass
@@ -117,7 +134,7 @@ async def stream_reply_queued(
     """
     validate_messages(model, messages)
     who, allowance, limiter = requester_key(user_id, client_ip), allowance_for(user_id), get_limiter()
-    wanted, exact = reply_budget(options, get_settings().max_reply_tokens)
+    wanted, exact = reply_budget(options, get_settings().max_reply_tokens, own_reply_cap(model, backends))
     reservation = await limiter.admit(
         who, allowance, prompt_tokens=prompt_estimate(messages, tools), reply_tokens=wanted, exact=exact
     )

@@ -100,6 +100,15 @@ class HealthMonitor:
         """The cached /api/show answer for a model version on a host."""
         return self._shows.get((url, digest))
 
+    def show_of(self, model: str) -> dict[str, Any] | None:
+        """The cached /api/show answer for `model` on the first host that lists it (None until described)."""
+        names = {model, f"{model}:latest"}
+        for state in self.states():
+            for info in state.models:
+                if info.name in names and (show := self._shows.get((state.url, info.digest))) is not None:
+                    return show
+        return None
+
     async def current(self, max_wait: float = FIRST_CHECK_WAIT_S) -> list[HostState]:
         """Last known states; waits (up to `max_wait`) only for hosts never checked yet."""
         self.ensure_started()
