@@ -233,3 +233,8 @@ def test_compared_models_think_apart_and_see_an_image_and_one_that_cannot_is_nam
         expect(columns.nth(index)).to_contain_text("[1 image]", timeout=15_000)  # every model saw it
     expect(page.locator(".compare-column .reply-thinking")).to_have_count(0)
     _shots(page, artifacts, "compare-image")
+
+    columns.nth(0).get_by_role("button", name="Continue with this answer").click()  # the picture comes along
+    page.wait_for_url("**/playground")
+    expect(page.locator(".message-user").last.get_by_role("img", name="Image sent")).to_have_count(1)
+    expect(page.locator(".message-assistant").last).to_contain_text("[1 image]")
