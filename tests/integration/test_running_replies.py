@@ -9,42 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
-import httpx
 import pytest
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
-from workshop_app.api import build_api
+from tests.support.writing_replies import MODEL, Writing, key_of, local_rest, slow_down, writing_reply
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
-from workshop_app.services.accounts.api_keys import create_api_key
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ChatSettings, ReplySaved
 from workshop_app.services.chat.running_replies import reply_running, stop_reply, until_reply_ended
 from workshop_app.services.core.errors import NotFound
-from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.workshops.policy import Actor
-
-MODEL = "qwen2.5:0.5b"
-
-
-@dataclass
-class Writing:
-    """A reply streaming into a chat, read by its own consumer (the tab that sent the message)."""
-
-    chat_id: int
-    task: asyncio.Task[None] | None = None
-    events: list[object] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(event.content for event in self.events if isinstance(event, ChatChunk))
-
-    async def read(self, actor: Actor) -> None:
-        async for event in chats.stream_chat_reply(actor, self.chat_id):
-            self.events.append(event)
 
 
 @pytest.fixture(autouse=True)
@@ -59,37 +36,14 @@ def owner() -> Actor:
 
 @pytest.fixture
 def slow(fake_ollama: FakeOllama) -> FakeOllama:
-    """A reply of 100 tokens, 0.1 s apart: ten seconds unless someone stops it."""
-    fake_ollama.config.token_delay = 0.1
-    fake_ollama.config.reply_tokens = 100
+    slow_down(fake_ollama)
     return fake_ollama
 
 
 @pytest.fixture
 async def writing(slow: FakeOllama, owner: Actor) -> AsyncIterator[Writing]:
-    """A reply to `owner` streaming in, a few tokens written."""
-    reply = Writing(chats.send_message(owner, None, ChatSettings(MODEL), "Tell me a long story"))
-    reply.task = asyncio.create_task(reply.read(owner))
-    async with asyncio.timeout(10):
-        while len(reply.text) < 3:
-            await asyncio.sleep(0.02)
-    yield reply
-    reply.task.cancel()
-    await asyncio.gather(reply.task, return_exceptions=True)
-
-
-def _key_of(actor: Actor) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_api_key(actor, 'tests')[1]}"}
-
-
-def _rest() -> httpx.AsyncClient:
-    """The REST API on this event loop, as the worker writing the reply serves it."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://test")
-
-
-async def _ended(reply: Writing) -> None:
-    assert reply.task is not None
-    await asyncio.wait_for(asyncio.shield(reply.task), 3)
+    async with writing_reply(owner) as reply:
+        yield reply
 
 
 async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stopped(
@@ -99,7 +53,7 @@ async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stoppe
     await asyncio.wait_for(stop_reply(owner, writing.chat_id), 3)
     saved = chats.get_chat(owner, writing.chat_id).messages[-1]
     assert (saved.role, saved.status) == ("assistant", ReplyStatus.STOPPED), "saved before the stop answered"
-    await _ended(writing)
+    await writing.ended()
     assert saved.content == writing.text and len(saved.content) < 100 * 3
     last = writing.events[-1]
     assert isinstance(last, ReplySaved) and last.reply.status == ReplyStatus.STOPPED, "the writing tab shows it"
@@ -133,10 +87,10 @@ async def test_another_tab_waiting_for_the_reply_hears_when_it_ended(writing: Wr
 
 
 async def test_the_rest_api_stops_the_owners_reply_and_answers_with_it_as_saved(writing: Writing, owner: Actor) -> None:
-    async with _rest() as client:
-        answer = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=_key_of(owner))
+    async with local_rest() as client:
+        answer = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=key_of(owner))
     assert answer.status_code == 200, answer.text
-    await _ended(writing)
+    await writing.ended()
     body = answer.json()
     assert body["chat_id"] == writing.chat_id
     assert (body["reply"]["status"], body["reply"]["content"]) == ("stopped", writing.text)
@@ -147,15 +101,15 @@ async def test_the_rest_api_stops_the_owners_reply_and_answers_with_it_as_saved(
 async def test_the_rest_api_refuses_to_stop_another_persons_reply_or_a_quiet_chat(
     writing: Writing, owner: Actor
 ) -> None:
-    stranger = _key_of(actor_of(make_user(Role.ATTENDEE, "stranger")))
-    async with _rest() as client:
+    stranger = key_of(actor_of(make_user(Role.ATTENDEE, "stranger")))
+    async with local_rest() as client:
         refused = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=stranger)
-        unknown = await client.post("/api/v1/chats/999999/stop", headers=_key_of(owner))
+        unknown = await client.post("/api/v1/chats/999999/stop", headers=key_of(owner))
     assert (refused.status_code, refused.json()["error"]) == (404, "NotFound")
     assert unknown.status_code == 404
     assert writing.task is not None and not writing.task.done(), "the reply writes on"
-    async with _rest() as client:
-        assert (await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=_key_of(owner))).status_code == 200
-    async with _rest() as client:
-        again = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=_key_of(owner))
+    async with local_rest() as client:
+        assert (await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=key_of(owner))).status_code == 200
+    async with local_rest() as client:
+        again = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=key_of(owner))
     assert again.status_code == 404, "a stopped reply is no longer being written"
