@@ -44,8 +44,7 @@ async def running_reply(actor: Actor, chat_id: int) -> AsyncIterator[asyncio.Eve
             await finished.wait()
         except asyncio.CancelledError:
             stop.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finished.wait(), SETTLE_S)  # the canceller hears of it once it is saved
+            await _saved(finished)  # the canceller hears of it once the reply is saved
             raise
 
     try:
@@ -56,6 +55,24 @@ async def running_reply(actor: Actor, chat_id: int) -> AsyncIterator[asyncio.Eve
         yield stop
     finally:
         finished.set()
+
+
+async def _saved(finished: asyncio.Event) -> None:
+    """Wait until the stopped reply is saved, at most SETTLE_S.
+
+    A stop from another worker is announced again until the reply ended (a listener that
+    reconnected to Redis missed it), so this wait is cancelled again while the reply is being
+    saved; it goes on waiting, or the canceller would hear of the end before the reply was kept.
+    """
+    loop = asyncio.get_running_loop()
+    until = loop.time() + SETTLE_S
+    waiting = asyncio.ensure_future(finished.wait())
+    try:
+        while not waiting.done() and (left := until - loop.time()) > 0:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({waiting}, timeout=left)
+    finally:
+        waiting.cancel()
 
 
 def reply_running(actor: Actor | None, chat_id: int) -> Job | None:
