@@ -18,9 +18,12 @@ from tests.support.writing_replies import MODEL, Writing, key_of, local_rest, sl
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
+from workshop_app.services.chat import running_replies
 from workshop_app.services.chat.history import ChatSettings, ReplySaved
 from workshop_app.services.chat.running_replies import reply_running, stop_reply, until_reply_ended
-from workshop_app.services.core.errors import NotFound
+from workshop_app.services.core.errors import NotFound, SharedStoreUnavailable
+from workshop_app.services.core.streaming import until_stopped
+from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.workshops.policy import Actor
 
 
@@ -113,3 +116,21 @@ async def test_the_rest_api_refuses_to_stop_another_persons_reply_or_a_quiet_cha
     async with local_rest() as client:
         again = await client.post(f"/api/v1/chats/{writing.chat_id}/stop", headers=key_of(owner))
     assert again.status_code == 404, "a stopped reply is no longer being written"
+
+
+async def test_a_reply_runs_on_when_the_shared_store_is_down_and_its_tab_can_still_stop_it(
+    slow: FakeOllama, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Unreachable:
+        def start(self, *_args: object, **_kwargs: object) -> None:
+            raise SharedStoreUnavailable("connection refused")
+
+    monkeypatch.setattr(running_replies, "get_jobs", Unreachable)
+    chat_id = chats.send_message(owner, None, ChatSettings(MODEL), "Tell me a long story")
+    stop, pieces = asyncio.Event(), []
+    async for event in until_stopped(chats.stream_chat_reply(owner, chat_id), stop):
+        pieces.append(event.content if isinstance(event, ChatChunk) else "")
+        if len("".join(pieces)) >= 3:
+            stop.set()
+    saved = chats.get_chat(owner, chat_id).messages[-1]
+    assert (saved.status, saved.content) == (ReplyStatus.STOPPED, "".join(pieces))
