@@ -172,10 +172,13 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     @rx.event
     @toasts_errors
     async def stop_elsewhere(self):
-        """Stop the reply another tab is writing into this chat (wherever it runs), then show it as saved."""
-        self.writing_elsewhere = False
-        await stop_reply(self.acting(), self.chat_id)
-        return self._show(self.chat_id)
+        """Stop the reply another tab is writing into this chat (wherever it runs), then show it as saved.
+
+        Had it ended meanwhile, the toast says so and the follower shows the chat as saved.
+        """
+        if self.writing_elsewhere:
+            await stop_reply(self.acting(), self.chat_id)
+            return self._show(self.chat_id)
 
     @rx.event(background=True)
     @toasts_errors
@@ -185,7 +188,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
             actor, chat_id = await self.acting_off_loop(), self.chat_id
         await until_reply_ended(actor, chat_id)
         async with self:
-            if self.writing_elsewhere and self.chat_id == chat_id:
+            if self.writing_elsewhere and self.chat_id == chat_id and not self.streaming:
                 return self._show(chat_id)
 
     @rx.event
@@ -251,6 +254,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         """
         chat_id = await off_loop(save, actor)
         self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
+        self.writing_elsewhere = False  # this tab writes now; its own Stop stops its reply
         replies = chats.stream_chat_reply(actor, chat_id, client_ip=self.router.session.client_ip)
         return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, chat_id))
 
