@@ -21,7 +21,7 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.api_workers import ApiWorker, api_worker
 from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from tests.support.ports import free_port
-from tests.support.writing_replies import key_of, local_rest, slow_down, writing_reply
+from tests.support.writing_replies import key_of, local_rest, next_reply_served, slow_down, writing_reply
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
@@ -96,6 +96,7 @@ async def test_the_rest_api_of_another_worker_stops_the_reply_this_one_writes(
     assert len(writing.text) < 300, "stopped long before its end"
     await asyncio.sleep(0.2)
     assert fake_ollama.stats.cancelled_streams == 1, "the request to the model was closed"
+    await asyncio.wait_for(next_reply_served(owner, fake_ollama), 5)  # the shared queue's slot was given back
 
 
 async def test_a_stop_while_redis_is_down_is_a_clear_503(

@@ -14,7 +14,15 @@ import pytest
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user
-from tests.support.writing_replies import MODEL, Writing, key_of, local_rest, slow_down, writing_reply
+from tests.support.writing_replies import (
+    MODEL,
+    Writing,
+    key_of,
+    local_rest,
+    next_reply_served,
+    slow_down,
+    writing_reply,
+)
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
@@ -63,6 +71,7 @@ async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stoppe
     assert reply_running(owner, writing.chat_id) is None
     await asyncio.sleep(0.2)
     assert slow.stats.cancelled_streams == 1, "the request to the model was closed"
+    await asyncio.wait_for(next_reply_served(owner, slow), 5)  # one request at a time: its turn was given back
 
 
 async def test_nobody_else_can_stop_it_and_a_chat_without_a_reply_has_nothing_to_stop(

@@ -62,6 +62,15 @@ async def writing_reply(owner: Actor) -> AsyncIterator[Writing]:
         await asyncio.gather(reply.task, return_exceptions=True)
 
 
+async def next_reply_served(owner: Actor, fake: FakeOllama) -> None:
+    """The owner's next reply runs to its end: the stopped one gave back its turn on the host and the owner's."""
+    fake.config.token_delay, fake.config.reply_tokens = 0.0, 5
+    chat_id = chats.send_message(owner, None, ChatSettings(MODEL), "And now a short one")
+    async for _event in chats.stream_chat_reply(owner, chat_id):
+        pass
+    assert chats.get_chat(owner, chat_id).messages[-1].status == "done"
+
+
 def key_of(actor: Actor) -> dict[str, str]:
     """REST headers with a fresh API key of this person."""
     return {"Authorization": f"Bearer {create_api_key(actor, 'tests')[1]}"}
