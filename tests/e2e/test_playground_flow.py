@@ -157,3 +157,53 @@ def test_a_template_with_two_variables_is_filled_from_its_form_and_run(
         "Echo: Explain tides to children in one line.", timeout=10_000
     )
     page.screenshot(path=artifacts / "prompt-template-run.png", full_page=True)
+
+
+def test_a_reply_streaming_in_one_tab_is_stopped_from_another_tab(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
+    fake_server.config.token_delay = 0.15
+    fake_server.config.reply_tokens = 200
+    _open_playground(page, app_url)
+    _send(page, "Tell me about vicunas")
+    writing = page.locator(".message-assistant").last
+    expect(writing).to_contain_text("vicunas", timeout=10_000)
+
+    other = page.context.new_page()  # the same person, another tab
+    other.set_default_timeout(15_000)
+    _open_playground(other, app_url)
+    other.locator(".chat-item .chat-title").first.click()
+    expect(other.locator(".message-user")).to_contain_text("Tell me about vicunas")
+    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    other.screenshot(path=artifacts / "playground-writing-elsewhere.png", full_page=True)
+    other.locator("#stop-elsewhere-button").click()
+
+    expect(writing.get_by_text("stopped")).to_be_visible()  # the tab writing it ended, as with its own Stop
+    expect(page.locator("#send-button")).to_be_visible()
+    expect(other.locator("#writing-elsewhere")).to_be_hidden()
+    stopped = other.locator(".message-assistant").last
+    expect(stopped.get_by_text("stopped")).to_be_visible()
+    expect(stopped).to_contain_text("Echo: Tell me about vicunas")
+    assert fake_server.stats.cancelled_streams >= 1, "the request to the model was closed"
+    other.reload()
+    expect(other.locator(".message-assistant").last.get_by_text("stopped")).to_be_visible()
+
+
+def test_a_reply_another_tab_is_writing_shows_once_it_is_saved(
+    page: Page, app_url: str, fake_server: FakeOllama
+) -> None:
+    fake_server.config.token_delay = 0.15
+    fake_server.config.reply_tokens = 30
+    _open_playground(page, app_url)
+    _send(page, "Tell me about guanacos")
+    expect(page.locator(".message-assistant").last).to_contain_text("guanacos", timeout=10_000)
+
+    other = page.context.new_page()
+    other.set_default_timeout(15_000)
+    _open_playground(other, app_url)
+    other.locator(".chat-item .chat-title").first.click()
+    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    expect(page.locator("#send-button")).to_be_visible()  # the first tab's reply ran to its end
+    expect(other.locator("#writing-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
+    expect(other.locator(".message-assistant").last).to_contain_text("Echo: Tell me about guanacos")
+    expect(other.locator(".message-assistant").last.get_by_text("stopped")).to_have_count(0)

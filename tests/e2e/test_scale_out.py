@@ -18,6 +18,7 @@ import httpx
 import psutil
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
 
 from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
@@ -27,10 +28,12 @@ from tests.support.people import Person, sign_in
 from tests.support.playground_tab import PlaygroundTab
 from tests.support.run_async import run_coroutine
 from tests.support.scale_out import scale_out_app, scale_out_services
+from workshop_app.db.engine import session_scope
 from workshop_app.db.migrations import upgrade_database
-from workshop_app.db.users import Role
+from workshop_app.db.users import Role, User
 from workshop_app.services.accounts import auth
 from workshop_app.services.accounts.api_keys import create_api_key
+from workshop_app.services.chat import history as chats
 from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.rag.systems import RagSpec, create_rag_system
 from workshop_app.services.rag.vector_store import get_vector_store
@@ -175,6 +178,38 @@ def test_chat_in_the_browser(deployment: Deployment, browser: Browser, artifacts
         expect(page.locator(".message-assistant").last).to_contain_text("Echo: Hello from a scaled-out room")
         page.screenshot(path=artifacts / "scale-out-chat.png", full_page=True)
     finally:
+        context.close()
+
+
+def test_a_reply_in_the_browser_is_stopped_through_the_api_of_any_worker(
+    deployment: Deployment, browser: Browser
+) -> None:
+    """The tab's reply streams in the worker holding its websocket; the stop lands on whichever worker the
+    kernel hands the API request to (another one, two times in three) and is published to the writer."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    for host in deployment.hosts:
+        host.config.token_delay, host.config.reply_tokens = 0.15, 200
+    try:
+        sign_in(page, deployment.url, deployment.attendee)
+        _choose_model(page)
+        page.locator("#message-input").fill("Tell me a long story about alpacas")
+        page.locator("#message-input").press("Enter")
+        writing = page.locator(".message-assistant").last
+        expect(writing).to_contain_text("alpacas")
+        with session_scope() as session:
+            owner = session.exec(select(User).where(User.username == deployment.attendee.username)).one()
+        chat_id = chats.list_chats(actor_of(owner))[0].id
+        stopped = _fresh_connection_post(f"{deployment.url}/api/v1/chats/{chat_id}/stop", deployment.attendee_key, {})
+        assert stopped.status_code == 200, stopped.text
+        assert stopped.json()["reply"]["status"] == "stopped"
+        assert stopped.json()["reply"]["content"].startswith("Echo: Tell me a long story about alpacas")
+        expect(writing.get_by_text("stopped")).to_be_visible()
+        expect(page.locator("#send-button")).to_be_visible()
+    finally:
+        for host in deployment.hosts:
+            host.config.token_delay, host.config.reply_tokens = 0.0, 12
         context.close()
 
 

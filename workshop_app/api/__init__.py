@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from workshop_app.api.accounts import router as accounts_router
 from workshop_app.api.arena import router as arena_router
 from workshop_app.api.auth import require_api_key
+from workshop_app.api.chats import router as chats_router
 from workshop_app.api.docs import install_docs
 from workshop_app.api.errors import REST_REFUSALS, install_error_handlers
 from workshop_app.api.exercises import router as exercises_router
@@ -58,6 +59,7 @@ def build_api() -> FastAPI:
     api.include_router(rag_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(chats_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path
     api.include_router(rest_paths_router)  # and this every other /api/v1 path

@@ -417,6 +417,35 @@ def _queue_notice() -> rx.Component:
     )
 
 
+def _elsewhere_notice() -> rx.Component:
+    """A reply another tab is writing into this chat: it shows here once saved, or stop it from here."""
+    return rx.cond(
+        PlaygroundState.writing_elsewhere,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("pen-line")),
+            rx.hstack(
+                rx.callout.text("A reply is being written into this chat in another tab; it shows here once saved."),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("square", size=14),
+                    "Stop it",
+                    on_click=PlaygroundState.stop_elsewhere,
+                    color_scheme="red",
+                    size="1",
+                    id="stop-elsewhere-button",
+                ),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
+            color_scheme="blue",
+            role="status",
+            id="writing-elsewhere",
+            width="100%",
+        ),
+    )
+
+
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -485,6 +514,7 @@ def playground_page() -> rx.Component:
                 schema_editor(PlaygroundState),
                 _conversation(),
                 _queue_notice(),
+                _elsewhere_notice(),
                 _composer(),
                 flex="1",
                 min_width="0",

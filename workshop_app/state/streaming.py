@@ -4,7 +4,9 @@ The Playground, Compare, RAG and tool playground pages all stream a model's repl
 background handler. They differ only in what they save first, what they show per item and how
 they settle; `stream_reply` does the rest once, so a fix to stopping or cleaning up reaches
 every page. Stop signals live here too: one per tab and page with a reply in flight. A tab's
-events all reach the worker that holds its websocket, so a process-local registry is enough.
+events all reach the worker that holds its websocket, so a process-local registry is enough for
+the tab's own Stop; a chat reply can also be stopped from another tab, worker or the REST API
+(services/chat/running_replies.py).
 """
 
 from __future__ import annotations

@@ -30,10 +30,12 @@ from workshop_app.db.row_ids import saved_id
 from workshop_app.services.chat.options import check_options
 from workshop_app.services.chat.replies import stream_reply_queued
 from workshop_app.services.chat.reply_modes import check_attachments, parse_schema
+from workshop_app.services.chat.running_replies import running_reply
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.services.core.owned_rows import owned_row
+from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.gateway.inputs import require_capabilities
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.ollama.types import ChatChunk
@@ -255,7 +257,8 @@ async def stream_chat_reply(
     With tools attached, the model must be able to call tools; each call is yielded as a
     TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
     so a page can show it as kept without reading the chat again. Closing this generator
-    (Stop) closes the request to Ollama and saves the text so far as stopped; a failure
+    (Stop) closes the request to Ollama and saves the text so far as stopped, and so does a
+    stop from another tab, worker or the REST API (services/chat/running_replies.py); a failure
     mid-stream saves it as incomplete and re-raises the error. The database work runs in
     threads, off the event loop that streams everyone's replies.
     """
@@ -265,37 +268,36 @@ async def stream_chat_reply(
     require_model(actor, chat.model)
     extras = await _extras(chat, history)
     reply, saving = _ReplySoFar(len(history), extras.get("format")), False
-    try:
-        yield view
-        events = (
-            reply_with_tools(
-                actor,
-                chat.model,
-                chat.tool_ids,
-                history,
-                options=dict(chat.options),
-                client_ip=client_ip,
-                extras=extras,
-            )
-            if chat.tool_ids
-            else stream_reply_queued(
-                chat.model, history, dict(chat.options), user_id=actor.id, client_ip=client_ip, extras=extras
-            )
+    async with running_reply(actor, chat_id) as stopped_elsewhere:
+        try:
+            yield view
+            events = until_stopped(_model_events(actor, chat, history, extras, client_ip), stopped_elsewhere)
+            async with aclosing(events):
+                async for event in events:
+                    reply.saw(event)
+                    if not isinstance(event, LoopEnded):
+                        yield event
+            saving = True
+            if (saved := await off_loop(_save_reply, chat_id, chat.model, reply)) is not None:
+                yield saved
+        except WorkshopError as failure:
+            reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
+            raise
+        finally:
+            if not saving:
+                await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled
+
+
+def _model_events(
+    actor: Actor, chat: Chat, history: list[dict[str, Any]], extras: dict[str, Any], client_ip: str | None
+) -> AsyncGenerator[ChatChunk | QueueUpdate | TraceStep | LoopEnded, None]:
+    """The model's reply to the chat: through the tool loop when tools are attached, else one queued stream."""
+    options = dict(chat.options)
+    if chat.tool_ids:
+        return reply_with_tools(
+            actor, chat.model, chat.tool_ids, history, options=options, client_ip=client_ip, extras=extras
         )
-        async with aclosing(events):
-            async for event in events:
-                reply.saw(event)
-                if not isinstance(event, LoopEnded):
-                    yield event
-        saving = True
-        if (saved := await off_loop(_save_reply, chat_id, chat.model, reply)) is not None:
-            yield saved
-    except WorkshopError as failure:
-        reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
-        raise
-    finally:
-        if not saving:
-            await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled meanwhile
+    return stream_reply_queued(chat.model, history, options, user_id=actor.id, client_ip=client_ip, extras=extras)
 
 
 async def _extras(chat: Chat, history: list[dict[str, Any]]) -> dict[str, Any]:
