@@ -62,6 +62,7 @@ def test_an_attendee_fails_a_check_then_passes_and_the_board_shows_two_attempts(
         instructor.goto(f"{app_url}{page_path}")
         expect(instructor.locator("#no-workshop-yet")).to_contain_text("you run none yet")
         expect(instructor.get_by_label("Workshop")).to_have_count(0)
+    instructor.screenshot(path=artifacts / "arena-no-workshop-laptop.png")
     instructor.locator("#no-workshop-yet").get_by_role("link", name="Create one on the Workshop page").click()
     instructor.wait_for_url("**/workshop")
     instructor.get_by_role("button", name="New workshop").click()
