@@ -434,6 +434,7 @@ class FakeOllamaApp:
         config, stats = self.state.config, self.state.stats
         fail_at = min(ERROR_AFTER_TOKENS, len(run.pieces)) if config.fault == "error_mid_stream" else -1
         stats.active_streams += 1
+        stats.peak_streams = max(stats.peak_streams, stats.active_streams)
         try:
             prompt_start = perf_counter_ns()
             await self._pause(config.first_token_delay)
