@@ -41,9 +41,19 @@ class RoomRun:
     """One chat alone, end to end through the platform (median of a few)."""
     peak: int
     """The most replies the host streamed at once."""
+    room_s: float
+    """From the first greedy chat sent to the last reply's end."""
+    slot_s: float
+    """Seconds the host spent streaming replies during the room, summed over its streams."""
+    queued_s: float
+    """How long the greedy bursts took to be all queued (or served): the light attendees came then."""
     light: list[float]
     """Each light attendee's wait for the first piece of the reply, shortest first."""
     greedy: list[float]
+
+    def host_busy(self, parallelism: int) -> float:
+        """The share of the room's duration the host's slots were streaming (the rest: each turn's handover)."""
+        return self.slot_s / (parallelism * self.room_s)
 
 
 async def chat(client: httpx.AsyncClient, worker: str, key: str, text: str) -> float:
@@ -81,10 +91,10 @@ async def waiting_on(client: httpx.AsyncClient, worker: str, host: str) -> int:
     )
 
 
-async def job_alone(client: httpx.AsyncClient, workers: list[str], key: str, samples: int = 5) -> float:
-    """Median seconds one chat takes alone; the first round on each worker warms it up and is not counted."""
-    for worker in workers:
-        await chat(client, worker, key, "warm up")
+async def job_alone(client: httpx.AsyncClient, workers: list[str], key: str, warm_ups: int, samples: int = 5) -> float:
+    """Median seconds one chat takes alone, after `warm_ups` chats at once on each URL (not counted): on
+    separate connections, so behind one port the kernel hands them to several of its workers."""
+    await asyncio.gather(*(chat(client, worker, key, "warm up") for worker in workers for _ in range(warm_ups)))
     durations = []
     for n in range(samples):
         started = time.perf_counter()
@@ -93,14 +103,16 @@ async def job_alone(client: httpx.AsyncClient, workers: list[str], key: str, sam
     return statistics.median(durations)
 
 
-async def run_room(workers: list[str], host: str, keys: list[str], shape: RoomShape) -> RoomRun:
+async def run_room(workers: list[str], host: str, keys: list[str], shape: RoomShape, warm_ups: int = 1) -> RoomRun:
     """Run the scenario on the app's `workers` (base URLs) in front of the fake at `host`; `keys` are the
-    attendees' API keys, the first `shape.greedy` of them the greedy ones, plus one more for the job alone."""
+    attendees' API keys, the first `shape.greedy` of them the greedy ones, plus one more for the job alone.
+    `warm_ups` chats at once per URL come first (several where one URL stands for several workers)."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        job_s = await job_alone(client, workers, keys[-1])
-        started = (await host_stats(client, host))["requests"].get("/api/chat", 0)
-        spread = itertools.cycle(workers)
+        job_s = await job_alone(client, workers, keys[-1], warm_ups)
+        before = await host_stats(client, host)
+        started = before["requests"].get("/api/chat", 0)
+        spread, burst_sent = itertools.cycle(workers), time.perf_counter()
         greedy_keys, light_keys = keys[: shape.greedy], keys[shape.greedy : shape.people]
         bursts = [
             asyncio.create_task(chat(client, next(spread), key, f"greedy {n}"))
@@ -109,10 +121,13 @@ async def run_room(workers: list[str], host: str, keys: list[str], shape: RoomSh
         ]
         while not await _all_queued(client, workers[0], host, started, len(bursts)):
             await asyncio.sleep(0.01)
+        queued_s = time.perf_counter() - burst_sent
         light = [asyncio.create_task(chat(client, next(spread), key, "light")) for key in light_keys]
         greedy_waits, light_waits = await asyncio.gather(asyncio.gather(*bursts), asyncio.gather(*light))
-        peak = (await host_stats(client, host))["peak_streams"]
-    return RoomRun(job_s, peak, sorted(light_waits), sorted(greedy_waits))
+        room_s = time.perf_counter() - burst_sent
+        after = await host_stats(client, host)
+    slot_s = after["stream_seconds"] - before["stream_seconds"]
+    return RoomRun(job_s, after["peak_streams"], room_s, slot_s, queued_s, sorted(light_waits), sorted(greedy_waits))
 
 
 async def _all_queued(client: httpx.AsyncClient, worker: str, host: str, started: int, burst: int) -> bool:
