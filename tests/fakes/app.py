@@ -434,8 +434,9 @@ class FakeOllamaApp:
         config, stats = self.state.config, self.state.stats
         fail_at = min(ERROR_AFTER_TOKENS, len(run.pieces)) if config.fault == "error_mid_stream" else -1
         stats.active_streams += 1
+        stats.peak_streams = max(stats.peak_streams, stats.active_streams)
+        prompt_start = perf_counter_ns()
         try:
-            prompt_start = perf_counter_ns()
             await self._pause(config.first_token_delay)
             first_token = perf_counter_ns()
             for index, piece in enumerate(run.pieces):
@@ -453,6 +454,7 @@ class FakeOllamaApp:
             raise
         finally:
             stats.active_streams -= 1
+            stats.stream_seconds += (perf_counter_ns() - prompt_start) / 1e9
             self.state.load(run.spec, run.keep_alive, None)
 
     def _done(self, run: _Run, prompt_start: int, first_token: int) -> dict[str, Any]:

@@ -82,6 +82,10 @@ class FakeStats:
     embed_calls: int = 0
     embed_inputs: int = 0
     active_streams: int = 0
+    peak_streams: int = 0
+    """The most replies streamed at once since the counters were last reset (a host's observed concurrency)."""
+    stream_seconds: float = 0.0
+    """Seconds spent streaming replies, summed over the streams (how long the host's slots were busy)."""
     cancelled_streams: int = 0
     last_chat_options: dict[str, Any] = field(default_factory=dict)
     last_chat: dict[str, Any] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
@@ -89,6 +90,19 @@ async def test_streaming_chat_yields_tokens_then_done(fake: FakeOllama, client: 
     running = (await client.ps()).models
     assert [m.model for m in running] == ["llama3.2:1b"]
     assert running[0].context_length == 4096 and running[0].size_vram > 0 and running[0].expires_at
+
+
+async def test_the_fake_sends_each_piece_at_once_as_ollama_does(fake: FakeOllama) -> None:
+    """Nagle's algorithm is off on the fake's connections, as on Ollama's: with it on, a chat sent right
+    after another waits for the client's delayed ACK (about 40 ms) before its first piece, which the
+    benchmarks would count as the platform's time."""
+    async with httpx.AsyncClient() as client:
+        reply = await client.post(f"{fake.url}/api/chat", json={"model": "qwen2.5:0.5b", "messages": HELLO})
+        assert reply.status_code == 200
+        server = fake._server  # the connection the client keeps alive, as the fake's server holds it
+        assert server is not None
+        sockets = [connection.transport.get_extra_info("socket") for connection in server.server_state.connections]
+        assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
 
 
 async def test_non_stream_chat_generate_and_num_predict(client: ollama.AsyncClient) -> None:

@@ -63,9 +63,9 @@ class FairnessRun:
         return {
             "job_s": self.job_s,
             "median_wait_s": statistics.median(waits),
-            "p95_wait_s": _p95(waits),
+            "p95_wait_s": p95(waits),
             "median_wait_behind_greedy_s": statistics.median(behind),
-            "p95_wait_behind_greedy_s": _p95(behind),
+            "p95_wait_behind_greedy_s": p95(behind),
         }
 
 
@@ -73,7 +73,7 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
