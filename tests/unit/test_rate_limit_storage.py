@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import limits
 import pytest
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from workshop_app.services.sharing import rate_limits
 from workshop_app.services.sharing.rate_limits import LoopMemoryStorage
 
 
@@ -39,3 +41,20 @@ async def test_the_limit_still_holds_and_expired_entries_are_dropped() -> None:
     storage.expire(time.time() + 61)
     assert storage.events == {}
     assert await limiter.hit(item, "requests", "user:1")
+
+
+async def test_a_workshops_own_limits_are_read_in_the_database_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    readers = []
+
+    def read(user_id: int) -> tuple[int | None, int | None]:
+        readers.append(threading.current_thread())
+        return 7, None
+
+    monkeypatch.setattr(rate_limits, "_read_workshop_figures", read)
+    rate_limits.forget_workshop_limits()
+    allowance = await rate_limits.allowance_off_loop(4242)
+    assert allowance.requests is not None and allowance.requests.amount == 7
+    assert readers and readers[0] is not threading.current_thread(), "the event loop's thread waited for the database"
+    await rate_limits.allowance_off_loop(4242)
+    assert len(readers) == 1, "read again within seconds"
+    rate_limits.forget_workshop_limits()

@@ -3,13 +3,15 @@
 Every token of a reply crosses this path, so it is kept cheap: aiohttp parses HTTP in C and
 hands over whatever bytes have arrived (several lines that came together cost one read),
 a line is only `json.loads`-ed, and starting a request does not scan the whole pool.
-Failures surface as aiohttp's own exceptions, which the client translates.
+Failures surface as aiohttp's own exceptions, which the client translates. Each request is logged
+as the library's HTTP client logs the others (`HTTP Request: POST <url> "HTTP/1.1 200 OK"`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
@@ -17,6 +19,8 @@ from typing import Any
 
 import aiohttp
 import ollama
+
+log = logging.getLogger(__name__)
 
 
 class StreamSessions:
@@ -36,7 +40,8 @@ class StreamSessions:
         if session is None or session.closed:
             for ended in [other for other in self._sessions if other.is_closed()]:
                 await self._sessions.pop(ended).close()
-            session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
+            # trust_env: proxy settings from the environment apply, as they do to the library's other calls
+            session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers, trust_env=True)
             self._sessions[loop] = session
         return session
 
@@ -55,6 +60,8 @@ async def posted_lines(
     own client does, so the platform translates both paths alike.
     """
     async with session.post(url, data=json.dumps(body).encode(), allow_redirects=False) as response:
+        version = f"{response.version.major}.{response.version.minor}" if response.version else "1.1"
+        log.info('HTTP Request: POST %s "HTTP/%s %d %s"', url, version, response.status, response.reason)
         if not 200 <= response.status < 300:
             raise ollama.ResponseError(await response.text(), response.status)
         lines = ndjson_lines(response.content.iter_any())

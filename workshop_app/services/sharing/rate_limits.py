@@ -33,6 +33,7 @@ from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.workshops import Workshop, WorkshopMember
+from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import RateLimited
 from workshop_app.services.core.ttl_memo import TtlMemo
 from workshop_app.services.operations.metrics import count_rate_limit_hit
@@ -92,6 +93,17 @@ def allowance_for(user_id: int | None) -> Allowance:
     if figures is None:
         figures = _workshop_figures.put(user_id, _read_workshop_figures(user_id))
     return allowance.overridden(*figures)
+
+
+async def allowance_off_loop(user_id: int | None) -> Allowance:
+    """`allowance_for` from async code: the workshop's figures, when read again, are read in the database threads.
+
+    That read comes every few seconds per person; on the event loop, a room's first requests
+    after it would each hold every stream (and each other) for a database round-trip.
+    """
+    if user_id is not None and _workshop_figures.get(user_id) is None:
+        _workshop_figures.put(user_id, await off_loop(_read_workshop_figures, user_id))
+    return allowance_for(user_id)
 
 
 def _read_workshop_figures(user_id: int) -> tuple[int | None, int | None]:
