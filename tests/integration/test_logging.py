@@ -63,7 +63,8 @@ async def test_a_ui_event_id_follows_a_chat_to_the_model_request(
         EventContext.reset(token)
     expected = f"ui-{context.txid}"
     tagged = [line for line in lines(captured) if line.get("request_id") == expected]
-    assert any(line["logger"] == "httpx" and "/api/chat" in line["event"] for line in tagged)
+    streams = "workshop_app.services.ollama.streams"  # streamed replies are read over their own connections
+    assert any(line["logger"] == streams and "/api/chat" in line["event"] for line in tagged)
     assert any(line["event"] == "model_request.finished" and line["completion_tokens"] > 0 for line in tagged)
 
 

@@ -45,6 +45,9 @@ def build_api() -> FastAPI:
     install_error_handlers(api)
     api.add_middleware(RequestContextMiddleware)
     api.include_router(health_router)
+    # /ollama/api/... and /v1/... for attendees' own code: early, as the most frequent requests (each
+    # router tried before the one that answers costs every request a match)
+    api.include_router(gateway_router)
     api.include_router(metrics_router)
     api.include_router(sessions_router, responses=REST_REFUSALS)  # the HttpOnly session cookie after signing in or out
     api.include_router(models_router, prefix="/api/v1", responses=REST_REFUSALS)
@@ -60,7 +63,6 @@ def build_api() -> FastAPI:
     api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(chats_router, prefix="/api/v1", responses=REST_REFUSALS)
-    api.include_router(gateway_router)  # /ollama/api/... and /v1/... for attendees' own code
     api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path
     api.include_router(rest_paths_router)  # and this every other /api/v1 path
     return api

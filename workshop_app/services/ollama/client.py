@@ -5,30 +5,46 @@ only what is safe to retry (failures to connect: nothing was sent), and makes
 closing a stream close the HTTP request so Ollama frees its slot. Whoever listens
 (`on_unavailable`, the health monitor) hears at once when the host refuses a connection
 (`refused` True) or drops one.
+
+Streams (chat, generate, pull), whose cost is paid per token, go through services/ollama/streams
+(aiohttp, lines only `json.loads`-ed); their request bodies are still built by the library's
+models, so what Ollama receives is the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
+import aiohttp
 import httpx
 import ollama
+from ollama._client import _copy_images, _copy_messages, _copy_tools
+from ollama._types import ChatRequest, GenerateRequest
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from workshop_app.services.ollama.errors import BackendBusy, BackendError, BackendUnavailable, ModelNotFound
+from workshop_app.services.ollama.streams import StreamSessions, posted_lines
 from workshop_app.services.ollama.types import ChatChunk, ChatStats, ModelInfo, PullStep, RunningModel, ServerInfo
 
 T = TypeVar("T")
 
 # Raised before any byte of the request reached Ollama, so a retry cannot duplicate work.
-CONNECT_ERRORS = (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)
+CONNECT_ERRORS = (
+    ConnectionError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
 # A kept-alive connection the host closed while idle fails like this before any answer: the
 # opening of a stream (nothing received yet) is retried on a fresh connection for it too.
-STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError,)
+STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, aiohttp.ServerDisconnectedError)
+# How a connection fails once a request is under way (dropped, cut short, timed out).
+TRANSPORT_ERRORS = (httpx.TransportError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
 class OllamaBackend:
@@ -53,6 +69,12 @@ class OllamaBackend:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ollama.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
+        headers = ollama.AsyncClient(host=self.url)._client.headers  # the library's (agent, key from the env)
+        self._streams = StreamSessions(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            headers={name: value for name, value in headers.items() if name not in ("accept-encoding", "connection")},
+        )
 
     def _client(self) -> ollama.AsyncClient:
         loop = asyncio.get_running_loop()
@@ -66,6 +88,7 @@ class OllamaBackend:
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
+        await self._streams.aclose()
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -110,7 +133,7 @@ class OllamaBackend:
                 return BackendBusy(f"Ollama at {self.url} is busy: {error.error}")
             status = error.status_code if error.status_code > 0 else None
             return BackendError(self.url, error.error, status)
-        if isinstance(error, (*CONNECT_ERRORS, httpx.TransportError)):
+        if isinstance(error, (*CONNECT_ERRORS, *TRANSPORT_ERRORS)):
             return self._unavailable(_reason(error), refused=isinstance(error, CONNECT_ERRORS))
         return error
 
@@ -119,14 +142,11 @@ class OllamaBackend:
             self.on_unavailable(self.url, reason, refused)
         return BackendUnavailable(self.url, reason)
 
-    async def _stream(
-        self, open_stream: Callable[[ollama.AsyncClient], Awaitable[AsyncIterator[Any]]], model: str
-    ) -> AsyncGenerator[Any, None]:
-        """Yield a stream's parts; connect failures (and stale connections) before the first part are retried."""
+    async def _stream(self, path: str, body: dict[str, Any], model: str) -> AsyncGenerator[dict[str, Any], None]:
+        """Yield a streamed POST's lines; connect failures (and stale connections) before the first line are retried."""
 
-        async def first_part() -> tuple[AsyncGenerator[Any, None], Any]:
-            # The ollama client types its streams as AsyncIterator; they are async generators, which close.
-            stream = cast(AsyncGenerator[Any, None], await open_stream(self._client()))
+        async def first_part() -> tuple[AsyncGenerator[dict[str, Any], None], dict[str, Any]]:
+            stream = posted_lines(await self._streams.session(), self.url + path, body)
             try:
                 return stream, await anext(stream)
             except BaseException:
@@ -143,7 +163,7 @@ class OllamaBackend:
                     part = await anext(stream)
             except StopAsyncIteration:
                 return
-            except (ollama.ResponseError, httpx.TransportError) as error:
+            except (ollama.ResponseError, *TRANSPORT_ERRORS) as error:
                 self._raise_translated(error, model)
 
     # -- the API ------------------------------------------------------------------
@@ -177,10 +197,11 @@ class OllamaBackend:
 
     async def pull(self, model: str) -> AsyncGenerator[PullStep, None]:
         """Stream a pull's progress lines. Closing this generator closes the HTTP request (cancel)."""
-        parts = self._stream(lambda client: client.pull(model, stream=True), model)
+        parts = self._stream("/api/pull", {"model": model, "insecure": False, "stream": True}, model)
         async with aclosing(parts):
             async for part in parts:
-                yield PullStep(part.status or "", part.digest or "", part.total or 0, part.completed or 0)
+                status, digest = part.get("status") or "", part.get("digest") or ""
+                yield PullStep(status, digest, part.get("total") or 0, part.get("completed") or 0)
 
     async def delete(self, model: str) -> None:
         await self._call(lambda client: client.delete(model), model)
@@ -236,28 +257,33 @@ class OllamaBackend:
 
         `extras` are /api/chat's other fields, sent as given: `format`, `think`, `keep_alive`.
         """
-        parts = self._stream(
-            lambda client: client.chat(
-                model=model, messages=messages, options=options, tools=tools, stream=True, **(extras or {})
-            ),
-            model,
+        request = ChatRequest(
+            model=model,
+            messages=list(_copy_messages(messages)),
+            tools=list(_copy_tools(tools)),
+            stream=True,
+            options=options,
+            **(extras or {}),
         )
+        parts = self._stream("/api/chat", request.model_dump(exclude_none=True), model)
         async with aclosing(parts):
             async for part in parts:
-                message = part.message
-                calls = [call.model_dump(mode="json") for call in (message.tool_calls or [])]
-                stats = ChatStats.from_final(part) if part.done else None
-                yield ChatChunk(message.content or "", part.done, stats, calls, message.thinking or "")
+                yield chat_chunk(part)
 
     async def generate_stream(
         self, model: str, fields: Mapping[str, Any], options: dict[str, Any] | None = None
     ) -> AsyncGenerator[ChatChunk, None]:
         """Stream /api/generate's reply to `fields` (prompt, system, suffix, raw, images, format, think, ...)."""
-        parts = self._stream(lambda client: client.generate(model=model, options=options, stream=True, **fields), model)
+        given = {**_GENERATE_DEFAULTS, **fields}
+        if given.get("images"):
+            given["images"] = list(_copy_images(given["images"]))
+        request = GenerateRequest(model=model, stream=True, options=options, **given)
+        parts = self._stream("/api/generate", request.model_dump(exclude_none=True), model)
         async with aclosing(parts):
             async for part in parts:
-                stats = ChatStats.from_final(part) if part.done else None
-                yield ChatChunk(part.response or "", part.done, stats, thinking=part.thinking or "")
+                done = bool(part.get("done"))
+                stats = ChatStats.from_final(part) if done else None
+                yield ChatChunk(part.get("response") or "", done, stats, thinking=part.get("thinking") or "")
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
         return (await self.embed_counted(model, texts))[0]
@@ -271,6 +297,24 @@ class OllamaBackend:
         """
         response = await self._call(lambda client: client.embed(model=model, input=texts, **(extras or {})), model)
         return [list(vector) for vector in response.embeddings], response.prompt_eval_count or 0
+
+
+_GENERATE_DEFAULTS = {"prompt": "", "suffix": "", "system": "", "template": ""}
+"""What the library's generate() sends for the fields a caller leaves out."""
+
+
+def chat_chunk(part: Mapping[str, Any]) -> ChatChunk:
+    """One /api/chat line as a ChatChunk; tool calls keep the library's shape ({function: {name, arguments}})."""
+    message = part.get("message") or {}
+    calls = [_tool_call(call) for call in message.get("tool_calls") or ()]
+    done = bool(part.get("done"))
+    stats = ChatStats.from_final(part) if done else None
+    return ChatChunk(message.get("content") or "", done, stats, calls, message.get("thinking") or "")
+
+
+def _tool_call(call: Mapping[str, Any]) -> dict[str, Any]:
+    function = call.get("function") or {}
+    return {"function": {"name": function.get("name") or "", "arguments": function.get("arguments") or {}}}
 
 
 def _model_info(entry: Any) -> ModelInfo:
@@ -297,10 +341,10 @@ def _running_model(entry: Any) -> RunningModel:
 
 
 def _reason(error: BaseException | None) -> str:
-    if isinstance(error, (ConnectionError, httpx.ConnectError)):
+    if isinstance(error, (ConnectionError, httpx.ConnectError, aiohttp.ClientConnectorError)):
         return "connection refused"
-    if isinstance(error, httpx.TimeoutException):
+    if isinstance(error, (httpx.TimeoutException, aiohttp.ServerTimeoutError)):
         return "timed out"
-    if isinstance(error, httpx.TransportError):
+    if isinstance(error, TRANSPORT_ERRORS):
         return "the connection was dropped"
     return str(error) or type(error).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,14 +54,15 @@ class ChatStats:
         return self.completion_tokens / (self.eval_ms / 1000) if self.eval_ms > 0 else 0.0
 
     @classmethod
-    def from_final(cls, part: Any) -> ChatStats:
+    def from_final(cls, part: Mapping[str, Any]) -> ChatStats:
+        """The counters of a reply's last NDJSON line (`done` true)."""
         return cls(
-            prompt_tokens=part.prompt_eval_count or 0,
-            completion_tokens=part.eval_count or 0,
-            total_ms=(part.total_duration or 0) / NANOS_PER_MS,
-            load_ms=(part.load_duration or 0) / NANOS_PER_MS,
-            eval_ms=(part.eval_duration or 0) / NANOS_PER_MS,
-            done_reason=part.done_reason or "",
+            prompt_tokens=part.get("prompt_eval_count") or 0,
+            completion_tokens=part.get("eval_count") or 0,
+            total_ms=(part.get("total_duration") or 0) / NANOS_PER_MS,
+            load_ms=(part.get("load_duration") or 0) / NANOS_PER_MS,
+            eval_ms=(part.get("eval_duration") or 0) / NANOS_PER_MS,
+            done_reason=part.get("done_reason") or "",
         )
 
 

@@ -70,8 +70,13 @@ EMBEDDING_BATCHES = Counter(
 def record_request(row: ModelRequest) -> None:
     """Persist one finished request and count it (from async code: through `off_loop`)."""
     observe_model_request(row)
+    record_requests([row])
+
+
+def record_requests(rows: list[ModelRequest]) -> None:
+    """Persist finished requests, counted already (`observe_model_request`), in one transaction."""
     with session_scope() as session:
-        session.add(row)
+        session.add_all(rows)
 
 
 def observe_model_request(row: ModelRequest) -> None:

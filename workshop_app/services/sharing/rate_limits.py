@@ -14,6 +14,7 @@ never exceeds the quota by more than the requests' prompt estimates fell short.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import math
 import time
@@ -31,6 +32,7 @@ from sqlmodel import col, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.workshops import Workshop, WorkshopMember
+from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import RateLimited
 from workshop_app.services.core.redis_clients import COMMAND_TIMEOUTS, command_client
 from workshop_app.services.core.ttl_memo import TtlMemo
@@ -91,6 +93,17 @@ def allowance_for(user_id: int | None) -> Allowance:
     if figures is None:
         figures = _workshop_figures.put(user_id, _read_workshop_figures(user_id))
     return allowance.overridden(*figures)
+
+
+async def allowance_off_loop(user_id: int | None) -> Allowance:
+    """`allowance_for` from async code: the workshop's figures, when read again, are read in the database threads.
+
+    That read comes every few seconds per person; on the event loop, a room's first requests
+    after it would each hold every stream (and each other) for a database round-trip.
+    """
+    if user_id is not None and _workshop_figures.get(user_id) is None:
+        _workshop_figures.put(user_id, await off_loop(_read_workshop_figures, user_id))
+    return allowance_for(user_id)
 
 
 def _read_workshop_figures(user_id: int) -> tuple[int | None, int | None]:
@@ -406,10 +419,48 @@ def ledger_for(settings: Settings) -> TokenLedger:
     return RedisLedger(settings.redis_url)
 
 
+class LoopMemoryStorage(MemoryStorage):
+    """limits' in-memory windows, with their clean-up done on the event loop, at most once a second.
+
+    limits' own clean-up starts after every hit and hands each person's window to a thread
+    (a thread hop per person, per pass, one pass after another while requests come): in a
+    room that kept a thread busy and took the interpreter away from every stream at each
+    request. Here a hit drops what has expired inline when a second has passed since the
+    last time (a bisect per person), without a task or a thread.
+    """
+
+    EXPIRY_PERIOD_S = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_expiry = 0.0
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the threaded clean-up's trigger
+        now = time.time()
+        if now >= self._next_expiry:
+            self._next_expiry = now + self.EXPIRY_PERIOD_S
+            self.expire(now)
+
+    def expire(self, now: float) -> None:
+        """Drop the entries and counters that expired by `now` (entries are kept newest first)."""
+        for key, events in list(self.events.items()):
+            kept = events[: bisect.bisect_left(events, -now, key=lambda event: -event.expiry)]
+            if kept:
+                self.events[key] = kept
+            else:
+                self.events.pop(key, None)
+                self.locks.pop(key, None)
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
+
+
 def storage_for(settings: Settings) -> Storage:
     """Redis when configured (shared by all app processes), else this process's memory."""
     if settings.redis_url is None:
-        return MemoryStorage()
+        return LoopMemoryStorage()
     url = settings.redis_url.replace("unix://", "redis+unix://", 1)
     return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True, **COMMAND_TIMEOUTS)
 
