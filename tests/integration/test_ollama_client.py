@@ -127,3 +127,42 @@ async def test_embeddings_come_back_one_per_input(fake_ollama: FakeOllama) -> No
     vectors = await backend(fake_ollama.url).embed("nomic-embed-text", ["a cat", "a dog", "a cow"])
     assert len(vectors) == 3
     assert len({len(v) for v in vectors}) == 1
+
+
+class ClosesIdleConnections:
+    """A host that answers the first request on each connection (keeping it open) and closes the connection
+    when a second request arrives on it, unanswered: what a server's idle timeout does when it fires just as
+    the client reuses the connection."""
+
+    ANSWER = b'{"model": "nomic-embed-text", "embeddings": [[0.1, 0.2]], "prompt_eval_count": 2}'
+
+    def __init__(self) -> None:
+        self.answered = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        self.answered += 1
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + b"content-length: %d\r\n\r\n" % len(self.ANSWER)
+            + self.ANSWER
+        )
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")  # the next request on this connection: dropped unanswered
+        writer.close()
+
+
+async def test_a_kept_alive_connection_the_host_closed_is_retried_for_a_read_or_an_embedding() -> None:
+    host = ClosesIdleConnections()
+    server = await asyncio.start_server(host.serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        client = backend(url)
+        for _ in range(3):  # each after the first goes out on the connection the host is about to close
+            assert await client.embed("nomic-embed-text", ["a cat"]) == [[0.1, 0.2]]
+        assert host.answered == 3
+        await client.aclose()

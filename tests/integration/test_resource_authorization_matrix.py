@@ -160,6 +160,7 @@ async def embed_into_own_collection(actor: Actor | None, target: Target) -> None
     if job.item_errors:
         assert all("may not read" in error.message for error in job.item_errors), job.item_errors
         raise DocumentSkipped(job.item_errors[0].message)
+    assert job.status == "done", (job.status, job.error)
     assert target.id in [member.document_id for member in collections.member_documents(actor, own)]
 
 

@@ -43,6 +43,8 @@ CONNECT_ERRORS = (
 # A kept-alive connection the host closed while idle fails like this before any answer: the
 # opening of a stream (nothing received yet) is retried on a fresh connection for it too.
 STALE_CONNECTION_ERRORS = (httpx.RemoteProtocolError, aiohttp.ServerDisconnectedError)
+# Reads and embeddings change nothing on the host, so a stale connection is retried for them as well.
+SAFE_TO_REPEAT = CONNECT_ERRORS + STALE_CONNECTION_ERRORS
 # How a connection fails once a request is under way (dropped, cut short, timed out).
 TRANSPORT_ERRORS = (httpx.TransportError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
@@ -153,9 +155,7 @@ class OllamaBackend:
                 await stream.aclose()
                 raise
 
-        stream, part = await self._call(
-            lambda _client: first_part(), model, retry_on=CONNECT_ERRORS + STALE_CONNECTION_ERRORS
-        )
+        stream, part = await self._call(lambda _client: first_part(), model, retry_on=SAFE_TO_REPEAT)
         async with aclosing(stream):
             try:
                 while True:
@@ -173,25 +173,29 @@ class OllamaBackend:
 
     async def server_info(self, *, attempts: int | None = None) -> ServerInfo:
         """/api/version: which server this is (Ollama or the built-in engine) and, for the engine, its slots."""
-        response = await self._call(lambda client: client._request_raw("GET", "/api/version"), attempts=attempts)
+        response = await self._call(
+            lambda client: client._request_raw("GET", "/api/version"), attempts=attempts, retry_on=SAFE_TO_REPEAT
+        )
         answer = response.json()
         slots = answer.get("slots")
         valid_slots = slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
         return ServerInfo(str(answer.get("version") or ""), str(answer.get("engine") or ""), valid_slots)
 
     async def list_models(self, *, attempts: int | None = None) -> list[ModelInfo]:
-        response = await self._call(lambda client: client.list(), attempts=attempts)
+        response = await self._call(lambda client: client.list(), attempts=attempts, retry_on=SAFE_TO_REPEAT)
         return [_model_info(entry) for entry in response.models]
 
     async def loaded_models(self, *, attempts: int | None = None) -> list[RunningModel]:
         """Models in memory (/api/ps), with their memory, VRAM share and expiry."""
-        response = await self._call(lambda client: client.ps(), attempts=attempts)
+        response = await self._call(lambda client: client.ps(), attempts=attempts, retry_on=SAFE_TO_REPEAT)
         return [_running_model(entry) for entry in response.models]
 
     async def show(self, model: str) -> dict[str, Any]:
         """Everything /api/show says: details, model_info, capabilities, template, license, modelfile."""
         response = await self._call(
-            lambda client: client._request_raw("POST", "/api/show", json={"model": model}), model
+            lambda client: client._request_raw("POST", "/api/show", json={"model": model}),
+            model,
+            retry_on=SAFE_TO_REPEAT,
         )
         return response.json()
 
@@ -295,7 +299,9 @@ class OllamaBackend:
 
         `extras` are /api/embed's other fields (truncate, dimensions, keep_alive), sent as given.
         """
-        response = await self._call(lambda client: client.embed(model=model, input=texts, **(extras or {})), model)
+        response = await self._call(
+            lambda client: client.embed(model=model, input=texts, **(extras or {})), model, retry_on=SAFE_TO_REPEAT
+        )
         return [list(vector) for vector in response.embeddings], response.prompt_eval_count or 0
 
 
