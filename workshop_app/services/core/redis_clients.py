@@ -6,6 +6,7 @@ connect timeout. Every feature that shares state through Redis makes its clients
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import redis
@@ -30,3 +31,14 @@ def blocking_command_client(url: str) -> redis.Redis:
 def listening_client(url: str) -> aioredis.Redis:
     """For pub/sub subscriptions, which wait for messages without a read timeout."""
     return aioredis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=REPLY_WITHIN_S)
+
+
+def raise_if_stopping(error: BaseException) -> None:
+    """Re-raise the cancel when a Redis error came while this task was being cancelled.
+
+    A connection's cleanup can fail as a cancel unwinds it; a loop that retries on Redis errors
+    would take that error for an outage and run on for ever, holding its event loop's shutdown.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error

@@ -38,7 +38,7 @@ from workshop_app.services.core.jobs import (
     run_work,
     settle,
 )
-from workshop_app.services.core.redis_clients import blocking_command_client, listening_client
+from workshop_app.services.core.redis_clients import blocking_command_client, listening_client, raise_if_stopping
 from workshop_app.services.workshops.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,7 @@ class RedisJobs:
             try:
                 await progress(keys=[RECORD + job.id, LEASE + job.id], args=[self._lease_ms, _ACTIVE, *_encode(job)])
             except RedisError as error:
+                raise_if_stopping(error)
                 log.warning("could not share the progress of job %s: %s", job.id, error)
 
     def _ended(self, job: Job, task: asyncio.Task[None]) -> None:
@@ -325,6 +326,7 @@ class RedisJobs:
                         if message["type"] == "message":
                             self._stop(message["data"].decode())
             except RedisError as error:
+                raise_if_stopping(error)
                 log.warning("job cancel listener lost Redis, retrying: %s", error)
                 await asyncio.sleep(1)
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from workshop_app.services.core.redis_clients import command_client, listening_client
+from workshop_app.services.core.redis_clients import command_client, listening_client, raise_if_stopping
 from workshop_app.services.ollama.errors import QueueUnavailable
 from workshop_app.services.ollama.queue_turns import QueueLoad, Ticket, Turn
 from workshop_app.services.operations.metrics import set_queue_length
@@ -301,6 +301,7 @@ class SharedHostScheduler:
         try:
             self._apply(await script)
         except RedisError as error:
+            raise_if_stopping(error)
             log.warning("shared queue for %s: Redis unreachable (%s); leases will free its places", self.url, error)
 
     async def _keep_leases(self) -> None:
@@ -323,6 +324,7 @@ class SharedHostScheduler:
                         if message["type"] == "message":
                             self._apply(message["data"])
             except RedisError as error:
+                raise_if_stopping(error)
                 log.warning("shared queue for %s: lost its channel (%s); reconnecting", self.url, error)
                 await asyncio.sleep(1.0)  # the back-off before a reconnect, not a poll
 
