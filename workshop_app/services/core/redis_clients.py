@@ -12,10 +12,13 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-REPLY_WITHIN_S = 2.0
-"""The longest a command waits for Redis: its scripts take milliseconds, so longer means it hangs."""
+REPLY_WITHIN_S = 5.0
+"""The longest a command waits for Redis: its scripts take milliseconds, so this is far beyond a busy burst."""
+CONNECT_WITHIN_S = 10.0
+"""A frozen Redis still accepts connections (its kernel does), so this only bounds an unreachable machine; it is
+long enough for a burst of new connections whose first attempt the kernel dropped and retried."""
 
-COMMAND_TIMEOUTS: dict[str, Any] = {"socket_timeout": REPLY_WITHIN_S, "socket_connect_timeout": REPLY_WITHIN_S}
+COMMAND_TIMEOUTS: dict[str, Any] = {"socket_timeout": REPLY_WITHIN_S, "socket_connect_timeout": CONNECT_WITHIN_S}
 
 
 def command_client(url: str) -> aioredis.Redis:
@@ -30,7 +33,7 @@ def blocking_command_client(url: str) -> redis.Redis:
 
 def listening_client(url: str) -> aioredis.Redis:
     """For pub/sub subscriptions, which wait for messages without a read timeout."""
-    return aioredis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=REPLY_WITHIN_S)
+    return aioredis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=CONNECT_WITHIN_S)
 
 
 def raise_if_stopping(error: BaseException) -> None:
