@@ -26,9 +26,9 @@ from tests.support.writing_replies import (
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
-from workshop_app.services.chat import running_replies
 from workshop_app.services.chat.history import ChatSettings, ReplySaved
 from workshop_app.services.chat.running_replies import reply_running, stop_reply, until_reply_ended
+from workshop_app.services.core import running_streams
 from workshop_app.services.core.errors import NotFound, SharedStoreUnavailable
 from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.types import ChatChunk
@@ -134,7 +134,7 @@ async def test_a_reply_runs_on_when_the_shared_store_is_down_and_its_tab_can_sti
         def start(self, *_args: object, **_kwargs: object) -> None:
             raise SharedStoreUnavailable("connection refused")
 
-    monkeypatch.setattr(running_replies, "get_jobs", Unreachable)
+    monkeypatch.setattr(running_streams, "get_jobs", Unreachable)
     chat_id = chats.send_message(owner, None, ChatSettings(MODEL), "Tell me a long story")
     stop, pieces = asyncio.Event(), []
     async for event in until_stopped(chats.stream_chat_reply(owner, chat_id), stop):
