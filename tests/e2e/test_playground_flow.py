@@ -174,13 +174,13 @@ def test_a_reply_streaming_in_one_tab_is_stopped_from_another_tab(
     _open_playground(other, app_url)
     other.locator(".chat-item .chat-title").first.click()
     expect(other.locator(".message-user")).to_contain_text("Tell me about vicunas")
-    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    expect(other.locator("#running-elsewhere")).to_be_visible()
     other.screenshot(path=artifacts / "playground-writing-elsewhere.png", full_page=True)
     other.locator("#stop-elsewhere-button").click()
 
     expect(writing.get_by_text("stopped")).to_be_visible()  # the tab writing it ended, as with its own Stop
     expect(page.locator("#send-button")).to_be_visible()
-    expect(other.locator("#writing-elsewhere")).to_be_hidden()
+    expect(other.locator("#running-elsewhere")).to_be_hidden()
     stopped = other.locator(".message-assistant").last
     expect(stopped.get_by_text("stopped")).to_be_visible()
     expect(stopped).to_contain_text("Echo: Tell me about vicunas")
@@ -202,8 +202,8 @@ def test_a_reply_another_tab_is_writing_shows_once_it_is_saved(
     other.set_default_timeout(15_000)
     _open_playground(other, app_url)
     other.locator(".chat-item .chat-title").first.click()
-    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    expect(other.locator("#running-elsewhere")).to_be_visible()
     expect(page.locator("#send-button")).to_be_visible()  # the first tab's reply ran to its end
-    expect(other.locator("#writing-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
+    expect(other.locator("#running-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
     expect(other.locator(".message-assistant").last).to_contain_text("Echo: Tell me about guanacos")
     expect(other.locator(".message-assistant").last.get_by_text("stopped")).to_have_count(0)

@@ -27,9 +27,10 @@ from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ReplySaved
-from workshop_app.services.chat.running_replies import CHAT_REPLY, reply_running
+from workshop_app.services.chat.running_replies import CHAT_REPLY
 from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.core.redis_jobs import RedisJobs
+from workshop_app.services.core.running_streams import streams_running
 
 pytestmark = pytest.mark.redis
 
@@ -78,7 +79,7 @@ async def test_another_registry_on_the_same_redis_sees_the_reply_and_stops_it_on
         await writing.ended()
     assert saved.content == writing.text
     assert isinstance(writing.events[-1], ReplySaved)
-    assert reply_running(owner, writing.chat_id) is None
+    assert not streams_running(owner, CHAT_REPLY, str(writing.chat_id))
 
 
 async def test_the_rest_api_of_another_worker_stops_the_reply_this_one_writes(

@@ -7,18 +7,11 @@ chat's id: a stop from elsewhere ends it as the tab's own Stop does, and returns
 from __future__ import annotations
 
 from workshop_app.services.core.errors import NotFound
-from workshop_app.services.core.jobs import Job
-from workshop_app.services.core.running_streams import stop_streams, stream_kind, streams_running, until_streams_ended
+from workshop_app.services.core.running_streams import stop_streams, stream_kind
 from workshop_app.services.workshops.policy import Actor
 
 CHAT_REPLY = stream_kind("chat-reply")
 """A reply being written into a chat (subject: the chat's id); only its owner sees and stops it."""
-
-
-def reply_running(actor: Actor | None, chat_id: int) -> Job | None:
-    """The reply being written into this chat of the actor's now, if any (another person's chats show none)."""
-    running = streams_running(actor, CHAT_REPLY, str(chat_id))
-    return running[-1] if running else None
 
 
 async def stop_reply(actor: Actor | None, chat_id: int) -> None:
@@ -32,8 +25,3 @@ async def stop_reply(actor: Actor | None, chat_id: int) -> None:
         raise NotFound(
             "No reply is being written in this chat.", hint="Reload the chat to see its replies as saved."
         ) from None
-
-
-async def until_reply_ended(actor: Actor | None, chat_id: int) -> None:
-    """Wait until the reply being written into the actor's chat has ended (at once if none is)."""
-    await until_streams_ended(actor, CHAT_REPLY, str(chat_id))
