@@ -93,7 +93,7 @@ class StreamingPage(rx.State, mixin=True):
         """Whether one of the person's streams of this page runs elsewhere; if so, follow it until it ends."""
         watched = self._watched()
         self.running_elsewhere = watched is not None and not self.streaming and bool(streams_running(actor, *watched))
-        return type(self).follow_elsewhere if self.running_elsewhere else None  # type: ignore[attr-defined]
+        return type(self).follow_elsewhere if self.running_elsewhere else None
 
     @rx.event
     @toasts_errors
