@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
-from tests.support.accounts import actor_of, make_user
+from tests.support.accounts import actor_of, make_user, unique_name
 from tests.support.collections import CORPUS, build_collection
 from tests.support.ports import free_port
 from tests.support.running_streams import MODELS, attendee, comparison, comparison_served, reading
@@ -32,6 +32,8 @@ from workshop_app.services.core.running_streams import (
 from workshop_app.services.rag import history as rag_history
 from workshop_app.services.rag.history import RAG_ANSWER
 from workshop_app.services.rag.systems import RagSpec, create_rag_system, prepare
+from workshop_app.services.tools.forms import ToolForm, save_form
+from workshop_app.services.tools.playground import TOOL_RUN, ask_with_tools
 from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 from workshop_app.services.workshops.policy import Actor
 
@@ -123,6 +125,22 @@ async def test_an_arena_round_is_stoppable_without_naming_its_models(slow: FakeO
         assert (await client.post(f"/api/v1/streams/{listed['id']}/stop", headers=key_of(judge))).status_code == 200
         await tab.ended()
     assert streams_running(judge) == []
+
+
+async def test_a_tool_playground_run_is_stopped_from_another_tab(slow: FakeOllama) -> None:
+    owner = attendee("tinkerer")
+    name = unique_name("tool").replace("-", "_")
+    form = ToolForm(name=name, description="Arithmetic.", kind="builtin", builtin="calculator")
+    calculator = save_form(owner, None, form)
+    run = ask_with_tools(owner, MODELS[1], [calculator.id or 0], [], "Tell me a long story")
+    async with reading(run) as tab:
+        [running] = streams_running(owner)
+        assert (running.kind, running.subject) == (TOOL_RUN.name, MODELS[1])
+        await asyncio.wait_for(stop_stream(owner, running.id), 3)
+        await tab.ended()
+    assert 0 < len(tab.text) < 100, "stopped long before its end"
+    await asyncio.sleep(0.2)
+    assert slow.stats.active_streams == 0 and slow.stats.cancelled_streams == 1, "the request was closed"
 
 
 async def test_listing_or_stopping_while_redis_is_down_is_a_clear_503(
