@@ -65,7 +65,8 @@ def _check_database() -> Check:
 async def _check_backend(backend: OllamaBackend) -> Check:
     started = time.perf_counter()
     try:
-        version = await asyncio.wait_for(backend.version(), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            version = await backend.version()
     except TimeoutError:
         return Check(backend.url, False, detail=f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     except WorkshopError as error:
@@ -104,7 +105,8 @@ class DetailedReport:
 async def _bounded(name: str, probe: Callable[[], Awaitable[Check]]) -> Check:
     """Run a probe; a probe that does not finish in time reports its dependency as down."""
     try:
-        return await asyncio.wait_for(probe(), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            return await probe()
     except TimeoutError:
         return Check(name, False, detail=f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     except Exception as error:  # a failing probe is a finding, not a crash
