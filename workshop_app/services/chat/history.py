@@ -72,7 +72,8 @@ class ChatSettings:
             raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
         require_model(actor, self.model)
         tool_ids = tuple(dict.fromkeys(self.tool_ids))
-        definitions_for(actor, tool_ids)
+        if tool_ids:  # each must be one the person may read; none needs no database session
+            definitions_for(actor, tool_ids)
         parse_schema(self.schema)
         options = check_options(self.options)
         return ChatSettings(self.model, self.system_prompt.strip(), options, tool_ids, self.think, self.schema.strip())
