@@ -249,11 +249,14 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         """Save the question and read the chat back in one service call (in a database thread), then stream
         the chat's reply into the last bubble.
 
-        The chat is shown from what was read and what the stream saves anyway, so nothing is read twice.
+        The chat as the model reads it shows with the cleared form, in one redraw, and the reply as the
+        stream saves it, so nothing is read twice.
         """
         view = await off_loop(chats.ask, actor, question)
         self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
         self.writing_elsewhere = False  # this tab writes now; its own Stop stops its reply
+        self._apply_view(view)
+        self.messages.append(_streaming_bubble(self.model))
         replies = chats.stream_chat_reply(actor, view, client_ip=self.router.session.client_ip)
         return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, view.chat.id or 0))
 
@@ -268,13 +271,10 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         else:
             self._apply_view(view)
 
-    def _take(self, event: ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
+    def _take(self, event: ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
         """Show one part of the reply as it arrives."""
         if isinstance(event, QueueUpdate):
             self.queue_position = event.position
-        elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
-            self._apply_view(event)
-            self.messages.append(_streaming_bubble(self.model))
         elif isinstance(event, ReplySaved):
             self._reply_kept = self._show_saved(event)
         else:

@@ -311,8 +311,9 @@ async def stream_chat_reply(
 ) -> AsyncGenerator[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved, None]:
     """Stream the model's answer to the chat's last message, then save it however it ended.
 
-    `chat` is the chat's id, or the chat as `ask` just saved and read it (not read again).
-    First comes the chat as it stands (ChatView: what the model reads), then the reply.
+    Given the chat's id, the stream reads the chat and first yields it as it stands (ChatView:
+    what the model reads), then the reply; given the chat as `ask` just saved and read it, the
+    caller has it already: it is neither read nor yielded again.
     With tools attached, the model must be able to call tools; each call is yielded as a
     TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
     so a page can show it as kept without reading the chat again. Closing this generator
@@ -322,7 +323,8 @@ async def stream_chat_reply(
     threads, off the event loop that streams everyone's replies.
     """
     actor = require_actor(actor)
-    view = await off_loop(_view, actor, chat, Action.WRITE) if isinstance(chat, int) else chat
+    opened = isinstance(chat, ChatView)
+    view = chat if isinstance(chat, ChatView) else await off_loop(_view, actor, chat, Action.WRITE)
     require(actor, Action.WRITE, view.chat)
     history, chat_id = _history(view.chat, view.messages), saved_id(view.chat)
     require_model(actor, view.chat.model)
@@ -330,7 +332,8 @@ async def stream_chat_reply(
     reply, saving = _ReplySoFar(len(history), extras.get("format")), False
     async with running_reply(actor, chat_id) as stopped_elsewhere:
         try:
-            yield view
+            if not opened:
+                yield view
             events = until_stopped(_model_events(actor, view.chat, history, extras, client_ip), stopped_elsewhere)
             async with aclosing(events):
                 async for event in events:
