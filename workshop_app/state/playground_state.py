@@ -324,16 +324,22 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         return PlaygroundState.follow_elsewhere if self.writing_elsewhere else None
 
     def _apply_view(self, view: ChatView) -> None:
-        self.chat_id, self.title, self.model = view.chat.id or 0, view.chat.title, view.chat.model or self.model
-        self.system_prompt = view.chat.system_prompt
-        self.params = {name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS}
-        self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
-        self.messages = [message_row(m) for m in view.messages]
-        self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
-        self.images = {str(m.id): message_images(m) for m in view.messages if m.images}
-        self.think, self.structured = view.chat.think, view.chat.reply_schema is not None
+        """Show a chat as read; only what differs from what the page shows goes into the next delta."""
+        self._set_changed(
+            chat_id=view.chat.id or 0,
+            title=view.chat.title,
+            model=view.chat.model or self.model,
+            system_prompt=view.chat.system_prompt,
+            params={name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS},
+            tool_ids=[tool.id for tool in self.tools if tool.id in view.chat.tool_ids],  # a deleted tool is left out
+            messages=[message_row(m) for m in view.messages],
+            traces={str(m.id): trace_entries(m) for m in view.messages if m.tool_trace},
+            images={str(m.id): message_images(m) for m in view.messages if m.images},
+            think=view.chat.think,
+            structured=view.chat.reply_schema is not None,
+        )
         if view.chat.reply_schema is not None:
-            self.schema_text = json.dumps(view.chat.reply_schema, indent=2)
+            self._set_changed(schema_text=json.dumps(view.chat.reply_schema, indent=2))
 
     @toasts_errors
     def _list(self) -> None:
