@@ -25,6 +25,15 @@ def _send(page: Page, text: str) -> None:
     page.get_by_label("Message").press("Enter")
 
 
+def _compare(page: Page, app_url: str, prompt: str) -> None:
+    """Ask the two fake models the prompt on the Compare page."""
+    page.goto(f"{app_url}/compare")
+    page.locator(".compare-model").filter(has_text="llama3.2:1b").click()
+    page.locator(".compare-model").filter(has_text="qwen2.5:0.5b").click()
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.locator("#compare-run").click()
+
+
 def test_a_streamed_reply_is_kept_and_stop_keeps_what_arrived(
     page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
 ) -> None:
@@ -98,11 +107,7 @@ def test_two_models_compared_side_by_side_and_one_answer_kept(
     page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
 ) -> None:
     fake_server.config.token_delay = 0.02
-    page.goto(f"{app_url}/compare")
-    page.locator(".compare-model").filter(has_text="llama3.2:1b").click()
-    page.locator(".compare-model").filter(has_text="qwen2.5:0.5b").click()
-    page.get_by_label("Prompt", exact=True).fill("Name three fruits")
-    page.locator("#compare-run").click()
+    _compare(page, app_url, "Name three fruits")
 
     columns = page.locator(".compare-column")
     expect(columns).to_have_count(2)
@@ -118,6 +123,29 @@ def test_two_models_compared_side_by_side_and_one_answer_kept(
     expect(page.locator(".message-user")).to_contain_text("Name three fruits")
     expect(page.locator(".message-assistant")).to_contain_text("Echo: Name three fruits")
     expect(page.locator("#model-select")).to_contain_text("qwen2.5:0.5b")
+
+
+def test_a_comparison_streaming_in_one_tab_is_stopped_from_another_tab(
+    page: Page, app_url: str, fake_server: FakeOllama, artifacts: Path
+) -> None:
+    fake_server.config.token_delay = 0.15
+    fake_server.config.reply_tokens = 200
+    _compare(page, app_url, "Tell me about alpacas")
+    columns = page.locator(".compare-column")
+    expect(columns.nth(0)).to_contain_text("Echo: Tell me about alpacas", timeout=10_000)
+
+    other = page.context.new_page()  # the same person, another tab
+    other.set_default_timeout(15_000)
+    other.goto(f"{app_url}/compare")
+    expect(other.locator("#running-elsewhere")).to_be_visible()
+    other.screenshot(path=artifacts / "compare-streaming-elsewhere.png", full_page=True)
+    other.locator("#stop-elsewhere-button").click()
+
+    expect(page.locator("#compare-run")).to_be_visible()  # the first tab's comparison ended, as with its own Stop
+    for index in range(2):
+        expect(columns.nth(index).get_by_text("stopped")).to_be_visible()
+    expect(other.locator("#running-elsewhere")).to_be_hidden()
+    assert fake_server.stats.cancelled_streams >= 1, "the requests to the models were closed"
 
 
 def test_a_template_with_two_variables_is_filled_from_its_form_and_run(
@@ -174,13 +202,13 @@ def test_a_reply_streaming_in_one_tab_is_stopped_from_another_tab(
     _open_playground(other, app_url)
     other.locator(".chat-item .chat-title").first.click()
     expect(other.locator(".message-user")).to_contain_text("Tell me about vicunas")
-    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    expect(other.locator("#running-elsewhere")).to_be_visible()
     other.screenshot(path=artifacts / "playground-writing-elsewhere.png", full_page=True)
     other.locator("#stop-elsewhere-button").click()
 
     expect(writing.get_by_text("stopped")).to_be_visible()  # the tab writing it ended, as with its own Stop
     expect(page.locator("#send-button")).to_be_visible()
-    expect(other.locator("#writing-elsewhere")).to_be_hidden()
+    expect(other.locator("#running-elsewhere")).to_be_hidden()
     stopped = other.locator(".message-assistant").last
     expect(stopped.get_by_text("stopped")).to_be_visible()
     expect(stopped).to_contain_text("Echo: Tell me about vicunas")
@@ -202,8 +230,8 @@ def test_a_reply_another_tab_is_writing_shows_once_it_is_saved(
     other.set_default_timeout(15_000)
     _open_playground(other, app_url)
     other.locator(".chat-item .chat-title").first.click()
-    expect(other.locator("#writing-elsewhere")).to_be_visible()
+    expect(other.locator("#running-elsewhere")).to_be_visible()
     expect(page.locator("#send-button")).to_be_visible()  # the first tab's reply ran to its end
-    expect(other.locator("#writing-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
+    expect(other.locator("#running-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
     expect(other.locator(".message-assistant").last).to_contain_text("Echo: Tell me about guanacos")
     expect(other.locator(".message-assistant").last.get_by_text("stopped")).to_have_count(0)

@@ -142,3 +142,20 @@ def test_upload_embed_search_ask_and_inspect(
     page.screenshot(path=artifacts / "rag-history-laptop.png")
     page.set_viewport_size({"width": 420, "height": 860})
     page.screenshot(path=artifacts / "rag-history-phone.png", full_page=True)
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("#rag-question").fill("Where do llamas live?")
+    page.locator("#rag-ask").click()
+    _until(lambda: fake_server.stats.active_streams == 1, "the answer streams in the first tab")
+    other = page.context.new_page()  # the same person, another tab
+    other.set_default_timeout(15_000)
+    visit(other, f"{app_url}/rag")
+    expect(other.locator("#running-elsewhere")).to_be_visible()
+    other.screenshot(path=artifacts / "rag-answer-streaming-elsewhere.png", full_page=True)
+    other.locator("#stop-elsewhere-button").click()
+    expect(page.locator(".rag-answer").last).to_have_attribute("data-status", "stopped")  # as with its own Stop
+    expect(page.locator("#rag-ask")).to_be_enabled()
+    _until(lambda: fake_server.stats.cancelled_streams == 2, "the stop closed the request to Ollama")
+    expect(other.locator("#running-elsewhere")).to_be_hidden()
+    expect(other.locator(".rag-answer")).to_have_count(3)  # the second tab shows it as it was kept
+    expect(other.locator(".rag-answer").last).to_have_attribute("data-status", "stopped")

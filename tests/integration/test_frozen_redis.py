@@ -1,5 +1,6 @@
 """A Redis that hangs (stopped, not gone: no refusal, no answer) fails the sharing core's steps within
-seconds, as a Redis that is down does, instead of holding attendees' requests for as long as it hangs."""
+seconds, as a Redis that is down does, instead of holding attendees' requests (or, for the job registry,
+the whole worker) for as long as it hangs."""
 
 from __future__ import annotations
 
@@ -14,9 +15,16 @@ import pytest
 import redis
 
 from tests.support.redis import redis_server
+from workshop_app.db.users import Role
+from workshop_app.services.chat.running_replies import CHAT_REPLY
+from workshop_app.services.core.errors import SharedStoreUnavailable
+from workshop_app.services.core.jobs import Job, JobStatus
+from workshop_app.services.core.redis_clients import REPLY_WITHIN_S
+from workshop_app.services.core.redis_jobs import RedisJobs
 from workshop_app.services.ollama.errors import QueueUnavailable
 from workshop_app.services.ollama.shared_queue import SharedHostScheduler
 from workshop_app.services.sharing.rate_limits import Allowance, get_limiter, requester_key
+from workshop_app.services.workshops.policy import Actor
 from workshop_app.settings import get_settings
 
 pytestmark = pytest.mark.redis
@@ -65,3 +73,31 @@ async def test_the_limiter_lets_a_request_through_while_redis_hangs_as_while_it_
     async with asyncio.timeout(GIVE_UP_WITHIN_S):
         reservation = await limiter.admit(who, allowance, prompt_tokens=10, reply_tokens=10)
         await limiter.settle(reservation, 5)
+
+
+async def sleep_on(_job: Job) -> None:
+    await asyncio.sleep(3600)
+
+
+async def test_a_job_stopped_while_redis_hangs_ends_within_seconds(frozen_redis: str) -> None:
+    jobs, owner = RedisJobs(frozen_redis, 1.5), Actor(1, Role.ATTENDEE)
+    job = jobs.start(owner, CHAT_REPLY, "7", sleep_on)
+    await asyncio.sleep(0.1)
+    freeze(frozen_redis)
+    async with asyncio.timeout(GIVE_UP_WITHIN_S):  # its end cannot be shared: that is given up, not waited on
+        stopped = await jobs.cancel(owner, job.id)
+    assert stopped.status == JobStatus.CANCELLED
+
+
+async def test_registering_streams_while_redis_hangs_holds_the_worker_once_not_at_every_stream(
+    frozen_redis: str,
+) -> None:
+    """The registry's calls run on the event loop, so every wait on a hung Redis holds every tab of the worker."""
+    jobs, owner = RedisJobs(frozen_redis, 1.5), Actor(1, Role.ATTENDEE)
+    jobs.start(owner, CHAT_REPLY, "1", sleep_on)
+    freeze(frozen_redis)
+    started = time.monotonic()
+    for chat in range(2, 6):
+        with pytest.raises(SharedStoreUnavailable):
+            jobs.start(owner, CHAT_REPLY, str(chat), sleep_on)
+    assert time.monotonic() - started < 2 * REPLY_WITHIN_S

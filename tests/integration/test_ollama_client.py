@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from contextlib import aclosing
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -166,3 +167,63 @@ async def test_a_kept_alive_connection_the_host_closed_is_retried_for_a_read_or_
             assert await client.embed("nomic-embed-text", ["a cat"]) == [[0.1, 0.2]]
         assert host.answered == 3
         await client.aclose()
+
+
+async def test_a_streamed_reply_starts_without_handing_work_to_a_thread(
+    fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread hop before the first token costs every reply a wake-up of the thread and of the loop again."""
+    loop, hops = asyncio.get_running_loop(), []
+    run_in_executor = loop.run_in_executor
+
+    def counted(executor, work, *args):  # type: ignore[no-untyped-def]
+        hops.append(work)
+        return run_in_executor(executor, work, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counted)
+    client = backend(fake_ollama.url)
+    for _ in range(2):
+        assert [chunk async for chunk in client.chat_stream(CHAT_MODEL, HELLO)][-1].done
+    await client.aclose()
+    assert hops == []
+
+
+class RecordingProxy:
+    """A forward HTTP proxy that notes the target of each request it carries to the host."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_line, rest = head.split(b"\r\n", 1)
+        method, target, version = request_line.split(b" ")
+        self.targets.append(target.decode())
+        url = urlsplit(target.decode())
+        host_reader, host_writer = await asyncio.open_connection(url.hostname, url.port)
+        host_writer.write(b" ".join([method, url.path.encode(), version]) + b"\r\n" + rest)
+        await asyncio.gather(self._pipe(reader, host_writer), self._pipe(host_reader, writer))
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+
+@pytest.mark.parametrize("bypassed", [False, True])
+async def test_streams_go_through_the_proxy_the_environment_names_unless_the_host_is_exempt(
+    fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, bypassed: bool
+) -> None:
+    proxy = RecordingProxy()
+    server = await asyncio.start_server(proxy.serve, "127.0.0.1", 0)
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1" if bypassed else "")
+    async with server:
+        client = backend(fake_ollama.url)
+        assert [chunk async for chunk in client.chat_stream(CHAT_MODEL, HELLO)][-1].done
+        await client.aclose()
+    assert proxy.targets == ([] if bypassed else [f"{fake_ollama.url}/api/chat"])

@@ -1,4 +1,4 @@
-"""A chat reply written by one worker, stopped through another on the same Redis.
+"""A chat reply (or another stream: a comparison) written by one worker, stopped through another on the same Redis.
 
 This test process is the worker writing the reply (its tab's websocket landed here); the
 other worker is a second registry on the same Redis, or a real app process serving the
@@ -21,14 +21,16 @@ from tests.support.accounts import actor_of, make_user
 from tests.support.api_workers import ApiWorker, api_worker
 from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from tests.support.ports import free_port
+from tests.support.running_streams import MODELS, attendee, comparison, comparison_served, reading
 from tests.support.writing_replies import key_of, local_rest, next_reply_served, slow_down, writing_reply
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
 from workshop_app.services.chat.history import ReplySaved
-from workshop_app.services.chat.running_replies import CHAT_REPLY, reply_running
+from workshop_app.services.chat.running_replies import CHAT_REPLY
 from workshop_app.services.core.jobs import JobStatus
 from workshop_app.services.core.redis_jobs import RedisJobs
+from workshop_app.services.core.running_streams import streams_running
 
 pytestmark = pytest.mark.redis
 
@@ -77,7 +79,7 @@ async def test_another_registry_on_the_same_redis_sees_the_reply_and_stops_it_on
         await writing.ended()
     assert saved.content == writing.text
     assert isinstance(writing.events[-1], ReplySaved)
-    assert reply_running(owner, writing.chat_id) is None
+    assert not streams_running(owner, CHAT_REPLY, str(writing.chat_id))
 
 
 async def test_the_rest_api_of_another_worker_stops_the_reply_this_one_writes(
@@ -97,6 +99,27 @@ async def test_the_rest_api_of_another_worker_stops_the_reply_this_one_writes(
     await asyncio.sleep(0.2)
     assert fake_ollama.stats.cancelled_streams == 1, "the request to the model was closed"
     await asyncio.wait_for(next_reply_served(owner, fake_ollama), 5)  # the shared queue's slot was given back
+
+
+async def test_the_rest_api_of_another_worker_lists_and_stops_a_comparison_this_one_streams(
+    shared: str, other_worker: ApiWorker, fake_ollama: FakeOllama
+) -> None:
+    owner, stranger = attendee("comparer"), key_of(attendee("stranger"))
+    async with reading(comparison(owner)) as tab, httpx.AsyncClient(base_url=other_worker.url, timeout=10) as client:
+        [listed] = (await client.get("/api/v1/streams", headers=key_of(owner))).json()
+        assert (listed["kind"], listed["subject"]) == ("comparison", ", ".join(MODELS))
+        assert (await client.get("/api/v1/streams", headers=stranger)).json() == []
+        refused = await client.post(f"/api/v1/streams/{listed['id']}/stop", headers=stranger)
+        assert refused.status_code == 404 and not tab.task.done()  # type: ignore[union-attr]
+        stopped = await client.post(f"/api/v1/streams/{listed['id']}/stop", headers=key_of(owner))
+        assert (stopped.status_code, stopped.json()["status"]) == (200, "cancelled"), stopped.text
+        await tab.ended()
+        assert (await client.get("/api/v1/streams", headers=key_of(owner))).json() == []
+    assert len(tab.text) < 100, "stopped long before its end"
+    await asyncio.sleep(0.2)
+    assert fake_ollama.stats.active_streams == 0, "every request to the model was closed"
+    fake_ollama.config.token_delay, fake_ollama.config.reply_tokens = 0.0, 5
+    await asyncio.wait_for(comparison_served(owner), 5)  # the shared queue's slots were given back
 
 
 async def test_a_stop_while_redis_is_down_is_a_clear_503(

@@ -26,10 +26,11 @@ from tests.support.writing_replies import (
 from workshop_app.db.chats import ReplyStatus
 from workshop_app.db.users import Role
 from workshop_app.services.chat import history as chats
-from workshop_app.services.chat import running_replies
 from workshop_app.services.chat.history import ChatSettings, ReplySaved
-from workshop_app.services.chat.running_replies import reply_running, stop_reply, until_reply_ended
+from workshop_app.services.chat.running_replies import CHAT_REPLY, stop_reply
+from workshop_app.services.core import running_streams
 from workshop_app.services.core.errors import NotFound, SharedStoreUnavailable
+from workshop_app.services.core.running_streams import streams_running, until_streams_ended
 from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.workshops.policy import Actor
@@ -60,7 +61,7 @@ async def writing(slow: FakeOllama, owner: Actor) -> AsyncIterator[Writing]:
 async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stopped(
     writing: Writing, owner: Actor, slow: FakeOllama
 ) -> None:
-    assert reply_running(owner, writing.chat_id) is not None
+    assert streams_running(owner, CHAT_REPLY, str(writing.chat_id))
     await asyncio.wait_for(stop_reply(owner, writing.chat_id), 3)
     saved = chats.get_chat(owner, writing.chat_id).messages[-1]
     assert (saved.role, saved.status) == ("assistant", ReplyStatus.STOPPED), "saved before the stop answered"
@@ -68,7 +69,7 @@ async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stoppe
     assert saved.content == writing.text and len(saved.content) < 100 * 3
     last = writing.events[-1]
     assert isinstance(last, ReplySaved) and last.reply.status == ReplyStatus.STOPPED, "the writing tab shows it"
-    assert reply_running(owner, writing.chat_id) is None
+    assert not streams_running(owner, CHAT_REPLY, str(writing.chat_id))
     await asyncio.sleep(0.2)
     assert slow.stats.cancelled_streams == 1, "the request to the model was closed"
     await asyncio.wait_for(next_reply_served(owner, slow), 5)  # one request at a time: its turn was given back
@@ -80,22 +81,22 @@ async def test_nobody_else_can_stop_it_and_a_chat_without_a_reply_has_nothing_to
     other = actor_of(make_user(Role.INSTRUCTOR, "neighbour"))
     with pytest.raises(NotFound):
         await stop_reply(other, writing.chat_id)
-    assert reply_running(other, writing.chat_id) is None
+    assert not streams_running(other, CHAT_REPLY, str(writing.chat_id))
     quiet = chats.send_message(owner, None, ChatSettings(MODEL), "Nothing asked yet")
     with pytest.raises(NotFound):
         await stop_reply(owner, quiet)
     await asyncio.sleep(0.3)
     assert writing.task is not None and not writing.task.done(), "the reply writes on"
-    assert reply_running(owner, writing.chat_id) is not None
+    assert streams_running(owner, CHAT_REPLY, str(writing.chat_id))
 
 
 async def test_another_tab_waiting_for_the_reply_hears_when_it_ended(writing: Writing, owner: Actor) -> None:
-    follower = asyncio.create_task(until_reply_ended(owner, writing.chat_id))
+    follower = asyncio.create_task(until_streams_ended(owner, CHAT_REPLY, str(writing.chat_id)))
     await asyncio.sleep(0.3)
     assert not follower.done()
     await stop_reply(owner, writing.chat_id)
     await asyncio.wait_for(follower, 3)
-    await until_reply_ended(owner, writing.chat_id)  # nothing running: at once
+    await until_streams_ended(owner, CHAT_REPLY, str(writing.chat_id))  # nothing running: at once
 
 
 async def test_the_rest_api_stops_the_owners_reply_and_answers_with_it_as_saved(writing: Writing, owner: Actor) -> None:
@@ -134,7 +135,7 @@ async def test_a_reply_runs_on_when_the_shared_store_is_down_and_its_tab_can_sti
         def start(self, *_args: object, **_kwargs: object) -> None:
             raise SharedStoreUnavailable("connection refused")
 
-    monkeypatch.setattr(running_replies, "get_jobs", Unreachable)
+    monkeypatch.setattr(running_streams, "get_jobs", Unreachable)
     chat_id = chats.send_message(owner, None, ChatSettings(MODEL), "Tell me a long story")
     stop, pieces = asyncio.Event(), []
     async for event in until_stopped(chats.stream_chat_reply(owner, chat_id), stop):

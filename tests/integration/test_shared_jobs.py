@@ -86,7 +86,7 @@ async def test_a_pull_whose_worker_died_reads_failed_once_its_lease_ran_out(shar
     assert reader.get(None, job_id).active, "a lease outlives a pause shorter than itself"
     failed = await _eventually(lambda: [job for job in [reader.get(None, job_id)] if not job.active])
     assert (failed[0].status, failed[0].error, failed[0].done) == (JobStatus.FAILED, STOPPED, 3)
-    assert time.monotonic() - killed_at <= LEASE_S + 1
+    assert time.monotonic() - killed_at <= LEASE_S + 3, "failed once the lease ran out, not much later"
     assert reader.find(None, PULL, "llama3.2:1b", "http://elsewhere").status == JobStatus.FAILED  # type: ignore[union-attr]
 
 

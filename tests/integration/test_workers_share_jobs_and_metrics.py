@@ -1,7 +1,7 @@
 """Two app processes on one Redis, addressed one by one through the REST API: a pull started on one
 is followed and stopped on the other, a killed worker's pull reads failed once its lease ran out,
-/metrics scraped from either worker reports the same totals, and the dashboard (served by yet another
-process on the same Redis) counts the refusals a worker made."""
+/metrics scraped from either worker reports the same totals, and the dashboard served by one worker
+counts the refusals the other made."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, bearer, make_user
 from tests.support.api_workers import ApiWorker, api_worker, api_workers
@@ -24,7 +23,6 @@ from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from workshop_app.db.users import Role
 from workshop_app.services.accounts.api_keys import create_api_key
 from workshop_app.services.core.redis_jobs import STOPPED
-from workshop_app.services.workshops.dashboard import workshop_dashboard
 from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
 pytestmark = pytest.mark.redis
@@ -126,11 +124,11 @@ def test_metrics_scraped_from_either_worker_report_the_same_totals(
     assert (models, http) == (before[0][0] + 4, before[0][1] + 4)
 
 
-async def test_the_dashboard_counts_refusals_made_by_any_worker(
-    workers: list[ApiWorker], environment: dict[str, str], fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+def test_the_dashboard_served_by_one_worker_counts_the_refusals_another_made(
+    workers: list[ApiWorker], fake_ollama: FakeOllama
 ) -> None:
-    instructor = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
-    workshop = create_workshop(instructor, WorkshopDraft("One a minute", requests_per_minute=1))
+    instructor = make_user(Role.INSTRUCTOR, "teacher")
+    workshop = create_workshop(actor_of(instructor), WorkshopDraft("One a minute", requests_per_minute=1))
     limited = make_user(Role.ATTENDEE, "limited", workshop_id=workshop.id)
     _, key = create_api_key(actor_of(limited), "tests")
     body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "hello"}], "stream": False}
@@ -140,12 +138,21 @@ async def test_the_dashboard_counts_refusals_made_by_any_worker(
     ]
     assert [reply.status_code for reply in replies] == [200, 429]
 
-    monkeypatch.setenv("WORKSHOP_REDIS_URL", environment["WORKSHOP_REDIS_URL"])  # this process: a third worker
-    reset_settings_caches()
-    board = await workshop_dashboard(instructor, workshop.id)  # type: ignore[arg-type]
-    assert [(row.user_id, row.requests, row.rate_limited) for row in board.attendees] == [(limited.id, 1, 1)]
-    monkeypatch.delenv("WORKSHOP_REDIS_URL")
-    reset_settings_caches()
+    _, teacher_key = create_api_key(actor_of(instructor), "tests")
+    board = httpx.get(
+        f"{workers[1].url}/api/v1/workshops/{workshop.id}/dashboard",
+        headers={"Authorization": f"Bearer {teacher_key}"},
+        timeout=10,
+    )
+    assert board.status_code == 200, board.text
+    rows = [(row["user_id"], row["requests"], row["rate_limited"]) for row in board.json()["attendees"]]
+    assert rows == [(limited.id, 1, 1)]
+    hosts = board.json()["hosts"]
+    assert [(host["url"], host["in_flight"], host["waiting"]) for host in hosts] == [(fake_ollama.url, 0, 0)]
+    refused = httpx.get(
+        f"{workers[1].url}/api/v1/workshops/{workshop.id}/dashboard", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert refused.status_code == 403, "an attendee does not see the room's figures"
 
 
 def chats_counted(worker: ApiWorker) -> tuple[float, float]:

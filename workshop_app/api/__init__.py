@@ -24,6 +24,7 @@ from workshop_app.api.rag import evaluation_router
 from workshop_app.api.rag import router as rag_router
 from workshop_app.api.rest_paths import router as rest_paths_router
 from workshop_app.api.sessions import router as sessions_router
+from workshop_app.api.streams import router as streams_router
 from workshop_app.api.tools import router as tools_router
 from workshop_app.api.usage import router as usage_router
 from workshop_app.api.workshops import router as workshops_router
@@ -63,6 +64,7 @@ def build_api() -> FastAPI:
     api.include_router(evaluation_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(tools_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(chats_router, prefix="/api/v1", responses=REST_REFUSALS)
+    api.include_router(streams_router, prefix="/api/v1", responses=REST_REFUSALS)
     api.include_router(gateway_status_router)  # last: it answers every other /ollama and /v1 path
     api.include_router(rest_paths_router)  # and this every other /api/v1 path
     return api

@@ -14,8 +14,10 @@ from workshop_app.api.auth import CurrentActor
 from workshop_app.api.params import MAX_STORED_INT, RowId, StoredCount
 from workshop_app.db.ownership import Visibility
 from workshop_app.db.question_sets import QuestionSet
+from workshop_app.services.core.running_streams import stoppable
 from workshop_app.services.rag import systems as rag
 from workshop_app.services.rag.evaluation import question_sets, runs
+from workshop_app.services.rag.history import RAG_ANSWER
 from workshop_app.services.rag.retrieval import MAX_TOP_K
 from workshop_app.services.tools.loop import TraceStep
 
@@ -56,7 +58,8 @@ class Answer(BaseModel):
 async def answer(system_id: RowId, body: Question, actor: CurrentActor) -> Answer:
     system, inspection = await rag.prepare(actor, system_id, body.question)
     parts, steps = [], []
-    async with aclosing(rag.stream_answer(actor, system, inspection)) as events:
+    answering = stoppable(actor, RAG_ANSWER, system.name, rag.stream_answer(actor, system, inspection))
+    async with aclosing(answering) as events:
         async for event in events:
             if isinstance(event, TraceStep):
                 steps.append(ToolCall(**event.as_dict()))

@@ -12,6 +12,7 @@ from workshop_app.api.params import RowId, StoredCount
 from workshop_app.db.workshops import Workshop
 from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.workshops import lifecycle as workshops
+from workshop_app.services.workshops.dashboard import WorkshopDashboard, workshop_dashboard
 from workshop_app.services.workshops.lifecycle import RosterEntry, WorkshopDraft
 
 router = APIRouter(prefix="/workshops", tags=["workshops"])
@@ -99,6 +100,16 @@ def delete_workshop(workshop_id: RowId, actor: CurrentActor) -> None:
 @router.get("/{workshop_id}/attendees", summary="The roster, with last activity")
 def list_attendees(workshop_id: RowId, actor: CurrentActor) -> list[RosterEntry]:
     return workshops.roster(actor, workshop_id)
+
+
+@router.get(
+    "/{workshop_id}/dashboard",
+    summary="Live figures: today's requests, tokens, errors and refusals per attendee, the hosts' queues, "
+    "requests per minute",
+)
+async def get_dashboard(workshop_id: RowId, actor: CurrentActor) -> WorkshopDashboard:
+    """The instructor's dashboard as data, the same from whichever worker answers."""
+    return await workshop_dashboard(actor, workshop_id)
 
 
 @router.delete(

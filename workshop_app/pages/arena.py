@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.components.reply_markdown import reply_markdown
+from workshop_app.components.running_elsewhere import running_elsewhere_notice
 from workshop_app.components.shell import page_shell
 from workshop_app.components.workshop_picker import with_a_workshop, workshop_picker
 from workshop_app.state.arena_state import LEADERBOARD_REFRESH_MS, ArenaState
@@ -168,5 +169,8 @@ def arena_page() -> rx.Component:
     return page_shell(
         "Arena",
         rx.text("Two anonymous models answer the same prompt. Vote for the better one; then see who they were."),
+        running_elsewhere_notice(
+            ArenaState, "A round of yours is streaming in another tab; vote there or here once done."
+        ),
         rx.cond(ArenaState.is_instructor, with_a_workshop(ArenaState, _instructor(), "Arenas"), _play()),
     )

@@ -13,6 +13,7 @@ from workshop_app.components.reply_mode_parts import (
     structured_reply,
     thinking_section,
 )
+from workshop_app.components.running_elsewhere import running_elsewhere_notice
 from workshop_app.components.shell import page_shell
 from workshop_app.state.compare_state import CompareState
 
@@ -74,6 +75,7 @@ def compare_page() -> rx.Component:
     return page_shell(
         "Compare models",
         rx.text("Send one prompt to 2–4 models at once and keep the answer you like best as a new chat."),
+        running_elsewhere_notice(CompareState, "A comparison of yours is streaming in another tab; it shows there."),
         rx.cond(
             CompareState.models.length() > 0,
             rx.flex(

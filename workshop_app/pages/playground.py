@@ -18,6 +18,7 @@ from workshop_app.components.reply_mode_parts import (
     structured_reply,
     thinking_section,
 )
+from workshop_app.components.running_elsewhere import running_elsewhere_notice
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, tool_choice, trace_step
 from workshop_app.services.chat.history import MAX_MESSAGE_CHARS
@@ -417,35 +418,6 @@ def _queue_notice() -> rx.Component:
     )
 
 
-def _elsewhere_notice() -> rx.Component:
-    """A reply another tab is writing into this chat: it shows here once saved, or stop it from here."""
-    return rx.cond(
-        PlaygroundState.writing_elsewhere,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("pen-line")),
-            rx.hstack(
-                rx.callout.text("A reply is being written into this chat in another tab; it shows here once saved."),
-                rx.spacer(),
-                rx.button(
-                    rx.icon("square", size=14),
-                    "Stop it",
-                    on_click=PlaygroundState.stop_elsewhere,
-                    color_scheme="red",
-                    size="1",
-                    id="stop-elsewhere-button",
-                ),
-                width="100%",
-                align="center",
-                wrap="wrap",
-            ),
-            color_scheme="blue",
-            role="status",
-            id="writing-elsewhere",
-            width="100%",
-        ),
-    )
-
-
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -514,7 +486,10 @@ def playground_page() -> rx.Component:
                 schema_editor(PlaygroundState),
                 _conversation(),
                 _queue_notice(),
-                _elsewhere_notice(),
+                running_elsewhere_notice(
+                    PlaygroundState,
+                    "A reply is being written into this chat in another tab; it shows here once saved.",
+                ),
                 _composer(),
                 flex="1",
                 min_width="0",

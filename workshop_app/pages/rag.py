@@ -7,6 +7,7 @@ import reflex as rx
 from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
+from workshop_app.components.running_elsewhere import running_elsewhere_notice
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import TOOLS_ROUTE, trace_step
 from workshop_app.state.exercises_state import ExercisesState
@@ -243,6 +244,9 @@ def _chat() -> rx.Component:
             align="center",
         ),
         rx.text(RagState.selected.chat_model, " · ", RagState.selected.settings, size="2", color=rx.color("gray", 11)),
+        running_elsewhere_notice(
+            RagState, "An answer to your question is streaming in another tab; it shows here once kept."
+        ),
         submit_to_exercise(RagState.answers.length() > 0, ExercisesState.submit_rag(RagState.selected_id)),
         rx.foreach(RagState.answers, _answer),
         rx.form(

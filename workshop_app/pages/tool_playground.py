@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.components.entry_card import label_for
+from workshop_app.components.running_elsewhere import running_elsewhere_notice
 from workshop_app.components.shell import page_shell
 from workshop_app.components.tool_parts import PLAYGROUND_ROUTE, TOOLS_ROUTE, tool_choice, tools_switch, trace_step
 from workshop_app.state.tool_playground_state import ToolPlaygroundState as State
@@ -152,6 +153,7 @@ def tool_playground_page() -> rx.Component:
     return page_shell(
         "Tools",
         tools_switch(PLAYGROUND_ROUTE),
+        running_elsewhere_notice(State, "A question of yours runs through the tools in another tab."),
         rx.flex(
             _setup(), _conversation(), gap="1.5rem", width="100%", direction=rx.breakpoints(initial="column", md="row")
         ),

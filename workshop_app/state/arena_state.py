@@ -12,13 +12,13 @@ import reflex as rx
 
 from workshop_app.services.arena import rounds
 from workshop_app.services.arena.leaderboard import leaderboard, leaderboard_csv
-from workshop_app.services.arena.rounds import RoundView
+from workshop_app.services.arena.rounds import ARENA_ROUND, RoundView
 from workshop_app.services.chat.compare import ColumnUpdate
 from workshop_app.services.workshops import lifecycle as workshops
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import toasts_errors
-from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
+from workshop_app.state.streaming import Reply, StreamingPage, Watched, stream_reply
 
 LEADERBOARD_REFRESH_MS = 5000
 
@@ -64,7 +64,7 @@ class ArenaState(StreamingPage, AuthState):
     async def refresh(self):
         """The arena's state, and for the people who run the workshop its models to choose and the leaderboard."""
         if not self.workshop_id:
-            return
+            return None
         actor = self.acting()
         self._show_arena(rounds.get_arena(actor, int(self.workshop_id)))
         if self.is_instructor:
@@ -72,6 +72,16 @@ class ArenaState(StreamingPage, AuthState):
             await self._show_board(actor)
         else:
             self._resume(actor)
+        return self._look_elsewhere(actor)
+
+    def _watched(self) -> Watched | None:
+        """A round of the person's streaming in another tab."""
+        return (ARENA_ROUND, None)
+
+    def _ended_elsewhere(self) -> rx.event.EventSpec | None:
+        """The round streaming elsewhere ended: show it as it was kept, ready for the vote."""
+        self.running_elsewhere = False
+        return ArenaState.refresh
 
     @rx.event
     async def tick(self, _now: str):

@@ -9,7 +9,13 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.services.chat import history as chats
-from workshop_app.services.chat.compare import MAX_MODELS, ColumnUpdate, check_comparison, compare_replies
+from workshop_app.services.chat.compare import (
+    COMPARISON,
+    MAX_MODELS,
+    ColumnUpdate,
+    check_comparison,
+    compare_replies,
+)
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.chat.reply_modes import parse_schema
@@ -21,7 +27,7 @@ from workshop_app.state.chat_views import model_row, structured_view, timing_tex
 from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.reply_modes_state import ReplyModes
-from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
+from workshop_app.state.streaming import Reply, StreamingPage, Watched, stream_reply
 
 _EMPTY_COLUMN = {
     "text": "", "thinking": "", "thought_for": "Thought", "status": "waiting", "position": "", "timing": "",
@@ -64,7 +70,11 @@ class CompareState(ReplyModes, StreamingPage, AuthState):
         choices, _ = await chat_models(actor)
         self.models = [model_row(choice) for choice in choices]
         self.chosen = [name for name in self.chosen if any(row["name"] == name for row in self.models)]
-        return None
+        return self._look_elsewhere(actor)
+
+    def _watched(self) -> Watched | None:
+        """A comparison of the person's streaming in another tab (its replies show there)."""
+        return (COMPARISON, None)
 
     @rx.event
     def toggle_model(self, name: str, checked: bool):

@@ -22,7 +22,7 @@ from workshop_app.services.chat.history import (
 )
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.chat.options import PARAMETERS
-from workshop_app.services.chat.running_replies import reply_running, stop_reply, until_reply_ended
+from workshop_app.services.chat.running_replies import CHAT_REPLY
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import WorkshopError
 from workshop_app.services.ollama.scheduler import QueueUpdate
@@ -34,7 +34,7 @@ from workshop_app.state.auth_state import AuthState
 from workshop_app.state.chat_views import chat_row, message_images, message_row, model_row, trace_entries
 from workshop_app.state.feedback import toasts_errors
 from workshop_app.state.reply_modes_state import ReplyModes
-from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
+from workshop_app.state.streaming import Reply, StreamingPage, Watched, stream_reply
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
 # (name, label, help) of each generation parameter, for the settings form.
@@ -61,7 +61,6 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     search: str = ""
     editing_id: str = ""
     edit_text: str = ""
-    writing_elsewhere: bool = False  # another tab (or the API's caller) is having a reply written into this chat
     _reply_kept: bool = False  # the streamed reply is shown as saved: nothing to read again when it ends
     send_on_load: bool = False  # set by "Run in playground": send the draft once the page has loaded
 
@@ -177,27 +176,13 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     def cancel_edit(self):
         self.editing_id = ""
 
-    @rx.event
-    @toasts_errors
-    async def stop_elsewhere(self):
-        """Stop the reply another tab is writing into this chat (wherever it runs), then show it as saved.
+    def _watched(self) -> Watched | None:
+        """A reply another tab (or the API's caller) is having written into the open chat."""
+        return (CHAT_REPLY, str(self.chat_id)) if self.chat_id else None
 
-        Had it ended meanwhile, the toast says so and the follower shows the chat as saved.
-        """
-        if self.writing_elsewhere:
-            await stop_reply(self.acting(), self.chat_id)
-            return self._show(self.chat_id)
-
-    @rx.event(background=True)
-    @toasts_errors
-    async def follow_elsewhere(self):
-        """Once the reply another tab is writing into the open chat ends, show the chat as saved."""
-        async with self:
-            actor, chat_id = await self.acting_off_loop(), self.chat_id
-        await until_reply_ended(actor, chat_id)
-        async with self:
-            if self.writing_elsewhere and self.chat_id == chat_id and not self.streaming:
-                return self._show(chat_id)
+    def _ended_elsewhere(self) -> rx.event.EventSpec | None:
+        """The reply written elsewhere ended: show the chat as saved."""
+        return self._show(self.chat_id)
 
     @rx.event
     @toasts_errors
@@ -254,7 +239,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         """
         view = await off_loop(chats.ask, actor, question)
         self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
-        self.writing_elsewhere = False  # this tab writes now; its own Stop stops its reply
+        self.running_elsewhere = False  # this tab writes now; its own Stop stops its reply
         self._apply_view(view)
         self.messages.append(_streaming_bubble(self.model))
         replies = chats.stream_chat_reply(actor, view, client_ip=self.router.session.client_ip)
@@ -299,7 +284,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
 
     def _reset_chat(self) -> None:
         self.chat_id, self.title, self.messages, self.editing_id, self.traces, self.images = 0, "", [], "", {}, {}
-        self.writing_elsewhere = False
+        self.running_elsewhere = False
 
     def _settings(self) -> ChatSettings:
         think = self.think and "thinking" in self.model_capabilities  # the toggle only counts where it shows
@@ -314,14 +299,13 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         A reply another tab is writing into it is not saved yet: the page says so, offers to stop it
         and follows it, to show the chat again once it ended.
         """
-        self.writing_elsewhere = False
+        self.running_elsewhere = False
         if not chat_id:
             return None
         self.chat_id = 0  # a chat that cannot be shown is not the open one
         actor = self.acting()
         self._apply_view(chats.get_chat(actor, chat_id))
-        self.writing_elsewhere = not self.streaming and reply_running(actor, chat_id) is not None
-        return PlaygroundState.follow_elsewhere if self.writing_elsewhere else None
+        return self._look_elsewhere(actor)
 
     def _apply_view(self, view: ChatView) -> None:
         """Show a chat as read; only what differs from what the page shows goes into the next delta."""

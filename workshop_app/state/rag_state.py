@@ -12,6 +12,7 @@ from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.rag import collections
 from workshop_app.services.rag import history as rag_history
 from workshop_app.services.rag import systems as rag
+from workshop_app.services.rag.history import RAG_ANSWER
 from workshop_app.services.rag.systems import Inspection, RagSpec
 from workshop_app.services.tools.loop import TraceStep
 from workshop_app.services.tools.store import tool_summaries
@@ -29,7 +30,7 @@ from workshop_app.state.rag_views import (
     kept_answer_view,
     system_row,
 )
-from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
+from workshop_app.state.streaming import Reply, StreamingPage, Watched, stream_reply
 from workshop_app.state.tool_views import ToolRow, step_entry, tool_row
 
 COMPLETION = "completion"
@@ -106,6 +107,15 @@ class RagState(StreamingPage, AuthState):
         self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
         if self.selected_id not in {row.id for row in self.systems}:
             self.selected_id = self.systems[0].id if self.systems else 0
+        return self._show_history() or self._look_elsewhere(actor)
+
+    def _watched(self) -> Watched | None:
+        """An answer to one of the person's questions streaming in another tab."""
+        return (RAG_ANSWER, None)
+
+    def _ended_elsewhere(self) -> rx.event.EventSpec | None:
+        """The answer streaming elsewhere ended: the history shows it as it was kept."""
+        self.running_elsewhere = False
         return self._show_history()
 
     @rx.event

@@ -5,8 +5,9 @@ background handler. They differ only in what they save first, what they show per
 they settle; `stream_reply` does the rest once, so a fix to stopping or cleaning up reaches
 every page. Stop signals live here too: one per tab and page with a reply in flight. A tab's
 events all reach the worker that holds its websocket, so a process-local registry is enough for
-the tab's own Stop; a chat reply can also be stopped from another tab, worker or the REST API
-(services/chat/running_replies.py).
+the tab's own Stop; every reply is also a running stream its owner may stop from another tab,
+worker or the REST API (services/core/running_streams.py): a page whose stream runs elsewhere
+says so and offers to stop it (`StreamingPage.running_elsewhere`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, Generic, Protocol, TypeVar
 import reflex as rx
 
 from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.jobs import JobKind
+from workshop_app.services.core.running_streams import stop_streams, streams_running, until_streams_ended
 from workshop_app.services.core.streaming import batched, until_stopped
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.feedback import toasts_errors
@@ -60,15 +63,59 @@ class Page(Protocol):
     async def __aexit__(self, *exc: object) -> Any: ...
 
 
+Watched = tuple[JobKind, str | None]
+"""The kind of stream a page shows, and on what (None: any), for the notice that one of them runs elsewhere."""
+
+
 class StreamingPage(rx.State, mixin=True):
-    """Mixed into a page state that streams: whether a reply is in flight, its queue place, and Stop."""
+    """Mixed into a page state that streams: whether a reply is in flight, its queue place, and Stop;
+    and whether one of the person's streams of this page runs in another tab, worker or script, to stop it."""
 
     streaming: bool = False
     queue_position: int = 0  # the reply's place in the host's queue; 0 once it is served (or on pages without one)
+    running_elsewhere: bool = False
 
     @rx.event
     def stop(self):
         stop_stream(self)
+
+    def _watched(self) -> Watched | None:
+        """What a stream elsewhere would be streaming for this page to mention it (None: nothing)."""
+        return None
+
+    def _ended_elsewhere(self) -> rx.event.EventSpec | None:
+        """Show what the stream elsewhere left, once it ended (by default the notice just goes)."""
+        self.running_elsewhere = False
+        return None
+
+    @toasts_errors
+    def _look_elsewhere(self, actor: Actor) -> rx.event.EventSpec | None:
+        """Whether one of the person's streams of this page runs elsewhere; if so, follow it until it ends."""
+        watched = self._watched()
+        self.running_elsewhere = watched is not None and not self.streaming and bool(streams_running(actor, *watched))
+        return type(self).follow_elsewhere if self.running_elsewhere else None
+
+    @rx.event
+    @toasts_errors
+    async def stop_elsewhere(self):
+        """Stop the stream running elsewhere, as its own tab's Stop would; had it ended, the toast says so."""
+        if self.running_elsewhere and (watched := self._watched()) is not None:
+            await stop_streams(self.acting(), *watched)  # type: ignore[attr-defined]
+            return self._ended_elsewhere()
+        return None
+
+    @rx.event(background=True)
+    @toasts_errors
+    async def follow_elsewhere(self):
+        """Once the stream running elsewhere ends, show what it left."""
+        async with self:
+            actor, watched = await self.acting_off_loop(), self._watched()  # type: ignore[attr-defined]
+        if watched is not None:
+            await until_streams_ended(actor, *watched)
+        async with self:
+            if self.running_elsewhere and self._watched() == watched and not self.streaming:
+                return self._ended_elsewhere()
+        return None
 
 
 def _tab(page: Page) -> tuple[str, str]:

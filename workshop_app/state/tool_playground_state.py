@@ -9,12 +9,12 @@ import reflex as rx
 
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep
-from workshop_app.services.tools.playground import ask_with_tools, tool_models
+from workshop_app.services.tools.playground import TOOL_RUN, ask_with_tools, tool_models
 from workshop_app.services.tools.store import tool_summaries
 from workshop_app.services.workshops.policy import Actor
 from workshop_app.state.auth_state import AuthState
 from workshop_app.state.feedback import toasts_errors
-from workshop_app.state.streaming import Reply, StreamingPage, stream_reply
+from workshop_app.state.streaming import Reply, StreamingPage, Watched, stream_reply
 from workshop_app.state.tool_views import ToolRow, TranscriptEntry, step_entry, tool_row
 
 
@@ -41,7 +41,11 @@ class ToolPlaygroundState(StreamingPage, AuthState):
         if self.model not in self.models:
             self.model = self.models[0] if self.models else ""
         self.chosen = [tool.id for tool in self.tools if tool.id in self.chosen]
-        return None
+        return self._look_elsewhere(actor)
+
+    def _watched(self) -> Watched | None:
+        """A question of the person's running through the tool loop in another tab (its steps show there)."""
+        return (TOOL_RUN, None)
 
     @rx.event
     def set_model(self, value: str):

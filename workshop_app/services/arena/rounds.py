@@ -17,16 +17,19 @@ from sqlmodel import Session, col, select
 from workshop_app.db.arena import Arena, ArenaRound
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import utcnow
-from workshop_app.services.chat.compare import ColumnUpdate, compare_replies
+from workshop_app.services.chat.compare import ColumnUpdate, column_replies
 from workshop_app.services.chat.history import ChatSettings
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.core.errors import InvalidInput, NotFound
+from workshop_app.services.core.running_streams import stoppable, stream_kind
 from workshop_app.services.workshops.lifecycle import load_workshop
 from workshop_app.services.workshops.policy import Action, Actor, require_actor
 
 MIN_MODELS = 2
 MAX_PROMPT_CHARS = 20_000
 LABELS = ("A", "B")
+ARENA_ROUND = stream_kind("arena-round")
+"""A round streaming (subject: the round's id, never its models); only its attendee sees and stops it."""
 
 
 class Vote(StrEnum):
@@ -119,12 +122,13 @@ def start_round(actor: Actor | None, workshop_id: int, prompt: str) -> RoundView
 
 
 def play_round(actor: Actor, round_id: int, *, client_ip: str | None = None) -> AsyncGenerator[ColumnUpdate, None]:
-    """Both replies as one turn of the fair queue; column 0 is A, 1 is B (no names in the updates)."""
+    """Both replies as one turn of the fair queue; column 0 is A, 1 is B (no names in the updates, nor in the
+    running stream its owner may stop from elsewhere: its subject is the round)."""
     with session_scope() as session:
         played = _own_round(session, actor, round_id)
         columns = [ChatSettings(played.model_a).checked(actor), ChatSettings(played.model_b).checked(actor)]
         prompt = played.prompt
-    return compare_replies(actor, columns, prompt, client_ip=client_ip)
+    return stoppable(actor, ARENA_ROUND, str(round_id), column_replies(actor, columns, prompt, client_ip=client_ip))
 
 
 async def run_round(actor: Actor | None, workshop_id: int, prompt: str, client_ip: str | None = None) -> RoundView:

@@ -25,11 +25,14 @@ from workshop_app.services.chat.replies import stream_reply_queued
 from workshop_app.services.chat.reply_modes import check_attachments, parse_schema
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
+from workshop_app.services.core.running_streams import stoppable, stream_kind
 from workshop_app.services.gateway.inputs import require_capabilities
 from workshop_app.services.ollama.scheduler import QueueUpdate
 from workshop_app.services.workshops.policy import Actor, require_actor
 
 MIN_MODELS, MAX_MODELS = 2, 4
+COMPARISON = stream_kind("comparison")
+"""A comparison streaming (subject: the models compared); only its owner sees and stops it."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,21 @@ def check_comparison(
     return [ChatSettings(model, system_prompt, options, think=think, schema=schema).checked(actor) for model in chosen]
 
 
-async def compare_replies(
+def compare_replies(
+    actor: Actor,
+    columns: list[ChatSettings],
+    prompt: str,
+    *,
+    images: tuple[str, ...] = (),
+    client_ip: str | None = None,
+) -> AsyncGenerator[ColumnUpdate, None]:
+    """`column_replies`, which its owner may also stop from another tab, worker or the REST API."""
+    subject = ", ".join(settings.model for settings in columns)
+    replies = column_replies(actor, columns, prompt, images=images, client_ip=client_ip)
+    return stoppable(actor, COMPARISON, subject, replies)
+
+
+async def column_replies(
     actor: Actor,
     columns: list[ChatSettings],
     prompt: str,

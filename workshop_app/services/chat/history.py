@@ -31,11 +31,12 @@ from workshop_app.db.row_ids import saved_id
 from workshop_app.services.chat.options import check_options
 from workshop_app.services.chat.replies import stream_reply_queued
 from workshop_app.services.chat.reply_modes import check_attachments, parse_schema
-from workshop_app.services.chat.running_replies import running_reply
+from workshop_app.services.chat.running_replies import CHAT_REPLY
 from workshop_app.services.chat.timing import ReplyClock, ReplyTiming
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.services.core.owned_rows import owned_row
+from workshop_app.services.core.running_streams import running_stream
 from workshop_app.services.core.streaming import until_stopped
 from workshop_app.services.gateway.inputs import require_capabilities
 from workshop_app.services.ollama.scheduler import QueueUpdate
@@ -318,7 +319,7 @@ async def stream_chat_reply(
     TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
     so a page can show it as kept without reading the chat again. Closing this generator
     (Stop) closes the request to Ollama and saves the text so far as stopped, and so does a
-    stop from another tab, worker or the REST API (services/chat/running_replies.py); a failure
+    stop from another tab, worker or the REST API (services/core/running_streams.py); a failure
     mid-stream saves it as incomplete and re-raises the error. The database work runs in
     threads, off the event loop that streams everyone's replies.
     """
@@ -330,7 +331,7 @@ async def stream_chat_reply(
     require_model(actor, view.chat.model)
     extras = await _extras(view.chat, history)
     reply, saving = _ReplySoFar(len(history), extras.get("format")), False
-    async with running_reply(actor, chat_id) as stopped_elsewhere:
+    async with running_stream(actor, CHAT_REPLY, str(chat_id)) as stopped_elsewhere:
         try:
             if not opened:
                 yield view

@@ -38,7 +38,12 @@ from workshop_app.services.core.jobs import (
     run_work,
     settle,
 )
-from workshop_app.services.core.redis_clients import blocking_command_client, listening_client, raise_if_stopping
+from workshop_app.services.core.redis_clients import (
+    blocking_command_client,
+    command_client,
+    listening_client,
+    raise_if_stopping,
+)
 from workshop_app.services.workshops.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,9 @@ LEASE = "workshop:job-lease:"
 CANCEL = "workshop:job-cancel"
 ENDED = "workshop:job-ended:"
 FLUSH_S = 0.25
+BREAK_S = 5.0
+"""After Redis failed a registry call, further calls answer 503 at once for this long: they run on the event
+loop, and a Redis that hangs would otherwise hold the whole worker for a reply timeout at every call."""
 """How often the running worker writes a job's progress: live enough for a progress bar, cheap for Redis."""
 STOPPED = "The worker running this job stopped before it ended."
 STOPPED_HINT = "Start it again; what it finished is kept."
@@ -124,7 +132,11 @@ class RedisJobs:
         self._local: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stored: dict[str, asyncio.Task[None]] = {}
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+        self._broken_until = 0.0
+        self._commands: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._subscribers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
         self._listeners: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
@@ -138,7 +150,7 @@ class RedisJobs:
         job = Job(uuid.uuid4().hex, kind.name, owner, subject, place, kind.unit)
         keys = [f"{SUBJECT}{kind.name}:{place}:{subject}", INDEX + kind.name, RECORD + job.id, LEASE + job.id]
         args = ["1" if single else "0", job.id, job.started_at, self._lease_ms, RECORD, LEASE, _ACTIVE, *_encode(job)]
-        with _store():
+        with self._store():
             joined = self._start(keys=keys, args=args)
         if joined is not None:
             return self._read(joined.decode())
@@ -181,7 +193,7 @@ class RedisJobs:
         job = self._managed(actor, job_id)
         if job.active:
             raise InvalidInput("That job is still running.", hint="Cancel it first, or wait until it ends.")
-        with _store():
+        with self._store():
             self._forget([job])
 
     async def wait(self, job_id: str) -> Job:
@@ -196,8 +208,19 @@ class RedisJobs:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _store(self) -> Iterator[None]:
+        """Redis errors become a typed 503 the API and the UI explain; for BREAK_S after one, without asking."""
+        if time.monotonic() < self._broken_until:
+            raise SharedStoreUnavailable("it failed a moment ago; asking again shortly")
+        try:
+            yield
+        except RedisError as error:
+            self._broken_until = time.monotonic() + BREAK_S
+            raise SharedStoreUnavailable(str(error)) from error
+
     def _read(self, job_id: str) -> Job:
-        with _store():
+        with self._store():
             jobs = self._records([job_id])
         if not jobs:
             raise NotFound("That job is no longer known.", hint="Start it again; what it finished is kept.")
@@ -242,7 +265,7 @@ class RedisJobs:
 
     def _prune(self, kind: JobKind, moment: float) -> list[Job]:
         """This kind's jobs, oldest first, after dropping finished ones past their time and beyond its count."""
-        with _store():
+        with self._store():
             ids = [raw.decode() for raw in cast(list[bytes], self._redis.zrange(INDEX + kind.name, 0, -1))]
             jobs = self._records(ids)
             if missing := set(ids) - {job.id for job in jobs}:  # expired by their TTL
@@ -266,10 +289,18 @@ class RedisJobs:
     # -- running ---------------------------------------------------------------------------
 
     def _client(self) -> aioredis.Redis:
+        """This loop's client for commands (bounded waits: progress, the end, a stop's announcement)."""
         loop = asyncio.get_running_loop()
-        if loop not in self._clients:
-            self._clients[loop] = listening_client(self._url)
-        return self._clients[loop]
+        if loop not in self._commands:
+            self._commands[loop] = command_client(self._url)
+        return self._commands[loop]
+
+    def _subscriber(self) -> aioredis.Redis:
+        """This loop's client for subscriptions, which wait for messages without a read timeout."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._subscribers:
+            self._subscribers[loop] = listening_client(self._url)
+        return self._subscribers[loop]
 
     async def _drive(self, job: Job, work: Work) -> None:
         beat = asyncio.get_running_loop().create_task(self._beat(job))
@@ -320,7 +351,7 @@ class RedisJobs:
     async def _cancel_requests(self) -> None:
         while True:
             try:
-                async with self._client().pubsub() as channel:
+                async with self._subscriber().pubsub() as channel:
                     await channel.subscribe(CANCEL)
                     async for message in channel.listen():
                         if message["type"] == "message":
@@ -337,20 +368,11 @@ class RedisJobs:
 
     async def _until_ended(self, job_id: str, *, announce: bool) -> Job:
         """Wait for a job another worker runs to end (asking it to stop first, with `announce`)."""
-        with _store():
-            async with self._client().pubsub() as channel:
+        with self._store():
+            async with self._subscriber().pubsub() as channel:
                 await channel.subscribe(ENDED + job_id)
                 while (job := self._read(job_id)).active:
                     if announce:  # again each round: a listener reconnecting after a Redis restart missed it
                         await self._client().publish(CANCEL, job_id)
                     await channel.get_message(ignore_subscribe_messages=True, timeout=self._lease_ms / 1000 / 3)
         return job
-
-
-@contextlib.contextmanager
-def _store() -> Iterator[None]:
-    """Redis errors become a typed 503 the API and the UI explain."""
-    try:
-        yield
-    except RedisError as error:
-        raise SharedStoreUnavailable(str(error)) from error

@@ -52,7 +52,8 @@ async def backend_version() -> dict[str, str]:
     reasons = []
     for backend in monitor.backends:
         try:
-            return {"version": await asyncio.wait_for(backend.version(), VERSION_WAIT_S)}
+            async with asyncio.timeout(VERSION_WAIT_S):  # not wait_for: on Python 3.11 it can lose a cancel
+                return {"version": await backend.version()}
         except (TimeoutError, WorkshopError) as error:
             reasons.append(getattr(error, "reason", "") or f"no answer within {VERSION_WAIT_S:g} s")
     urls = ", ".join(backend.url for backend in monitor.backends)

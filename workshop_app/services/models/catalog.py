@@ -331,7 +331,8 @@ async def model_details(
     if show is None:
         backend = next(b for b in monitor.backends if b.url == state.url)
         try:
-            show = await asyncio.wait_for(backend.show(summary.name), FIRST_CHECK_WAIT_S)
+            async with asyncio.timeout(FIRST_CHECK_WAIT_S):
+                show = await backend.show(summary.name)
         except TimeoutError:
             raise BackendUnavailable(state.url, f"no answer within {FIRST_CHECK_WAIT_S:g} s") from None
     points = await asyncio.to_thread(request_points, summary.name)

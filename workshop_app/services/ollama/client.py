@@ -73,6 +73,7 @@ class OllamaBackend:
         )
         headers = ollama.AsyncClient(host=self.url)._client.headers  # the library's (agent, key from the env)
         self._streams = StreamSessions(
+            self.url,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             headers={name: value for name, value in headers.items() if name not in ("accept-encoding", "connection")},

@@ -83,7 +83,6 @@ class HealthMonitor:
     _probe_began: dict[str, float] = field(init=False, default_factory=dict)
     _follow_ups: dict[str, asyncio.Task] = field(init=False, default_factory=dict)
     _applied: dict[str, float] = field(init=False, default_factory=dict)
-    _wakeups: dict[str, asyncio.Event] = field(init=False, default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = field(init=False, default=None)
     on_down: list[Callable[[HostState], None]] = field(init=False, default_factory=list)
 
@@ -157,7 +156,6 @@ class HealthMonitor:
             self.stop()
             self._loop = loop
             self._probes, self._follow_ups = {}, {}
-            self._wakeups = {backend.url: asyncio.Event() for backend in self.backends}
         for backend in self.backends:
             watcher = self._watchers.get(backend.url)
             if watcher is None or watcher.done():
@@ -183,13 +181,10 @@ class HealthMonitor:
         return min(self.max_backoff, self.interval * 2 ** max(0, state.failures - 1))
 
     async def _watch(self, backend: OllamaBackend) -> None:
-        wakeup = self._wakeups[backend.url]
         while True:
             with suppress(Exception):  # a failed check is recorded in the state, never fatal to the watcher
                 await asyncio.shield(self._probe_task(backend))
-            wakeup.clear()
-            with suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), self.delay_after(self._states[backend.url]))
+            await asyncio.sleep(self.delay_after(self._states[backend.url]))
 
     def _probe_task(self, backend: OllamaBackend, begun_after: float | None = None) -> asyncio.Task:
         """The check in flight for this host, or a new one: concurrent askers share one check.

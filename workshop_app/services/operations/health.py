@@ -23,6 +23,7 @@ from sqlalchemy import inspect, text
 
 from workshop_app.db.engine import get_engine
 from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.redis_clients import command_client
 from workshop_app.services.ollama.backends import get_backends
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.operations.logs import redact_text
@@ -65,7 +66,8 @@ def _check_database() -> Check:
 async def _check_backend(backend: OllamaBackend) -> Check:
     started = time.perf_counter()
     try:
-        version = await asyncio.wait_for(backend.version(), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            version = await backend.version()
     except TimeoutError:
         return Check(backend.url, False, detail=f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     except WorkshopError as error:
@@ -104,7 +106,8 @@ class DetailedReport:
 async def _bounded(name: str, probe: Callable[[], Awaitable[Check]]) -> Check:
     """Run a probe; a probe that does not finish in time reports its dependency as down."""
     try:
-        return await asyncio.wait_for(probe(), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            return await probe()
     except TimeoutError:
         return Check(name, False, detail=f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     except Exception as error:  # a failing probe is a finding, not a crash
@@ -140,9 +143,7 @@ async def _chroma_details(settings: Settings) -> Check:
 
 
 async def _redis_details(redis_url: str) -> Check:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(redis_url, socket_connect_timeout=PROBE_TIMEOUT_S, socket_timeout=PROBE_TIMEOUT_S)
+    client = command_client(redis_url)  # its waits are longer than the probe's, which _bounded cuts short
     try:
         started = time.perf_counter()
         await client.ping()  # type: ignore[misc]  # redis-py types ping() for its sync and asyncio clients at once

@@ -21,6 +21,7 @@ from workshop_app.db.rag_answers import RagAnswer
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import WorkshopError
+from workshop_app.services.core.running_streams import stoppable, stream_kind
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.rag.retrieval import Hit
@@ -30,6 +31,8 @@ from workshop_app.services.workshops.policy import Actor, require_actor
 
 HISTORY_LIMIT = 50
 """Answers a page shows per system: the newest ones."""
+RAG_ANSWER = stream_kind("rag-answer")
+"""An answer of a RAG system streaming (subject: the system's name); only its asker sees and stops it."""
 
 
 class AnswerStatus:
@@ -86,15 +89,22 @@ class _AnswerSoFar:
     error: str = ""
 
 
-async def answer_and_keep(
+def answer_and_keep(
     actor: Actor | None, system: RagSystem, inspection: Inspection, *, backends: tuple[OllamaBackend, ...] | None = None
 ) -> AsyncGenerator[ChatChunk | TraceStep, None]:
     """`rag.stream_answer`, saved to the asker's history however it ends.
 
-    Closing the generator (Stop) saves the text so far as stopped; a failure saves it
+    Closing the generator (Stop) saves the text so far as stopped, and so does a stop from
+    another tab, worker or the REST API (which returns once it is saved); a failure saves it
     as failed with the error and re-raises. The save runs in the database threads.
     """
     actor = require_actor(actor)
+    return stoppable(actor, RAG_ANSWER, system.name, _kept(actor, system, inspection, backends))
+
+
+async def _kept(
+    actor: Actor, system: RagSystem, inspection: Inspection, backends: tuple[OllamaBackend, ...] | None
+) -> AsyncGenerator[ChatChunk | TraceStep, None]:
     so_far = _AnswerSoFar()
     try:
         async with aclosing(stream_answer(actor, system, inspection, backends=backends)) as events:

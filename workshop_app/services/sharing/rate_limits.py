@@ -21,7 +21,7 @@ import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import limits
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -34,7 +34,7 @@ from workshop_app.db.engine import session_scope
 from workshop_app.db.workshops import Workshop, WorkshopMember
 from workshop_app.services.core.database_threads import off_loop
 from workshop_app.services.core.errors import RateLimited
-from workshop_app.services.core.redis_clients import COMMAND_TIMEOUTS, command_client
+from workshop_app.services.core.redis_clients import command_client, command_pool
 from workshop_app.services.core.ttl_memo import TtlMemo
 from workshop_app.services.operations.metrics import count_rate_limit_hit
 from workshop_app.settings import Settings, get_settings
@@ -462,7 +462,9 @@ def storage_for(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return LoopMemoryStorage()
     url = settings.redis_url.replace("unix://", "redis+unix://", 1)
-    return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True, **COMMAND_TIMEOUTS)
+    pool = command_pool(settings.redis_url)
+    options: dict[str, Any] = {"connection_pool": pool}  # limits types its options narrowly; redis-py's takes a pool
+    return RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True, **options)
 
 
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter] = weakref.WeakKeyDictionary()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.running_streams import stoppable, stream_kind
 from workshop_app.services.models.catalog import Catalog, catalog_for, load_catalog
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.ollama.scheduler import QueueUpdate
@@ -20,7 +21,10 @@ from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.tools.context import ToolContext
 from workshop_app.services.tools.loop import LoopEnded, LoopEvent, ReplyText, TraceStep, run_tool_loop
 from workshop_app.services.tools.store import definitions_for
-from workshop_app.services.workshops.policy import Actor, require_model
+from workshop_app.services.workshops.policy import Actor, require_actor, require_model
+
+TOOL_RUN = stream_kind("tool-run")
+"""A question running through the tool playground's loop (subject: the model); only its owner sees and stops it."""
 
 
 @dataclass(frozen=True)
@@ -94,15 +98,16 @@ async def ask_with_tools(
     """Continue a conversation (`history`, as the last LoopEnded left it) with a new question.
 
     The tools are loaded as this person may read them, and run on their behalf (a
-    "search a collection" tool reads only what they may read).
+    "search a collection" tool reads only what they may read). Its owner may also stop
+    the run from another tab, worker or the REST API.
     """
     if not tool_ids:
         raise InvalidInput("Pick at least one tool.", hint="Tick the tools the model may call.")
     events = await _checked_loop(
         actor, model, tool_ids, [*history, {"role": "user", "content": question}], client_ip=client_ip
     )
-    async with aclosing(events):
-        async for event in events:
+    async with aclosing(stoppable(require_actor(actor), TOOL_RUN, model, events)) as running:
+        async for event in running:
             yield event
 
 
