@@ -63,9 +63,20 @@ class AuthState(rx.State):
         return self._shown_as(await auth.recent_actor_for_session(self._session_token()))
 
     def _shown_as(self, actor: Actor) -> Actor:
-        self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
-        self.closed_routes = sections.closed_routes(actor)
+        self._set_changed(
+            display_name=actor.display_name,
+            username=actor.username,
+            role=actor.role,
+            closed_routes=sections.closed_routes(actor),
+        )
         return actor
+
+    def _set_changed(self, **values: object) -> None:
+        """Assign only the values that differ: Reflex sends every assigned var (and what is computed from it)
+        in the next state delta, equal or not, and every handler that acts as the person sets these."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     @toasts_errors
     def attempt(self, action: Callable[[Actor], object]) -> rx.event.EventSpec | None:

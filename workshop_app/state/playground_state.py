@@ -11,7 +11,15 @@ import reflex as rx
 
 from workshop_app.db.chats import Chat
 from workshop_app.services.chat import history as chats
-from workshop_app.services.chat.history import ChatSettings, ChatView, ReplySaved
+from workshop_app.services.chat.history import (
+    ChatSettings,
+    ChatView,
+    EditedMessage,
+    NewMessage,
+    Question,
+    Regeneration,
+    ReplySaved,
+)
 from workshop_app.services.chat.model_choices import chat_models
 from workshop_app.services.chat.options import PARAMETERS
 from workshop_app.services.chat.running_replies import CHAT_REPLY
@@ -204,44 +212,38 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     async def stream_send(self):
         """Save the message (before anything is sent), then stream the reply."""
         return await self._save_and_stream(
-            lambda: partial(
-                chats.send_message,
-                chat_id=self.chat_id or None,
-                settings=self._settings(),
-                text=self.draft,
-                images=self._images(),
-            )
+            lambda: NewMessage(self.chat_id or None, self._settings(), self.draft, self._images())
         )
 
     @rx.event(background=True)
     async def stream_regenerate(self):
         """A new reply to the last question; also the retry for an incomplete reply."""
-        return await self._save_and_stream(
-            lambda: partial(chats.prepare_regenerate, chat_id=self.chat_id, settings=self._settings())
-        )
+        return await self._save_and_stream(lambda: Regeneration(self.chat_id, self._settings()))
 
     @rx.event(background=True)
     async def stream_resend_edit(self):
         return await self._save_and_stream(
-            lambda: partial(
-                chats.edit_message, message_id=int(self.editing_id), settings=self._settings(), text=self.edit_text
-            )
+            lambda: EditedMessage(int(self.editing_id), self._settings(), self.edit_text)
         )
 
-    async def _save_and_stream(self, saving: Callable[[], Callable[[Actor], int]]):
-        """`saving` reads the form (with the state locked) into the one service call that saves first."""
-        return await stream_reply(self, lambda actor: self._reply_after(actor, saving()))
+    async def _save_and_stream(self, question: Callable[[], Question]):
+        """`question` reads the form (with the state locked) into what the one service call saves first."""
+        return await stream_reply(self, lambda actor: self._reply_after(actor, question()))
 
-    async def _reply_after(self, actor: Actor, save: Callable[[Actor], int]) -> Reply:
-        """Save with one service call (in a database thread), then stream the chat's reply into the last bubble.
+    async def _reply_after(self, actor: Actor, question: Question) -> Reply:
+        """Save the question and read the chat back in one service call (in a database thread), then stream
+        the chat's reply into the last bubble.
 
-        The chat is shown from what the stream reads and saves anyway, so nothing is read twice.
+        The chat as the model reads it shows with the cleared form, in one redraw, and the reply as the
+        stream saves it, so nothing is read twice.
         """
-        chat_id = await off_loop(save, actor)
+        view = await off_loop(chats.ask, actor, question)
         self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
         self.running_elsewhere = False  # this tab writes now; its own Stop stops its reply
-        replies = chats.stream_chat_reply(actor, chat_id, client_ip=self.router.session.client_ip)
-        return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, chat_id))
+        self._apply_view(view)
+        self.messages.append(_streaming_bubble(self.model))
+        replies = chats.stream_chat_reply(actor, view, client_ip=self.router.session.client_ip)
+        return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, view.chat.id or 0))
 
     async def _reread_unless_kept(self, actor: Actor, chat_id: int) -> None:
         """A reply that stopped, failed or was deleted meanwhile in another tab: show the chat as saved."""
@@ -254,13 +256,10 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         else:
             self._apply_view(view)
 
-    def _take(self, event: ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
+    def _take(self, event: ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
         """Show one part of the reply as it arrives."""
         if isinstance(event, QueueUpdate):
             self.queue_position = event.position
-        elif isinstance(event, ChatView):  # the chat as the model reads it: the question is saved
-            self._apply_view(event)
-            self.messages.append(_streaming_bubble(self.model))
         elif isinstance(event, ReplySaved):
             self._reply_kept = self._show_saved(event)
         else:
@@ -309,16 +308,22 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         return self._look_elsewhere(actor)
 
     def _apply_view(self, view: ChatView) -> None:
-        self.chat_id, self.title, self.model = view.chat.id or 0, view.chat.title, view.chat.model or self.model
-        self.system_prompt = view.chat.system_prompt
-        self.params = {name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS}
-        self.tool_ids = [tool.id for tool in self.tools if tool.id in view.chat.tool_ids]  # a deleted tool is left out
-        self.messages = [message_row(m) for m in view.messages]
-        self.traces = {str(m.id): trace_entries(m) for m in view.messages if m.tool_trace}
-        self.images = {str(m.id): message_images(m) for m in view.messages if m.images}
-        self.think, self.structured = view.chat.think, view.chat.reply_schema is not None
+        """Show a chat as read; only what differs from what the page shows goes into the next delta."""
+        self._set_changed(
+            chat_id=view.chat.id or 0,
+            title=view.chat.title,
+            model=view.chat.model or self.model,
+            system_prompt=view.chat.system_prompt,
+            params={name: str(view.chat.options.get(name, "")) for name, _, _ in PARAMETER_FIELDS},
+            tool_ids=[tool.id for tool in self.tools if tool.id in view.chat.tool_ids],  # a deleted tool is left out
+            messages=[message_row(m) for m in view.messages],
+            traces={str(m.id): trace_entries(m) for m in view.messages if m.tool_trace},
+            images={str(m.id): message_images(m) for m in view.messages if m.images},
+            think=view.chat.think,
+            structured=view.chat.reply_schema is not None,
+        )
         if view.chat.reply_schema is not None:
-            self.schema_text = json.dumps(view.chat.reply_schema, indent=2)
+            self._set_changed(schema_text=json.dumps(view.chat.reply_schema, indent=2))
 
     @toasts_errors
     def _list(self) -> None:

@@ -21,6 +21,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, or_, select
 
 from workshop_app.db.chats import Chat, ChatMessage, ReplyStatus
@@ -43,7 +44,7 @@ from workshop_app.services.ollama.types import ChatChunk
 from workshop_app.services.tools.loop import LoopEnded, TraceStep
 from workshop_app.services.tools.playground import reply_with_tools
 from workshop_app.services.tools.store import definitions_for
-from workshop_app.services.workshops.policy import Action, Actor, require_actor, require_model
+from workshop_app.services.workshops.policy import Action, Actor, require, require_actor, require_model
 
 TITLE_CHARS = 60
 MAX_MESSAGE_CHARS = 100_000  # ~25,000 tokens: past any workshop model's context, and well within one websocket message
@@ -72,7 +73,8 @@ class ChatSettings:
             raise InvalidInput("Choose a model first.", hint="Pick one from the model list.")
         require_model(actor, self.model)
         tool_ids = tuple(dict.fromkeys(self.tool_ids))
-        definitions_for(actor, tool_ids)
+        if tool_ids:  # each must be one the person may read; none needs no database session
+            definitions_for(actor, tool_ids)
         parse_schema(self.schema)
         options = check_options(self.options)
         return ChatSettings(self.model, self.system_prompt.strip(), options, tool_ids, self.think, self.schema.strip())
@@ -82,6 +84,80 @@ class ChatSettings:
 class ChatView:
     chat: Chat
     messages: list[ChatMessage]
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """The person's message (in a new chat when `chat_id` is None); `images` are base64, as Ollama takes them."""
+
+    chat_id: int | None
+    settings: ChatSettings
+    text: str
+    images: tuple[str, ...] = ()
+
+    def save(self, session: Session, actor: Actor) -> Chat:
+        """Everything is checked first: an empty message, a model the workshop does not use, a parameter out
+        of range, a schema that is not one or an image that is not one is refused before anything is saved."""
+        settings = self.settings.checked(actor)
+        _check_message(self.text, "Type something before sending.")
+        check_attachments(self.images)
+        if self.chat_id is None:
+            chat = _new_chat(actor, self.text)
+        else:
+            chat = _chat(session, actor, self.chat_id, Action.WRITE)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        _insert_message(session, saved_id(chat), "user", content=self.text.strip(), images=list(self.images))
+        return chat
+
+
+@dataclass(frozen=True)
+class EditedMessage:
+    """One of the person's messages replaced; everything after it goes, ready to resend."""
+
+    message_id: int
+    settings: ChatSettings
+    text: str
+
+    def save(self, session: Session, actor: Actor) -> Chat:
+        settings = self.settings.checked(actor)
+        _check_message(self.text, "Type something, or delete the message instead.")
+        message, chat = _message(session, actor, self.message_id)
+        if message.role != "user":
+            raise InvalidInput("Only your own messages can be edited.", hint="Use Regenerate for a new reply.")
+        message.content = self.text.strip()
+        session.add(message)
+        _drop_after(session, message)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        return chat
+
+
+@dataclass(frozen=True)
+class Regeneration:
+    """The chat's last reply (complete, stopped or incomplete) dropped, so a new one can be streamed."""
+
+    chat_id: int
+    settings: ChatSettings
+
+    def save(self, session: Session, actor: Actor) -> Chat:
+        settings = self.settings.checked(actor)
+        chat = _chat(session, actor, self.chat_id, Action.WRITE)
+        last = session.exec(
+            select(ChatMessage).where(ChatMessage.chat_id == self.chat_id).order_by(col(ChatMessage.id).desc()).limit(1)
+        ).first()
+        if last is not None and last.role == "assistant":
+            session.delete(last)
+        _apply(chat, settings)
+        session.add(chat)
+        session.flush()
+        return chat
+
+
+Question = NewMessage | EditedMessage | Regeneration
+"""What the person asked: saved before the model is asked."""
 
 
 @dataclass(frozen=True)
@@ -124,26 +200,29 @@ def delete_chat(actor: Actor | None, chat_id: int) -> None:
         session.delete(_chat(session, actor, chat_id, Action.DELETE))
 
 
+def ask(actor: Actor | None, question: Question) -> ChatView:
+    """Save the question, then read the chat as the model will read it, in one transaction.
+
+    The reply's stream starts from this view (`stream_chat_reply`), so a chat costs one trip
+    to the database before its request to the model, not one to save and one to read.
+    """
+    actor = require_actor(actor)
+    with session_scope() as session:
+        chat = question.save(session, actor)
+        return ChatView(chat, _messages(session, saved_id(chat)))
+
+
+def _saved(actor: Actor | None, question: Question) -> int:
+    actor = require_actor(actor)
+    with session_scope() as session:
+        return saved_id(question.save(session, actor))
+
+
 def send_message(
     actor: Actor | None, chat_id: int | None, settings: ChatSettings, text: str, images: tuple[str, ...] = ()
 ) -> int:
-    """Save the person's message (in a new chat when `chat_id` is None); returns the chat's id.
-
-    Everything is checked first: an empty message, a model the workshop does not use,
-    a parameter out of range, a schema that is not one or an image that is not one is
-    refused before anything is saved or sent. `images` are base64, as Ollama takes them.
-    """
-    actor = require_actor(actor)
-    settings = settings.checked(actor)
-    _check_message(text, "Type something before sending.")
-    check_attachments(images)
-    with session_scope() as session:
-        chat = _new_chat(actor, text) if chat_id is None else _chat(session, actor, chat_id, Action.WRITE)
-        _apply(chat, settings)
-        session.add(chat)
-        session.flush()
-        session.add(ChatMessage(chat_id=saved_id(chat), role="user", content=text.strip(), images=list(images)))
-        return saved_id(chat)
+    """Save the person's message (in a new chat when `chat_id` is None); returns the chat's id (see NewMessage)."""
+    return _saved(actor, NewMessage(chat_id, settings, text, images))
 
 
 def _check_message(text: str, empty_hint: str) -> None:
@@ -158,33 +237,12 @@ def _check_message(text: str, empty_hint: str) -> None:
 
 def edit_message(actor: Actor | None, message_id: int, settings: ChatSettings, text: str) -> int:
     """Replace one of the person's messages and drop everything after it, ready to resend."""
-    actor = require_actor(actor)
-    settings = settings.checked(actor)
-    _check_message(text, "Type something, or delete the message instead.")
-    with session_scope() as session:
-        message, chat = _message(session, actor, message_id)
-        if message.role != "user":
-            raise InvalidInput("Only your own messages can be edited.", hint="Use Regenerate for a new reply.")
-        message.content = text.strip()
-        session.add(message)
-        _drop_after(session, message)
-        _apply(chat, settings)
-        session.add(chat)
-        return saved_id(chat)
+    return _saved(actor, EditedMessage(message_id, settings, text))
 
 
 def prepare_regenerate(actor: Actor | None, chat_id: int, settings: ChatSettings) -> int:
     """Drop the last reply (complete, stopped or incomplete) so a new one can be streamed."""
-    actor = require_actor(actor)
-    settings = settings.checked(actor)
-    with session_scope() as session:
-        chat = _chat(session, actor, chat_id, Action.WRITE)
-        messages = _messages(session, chat_id)
-        if messages and messages[-1].role == "assistant":
-            session.delete(messages[-1])
-        _apply(chat, settings)
-        session.add(chat)
-        return chat_id
+    return _saved(actor, Regeneration(chat_id, settings))
 
 
 def delete_message(actor: Actor | None, message_id: int) -> int:
@@ -250,11 +308,13 @@ class _ReplySoFar:
 
 
 async def stream_chat_reply(
-    actor: Actor | None, chat_id: int, *, client_ip: str | None = None
+    actor: Actor | None, chat: int | ChatView, *, client_ip: str | None = None
 ) -> AsyncGenerator[ChatView | ChatChunk | QueueUpdate | TraceStep | ReplySaved, None]:
     """Stream the model's answer to the chat's last message, then save it however it ended.
 
-    First comes the chat as it stands (ChatView: what the model reads), then the reply.
+    Given the chat's id, the stream reads the chat and first yields it as it stands (ChatView:
+    what the model reads), then the reply; given the chat as `ask` just saved and read it, the
+    caller has it already: it is neither read nor yielded again.
     With tools attached, the model must be able to call tools; each call is yielded as a
     TraceStep once it ran. A reply that runs to its end is saved and yielded as ReplySaved,
     so a page can show it as kept without reading the chat again. Closing this generator
@@ -264,29 +324,32 @@ async def stream_chat_reply(
     threads, off the event loop that streams everyone's replies.
     """
     actor = require_actor(actor)
-    view = await off_loop(_view, actor, chat_id, Action.WRITE)
-    chat, history = view.chat, _history(view.chat, view.messages)
-    require_model(actor, chat.model)
-    extras = await _extras(chat, history)
+    opened = isinstance(chat, ChatView)
+    view = chat if isinstance(chat, ChatView) else await off_loop(_view, actor, chat, Action.WRITE)
+    require(actor, Action.WRITE, view.chat)
+    history, chat_id = _history(view.chat, view.messages), saved_id(view.chat)
+    require_model(actor, view.chat.model)
+    extras = await _extras(view.chat, history)
     reply, saving = _ReplySoFar(len(history), extras.get("format")), False
     async with running_stream(actor, CHAT_REPLY, str(chat_id)) as stopped_elsewhere:
         try:
-            yield view
-            events = until_stopped(_model_events(actor, chat, history, extras, client_ip), stopped_elsewhere)
+            if not opened:
+                yield view
+            events = until_stopped(_model_events(actor, view.chat, history, extras, client_ip), stopped_elsewhere)
             async with aclosing(events):
                 async for event in events:
                     reply.saw(event)
                     if not isinstance(event, LoopEnded):
                         yield event
             saving = True
-            if (saved := await off_loop(_save_reply, chat_id, chat.model, reply)) is not None:
+            if (saved := await off_loop(_save_reply, chat_id, view.chat.model, reply)) is not None:
                 yield saved
         except WorkshopError as failure:
             reply.status, reply.error = ReplyStatus.INCOMPLETE, failure.message
             raise
         finally:
             if not saving:
-                await off_loop(_save_reply, chat_id, chat.model, reply)  # finishes even if this task is cancelled
+                await off_loop(_save_reply, chat_id, view.chat.model, reply)  # finishes even if this task is cancelled
 
 
 def _model_events(
@@ -407,9 +470,7 @@ def _message(session: Session, actor: Actor | None, message_id: int) -> tuple[Ch
 
 
 def _messages(session: Session, chat_id: int) -> list[ChatMessage]:
-    return list(
-        session.exec(select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(col(ChatMessage.id))).all()
-    )
+    return list(session.exec(_CHAT_MESSAGES, params={"chat_id": chat_id}).all())
 
 
 def _new_chat(actor: Actor, first_message: str) -> Chat:
@@ -456,15 +517,16 @@ def _history(chat: Chat, messages: list[ChatMessage]) -> list[dict[str, Any]]:
 
 
 def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | None:
+    """The reply and its chat's new `updated_at`, in two statements that return the rows as saved."""
     with session_scope() as session:
-        chat = session.get(Chat, chat_id)
+        touched = update(Chat).where(col(Chat.id) == chat_id).values(updated_at=utcnow()).returning(Chat)
+        chat = session.scalars(touched, execution_options={"synchronize_session": False}).one_or_none()
         if chat is None:  # deleted while the reply streamed
             return None
-        chat.updated_at = utcnow()
-        session.add(chat)
-        message = ChatMessage(
-            chat_id=chat_id,
-            role="assistant",
+        message_id, row = _insert_message(
+            session,
+            chat_id,
+            "assistant",
             content=reply.content,
             model=model,
             status=reply.status,
@@ -475,6 +537,37 @@ def _save_reply(chat_id: int, model: str, reply: _ReplySoFar) -> ReplySaved | No
             thinking="".join(reply.thoughts),
             reply_schema=reply.schema,
         )
-        session.add(message)
-        session.flush()
-        return ReplySaved(chat, message)
+        return ReplySaved(chat, ChatMessage(id=message_id, **row))
+
+
+def _insert_message(session: Session, chat_id: int, role: str, **fields: Any) -> tuple[int, dict[str, Any]]:
+    """One message inserted as a plain row: its id and its columns, defaults included.
+
+    Building a ChatMessage for the unit of work (validation, then the flush's bookkeeping)
+    cost most of a chat's database time.
+    """
+    row = {
+        "content": "",
+        "model": "",
+        "status": ReplyStatus.DONE,
+        "error": "",
+        "stats": {},
+        "tool_messages": [],
+        "tool_trace": [],
+        "thinking": "",
+        "images": [],
+        "reply_schema": None,
+        **fields,
+        "chat_id": chat_id,
+        "role": role,
+        "created_at": utcnow(),
+    }
+    inserted = session.connection().execute(_INSERT_MESSAGE, row)
+    return inserted.inserted_primary_key[0], row  # type: ignore[index]  # a single-row insert has its key
+
+
+_INSERT_MESSAGE = insert(ChatMessage)  # run on the connection: a Core insert, no unit of work
+_CHAT_MESSAGES = (
+    select(ChatMessage).where(col(ChatMessage.chat_id) == bindparam("chat_id")).order_by(col(ChatMessage.id))
+)
+"""Built once: making a statement (coercing every part) costs more than running it from the statement cache."""
