@@ -24,6 +24,7 @@ from tests.support.collections import EMBEDDER, upload
 from tests.support.limit_counters import redis_url  # noqa: F401  (fixture)
 from tests.support.ports import free_port
 from workshop_app.db.users import Role
+from workshop_app.services.chat.running_replies import CHAT_REPLY
 from workshop_app.services.core.errors import SharedStoreUnavailable
 from workshop_app.services.core.jobs import Job, JobStatus, get_jobs
 from workshop_app.services.core.redis_jobs import STOPPED, RedisJobs
@@ -31,6 +32,7 @@ from workshop_app.services.models.admin import PULL
 from workshop_app.services.rag.chunking import ChunkSettings
 from workshop_app.services.rag.collections import CollectionSpec, create_collection
 from workshop_app.services.rag.embedding_jobs import EMBEDDING, start_embedding
+from workshop_app.services.workshops.policy import Actor
 
 pytestmark = pytest.mark.redis
 
@@ -130,3 +132,25 @@ async def _eventually(probe: Callable[[], list[Job]], within_s: float = 5) -> li
         assert time.monotonic() < deadline, "not seen in time"
         await asyncio.sleep(0.05)
     return found
+
+
+def records_read(url: str) -> int:
+    """How many job records Redis has been asked for so far (its own count of HGETALL calls)."""
+    return int(redis.Redis.from_url(url).info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0))
+
+
+async def test_starting_a_stream_does_not_read_every_record_the_room_keeps(shared: str) -> None:
+    """Each start ran on the event loop; reading all of a kind's records there held every tab of the worker."""
+    jobs, someone = RedisJobs(shared, LEASE_S), Actor(1, Role.ATTENDEE)
+
+    async def quick(_job: Job) -> None:
+        pass
+
+    for n in range(40):  # replies that ended and are kept for a while, as in a busy room
+        await jobs.wait(jobs.start(someone, CHAT_REPLY, str(n), quick).id)
+    other = RedisJobs(shared, LEASE_S)  # a worker that runs none of them: every record is remote to it
+    before = records_read(shared)
+    for n in range(10):
+        await other.wait(other.start(someone, CHAT_REPLY, f"new {n}", quick).id)
+    assert records_read(shared) - before <= 50, "at most one tidy of the index, not one per start"
+    assert len(other.listed(someone, CHAT_REPLY)) == 50

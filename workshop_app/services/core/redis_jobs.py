@@ -55,6 +55,9 @@ LEASE = "workshop:job-lease:"
 CANCEL = "workshop:job-cancel"
 ENDED = "workshop:job-ended:"
 FLUSH_S = 0.25
+PRUNE_EVERY_S = 5.0
+"""How often starting a job also tidies its kind's index (a listing tidies it anyway): reading every record
+the room keeps at each start held the event loop for a round trip and a parse per record."""
 BREAK_S = 5.0
 """After Redis failed a registry call, further calls answer 503 at once for this long: they run on the event
 loop, and a Redis that hangs would otherwise hold the whole worker for a reply timeout at every call."""
@@ -133,6 +136,7 @@ class RedisJobs:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stored: dict[str, asyncio.Task[None]] = {}
         self._broken_until = 0.0
+        self._tidied: dict[str, float] = {}  # kind name -> when a start last tidied its index (monotonic)
         self._commands: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
@@ -160,7 +164,9 @@ class RedisJobs:
         task = loop.create_task(self._drive(job, work), name=f"{kind.name}:{subject}")
         task.add_done_callback(lambda ended: self._ended(job, ended))
         self._tasks[job.id] = task
-        self._prune(kind, time.time())
+        if time.monotonic() - self._tidied.get(kind.name, -PRUNE_EVERY_S) >= PRUNE_EVERY_S:
+            self._tidied[kind.name] = time.monotonic()
+            self._prune(kind, time.time())
         return job.snapshot()
 
     def get(self, actor: Actor | None, job_id: str) -> Job:
