@@ -55,13 +55,13 @@ LEASE = "workshop:job-lease:"
 CANCEL = "workshop:job-cancel"
 ENDED = "workshop:job-ended:"
 FLUSH_S = 0.25
+"""How often the running worker writes a job's progress: live enough for a progress bar, cheap for Redis."""
 PRUNE_EVERY_S = 5.0
 """How often starting a job also tidies its kind's index (a listing tidies it anyway): reading every record
 the room keeps at each start held the event loop for a round trip and a parse per record."""
 BREAK_S = 5.0
 """After Redis failed a registry call, further calls answer 503 at once for this long: they run on the event
 loop, and a Redis that hangs would otherwise hold the whole worker for a reply timeout at every call."""
-"""How often the running worker writes a job's progress: live enough for a progress bar, cheap for Redis."""
 STOPPED = "The worker running this job stopped before it ended."
 STOPPED_HINT = "Start it again; what it finished is kept."
 _FIELDS = [field.name for field in dataclasses.fields(Job) if not field.name.startswith("_")]
