@@ -63,17 +63,16 @@ class AuthState(rx.State):
         return self._shown_as(await auth.recent_actor_for_session(self._session_token()))
 
     def _shown_as(self, actor: Actor) -> Actor:
-        self._set_changed(
-            display_name=actor.display_name,
-            username=actor.username,
-            role=actor.role,
-            closed_routes=sections.closed_routes(actor),
-        )
+        # Assigned even when equal: a page's own copy of `is_instructor` (computed from `role`) is only
+        # recomputed and sent when `role` is assigned; skipping an equal role could leave a page opened
+        # right after sign-in showing its attendee view (an instructor's "New workshop" missing).
+        self.display_name, self.username, self.role = actor.display_name, actor.username, actor.role
+        self.closed_routes = sections.closed_routes(actor)
         return actor
 
     def _set_changed(self, **values: object) -> None:
         """Assign only the values that differ: Reflex sends every assigned var (and what is computed from it)
-        in the next state delta, equal or not, and every handler that acts as the person sets these."""
+        in the next state delta, equal or not. For a page's own vars; not for ones other pages compute from."""
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
