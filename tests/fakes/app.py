@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Send
 
 from workshop_app.engine.options import BadRequest, response_format, sampling
 
@@ -81,6 +82,38 @@ class _Run:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class OllamaStream(StreamingResponse):
+    """A streamed answer whose headers leave with its first piece, as Ollama's do.
+
+    Ollama (Go's net/http under gin) writes a stream's status and headers on its first
+    write, so a client learns the answer started when the first piece arrives; an error
+    before that is still an HTTP error. Sending the headers at once would let a client
+    do the work of reading them while the model thinks, flattering every time to first
+    token measured straight against the fake.
+    """
+
+    async def stream_response(self, send: Send) -> None:
+        pieces = aiter(self.body_iterator)
+        start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        try:
+            first = await anext(pieces, None)
+        except ServerHalted:
+            # A dying Ollama drops the connection; ASGI can only drop one that has answered (an
+            # exception before that becomes a 500), so the headers go first here.
+            await send(start)
+            raise
+        await send(start)
+        if first is not None:
+            await send({"type": "http.response.body", "body": _bytes(first), "more_body": True})
+            async for piece in pieces:
+                await send({"type": "http.response.body", "body": _bytes(piece), "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _bytes(piece: str | bytes | memoryview) -> bytes | memoryview:
+    return piece.encode() if isinstance(piece, str) else piece
 
 
 def _line(payload: dict[str, Any]) -> bytes:
@@ -297,7 +330,7 @@ class FakeOllamaApp:
         spec = REGISTRY.get(name) or (None if self.state.config.unknown_pulls_fail else synthetic_spec(name))
         lines = _pull_progress(spec)
         if body.get("stream", True):
-            return StreamingResponse(self._pull_stream(spec, lines), media_type=NDJSON)
+            return OllamaStream(self._pull_stream(spec, lines), media_type=NDJSON)
         await self._pause(self.state.config.pull_line_delay * len(lines))
         if spec is None:
             raise ApiError(500, PULL_NOT_FOUND)
@@ -417,7 +450,7 @@ class FakeOllamaApp:
 
     async def _respond(self, run: _Run, *, stream: bool) -> Response:
         if stream:
-            return StreamingResponse(self._stream(run), media_type=NDJSON)
+            return OllamaStream(self._stream(run), media_type=NDJSON)
         try:
             prompt_start = perf_counter_ns()
             await self._pause(self.state.config.first_token_delay)
@@ -579,7 +612,7 @@ class FakeOllamaApp:
         lines = [{"status": "using existing layer"}, {"status": "writing manifest"}, {"status": "success"}]
         if body.get("stream", True) is False:
             return JSONResponse(lines[-1])
-        return StreamingResponse(iter([_line(line) for line in lines]), media_type=NDJSON)
+        return OllamaStream(iter([_line(line) for line in lines]), media_type=NDJSON)
 
     # -- control API (never affected by faults) ---------------------------------------------
 

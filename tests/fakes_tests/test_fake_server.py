@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -103,6 +104,24 @@ async def test_the_fake_sends_each_piece_at_once_as_ollama_does(fake: FakeOllama
         assert server is not None
         sockets = [connection.transport.get_extra_info("socket") for connection in server.server_state.connections]
         assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/generate"])
+async def test_a_streamed_answer_starts_with_its_first_piece_as_ollamas_does(fake: FakeOllama, path: str) -> None:
+    """Ollama's headers leave with the first piece, so a client that has the headers has a piece to read;
+    headers sent while the model thinks would let the direct side of every TTFT comparison read them early."""
+    fake.config.first_token_delay = 0.3
+    body = {"model": "qwen2.5:0.5b", "messages": HELLO, "prompt": "hello world"}
+    async with httpx.AsyncClient() as client:
+        loop = asyncio.get_running_loop()
+        sent = loop.time()
+        async with client.stream("POST", f"{fake.url}{path}", json=body) as reply:
+            headers_after = loop.time() - sent
+            first_piece = await anext(reply.aiter_lines())
+    assert reply.status_code == 200 and json.loads(first_piece)["done"] is False
+    assert headers_after >= 0.25, (
+        f"the headers came {headers_after * 1000:.0f} ms after the request, before the first piece"
+    )
 
 
 async def test_non_stream_chat_generate_and_num_predict(client: ollama.AsyncClient) -> None:
