@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import aclosing, suppress
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing, contextmanager
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from workshop_app.api.auth import CurrentActor
 from workshop_app.api.errors import GATEWAY_REFUSALS, ollama_error, openai_error
@@ -39,7 +40,6 @@ from workshop_app.services.ollama.types import ChatChunk
 router = APIRouter(tags=["gateway"], responses=GATEWAY_REFUSALS)
 Reply = dict[str, Any] | Response
 
-T = TypeVar("T")
 CLIENT_GONE = 499  # nginx's "client closed request": nobody receives it, the logs and metrics do
 
 
@@ -69,7 +69,7 @@ async def _lines(
     render: Callable[[ChatChunk, bool], dict[str, Any]],
     frame: Callable[[dict[str, Any]], str],
     error: Callable[[WorkshopError], dict[str, Any]],
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     first = True
     try:
         async with aclosing(stream):
@@ -88,43 +88,96 @@ def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload)}\n\n"
 
 
-async def _reply(
-    actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool = False
-) -> AsyncGenerator[ChatChunk, None]:
-    answer = gateway.generate if generate else gateway.chat
-    return await _unless_gone(request, _started(answer(actor, body, client_ip=_client_ip(request))))
+class _ClientWatch:
+    """Whether the client is still there, watched by one task for the whole request.
 
+    While work runs `guarded`, the client leaving cancels the request's own task (as a
+    timeout would: the work ends at its current await, closing the upstream request or
+    leaving the queue) and the work raises _ClientGone. The work runs in the request's
+    task rather than in tasks of its own: a task (or a task group) per step is paid before
+    every reply's first token.
+    """
 
-async def _whole(request: Request, stream: AsyncGenerator[ChatChunk, None]) -> list[ChatChunk]:
-    """Every chunk of a reply that is answered in one piece."""
+    def __init__(self, request: Request) -> None:
+        self.gone = False
+        self._guarding = False
+        task = asyncio.current_task()
+        assert task is not None  # an endpoint runs in its request's task
+        self._task = task
+        self._watcher = asyncio.ensure_future(_disconnected(request))
+        self._watcher.add_done_callback(self._left)
 
-    async def collect() -> list[ChatChunk]:
-        async with aclosing(stream):
-            return [chunk async for chunk in stream]
+    def _left(self, watcher: asyncio.Future[None]) -> None:
+        if watcher.cancelled():
+            return
+        watcher.exception()  # a receive that failed means the connection is gone, too
+        self.gone = True
+        if self._guarding:
+            self._task.cancel()
 
-    return await _unless_gone(request, collect())
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        if self.gone:
+            raise _ClientGone
+        self._guarding = True
+        try:
+            yield
+        except asyncio.CancelledError:
+            if self.gone and self._task.uncancel() == 0:
+                raise _ClientGone from None
+            raise
+        finally:
+            self._guarding = False
 
-
-async def _unless_gone(request: Request, work: Awaitable[T]) -> T:
-    """`work`'s result; cancelled (leaving the queue, closing the upstream request) if the client leaves first."""
-    task, gone = asyncio.ensure_future(work), asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not task.done():
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-        gone.cancel()
-    if task.cancelled():
-        raise _ClientGone
-    return task.result()
+    def close(self) -> None:
+        self._watcher.cancel()
 
 
 async def _disconnected(request: Request) -> None:
     """Returns when the client closes the connection (the body was read already, so nothing else arrives)."""
     while (await request.receive())["type"] != "http.disconnect":
         pass
+
+
+class _Lines(StreamingResponse):
+    """A streamed reply whose client is watched by the request's `_ClientWatch` (no task group of its own)."""
+
+    def __init__(self, watch: _ClientWatch, lines: AsyncGenerator[str, None], media_type: str) -> None:
+        super().__init__(lines, media_type=media_type)
+        self._watch, self._lines = watch, lines
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            with self._watch.guarded():
+                await self.stream_response(send)
+        except _ClientGone:
+            pass
+        finally:
+            self._watch.close()
+            await self._lines.aclose()
+
+
+async def _reply(
+    actor: CurrentActor, watch: _ClientWatch, request: Request, body: dict[str, Any], *, generate: bool = False
+) -> AsyncGenerator[ChatChunk, None]:
+    """The reply with its first chunk there (the turn and the host's first piece awaited while the client stays)."""
+    answer = gateway.generate if generate else gateway.chat
+    try:
+        with watch.guarded():
+            return await _started(answer(actor, body, client_ip=_client_ip(request)))
+    except BaseException:
+        watch.close()
+        raise
+
+
+async def _whole(watch: _ClientWatch, stream: AsyncGenerator[ChatChunk, None]) -> list[ChatChunk]:
+    """Every chunk of a reply that is answered in one piece."""
+    try:
+        with watch.guarded():
+            async with aclosing(stream):
+                return [chunk async for chunk in stream]
+    finally:
+        watch.close()
 
 
 # -- Ollama-compatible ---------------------------------------------------------------------
@@ -151,17 +204,17 @@ async def ollama_generate(actor: CurrentActor, request: Request, body: OllamaGen
 
 
 async def _ollama_reply(actor: CurrentActor, request: Request, body: dict[str, Any], *, generate: bool) -> Reply:
-    model = str(body.get("model", ""))
+    model, watch = str(body.get("model", "")), _ClientWatch(request)
     try:
-        stream = await _reply(actor, request, body, generate=generate)
+        stream = await _reply(actor, watch, request, body, generate=generate)
         if body.get("stream", True) is False:
-            return gateway.ollama_whole(model, await _whole(request, stream), generate=generate)
+            return gateway.ollama_whole(model, await _whole(watch, stream), generate=generate)
     except _ClientGone:
         return Response(status_code=CLIENT_GONE)
     lines = _lines(
         stream, lambda chunk, _first: gateway.ollama_part(model, chunk, generate=generate), _ndjson, ollama_error
     )
-    return StreamingResponse(lines, media_type="application/x-ndjson")
+    return _Lines(watch, lines, "application/x-ndjson")
 
 
 @router.post("/ollama/api/embed")
@@ -182,15 +235,15 @@ async def openai_models(actor: CurrentActor) -> dict[str, Any]:
 async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatRequest) -> Reply:
     body = from_openai(schema.wire())
     usage_asked = bool(schema.stream_options and schema.stream_options.include_usage)
-    completion = gateway.OpenAICompletion(str(body.get("model", "")))
+    completion, watch = gateway.OpenAICompletion(str(body.get("model", ""))), _ClientWatch(request)
     try:
-        stream = await _reply(actor, request, body)
+        stream = await _reply(actor, watch, request, body)
         if not body.get("stream"):
-            return completion.whole(await _whole(request, stream))
+            return completion.whole(await _whole(watch, stream))
     except _ClientGone:
         return Response(status_code=CLIENT_GONE)
 
-    async def events() -> AsyncIterator[str]:
+    async def events() -> AsyncGenerator[str, None]:
         async for line in _lines(stream, lambda chunk, first: completion.chunk(chunk, first=first), _sse, openai_error):
             yield line
         usage = completion.usage_chunk() if usage_asked else None
@@ -198,7 +251,7 @@ async def openai_chat(actor: CurrentActor, request: Request, schema: OpenAIChatR
             yield _sse(usage)
         yield "data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream")
+    return _Lines(watch, events(), "text/event-stream")
 
 
 @router.post("/v1/embeddings")
