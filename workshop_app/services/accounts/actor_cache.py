@@ -13,6 +13,8 @@ notices within `TTL_S` at most.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from workshop_app.services.core.ttl_memo import TtlMemo
 from workshop_app.services.workshops.policy import Actor
 
@@ -25,6 +27,16 @@ _by_session_hash: TtlMemo[str, Actor] = TtlMemo(TTL_S)  # session token hash -> 
 def cached_actor(key_hash: str) -> Actor | None:
     entry = _by_key_hash.get(key_hash)
     return entry[1] if entry is not None else None
+
+
+def check_key_again_ahead(key_hash: str, check: Callable[[], Awaitable[object]]) -> None:
+    """Run `check` (which remembers its answer) in the background if the key's answer will lapse soon."""
+    _by_key_hash.reload_ahead(key_hash, check)
+
+
+def check_session_again_ahead(session_hash: str, check: Callable[[], Awaitable[object]]) -> None:
+    """Run `check` (which remembers its answer) in the background if the session's answer will lapse soon."""
+    _by_session_hash.reload_ahead(session_hash, check)
 
 
 def remember(key_hash: str, key_id: int, actor: Actor) -> None:

@@ -64,10 +64,15 @@ def revoke_api_key(actor: Actor | None, key_id: int) -> None:
 async def recent_actor_for_api_key(secret: str) -> Actor:
     """The key's owner as checked within the last few seconds (see actor_cache), for every gateway request.
 
-    A fresh check runs in the database threads (`off_loop`), so its reads never stall other streams.
+    A fresh check runs in the database threads (`off_loop`), so its reads never stall other streams;
+    a key in use is checked again in the background before its answer lapses.
     """
-    cached = actor_cache.cached_actor(token_hash(secret))
-    return cached if cached is not None else await off_loop(actor_for_api_key, secret)
+    hashed = token_hash(secret)
+    cached = actor_cache.cached_actor(hashed)
+    if cached is None:
+        return await off_loop(actor_for_api_key, secret)
+    actor_cache.check_key_again_ahead(hashed, lambda: off_loop(actor_for_api_key, secret))
+    return cached
 
 
 def actor_for_api_key(secret: str) -> Actor:

@@ -135,6 +135,11 @@ def actor_for_session(token: str) -> Actor:
     hashed = token_hash(token)
     if (cached := actor_cache.cached_session_actor(hashed)) is not None:
         return cached
+    return _session_owner(hashed)
+
+
+def _session_owner(hashed: str) -> Actor:
+    """The signed-in person of the session with this token hash, read now (and remembered)."""
     with session_scope() as session:
         row = session.exec(select(AuthSession).where(AuthSession.token_hash == hashed)).first()
         if row is None or row.revoked_at is not None or row.expires_at <= now():
@@ -150,7 +155,8 @@ def actor_for_session(token: str) -> Actor:
 async def recent_actor_for_session(token: str) -> Actor:
     """`actor_for_session` for handlers on the event loop: from memory when checked in the last
     few seconds (see actor_cache), otherwise in the database threads, so other tabs stream on."""
-    if token and (cached := actor_cache.cached_session_actor(token_hash(token))) is not None:
+    if token and (cached := actor_cache.cached_session_actor(hashed := token_hash(token))) is not None:
+        actor_cache.check_session_again_ahead(hashed, lambda: off_loop(_session_owner, hashed))
         return cached
     return await off_loop(actor_for_session, token)
 

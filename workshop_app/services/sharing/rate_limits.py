@@ -101,9 +101,16 @@ async def allowance_off_loop(user_id: int | None) -> Allowance:
     That read comes every few seconds per person; on the event loop, a room's first requests
     after it would each hold every stream (and each other) for a database round-trip.
     """
-    if user_id is not None and _workshop_figures.get(user_id) is None:
-        _workshop_figures.put(user_id, await off_loop(_read_workshop_figures, user_id))
+    if user_id is not None:
+        if _workshop_figures.get(user_id) is None:
+            await _read_figures_off_loop(user_id)
+        else:
+            _workshop_figures.reload_ahead(user_id, lambda: _read_figures_off_loop(user_id))
     return allowance_for(user_id)
+
+
+async def _read_figures_off_loop(user_id: int) -> None:
+    _workshop_figures.put(user_id, await off_loop(_read_workshop_figures, user_id))
 
 
 def _read_workshop_figures(user_id: int) -> tuple[int | None, int | None]:
