@@ -53,7 +53,8 @@ async def test_a_down_host_is_flagged_and_its_models_are_unhealthy(two_hosts: Ho
     await only_on_b(two_hosts, "llava:7b")
     await load_catalog()
     two_hosts.b.refuse_connections()
-    catalog = await load_catalog(fresh=True)
+    # Wait for the check to end however slow a loaded machine is (a page waits at most a second; not the point here).
+    catalog = await load_catalog(fresh=True, max_wait=10)
     down = catalog.hosts[1]
     assert not down.reachable
     assert f"Cannot reach Ollama at {two_hosts.b.url}" in down.error
