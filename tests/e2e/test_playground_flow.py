@@ -9,6 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.playground_tab import PlaygroundTab
+from tests.support.run_async import run_coroutine
+from workshop_app.services.accounts.session_handover import COOKIE
 
 pytestmark = pytest.mark.e2e
 
@@ -235,3 +238,32 @@ def test_a_reply_another_tab_is_writing_shows_once_it_is_saved(
     expect(other.locator("#running-elsewhere")).to_be_hidden()  # and the second shows it, without a reload
     expect(other.locator(".message-assistant").last).to_contain_text("Echo: Tell me about guanacos")
     expect(other.locator(".message-assistant").last.get_by_text("stopped")).to_have_count(0)
+
+
+def test_a_reply_streaming_into_a_long_chat_redraws_the_reply_not_the_whole_chat(
+    page: Page, app_url: str, fake_server: FakeOllama
+) -> None:
+    """While a reply streams, each redraw carries the reply so far; the chat's earlier turns reach the tab
+    once the reply is saved, not several times a second (a cost that grew with the chat)."""
+    fake_server.config.token_delay = 0.03
+    session_token = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == COOKIE)
+    question = "Tell me about llamas and their wool, in detail. " * 20
+
+    async def last_turn() -> PlaygroundTab:
+        tab = PlaygroundTab(app_url, session_token, timeout_s=30)
+        try:
+            await tab.open(MODEL)
+            for turn in range(4):
+                await tab.chat(MODEL, f"{turn}: {question}")
+            return tab
+        finally:
+            await tab.close()
+
+    tab = run_coroutine(last_turn())
+    streaming = [redraw for redraw in tab.redraws if redraw.get("reply_rx_state_", {}).get("content")]
+    assert len(streaming) >= 2, tab.redraws  # the reply arrived over several redraws
+    assert all("messages_rx_state_" not in redraw for redraw in streaming)
+    assert streaming[-1]["reply_rx_state_"]["content"].startswith("Echo: 3:")
+    saved = tab.messages
+    assert len(saved) == 8 and saved[-1]["role"] == "assistant" and saved[-1]["id"]
+    assert saved[-1]["content"].startswith(streaming[-1]["reply_rx_state_"]["content"])  # the rest came with it

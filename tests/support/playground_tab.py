@@ -30,7 +30,8 @@ ROOT_STATE, PLAYGROUND_STATE = State.get_full_name(), PlaygroundState.get_full_n
 
 
 class PlaygroundTab:
-    """One browser tab on the Playground page; `messages` is the chat as the page last showed it since Send."""
+    """One browser tab on the Playground page; `messages` is the chat as the page last showed it since Send,
+    `reply` the reply it shows streaming in, `redraws` the Playground's part of every delta since Send."""
 
     def __init__(self, url: str, session_token: str, timeout_s: float = 120.0) -> None:
         self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
@@ -39,6 +40,8 @@ class PlaygroundTab:
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
         self.messages: list[dict[str, Any]] = []
+        self.reply: dict[str, Any] = {}
+        self.redraws: list[dict[str, Any]] = []
 
     def _event(self, handler: str, **payload: Any) -> dict[str, Any]:
         return {"name": handler, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
@@ -65,7 +68,7 @@ class PlaygroundTab:
             await self._emit("set_param", name=name, value=value)
         await self._emit("set_draft", value=text)
         started = time.perf_counter()
-        self.messages = []  # the previous reply is not this one's first token
+        self.messages, self.reply, self.redraws = [], {}, []  # the previous reply is not this one's first token
         await self._emit("send")
         await self._until(lambda _mine: self._has_reply_text())
         first = time.perf_counter()
@@ -73,11 +76,7 @@ class PlaygroundTab:
         return first - started, time.perf_counter() - started
 
     def _has_reply_text(self) -> bool:
-        return (
-            bool(self.messages)
-            and self.messages[-1].get("role") == "assistant"
-            and bool(self.messages[-1].get("content"))
-        )
+        return bool(self.reply.get("content"))
 
     async def _emit(self, handler: str, **payload: Any) -> None:
         await self.client.emit("event", self._event(f"{self.playground}.{handler}", **payload), namespace=EVENTS)
@@ -90,7 +89,9 @@ class PlaygroundTab:
                 if "toast" in str(event):
                     raise RuntimeError(f"the Playground refused: {event}")
             mine = update.get("delta", {}).get(self.playground, {})
+            self.redraws += [mine] if mine else []
             self.messages = mine.get("messages_rx_state_", self.messages)
+            self.reply = mine.get("reply_rx_state_", self.reply)
             if mine and done(mine):
                 return mine
 

@@ -380,7 +380,13 @@ def _conversation() -> rx.Component:
     return rx.cond(
         PlaygroundState.messages.length() > 0,
         rx.box(
-            rx.vstack(rx.foreach(PlaygroundState.messages, _bubble), width="100%", spacing="3", id="conversation"),
+            rx.vstack(
+                rx.foreach(PlaygroundState.messages, _bubble),
+                rx.cond(PlaygroundState.reply.contains("role"), _bubble(PlaygroundState.reply, -1)),
+                width="100%",
+                spacing="3",
+                id="conversation",
+            ),
             display="flex",
             flex_direction="column-reverse",
             max_height="60vh",

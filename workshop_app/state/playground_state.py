@@ -54,7 +54,8 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
     draft: str = ""
     chat_id: int = 0
     title: str = ""
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, str]] = []  # the chat as saved
+    reply: dict[str, str] = {}  # the reply streaming in, shown after `messages` (its own var: see _take)
     traces: dict[str, list[TranscriptEntry]] = {}  # tool calls per reply id ("" while it streams)
     images: dict[str, list[str]] = {}  # the person's images per message id, as data URLs
     chats: list[dict[str, str]] = []
@@ -241,12 +242,13 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         self.draft, self.editing_id, self._reply_kept, self.attachments = "", "", False, []
         self.running_elsewhere = False  # this tab writes now; its own Stop stops its reply
         self._apply_view(view)
-        self.messages.append(_streaming_bubble(self.model))
+        self.reply = _streaming_bubble(self.model)
         replies = chats.stream_chat_reply(actor, view, client_ip=self.router.session.client_ip)
         return Reply(replies, show=self._take, ended=partial(self._reread_unless_kept, actor, view.chat.id or 0))
 
     async def _reread_unless_kept(self, actor: Actor, chat_id: int) -> None:
         """A reply that stopped, failed or was deleted meanwhile in another tab: show the chat as saved."""
+        self.reply = {}
         if self._reply_kept:
             return
         view, rows = await off_loop(_saved_chat_and_list, actor, chat_id, self.search)
@@ -257,7 +259,12 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
             self._apply_view(view)
 
     def _take(self, event: ChatChunk | QueueUpdate | TraceStep | ReplySaved) -> None:
-        """Show one part of the reply as it arrives."""
+        """Show one part of the reply as it arrives.
+
+        The text goes into `reply`, not into the chat's list: a redraw sends the vars it changed
+        whole, so one into the list sent the whole chat to the tab (and redrew every bubble
+        there) several times a second, a cost that grew with the chat.
+        """
         if isinstance(event, QueueUpdate):
             self.queue_position = event.position
         elif isinstance(event, ReplySaved):
@@ -267,13 +274,14 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
             if isinstance(event, TraceStep):
                 self.traces[""] = [*self.traces.get("", []), step_entry(event)]
             else:
-                self.messages[-1]["content"] += event.content
-                self.messages[-1]["thinking"] += event.thinking
+                self.reply["content"] += event.content
+                self.reply["thinking"] += event.thinking
 
     def _show_saved(self, saved: ReplySaved) -> bool:
         """The reply as kept (id, status, timing, tool calls) instead of the streamed one; False: search the list."""
         row = message_row(saved.reply)
-        self.messages[-1] = row
+        self.messages.append(row)
+        self.reply = {}
         self.traces = {key: steps for key, steps in self.traces.items() if key} | (
             {row["id"]: trace_entries(saved.reply)} if saved.reply.tool_trace else {}
         )
@@ -284,6 +292,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
 
     def _reset_chat(self) -> None:
         self.chat_id, self.title, self.messages, self.editing_id, self.traces, self.images = 0, "", [], "", {}, {}
+        self.reply = {}
         self.running_elsewhere = False
 
     def _settings(self) -> ChatSettings:
