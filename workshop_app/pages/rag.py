@@ -113,11 +113,13 @@ def _system_item(row: rx.Var) -> rx.Component:
 
 
 def _answer(answer: rx.Var, index: rx.Var) -> rx.Component:
+    streaming = (answer.status == "streaming") & (index == RagState.answers.length() - 1)
+    text = rx.cond(streaming, RagState.answer_text, answer.text)
     return rx.vstack(
         rx.card(rx.text(answer.question), background=rx.color("accent", 3), align_self="end", max_width="80%"),
         rx.card(
             rx.vstack(
-                rx.text(answer.text, white_space="pre-wrap", class_name="answer-text"),
+                rx.text(text, white_space="pre-wrap", class_name="answer-text"),
                 rx.cond(answer.status == "streaming", rx.spinner(size="1")),
                 rx.cond(answer.status == "stopped", rx.badge("stopped", color_scheme="amber", variant="soft")),
                 rx.cond(answer.status == "failed", rx.badge("failed", color_scheme="red", variant="soft")),

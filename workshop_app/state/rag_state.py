@@ -85,6 +85,7 @@ class RagState(StreamingPage, AuthState):
     default_template: str = rag.DEFAULT_TEMPLATE
     draft: str = ""
     answers: list[AnswerView] = []
+    answer_text: str = ""  # the text of the last answer while it streams (its own var: see _show_answer)
     _inspection: Inspection | None = None  # what the streaming answer was asked with, to settle it
     citation: HitView = HitView()
     citation_open: bool = False
@@ -188,13 +189,18 @@ class RagState(StreamingPage, AuthState):
         return Reply(answers, show=self._show_answer, failed=lambda _: self._settle("failed"), ended=self._settle)
 
     def _show_answer(self, event: Inspection | ChatChunk | TraceStep) -> None:
+        """The answer opens with what retrieval found; its text streams into `answer_text` until it settles.
+
+        A redraw sends the vars it changed whole: text added to the list sent every answer of the
+        history, with its retrieved chunks and exact prompt, several times a second.
+        """
         if isinstance(event, Inspection):
-            self.draft, self._inspection = "", event
+            self.draft, self._inspection, self.answer_text = "", event, ""
             self.answers = [*self.answers, answer_view(event.question, event)]
         elif isinstance(event, TraceStep):
             self.answers[-1].trace.append(step_entry(event))
         else:
-            self.answers[-1].text += event.content
+            self.answer_text += event.content
             if event.done:
                 self._settle("done")
 
@@ -203,6 +209,7 @@ class RagState(StreamingPage, AuthState):
         last = self.answers[-1] if self.answers else None
         if last is None or last.status != "streaming" or self._inspection is None:
             return
+        last.text = self.answer_text
         if status != "failed":
             finish_answer(last, self._inspection)
         last.status = status
