@@ -51,13 +51,14 @@ def _setup() -> rx.Component:
     )
 
 
-def _entry(entry: rx.Var) -> rx.Component:
+def _entry(entry: rx.Var, index: rx.Var) -> rx.Component:
     bubble = {
         "padding": "0.6rem 0.8rem",
         "border_radius": "var(--radius-3)",
         "white_space": "pre-wrap",
         "max_width": "85%",
     }
+    streaming = (index == State.entries.length() - 1) & (State.reply_text != "")  # the model writing it now
     return rx.match(
         entry.kind,
         (
@@ -78,7 +79,7 @@ def _entry(entry: rx.Var) -> rx.Component:
             ),
         ),
         rx.box(
-            rx.text(entry.text, size="2"),
+            rx.text(rx.cond(streaming, State.reply_text, entry.text), size="2"),
             background=rx.color("gray", 3),
             align_self="start",
             class_name="assistant-message",

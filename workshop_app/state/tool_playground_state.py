@@ -27,6 +27,7 @@ class ToolPlaygroundState(StreamingPage, AuthState):
     chosen: list[int] = []
     draft: str = ""
     entries: list[TranscriptEntry] = []
+    reply_text: str = ""  # the text of the last entry while the model writes it (its own var: see _show)
     _history: list[dict[str, Any]] = []
 
     @rx.event
@@ -84,7 +85,7 @@ class ToolPlaygroundState(StreamingPage, AuthState):
         )
         self.entries.append(TranscriptEntry(kind="user", text=question))
         self.draft = ""
-        return Reply(events, show=self._show, failed=lambda _: self._ask_again(question))
+        return Reply(events, show=self._show, failed=lambda _: self._ask_again(question), ended=self._keep_text)
 
     def _ask_again(self, question: str) -> None:
         """Refused before anything ran: the question goes back into the box."""
@@ -92,14 +93,27 @@ class ToolPlaygroundState(StreamingPage, AuthState):
             self.entries.pop()
             self.draft = question
 
+    def _keep_text(self) -> None:
+        """The streamed text into its entry once the model's turn ends (a tool call, the loop's end, a stop)."""
+        if self.reply_text and self.entries and self.entries[-1].kind == "assistant":
+            self.entries[-1] = dataclasses.replace(self.entries[-1], text=self.reply_text)
+        self.reply_text = ""
+
     def _show(self, event: LoopEvent) -> None:
+        """One step of the loop onto the transcript; the model's text streams into `reply_text`.
+
+        A redraw sends the vars it changed whole: text added to the transcript sent all of it,
+        every question, tool call and result so far, several times a second.
+        """
         self.queue_position = event.position if isinstance(event, QueueUpdate) else 0
         if isinstance(event, ReplyText):
             if not self.entries or self.entries[-1].kind != "assistant":
                 self.entries.append(TranscriptEntry(kind="assistant"))
-            last = self.entries[-1]
-            self.entries[-1] = dataclasses.replace(last, text=last.text + event.text)
-        elif isinstance(event, TraceStep):
+                self.reply_text = ""
+            self.reply_text += event.text
+            return
+        self._keep_text()
+        if isinstance(event, TraceStep):
             self.entries.append(step_entry(event))
         elif isinstance(event, LoopEnded):
             self._history = event.messages
