@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.host_checks import hosts_checked
 from tests.support.ports import free_port
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.db.users import Role
@@ -53,8 +54,8 @@ async def test_a_down_host_is_flagged_and_its_models_are_unhealthy(two_hosts: Ho
     await only_on_b(two_hosts, "llava:7b")
     await load_catalog()
     two_hosts.b.refuse_connections()
-    # Wait for the check to end however slow a loaded machine is (a page waits at most a second; not the point here).
-    catalog = await load_catalog(fresh=True, max_wait=10)
+    await hosts_checked()
+    catalog = await load_catalog()
     down = catalog.hosts[1]
     assert not down.reachable
     assert f"Cannot reach Ollama at {two_hosts.b.url}" in down.error
@@ -193,6 +194,7 @@ async def test_a_host_that_comes_back_is_reachable_at_the_next_check(fake_ollama
 
 async def test_an_attendee_sees_only_the_models_of_their_workshop(two_hosts: Hosts) -> None:
     attendee = Actor(id=9101, role=Role.ATTENDEE, workshop_id=1, allowed_models=("llama3.2:1b",))
+    await hosts_checked()
     assert [m.name for m in (await catalog_for(attendee)).models] == ["llama3.2:1b"]
     with pytest.raises(Forbidden):
         await model_status(attendee, "qwen2.5:0.5b")

@@ -6,6 +6,7 @@ import pytest
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accounts import actor_of, make_user, unique_name
+from tests.support.host_checks import hosts_checked
 from workshop_app.db.users import Role
 from workshop_app.services.core.errors import Forbidden, InvalidInput
 from workshop_app.services.tools import store
@@ -100,6 +101,7 @@ def test_the_list_says_which_tools_a_person_may_change() -> None:
 
 async def test_only_models_that_can_call_tools_are_offered(fake_ollama: FakeOllama) -> None:
     everyone = actor_of(make_user(Role.ATTENDEE, "free"))
+    await hosts_checked()
     # Not llava, not the embedders, not plain completion:
     assert (await tool_models(everyone)).names == ["llama3.2:1b", "qwen2.5:0.5b", "qwen3:0.6b"]
     teacher = actor_of(make_user(Role.INSTRUCTOR, "teacher"))
