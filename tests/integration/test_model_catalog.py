@@ -36,6 +36,7 @@ async def only_on_b(hosts: Hosts, model: str) -> None:
 
 async def test_the_catalog_merges_the_hosts_with_capabilities_and_context(two_hosts: Hosts) -> None:
     await only_on_b(two_hosts, "llava:7b")
+    await hosts_checked()
     catalog = await load_catalog()
     assert [host.url for host in catalog.hosts] == [two_hosts.a.url, two_hosts.b.url]
     assert all(host.reachable and host.age_s is not None for host in catalog.hosts)
@@ -117,6 +118,7 @@ async def test_a_model_pulled_since_the_last_check_is_found(two_hosts: Hosts) ->
 
 async def test_metrics_come_from_the_requests_the_platform_sent(two_hosts: Hosts) -> None:
     await only_on_b(two_hosts, "llava:7b")
+    await hosts_checked()
     earlier = len((await model_details(READER, "llava:7b")).points)  # other tests' requests to llava in this database
     two_hosts.b.config.token_delay = 0.01
     for text in ("first question", "second question"):
@@ -139,6 +141,7 @@ async def test_metrics_come_from_the_requests_the_platform_sent(two_hosts: Hosts
 
 
 async def test_details_carry_the_show_data(two_hosts: Hosts) -> None:
+    await hosts_checked()
     details = await model_details(READER, "llama3.2:1b")
     assert details.host_url == two_hosts.a.url
     assert "<|start_header_id|>" in details.template
@@ -150,6 +153,7 @@ async def test_details_carry_the_show_data(two_hosts: Hosts) -> None:
 
 
 async def test_sorting_filtering_and_search(two_hosts: Hosts) -> None:
+    await hosts_checked()
     models = (await load_catalog()).models
     assert [m.name for m in select_models(models, capability="embedding")] == ["nomic-embed-text:latest"]
     assert [m.name for m in select_models(models, search="QWEN")] == ["qwen2.5:0.5b", "qwen3:0.6b"]
