@@ -116,7 +116,7 @@ def prepare(people: int) -> Prepared:
         collection = await create_collection(
             owner, CollectionSpec("Bench corpus", EMBED_MODEL, visibility=Visibility.PUBLIC)
         )
-        await get_jobs().wait(start_embedding(owner, collection.id, documents).id)  # type: ignore[arg-type]
+        await get_jobs().wait((await start_embedding(owner, collection.id, documents)).id)  # type: ignore[arg-type]
         spec = RagSpec("Bench helper", CHAT_MODEL, [collection.id], top_k=2, visibility=Visibility.PUBLIC)  # type: ignore[list-item]
         return create_rag_system(owner, spec).id  # type: ignore[return-value]
 

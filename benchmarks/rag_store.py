@@ -56,7 +56,7 @@ async def ingest(chunks: int) -> tuple[int, float, int]:
         actor, CollectionSpec("Ingest", EMBED_MODEL, chunks=ChunkSettings(CHUNK_CHARS, 0))
     )
     started = time.perf_counter()
-    job = await get_jobs().wait(start_embedding(actor, collection.id, documents).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait((await start_embedding(actor, collection.id, documents)).id)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     assert job.status is JobStatus.DONE, job.error
     return job.done, seconds, get_settings().embed_batch_size

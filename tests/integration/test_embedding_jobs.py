@@ -53,9 +53,8 @@ async def test_a_thousand_chunks_take_at_most_ceil_n_over_batch_calls_and_rerunn
     assert job.rate > 0 and job.percent == 100
 
     calls = fake_ollama.stats.embed_calls
-    again = await get_jobs().wait(
-        start_embedding(actor, collection.id, [d.document_id for d in member_documents(actor, collection.id)]).id
-    )  # type: ignore[arg-type]
+    members = [d.document_id for d in member_documents(actor, collection.id)]  # type: ignore[arg-type]
+    again = await get_jobs().wait((await start_embedding(actor, collection.id, members)).id)  # type: ignore[arg-type]
     assert (again.status, again.total, again.skipped) == ("done", 1000, 1000)
     assert fake_ollama.stats.embed_calls == calls
     assert get_vector_store().count(collection.chroma_name) == 1000
@@ -76,7 +75,7 @@ async def test_an_unreadable_document_is_reported_and_the_others_are_embedded(ac
     [private] = upload(stranger, {"private.txt": b"a stranger's private llama notes"})
     [mine] = upload(actor, {"mine.txt": CORPUS["llamas.md"]})
     collection = await create_collection(actor, CollectionSpec("Mixed", EMBEDDER))
-    job = await get_jobs().wait(start_embedding(actor, collection.id, [private, mine]).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait((await start_embedding(actor, collection.id, [private, mine])).id)  # type: ignore[arg-type]
     assert job.status == "done"
     [error] = job.item_errors
     assert error.item_id == private and "may not read" in error.message
@@ -87,7 +86,7 @@ async def test_a_refused_batch_becomes_an_error_of_its_documents(fake_ollama: Fa
     [document] = upload(actor, {"doc.txt": lines(5)})
     collection = await create_collection(actor, CollectionSpec("Failing", EMBEDDER, chunks=ONE_CHUNK_PER_LINE))
     fake_ollama.config.fault = "http_500"
-    job = await get_jobs().wait(start_embedding(actor, collection.id, [document]).id)  # type: ignore[arg-type]
+    job = await get_jobs().wait((await start_embedding(actor, collection.id, [document])).id)  # type: ignore[arg-type]
     assert job.status == "done" and job.done == job.total == 5
     [error] = job.item_errors
     assert error.name == "doc.txt" and error.message.startswith("Embedding failed")
@@ -98,27 +97,27 @@ async def test_cancel_stops_a_running_job_and_a_rerun_finishes_it(fake_ollama: F
     [document] = upload(actor, {"doc.txt": lines(200)})
     collection = await create_collection(actor, CollectionSpec("Cancelled", EMBEDDER, chunks=ONE_CHUNK_PER_LINE))
     fake_ollama.config.fault = "hang"
-    job = start_embedding(actor, collection.id, [document])  # type: ignore[arg-type]
+    job = await start_embedding(actor, collection.id, [document])  # type: ignore[arg-type]
     while fake_ollama.stats.requests.get("/api/embed", 0) == 0:
         await asyncio.sleep(0.01)
-    running = get_jobs().get(actor, job.id)
+    running = await get_jobs().get(actor, job.id)
     assert running.status == JobStatus.RUNNING and running.total == 200 and running.done == 0
     cancelled = await asyncio.wait_for(get_jobs().cancel(actor, job.id), 5)
     assert cancelled.status == JobStatus.CANCELLED and cancelled.eta_s is None
 
     fake_ollama.config.fault = None
-    rerun = await get_jobs().wait(start_embedding(actor, collection.id, [document]).id)  # type: ignore[arg-type]
+    rerun = await get_jobs().wait((await start_embedding(actor, collection.id, [document])).id)  # type: ignore[arg-type]
     assert rerun.status == "done" and get_vector_store().count(collection.chroma_name) == 200
 
 
 async def test_jobs_are_found_again_by_the_collection_and_only_by_those_who_may_read_it(actor: Actor) -> None:
     collection, job = await build_collection(actor, {"one.txt": CORPUS["chess.txt"]})
-    assert [found.id for found in collection_jobs(actor, collection.id)] == [job.id]  # type: ignore[arg-type]
+    assert [found.id for found in await collection_jobs(actor, collection.id)] == [job.id]  # type: ignore[arg-type]
     stranger = actor_of(make_user(Role.ATTENDEE, "stranger"))
     with pytest.raises(Forbidden):
-        get_jobs().get(stranger, job.id)
+        await get_jobs().get(stranger, job.id)
     with pytest.raises(Forbidden):
-        start_embedding(stranger, collection.id, [1])  # type: ignore[arg-type]
+        await start_embedding(stranger, collection.id, [1])  # type: ignore[arg-type]
 
 
 async def test_deleting_a_document_removes_its_chunks_from_collections(actor: Actor) -> None:

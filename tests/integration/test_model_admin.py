@@ -110,7 +110,7 @@ async def test_cancel_stops_the_download(two_hosts: Hosts) -> None:
     assert 0 < cancelled.done < cancelled.total or cancelled.total == 0
     await asyncio.sleep(1.2)  # longer than the rest of the pull would have taken
     assert "gemma3:1b" not in await installed(two_hosts.b.url), "Ollama never finished it: the request was closed"
-    assert get_jobs().get(INSTRUCTOR, started.id).status == JobStatus.CANCELLED
+    assert (await get_jobs().get(INSTRUCTOR, started.id)).status == JobStatus.CANCELLED
 
 
 async def test_a_pull_of_an_unknown_model_ends_with_an_explanation(two_hosts: Hosts) -> None:
@@ -128,9 +128,9 @@ async def test_a_failed_pull_card_shows_only_its_error_and_can_be_dismissed(two_
     assert (card.state, card.status) == ("failed", ""), "not 'failed' and 'pulling manifest' at once"
     assert "no model 'no-such-model:2b'" in card.error
     with pytest.raises(Forbidden):
-        model_admin.dismiss_pull(ATTENDEE, "no-such-model:2b", two_hosts.a.url)
-    model_admin.dismiss_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
-    assert all(p.subject != "no-such-model:2b" for p in model_admin.pull_progress())
+        await model_admin.dismiss_pull(ATTENDEE, "no-such-model:2b", two_hosts.a.url)
+    await model_admin.dismiss_pull(INSTRUCTOR, "no-such-model:2b", two_hosts.a.url)
+    assert all(p.subject != "no-such-model:2b" for p in await model_admin.pull_progress())
 
 
 async def test_a_successful_pull_card_clears_itself_while_a_failed_one_waits_to_be_dismissed(two_hosts: Hosts) -> None:
@@ -139,14 +139,14 @@ async def test_a_successful_pull_card_clears_itself_while_a_failed_one_waits_to_
     await until_finished(found)
     await until_finished(missing)
     later = time.time() + PULL.keep_done_s + 1
-    listed = get_jobs().listed(None, PULL, now=later)
+    listed = await get_jobs().listed(None, PULL, now=later)
     assert [(p.subject, p.status) for p in listed if p.subject in ("all-minilm", "no-such-model:3b")] == [
         ("no-such-model:3b", JobStatus.FAILED)
     ]
     with pytest.raises(InvalidInput, match="still running"):
         two_hosts.a.config.pull_line_delay = 0.2
         await model_admin.start_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
-        model_admin.dismiss_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
+        await model_admin.dismiss_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
     await model_admin.cancel_pull(INSTRUCTOR, "gemma3:1b", two_hosts.a.url)
 
 

@@ -69,9 +69,9 @@ async def test_another_registry_on_the_same_redis_sees_the_reply_and_stops_it_on
     monkeypatch.setattr(chats, "_save_reply", lambda *args: time.sleep(0.5) or save(*args))  # a busy database
     async with writing_reply(owner) as writing:
         elsewhere = RedisJobs(shared, 0.3)  # it announces the stop again every 0.1 s until the reply ended
-        found = elsewhere.find(owner, CHAT_REPLY, str(writing.chat_id))
+        found = await elsewhere.find(owner, CHAT_REPLY, str(writing.chat_id))
         assert found is not None and found.active
-        assert elsewhere.find(actor_of(make_user(Role.ADMIN, "admin")), CHAT_REPLY, str(writing.chat_id)) is None
+        assert await elsewhere.find(actor_of(make_user(Role.ADMIN, "admin")), CHAT_REPLY, str(writing.chat_id)) is None
         cancelled = await asyncio.wait_for(elsewhere.cancel(owner, found.id), 5)
         assert cancelled.status == JobStatus.CANCELLED
         saved = chats.get_chat(owner, writing.chat_id).messages[-1]
@@ -79,7 +79,7 @@ async def test_another_registry_on_the_same_redis_sees_the_reply_and_stops_it_on
         await writing.ended()
     assert saved.content == writing.text
     assert isinstance(writing.events[-1], ReplySaved)
-    assert not streams_running(owner, CHAT_REPLY, str(writing.chat_id))
+    assert not await streams_running(owner, CHAT_REPLY, str(writing.chat_id))
 
 
 async def test_the_rest_api_of_another_worker_stops_the_reply_this_one_writes(

@@ -142,7 +142,7 @@ async def ask(actor: Actor | None, target: Target) -> None:
 async def add_documents(actor: Actor | None, target: Target) -> None:
     """Add a document the person may read to the collection (the owner's, shared with the workshop: editors read it)."""
     document_id = await target.stage.resource("document", Visibility.WORKSHOP, False)
-    job = start_embedding(actor, target.id, [document_id])
+    job = await start_embedding(actor, target.id, [document_id])
     assert (await get_jobs().wait(job.id)).item_errors == []
 
 
@@ -156,7 +156,7 @@ async def embed_into_own_collection(actor: Actor | None, target: Target) -> None
         if actor
         else await target.stage.resource("collection", Visibility.PRIVATE, False)
     )
-    job = await get_jobs().wait(start_embedding(actor, own, [target.id]).id)
+    job = await get_jobs().wait((await start_embedding(actor, own, [target.id])).id)
     if job.item_errors:
         assert all("may not read" in error.message for error in job.item_errors), job.item_errors
         raise DocumentSkipped(job.item_errors[0].message)

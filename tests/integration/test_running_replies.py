@@ -61,7 +61,7 @@ async def writing(slow: FakeOllama, owner: Actor) -> AsyncIterator[Writing]:
 async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stopped(
     writing: Writing, owner: Actor, slow: FakeOllama
 ) -> None:
-    assert streams_running(owner, CHAT_REPLY, str(writing.chat_id))
+    assert await streams_running(owner, CHAT_REPLY, str(writing.chat_id))
     await asyncio.wait_for(stop_reply(owner, writing.chat_id), 3)
     saved = chats.get_chat(owner, writing.chat_id).messages[-1]
     assert (saved.role, saved.status) == ("assistant", ReplyStatus.STOPPED), "saved before the stop answered"
@@ -69,7 +69,7 @@ async def test_the_owner_stops_a_reply_from_another_tab_and_it_is_kept_as_stoppe
     assert saved.content == writing.text and len(saved.content) < 100 * 3
     last = writing.events[-1]
     assert isinstance(last, ReplySaved) and last.reply.status == ReplyStatus.STOPPED, "the writing tab shows it"
-    assert not streams_running(owner, CHAT_REPLY, str(writing.chat_id))
+    assert not await streams_running(owner, CHAT_REPLY, str(writing.chat_id))
     await asyncio.sleep(0.2)
     assert slow.stats.cancelled_streams == 1, "the request to the model was closed"
     await asyncio.wait_for(next_reply_served(owner, slow), 5)  # one request at a time: its turn was given back
@@ -81,13 +81,13 @@ async def test_nobody_else_can_stop_it_and_a_chat_without_a_reply_has_nothing_to
     other = actor_of(make_user(Role.INSTRUCTOR, "neighbour"))
     with pytest.raises(NotFound):
         await stop_reply(other, writing.chat_id)
-    assert not streams_running(other, CHAT_REPLY, str(writing.chat_id))
+    assert not await streams_running(other, CHAT_REPLY, str(writing.chat_id))
     quiet = chats.send_message(owner, None, ChatSettings(MODEL), "Nothing asked yet")
     with pytest.raises(NotFound):
         await stop_reply(owner, quiet)
     await asyncio.sleep(0.3)
     assert writing.task is not None and not writing.task.done(), "the reply writes on"
-    assert streams_running(owner, CHAT_REPLY, str(writing.chat_id))
+    assert await streams_running(owner, CHAT_REPLY, str(writing.chat_id))
 
 
 async def test_another_tab_waiting_for_the_reply_hears_when_it_ended(writing: Writing, owner: Actor) -> None:

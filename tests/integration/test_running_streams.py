@@ -60,9 +60,9 @@ async def a_rag_answer(owner: Actor) -> tuple[int, object]:
 async def test_the_owner_stops_a_comparison_from_another_tab_and_its_slots_are_given_back(slow: FakeOllama) -> None:
     owner, other = attendee("comparer"), attendee("neighbour")
     async with reading(comparison(owner)) as tab:
-        [running] = streams_running(owner)
+        [running] = await streams_running(owner)
         assert (running.kind, running.subject) == (COMPARISON.name, ", ".join(MODELS))
-        assert streams_running(other) == []
+        assert await streams_running(other) == []
         with pytest.raises(NotFound):
             await stop_stream(other, running.id)
         await asyncio.sleep(0.3)
@@ -70,7 +70,7 @@ async def test_the_owner_stops_a_comparison_from_another_tab_and_its_slots_are_g
         await asyncio.wait_for(stop_stream(owner, running.id), 3)
         await tab.ended()
     assert len(tab.text) < 100, "stopped long before its end"
-    assert streams_running(owner) == []
+    assert await streams_running(owner) == []
     await asyncio.sleep(0.2)
     assert slow.stats.active_streams == 0 and slow.stats.cancelled_streams >= 1, "every request was closed"
     slow.config.token_delay, slow.config.reply_tokens = 0.0, 5
@@ -124,7 +124,7 @@ async def test_an_arena_round_is_stoppable_without_naming_its_models(slow: FakeO
         assert not any(model in str(listed) for model in MODELS), "the vote still decides who sees the names"
         assert (await client.post(f"/api/v1/streams/{listed['id']}/stop", headers=key_of(judge))).status_code == 200
         await tab.ended()
-    assert streams_running(judge) == []
+    assert await streams_running(judge) == []
 
 
 async def test_a_tool_playground_run_is_stopped_from_another_tab(slow: FakeOllama) -> None:
@@ -134,7 +134,7 @@ async def test_a_tool_playground_run_is_stopped_from_another_tab(slow: FakeOllam
     calculator = save_form(owner, None, form)
     run = ask_with_tools(owner, MODELS[1], [calculator.id or 0], [], "Tell me a long story")
     async with reading(run) as tab:
-        [running] = streams_running(owner)
+        [running] = await streams_running(owner)
         assert (running.kind, running.subject) == (TOOL_RUN.name, MODELS[1])
         await asyncio.wait_for(stop_stream(owner, running.id), 3)
         await tab.ended()

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 import redis
@@ -59,14 +59,17 @@ async def test_an_embedding_job_is_followed_and_cancelled_from_another_worker(
     spec = CollectionSpec("Shared", EMBEDDER, chunks=ChunkSettings(size=20, overlap=0, markdown=False))
     collection = await create_collection(actor, spec)
     fake_ollama.config.fault = "hang"
-    job = start_embedding(actor, collection.id, [document])  # type: ignore[arg-type]
+    job = await start_embedding(actor, collection.id, [document])  # type: ignore[arg-type]
     other = RedisJobs(shared, LEASE_S)
 
-    seen = await _eventually(lambda: [job for job in other.listed(actor, EMBEDDING, str(collection.id)) if job.total])
+    async def counted() -> list[Job]:
+        return [job for job in await other.listed(actor, EMBEDDING, str(collection.id)) if job.total]
+
+    seen = await _eventually(counted)
     assert [(found.id, found.status, found.total) for found in seen] == [(job.id, JobStatus.RUNNING, 200)]
     cancelled = await asyncio.wait_for(other.cancel(actor, job.id), 5)
     assert cancelled.status == JobStatus.CANCELLED
-    assert get_jobs().get(actor, job.id).status == JobStatus.CANCELLED, "the worker running it stopped it"
+    assert (await get_jobs().get(actor, job.id)).status == JobStatus.CANCELLED, "the worker running it stopped it"
 
 
 async def test_a_pull_whose_worker_died_reads_failed_once_its_lease_ran_out(shared: str) -> None:
@@ -79,17 +82,17 @@ async def test_a_pull_whose_worker_died_reads_failed_once_its_lease_ran_out(shar
     try:
         job_id = worker.stdout.readline().strip()  # type: ignore[union-attr]
         reader = RedisJobs(shared, LEASE_S)
-        running = await _eventually(lambda: [job for job in [reader.get(None, job_id)] if job.done == 3])
+        running = await _eventually(lambda: _read_if(reader, job_id, lambda job: job.done == 3))
         assert running[0].status == JobStatus.RUNNING
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     killed_at = time.monotonic()
-    assert reader.get(None, job_id).active, "a lease outlives a pause shorter than itself"
-    failed = await _eventually(lambda: [job for job in [reader.get(None, job_id)] if not job.active])
+    assert (await reader.get(None, job_id)).active, "a lease outlives a pause shorter than itself"
+    failed = await _eventually(lambda: _read_if(reader, job_id, lambda job: not job.active))
     assert (failed[0].status, failed[0].error, failed[0].done) == (JobStatus.FAILED, STOPPED, 3)
     assert time.monotonic() - killed_at <= LEASE_S + 3, "failed once the lease ran out, not much later"
-    assert reader.find(None, PULL, "llama3.2:1b", "http://elsewhere").status == JobStatus.FAILED  # type: ignore[union-attr]
+    assert (await reader.find(None, PULL, "llama3.2:1b", "http://elsewhere")).status == JobStatus.FAILED  # type: ignore[union-attr]
 
 
 async def test_an_unreachable_redis_is_a_clear_503_not_a_crash() -> None:
@@ -104,7 +107,7 @@ async def test_an_unreachable_redis_is_a_clear_503_not_a_crash() -> None:
         lambda: jobs.get(None, "x"),
     ):
         with pytest.raises(SharedStoreUnavailable) as refused:
-            attempt()
+            await attempt()
         assert refused.value.status_code == 503 and "Redis" in refused.value.message
 
 
@@ -118,7 +121,8 @@ async def pull(job):
     await asyncio.sleep(3600)
 
 async def main():
-    job = RedisJobs(sys.argv[1], 1.5).start(None, PULL, "llama3.2:1b", pull, place="http://elsewhere", single=True)
+    jobs = RedisJobs(sys.argv[1], 1.5)
+    job = await jobs.start(None, PULL, "llama3.2:1b", pull, place="http://elsewhere", single=True)
     print(job.id, flush=True)
     await asyncio.sleep(3600)
 
@@ -126,12 +130,17 @@ asyncio.run(main())
 """
 
 
-async def _eventually(probe: Callable[[], list[Job]], within_s: float = 5) -> list[Job]:
+async def _eventually(probe: Callable[[], Awaitable[list[Job]]], within_s: float = 5) -> list[Job]:
     deadline = time.monotonic() + within_s
-    while not (found := probe()):
+    while not (found := await probe()):
         assert time.monotonic() < deadline, "not seen in time"
         await asyncio.sleep(0.05)
     return found
+
+
+async def _read_if(reader: RedisJobs, job_id: str, wanted: Callable[[Job], bool]) -> list[Job]:
+    job = await reader.get(None, job_id)
+    return [job] if wanted(job) else []
 
 
 def records_read(url: str) -> int:
@@ -147,10 +156,10 @@ async def test_starting_a_stream_does_not_read_every_record_the_room_keeps(share
         pass
 
     for n in range(40):  # replies that ended and are kept for a while, as in a busy room
-        await jobs.wait(jobs.start(someone, CHAT_REPLY, str(n), quick).id)
+        await jobs.wait((await jobs.start(someone, CHAT_REPLY, str(n), quick)).id)
     other = RedisJobs(shared, LEASE_S)  # a worker that runs none of them: every record is remote to it
     before = records_read(shared)
     for n in range(10):
-        await other.wait(other.start(someone, CHAT_REPLY, f"new {n}", quick).id)
+        await other.wait((await other.start(someone, CHAT_REPLY, f"new {n}", quick)).id)
     assert records_read(shared) - before <= 50, "at most one tidy of the index, not one per start"
-    assert len(other.listed(someone, CHAT_REPLY)) == 50
+    assert len(await other.listed(someone, CHAT_REPLY)) == 50

@@ -51,5 +51,5 @@ async def build_collection(
     document_ids = upload(actor, files)
     spec = CollectionSpec("Test corpus", embedder, distance, chunks or ChunkSettings(200, 20), visibility)
     collection = await create_collection(actor, spec)
-    job = start_embedding(actor, collection.id, document_ids)  # type: ignore[arg-type]
+    job = await start_embedding(actor, collection.id, document_ids)  # type: ignore[arg-type]
     return collection, await get_jobs().wait(job.id)

@@ -85,7 +85,7 @@ async def make_document(owner: Actor, visibility: Visibility) -> int:
 async def make_collection(owner: Actor, visibility: Visibility) -> int:
     """A collection holding one embedded document of the same visibility."""
     collection = await create_collection(owner, CollectionSpec("Llamas", EMBEDDER, visibility=visibility))
-    job = start_embedding(owner, collection.id, [await make_document(owner, visibility)])  # type: ignore[arg-type]
+    job = await start_embedding(owner, collection.id, [await make_document(owner, visibility)])  # type: ignore[arg-type]
     assert (await get_jobs().wait(job.id)).error == ""
     return collection.id  # type: ignore[return-value]
 

@@ -46,10 +46,10 @@ async def test_a_job_goes_from_queued_through_running_to_done_with_its_progress(
         await step.wait()
         job.advance(done=4)
 
-    started = jobs.start(OWNER, CHORE, "inbox", work)
+    started = await jobs.start(OWNER, CHORE, "inbox", work)
     assert (started.status, started.kind, started.unit, started.owner_id) == ("queued", "chore", "items", OWNER.id)
     await asyncio.sleep(0)
-    running = jobs.get(OWNER, started.id)
+    running = await jobs.get(OWNER, started.id)
     assert (running.status, running.done, running.total, running.message) == ("running", 1, 4, "first item")
     assert running.percent == 25 and running.finished_at is None
     step.set()
@@ -72,12 +72,12 @@ async def test_cancelling_a_running_job_stops_its_work(new_jobs: NewJobs) -> Non
         finally:
             stopped.set()
 
-    started = jobs.start(OWNER, CHORE, "inbox", work)
+    started = await jobs.start(OWNER, CHORE, "inbox", work)
     await progressed.wait()
     cancelled = await asyncio.wait_for(jobs.cancel(OWNER, started.id), 5)
     assert stopped.is_set(), "cancel returns once the work has stopped"
     assert (cancelled.status, cancelled.done, cancelled.eta_s) == ("cancelled", 3, None)
-    assert not reached_the_end and jobs.get(OWNER, started.id).status == JobStatus.CANCELLED
+    assert not reached_the_end and (await jobs.get(OWNER, started.id)).status == JobStatus.CANCELLED
 
 
 async def test_a_job_cancelled_before_its_work_began_is_cancelled_not_queued_forever(
@@ -88,7 +88,7 @@ async def test_a_job_cancelled_before_its_work_began_is_cancelled_not_queued_for
     async def work(job: Job) -> None:
         raise AssertionError("never runs")
 
-    started = jobs.start(OWNER, CHORE, "inbox", work)
+    started = await jobs.start(OWNER, CHORE, "inbox", work)
     assert (await jobs.cancel(OWNER, started.id)).status == JobStatus.CANCELLED
 
 
@@ -101,9 +101,9 @@ async def test_a_failing_job_ends_failed_with_its_message_and_next_step(new_jobs
     async def broken(job: Job) -> None:
         raise RuntimeError("disk full")
 
-    failed = await settled(jobs, jobs.start(OWNER, CHORE, "a", refused).id)
+    failed = await settled(jobs, (await jobs.start(OWNER, CHORE, "a", refused)).id)
     assert (failed.status, failed.error, failed.hint) == ("failed", "The host refused the work.", "Try another host.")
-    crashed = await settled(jobs, jobs.start(OWNER, CHORE, "b", broken).id)
+    crashed = await settled(jobs, (await jobs.start(OWNER, CHORE, "b", broken)).id)
     assert (crashed.status, crashed.error) == ("failed", "Unexpected error: disk full")
 
 
@@ -115,18 +115,18 @@ async def test_another_person_can_neither_see_nor_cancel_nor_dismiss_your_job(
     async def work(job: Job) -> None:
         await release.wait()
 
-    mine = jobs.start(OWNER, CHORE, "inbox", work)
+    mine = await jobs.start(OWNER, CHORE, "inbox", work)
     with pytest.raises(Forbidden):
-        jobs.get(STRANGER, mine.id)
+        await jobs.get(STRANGER, mine.id)
     with pytest.raises(Forbidden):
         await jobs.cancel(STRANGER, mine.id)
-    assert jobs.listed(STRANGER, CHORE) == [] and jobs.find(STRANGER, CHORE, "inbox") is None
-    assert jobs.get(OWNER, mine.id).active, "the refused cancel left it running"
+    assert await jobs.listed(STRANGER, CHORE) == [] and await jobs.find(STRANGER, CHORE, "inbox") is None
+    assert (await jobs.get(OWNER, mine.id)).active, "the refused cancel left it running"
     release.set()
     await settled(jobs, mine.id)
     with pytest.raises(Forbidden):
-        jobs.dismiss(STRANGER, mine.id)
-    assert [job.id for job in jobs.listed(OWNER, CHORE)] == [mine.id]
+        await jobs.dismiss(STRANGER, mine.id)
+    assert [job.id for job in await jobs.listed(OWNER, CHORE)] == [mine.id]
 
 
 async def test_a_single_subject_job_is_joined_while_it_runs_and_replaced_once_it_ended(
@@ -137,15 +137,15 @@ async def test_a_single_subject_job_is_joined_while_it_runs_and_replaced_once_it
     async def work(job: Job) -> None:
         await release.wait()
 
-    first = jobs.start(OWNER, CHORE, "model", work, place="host", single=True)
-    assert jobs.start(OWNER, CHORE, "model", work, place="host", single=True).id == first.id
-    elsewhere = jobs.start(OWNER, CHORE, "model", work, place="other host", single=True)
+    first = await jobs.start(OWNER, CHORE, "model", work, place="host", single=True)
+    assert (await jobs.start(OWNER, CHORE, "model", work, place="host", single=True)).id == first.id
+    elsewhere = await jobs.start(OWNER, CHORE, "model", work, place="other host", single=True)
     assert elsewhere.id != first.id
     release.set()
     await settled(jobs, first.id)
-    again = jobs.start(OWNER, CHORE, "model", work, place="host", single=True)
+    again = await jobs.start(OWNER, CHORE, "model", work, place="host", single=True)
     assert again.id != first.id
-    assert [job.id for job in jobs.listed(OWNER, CHORE, "model")] == [elsewhere.id, again.id]
+    assert [job.id for job in await jobs.listed(OWNER, CHORE, "model")] == [elsewhere.id, again.id]
 
 
 async def test_finished_jobs_are_pruned_by_age_and_by_count_and_a_running_one_is_not_dismissed(
@@ -163,18 +163,18 @@ async def test_finished_jobs_are_pruned_by_age_and_by_count_and_a_running_one_is
     async def waits(job: Job) -> None:
         await release.wait()
 
-    done = await settled(jobs, jobs.start(OWNER, kind, "a", fine).id)
-    failed = await settled(jobs, jobs.start(OWNER, kind, "b", fails).id)
-    running = jobs.start(OWNER, kind, "c", waits)
-    assert {job.id for job in jobs.listed(OWNER, kind, now=time.time() + 21)} == {failed.id, running.id}
-    assert {job.id for job in jobs.listed(OWNER, kind, now=time.time() + 301)} == {running.id}
+    done = await settled(jobs, (await jobs.start(OWNER, kind, "a", fine)).id)
+    failed = await settled(jobs, (await jobs.start(OWNER, kind, "b", fails)).id)
+    running = await jobs.start(OWNER, kind, "c", waits)
+    assert {job.id for job in await jobs.listed(OWNER, kind, now=time.time() + 21)} == {failed.id, running.id}
+    assert {job.id for job in await jobs.listed(OWNER, kind, now=time.time() + 301)} == {running.id}
     with pytest.raises(InvalidInput, match="still running"):
-        jobs.dismiss(OWNER, running.id)
+        await jobs.dismiss(OWNER, running.id)
     with pytest.raises(NotFound):
-        jobs.get(OWNER, done.id)
+        await jobs.get(OWNER, done.id)
 
     for subject in "defg":
-        await settled(jobs, jobs.start(OWNER, kind, subject, fine).id)
-    kept = [job.subject for job in jobs.listed(OWNER, kind)]
+        await settled(jobs, (await jobs.start(OWNER, kind, subject, fine)).id)
+    kept = [job.subject for job in await jobs.listed(OWNER, kind)]
     assert kept == ["c", "f", "g"], "the newest two finished ones and the running one"
     release.set()

@@ -123,7 +123,7 @@ async def validate_version(body: ModelName, _actor: CurrentActor) -> dict[str, A
 
 @router.get("/pulls", summary="Pulls running now or finished in the last minutes")
 async def list_pulls(_actor: CurrentActor) -> list[dict[str, Any]]:
-    return [progress_report(progress) for progress in model_admin.pull_progress()]
+    return [progress_report(progress) for progress in await model_admin.pull_progress()]
 
 
 @router.post(

@@ -38,8 +38,8 @@ class StreamOut(BaseModel):
     summary="Your own streams running now, in any tab or worker, oldest first",
     description="503 when the shared store (Redis) of a scaled-out platform cannot be reached.",
 )
-def list_streams(actor: CurrentActor) -> list[StreamOut]:
-    return [StreamOut.of(job) for job in streams_running(actor)]
+async def list_streams(actor: CurrentActor) -> list[StreamOut]:
+    return [StreamOut.of(job) for job in await streams_running(actor)]
 
 
 @router.post(

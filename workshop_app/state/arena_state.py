@@ -72,7 +72,7 @@ class ArenaState(StreamingPage, AuthState):
             await self._show_board(actor)
         else:
             self._resume(actor)
-        return self._look_elsewhere(actor)
+        return self._look_elsewhere()
 
     def _watched(self) -> Watched | None:
         """A round of the person's streaming in another tab."""

@@ -85,31 +85,31 @@ class CollectionsState(AuthState):
         if self.signed_in() is None:
             return self.to_login()
         self.embedding_models = usable_models(self.acting(), await collections.embedding_models())
-        return self._reload()
+        return await self._reload()
 
     @toasts_errors
-    def _reload(self):
+    async def _reload(self):
         actor = self.acting()
         self.rows = [collection_row(c) for c in collections.list_collections(actor)]
         self.documents = [document_row(d) for d in documents.list_documents(actor)]
         if self.selected_id not in {row.id for row in self.rows}:
             self.selected_id = self.rows[0].id if self.rows else 0
-        self._show_selected()
+        await self._show_selected()
         return CollectionsState.watch_jobs if self.job_running else None
 
-    def _show_selected(self) -> None:
+    async def _show_selected(self) -> None:
         if not self.selected_id:
             self.members, self.jobs = [], []
             return
         actor = self.acting()
         self.members = [member_row(m) for m in collections.member_documents(actor, self.selected_id)]
-        self.jobs = [job_view(job) for job in collection_jobs(actor, self.selected_id)[:JOBS_SHOWN]]
+        self.jobs = [job_view(job) for job in (await collection_jobs(actor, self.selected_id))[:JOBS_SHOWN]]
 
     @rx.event
-    def select(self, collection_id: int):
+    async def select(self, collection_id: int):
         self.selected_id = collection_id
         self.hits, self.series, self.query_point, self.map_note, self._query_vector = [], [], [], "", []
-        return self._reload()
+        return await self._reload()
 
     @rx.event
     def set_form_open(self, value: bool):
@@ -120,7 +120,7 @@ class CollectionsState(AuthState):
     async def create(self, form: dict):
         row = await collections.create_collection(self.acting(), _spec_from(form))
         self.form_open, self.selected_id = False, row.id or 0
-        return self._reload()
+        return await self._reload()
 
     @rx.event
     def toggle_document(self, document_id: int, chosen: bool):
@@ -131,9 +131,9 @@ class CollectionsState(AuthState):
     @toasts_errors
     async def add_documents(self):
         """Start the job here (in the server's event loop) and watch it; it outlives this page."""
-        start_embedding(self.acting(), self.selected_id, list(self.chosen_documents))
+        await start_embedding(self.acting(), self.selected_id, list(self.chosen_documents))
         self.chosen_documents = []
-        self._show_selected()
+        await self._show_selected()
         return CollectionsState.watch_jobs
 
     @rx.event
@@ -152,17 +152,17 @@ class CollectionsState(AuthState):
             while running:
                 await asyncio.sleep(JOB_POLL_S)
                 async with self:
-                    self._reload_quietly()
+                    await self._reload_quietly()
                     running = self.job_running
         finally:
             async with self:
                 self.watching = False
-                self._reload_quietly()
+                await self._reload_quietly()
 
-    def _reload_quietly(self) -> None:
+    async def _reload_quietly(self) -> None:
         try:
             self.rows = [collection_row(c) for c in collections.list_collections(self.acting())]
-            self._show_selected()
+            await self._show_selected()
         except WorkshopError:
             self.jobs = []
 

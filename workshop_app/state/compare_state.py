@@ -70,7 +70,7 @@ class CompareState(ReplyModes, StreamingPage, AuthState):
         choices, _ = await chat_models(actor)
         self.models = [model_row(choice) for choice in choices]
         self.chosen = [name for name in self.chosen if any(row["name"] == name for row in self.models)]
-        return self._look_elsewhere(actor)
+        return self._look_elsewhere()
 
     def _watched(self) -> Watched | None:
         """A comparison of the person's streaming in another tab (its replies show there)."""

@@ -49,11 +49,11 @@ class ModelsState(AuthState):
     def unreachable_hosts(self) -> list[HostView]:
         return [host for host in self.hosts if not host.reachable]
 
-    def _show(self, catalog) -> None:
+    async def _show(self, catalog) -> None:
         self._models = catalog.models
         self.hosts = [host_view(host) for host in catalog.hosts]
         self._apply_view()
-        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+        self.pulls = [pull_view(p) for p in await model_admin.pull_progress()]
         self.loaded_once = True
 
     def _apply_view(self) -> None:
@@ -68,7 +68,7 @@ class ModelsState(AuthState):
             return
         self.loading, self.may_build = True, may_build(actor)
         yield
-        self._show(await catalog_for(actor, fresh=True))
+        await self._show(await catalog_for(actor, fresh=True))
         self.machine = machine_view(await machine_resources())
         self.loading = False
         if any(p.running for p in self.pulls):
@@ -90,20 +90,20 @@ class ModelsState(AuthState):
     async def start_pull(self):
         await model_admin.start_pull(self.acting(), self.pull_name)
         self.pull_name = ""
-        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+        self.pulls = [pull_view(p) for p in await model_admin.pull_progress()]
         return ModelsState.watch_pulls
 
     @rx.event
     @toasts_errors
     async def cancel_pull(self, model: str, host: str):
         await model_admin.cancel_pull(self.acting(), model, host)
-        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+        self.pulls = [pull_view(p) for p in await model_admin.pull_progress()]
 
     @rx.event
     @toasts_errors
-    def dismiss_pull(self, model: str, host: str):
-        model_admin.dismiss_pull(self.acting(), model, host)
-        self.pulls = [pull_view(p) for p in model_admin.pull_progress()]
+    async def dismiss_pull(self, model: str, host: str):
+        await model_admin.dismiss_pull(self.acting(), model, host)
+        self.pulls = [pull_view(p) for p in await model_admin.pull_progress()]
 
     @rx.event(background=True)
     async def watch_pulls(self):
@@ -123,7 +123,7 @@ class ModelsState(AuthState):
 
     async def _follow_pulls(self, was_running: bool) -> tuple[bool, bool]:
         """One look at the pulls: whether any still runs, and whether to look again after a pause."""
-        progress = [pull_view(p) for p in model_admin.pull_progress()]
+        progress = [pull_view(p) for p in await model_admin.pull_progress()]
         async with self:
             self.pulls = progress
         running = any(p.running for p in progress)
@@ -140,7 +140,7 @@ class ModelsState(AuthState):
         if actor is not None:
             catalog = await catalog_for(actor)
             async with self:
-                self._show(catalog)
+                await self._show(catalog)
 
     @rx.event
     async def load_model(self, name: str):
@@ -167,5 +167,5 @@ class ModelsState(AuthState):
     async def _act(self, action, name: str, done: str):
         actor = self.acting()
         await action(actor, name)
-        self._show(await catalog_for(actor))
+        await self._show(await catalog_for(actor))
         return rx.toast.success(done)

@@ -314,7 +314,7 @@ class PlaygroundState(ReplyModes, StreamingPage, AuthState):
         self.chat_id = 0  # a chat that cannot be shown is not the open one
         actor = self.acting()
         self._apply_view(chats.get_chat(actor, chat_id))
-        return self._look_elsewhere(actor)
+        return self._look_elsewhere()
 
     def _apply_view(self, view: ChatView) -> None:
         """Show a chat as read; only what differs from what the page shows goes into the next delta."""

@@ -108,7 +108,7 @@ class RagState(StreamingPage, AuthState):
         self.systems = [system_row(s) for s in rag.list_rag_systems(actor)]
         if self.selected_id not in {row.id for row in self.systems}:
             self.selected_id = self.systems[0].id if self.systems else 0
-        return self._show_history() or self._look_elsewhere(actor)
+        return self._show_history() or self._look_elsewhere()
 
     def _watched(self) -> Watched | None:
         """An answer to one of the person's questions streaming in another tab."""

@@ -88,12 +88,13 @@ class StreamingPage(rx.State, mixin=True):
         self.running_elsewhere = False
         return None
 
-    @toasts_errors
-    def _look_elsewhere(self, actor: Actor) -> rx.event.EventSpec | None:
-        """Whether one of the person's streams of this page runs elsewhere; if so, follow it until it ends."""
-        watched = self._watched()
-        self.running_elsewhere = watched is not None and not self.streaming and bool(streams_running(actor, *watched))
-        return type(self).follow_elsewhere if self.running_elsewhere else None
+    def _look_elsewhere(self) -> rx.event.EventSpec | None:
+        """Look (in the background: the shared registry is a Redis read) whether one of the person's streams of
+        this page runs elsewhere, and follow it until it ends."""
+        if self._watched() is None or self.streaming:
+            self.running_elsewhere = False
+            return None
+        return type(self).follow_elsewhere
 
     @rx.event
     @toasts_errors
@@ -107,11 +108,17 @@ class StreamingPage(rx.State, mixin=True):
     @rx.event(background=True)
     @toasts_errors
     async def follow_elsewhere(self):
-        """Once the stream running elsewhere ends, show what it left."""
+        """Say whether a stream of this page runs elsewhere; once it ends, show what it left."""
         async with self:
             actor, watched = await self.acting_off_loop(), self._watched()  # type: ignore[attr-defined]
-        if watched is not None:
-            await until_streams_ended(actor, *watched)
+        running = watched is not None and bool(await streams_running(actor, *watched))
+        async with self:
+            if self._watched() != watched or self.streaming:
+                return None  # the page moved on meanwhile
+            self.running_elsewhere = running
+        if watched is None or not running:
+            return None
+        await until_streams_ended(actor, *watched)
         async with self:
             if self.running_elsewhere and self._watched() == watched and not self.streaming:
                 return self._ended_elsewhere()

@@ -42,7 +42,7 @@ class ToolPlaygroundState(StreamingPage, AuthState):
         if self.model not in self.models:
             self.model = self.models[0] if self.models else ""
         self.chosen = [tool.id for tool in self.tools if tool.id in self.chosen]
-        return self._look_elsewhere(actor)
+        return self._look_elsewhere()
 
     def _watched(self) -> Watched | None:
         """A question of the person's running through the tool loop in another tab (its steps show there)."""

@@ -169,9 +169,13 @@ def kind_named(name: str) -> JobKind:
 
 
 class JobRegistry(Protocol):
-    """What callers may ask of the registry; every answer is a copy of the record, never the live one."""
+    """What callers may ask of the registry; every answer is a copy of the record, never the live one.
 
-    def start(
+    Every call is a coroutine, even where this process's registry answers at once: the shared one
+    asks Redis, and a Redis that hangs must hold only the caller, never every tab of the worker.
+    """
+
+    async def start(
         self, actor: Actor | None, kind: JobKind, subject: str, work: Work, *, place: str = "", single: bool = False
     ) -> Job:
         """Run `work` in the background, owned by `actor`; with `single`, join the subject's active job or
@@ -179,15 +183,15 @@ class JobRegistry(Protocol):
         work needs anyway, such as the collection)."""
         ...
 
-    def get(self, actor: Actor | None, job_id: str) -> Job:
+    async def get(self, actor: Actor | None, job_id: str) -> Job:
         """The job if the actor may see it (else the kind's refusal); NotFound once it was pruned or dismissed."""
         ...
 
-    def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
+    async def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
         """The newest job on this subject (and place) the actor may see."""
         ...
 
-    def listed(
+    async def listed(
         self, actor: Actor | None, kind: JobKind, subject: str | None = None, now: float | None = None
     ) -> list[Job]:
         """Active jobs and finished ones still kept, that the actor may see, oldest first."""
@@ -197,7 +201,7 @@ class JobRegistry(Protocol):
         """Stop an active job and wait until its work has stopped."""
         ...
 
-    def dismiss(self, actor: Actor | None, job_id: str) -> None:
+    async def dismiss(self, actor: Actor | None, job_id: str) -> None:
         """Take a finished job off the list (for everyone); an active one must be cancelled first."""
         ...
 
@@ -214,7 +218,7 @@ class LocalJobs:
         self._kinds: dict[str, JobKind] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def start(
+    async def start(
         self, actor: Actor | None, kind: JobKind, subject: str, work: Work, *, place: str = "", single: bool = False
     ) -> Job:
         self._kinds[kind.name] = kind
@@ -229,14 +233,14 @@ class LocalJobs:
         self._tasks[job.id] = task
         return job.snapshot()
 
-    def get(self, actor: Actor | None, job_id: str) -> Job:
+    async def get(self, actor: Actor | None, job_id: str) -> Job:
         return self._visible(actor, job_id).snapshot()
 
-    def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
-        same = [job for job in self.listed(actor, kind, subject) if job.place == place]
+    async def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
+        same = [job for job in await self.listed(actor, kind, subject) if job.place == place]
         return same[-1] if same else None
 
-    def listed(
+    async def listed(
         self, actor: Actor | None, kind: JobKind, subject: str | None = None, now: float | None = None
     ) -> list[Job]:
         self._kinds[kind.name] = kind
@@ -255,7 +259,7 @@ class LocalJobs:
             await asyncio.wait([task])
         return job.snapshot()
 
-    def dismiss(self, actor: Actor | None, job_id: str) -> None:
+    async def dismiss(self, actor: Actor | None, job_id: str) -> None:
         job = self._managed(actor, job_id)
         if job.active:
             raise InvalidInput("That job is still running.", hint="Cancel it first, or wait until it ends.")

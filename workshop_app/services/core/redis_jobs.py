@@ -6,7 +6,7 @@ it; a job whose lease ran out (its worker stopped) reads failed. Cancel from any
 published on one channel; the worker running the job cancels its task and publishes the
 end on the job's own channel, which is what a canceller or waiter elsewhere listens to.
 Finished jobs expire after their kind's keeping time (Redis TTL), and beyond its count the
-oldest go. Reads are single round trips to Redis (the Protocol's reads are synchronous).
+oldest go. Reads are single round trips to Redis, awaited on the caller's event loop.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import cast
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from workshop_app.services.core.errors import InvalidInput, NotFound, SharedStoreUnavailable
@@ -39,7 +41,6 @@ from workshop_app.services.core.jobs import (
     settle,
 )
 from workshop_app.services.core.redis_clients import (
-    blocking_command_client,
     command_client,
     listening_client,
     raise_if_stopping,
@@ -60,8 +61,8 @@ PRUNE_EVERY_S = 5.0
 """How often starting a job also tidies its kind's index (a listing tidies it anyway): reading every record
 the room keeps at each start held the event loop for a round trip and a parse per record."""
 BREAK_S = 5.0
-"""After Redis failed a registry call, further calls answer 503 at once for this long: they run on the event
-loop, and a Redis that hangs would otherwise hold the whole worker for a reply timeout at every call."""
+"""After Redis failed a registry call, further calls answer 503 at once for this long: a Redis that hangs
+would otherwise make every stream and page that registers or reads a job wait a reply timeout first."""
 STOPPED = "The worker running this job stopped before it ended."
 STOPPED_HINT = "Start it again; what it finished is kept."
 _FIELDS = [field.name for field in dataclasses.fields(Job) if not field.name.startswith("_")]
@@ -123,23 +124,34 @@ def _ttl(kind: JobKind, status: JobStatus) -> int:
     return 0 if math.isinf(keep) else max(1, math.ceil(keep))
 
 
+@dataclass(frozen=True)
+class _Commands:
+    """One event loop's client and the registry's scripts bound to it (a client belongs to its loop)."""
+
+    redis: aioredis.Redis
+    start: AsyncScript
+    orphaned: AsyncScript
+    progress: AsyncScript
+
+    @classmethod
+    def on(cls, url: str) -> _Commands:
+        client = command_client(url)
+        scripts = (client.register_script(script) for script in (_START, _ORPHANED, _PROGRESS))
+        return cls(client, *scripts)
+
+
 class RedisJobs:
     """The registry shared by every worker on one Redis (a `JobRegistry`)."""
 
     def __init__(self, url: str, lease_s: float) -> None:
         self._url = url
         self._lease_ms = round(lease_s * 1000)
-        self._redis = blocking_command_client(url)
-        self._start = self._redis.register_script(_START)
-        self._orphaned = self._redis.register_script(_ORPHANED)
         self._local: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stored: dict[str, asyncio.Task[None]] = {}
         self._broken_until = 0.0
         self._tidied: dict[str, float] = {}  # kind name -> when a start last tidied its index (monotonic)
-        self._commands: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._commands: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Commands] = weakref.WeakKeyDictionary()
         self._subscribers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
@@ -147,7 +159,7 @@ class RedisJobs:
             weakref.WeakKeyDictionary()
         )
 
-    def start(
+    async def start(
         self, actor: Actor | None, kind: JobKind, subject: str, work: Work, *, place: str = "", single: bool = False
     ) -> Job:
         owner = actor.id if actor is not None else None
@@ -155,37 +167,35 @@ class RedisJobs:
         keys = [f"{SUBJECT}{kind.name}:{place}:{subject}", INDEX + kind.name, RECORD + job.id, LEASE + job.id]
         args = ["1" if single else "0", job.id, job.started_at, self._lease_ms, RECORD, LEASE, _ACTIVE, *_encode(job)]
         with self._store():
-            joined = self._start(keys=keys, args=args)
+            joined = await self._commands_here().start(keys=keys, args=args)
         if joined is not None:
-            return self._read(joined.decode())
+            return await self._read(joined.decode())
+        await self._tidy(kind)  # before the work starts: a start returns with its job queued, as a local one does
         loop = asyncio.get_running_loop()
         self._listen(loop)
         self._local[job.id] = job
         task = loop.create_task(self._drive(job, work), name=f"{kind.name}:{subject}")
         task.add_done_callback(lambda ended: self._ended(job, ended))
         self._tasks[job.id] = task
-        if time.monotonic() - self._tidied.get(kind.name, -PRUNE_EVERY_S) >= PRUNE_EVERY_S:
-            self._tidied[kind.name] = time.monotonic()
-            self._prune(kind, time.time())
         return job.snapshot()
 
-    def get(self, actor: Actor | None, job_id: str) -> Job:
-        job = self._read(job_id)
+    async def get(self, actor: Actor | None, job_id: str) -> Job:
+        job = await self._read(job_id)
         kind_named(job.kind).may_see(actor, job)
         return job
 
-    def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
-        same = [job for job in self.listed(actor, kind, subject) if job.place == place]
+    async def find(self, actor: Actor | None, kind: JobKind, subject: str, place: str = "") -> Job | None:
+        same = [job for job in await self.listed(actor, kind, subject) if job.place == place]
         return same[-1] if same else None
 
-    def listed(
+    async def listed(
         self, actor: Actor | None, kind: JobKind, subject: str | None = None, now: float | None = None
     ) -> list[Job]:
-        jobs = self._prune(kind, now if now is not None else time.time())
+        jobs = await self._prune(kind, now if now is not None else time.time())
         return [job for job in jobs if subject in (None, job.subject) and allowed(kind.may_see, actor, job)]
 
     async def cancel(self, actor: Actor | None, job_id: str) -> Job:
-        job = self._managed(actor, job_id)
+        job = await self._managed(actor, job_id)
         task = self._tasks.get(job_id)
         if task is not None and not task.done():
             task.cancel()
@@ -195,12 +205,12 @@ class RedisJobs:
             return job
         return await self._until_ended(job_id, announce=True)
 
-    def dismiss(self, actor: Actor | None, job_id: str) -> None:
-        job = self._managed(actor, job_id)
+    async def dismiss(self, actor: Actor | None, job_id: str) -> None:
+        job = await self._managed(actor, job_id)
         if job.active:
             raise InvalidInput("That job is still running.", hint="Cancel it first, or wait until it ends.")
         with self._store():
-            self._forget([job])
+            await self._forget([job])
 
     async def wait(self, job_id: str) -> Job:
         job = self._local.get(job_id)
@@ -225,80 +235,93 @@ class RedisJobs:
             self._broken_until = time.monotonic() + BREAK_S
             raise SharedStoreUnavailable(str(error)) from error
 
-    def _read(self, job_id: str) -> Job:
+    async def _read(self, job_id: str) -> Job:
         with self._store():
-            jobs = self._records([job_id])
+            jobs = await self._records([job_id])
         if not jobs:
             raise NotFound("That job is no longer known.", hint="Start it again; what it finished is kept.")
         return jobs[0]
 
-    def _managed(self, actor: Actor | None, job_id: str) -> Job:
-        job = self.get(actor, job_id)
+    async def _managed(self, actor: Actor | None, job_id: str) -> Job:
+        job = await self.get(actor, job_id)
         kind_named(job.kind).may_manage(actor, job)
         return job
 
-    def _records(self, ids: Iterable[str]) -> list[Job]:
+    async def _records(self, ids: Iterable[str]) -> list[Job]:
         """The records that still exist, orphans marked failed, in one round trip; this worker's own jobs as
         they are now, without asking Redis (a page watching a pull on the worker running it costs nothing)."""
         ids = list(ids)
-        remote = [job_id for job_id in ids if job_id not in self._local]
+        local = {job_id: self._local[job_id].snapshot() for job_id in ids if job_id in self._local}  # one may end
+        remote = [job_id for job_id in ids if job_id not in local]  # while Redis answers, and leave `_local`
         found: dict[str, tuple[dict[bytes, bytes], int]] = {}
         if remote:
-            with self._redis.pipeline(transaction=False) as pipe:
+            async with self._commands_here().redis.pipeline(transaction=False) as pipe:
                 for job_id in remote:
                     pipe.hgetall(RECORD + job_id)
                     pipe.exists(LEASE + job_id)
-                answers = pipe.execute()
+                answers = await pipe.execute()
             found = dict(zip(remote, zip(answers[::2], answers[1::2], strict=True), strict=True))
         jobs = []
         for job_id in ids:
-            if job_id in self._local:
-                jobs.append(self._local[job_id].snapshot())
+            if job_id in local:
+                jobs.append(local[job_id])
             elif found[job_id][0]:
                 raw, leased = found[job_id]
-                jobs.append(self._unless_orphaned(_decode(raw), bool(leased)))
+                jobs.append(await self._unless_orphaned(_decode(raw), bool(leased)))
         return jobs
 
-    def _unless_orphaned(self, job: Job, leased: bool) -> Job:
+    async def _unless_orphaned(self, job: Job, leased: bool) -> Job:
         if not job.active or leased:
             return job
         stopped = dataclasses.replace(job, status=JobStatus.FAILED, finished_at=time.time(), message="")
         stopped.error, stopped.hint = STOPPED, STOPPED_HINT
         ttl = _ttl(kind_named(job.kind), JobStatus.FAILED)
-        if self._orphaned(keys=[RECORD + job.id, LEASE + job.id], args=[_ACTIVE, ttl, *_encode(stopped)]):
+        orphaned = self._commands_here().orphaned
+        if await orphaned(keys=[RECORD + job.id, LEASE + job.id], args=[_ACTIVE, ttl, *_encode(stopped)]):
             return stopped
         return job
 
-    def _prune(self, kind: JobKind, moment: float) -> list[Job]:
+    async def _tidy(self, kind: JobKind) -> None:
+        """Prune the kind's index now and then; a start whose tidying failed still stands."""
+        if time.monotonic() - self._tidied.get(kind.name, -PRUNE_EVERY_S) < PRUNE_EVERY_S:
+            return
+        self._tidied[kind.name] = time.monotonic()
+        try:
+            await self._prune(kind, time.time())
+        except SharedStoreUnavailable as error:
+            log.warning("could not tidy the %s jobs: %s", kind.name, error)
+
+    async def _prune(self, kind: JobKind, moment: float) -> list[Job]:
         """This kind's jobs, oldest first, after dropping finished ones past their time and beyond its count."""
+        redis = self._commands_here().redis
         with self._store():
-            ids = [raw.decode() for raw in cast(list[bytes], self._redis.zrange(INDEX + kind.name, 0, -1))]
-            jobs = self._records(ids)
+            ids = [raw.decode() for raw in cast(list[bytes], await redis.zrange(INDEX + kind.name, 0, -1))]
+            jobs = await self._records(ids)
             if missing := set(ids) - {job.id for job in jobs}:  # expired by their TTL
-                self._redis.zrem(INDEX + kind.name, *missing)
+                await redis.zrem(INDEX + kind.name, *missing)
             finished = [job for job in jobs if not job.active]
             expired = [job for job in finished if not kind.kept_at(job, moment)]
             kept = [job for job in finished if kind.kept_at(job, moment)]
             gone = expired + kept[: max(0, len(kept) - kind.keep_most)]
             if gone:
-                self._forget(gone)
+                await self._forget(gone)
         dropped = {job.id for job in gone}
         return [job for job in jobs if job.id not in dropped]
 
-    def _forget(self, jobs: list[Job]) -> None:
-        with self._redis.pipeline(transaction=False) as pipe:
+    async def _forget(self, jobs: list[Job]) -> None:
+        async with self._commands_here().redis.pipeline(transaction=False) as pipe:
             for job in jobs:
                 pipe.delete(RECORD + job.id)
                 pipe.zrem(INDEX + job.kind, job.id)
-            pipe.execute()
+            await pipe.execute()
 
     # -- running ---------------------------------------------------------------------------
 
-    def _client(self) -> aioredis.Redis:
-        """This loop's client for commands (bounded waits: progress, the end, a stop's announcement)."""
+    def _commands_here(self) -> _Commands:
+        """This loop's client and scripts for commands (bounded waits)."""
         loop = asyncio.get_running_loop()
         if loop not in self._commands:
-            self._commands[loop] = command_client(self._url)
+            self._commands[loop] = _Commands.on(self._url)
         return self._commands[loop]
 
     def _subscriber(self) -> aioredis.Redis:
@@ -317,7 +340,7 @@ class RedisJobs:
 
     async def _beat(self, job: Job) -> None:
         """Write the job's progress and renew its lease until it ends."""
-        progress = self._client().register_script(_PROGRESS)
+        progress = self._commands_here().progress
         while True:
             await asyncio.sleep(FLUSH_S)
             try:
@@ -333,7 +356,7 @@ class RedisJobs:
 
     async def _store_end(self, job: Job) -> None:
         """The final record, kept as long as its kind says, then the news for whoever waits elsewhere."""
-        client, ttl, record = self._client(), _ttl(kind_named(job.kind), job.status), _encode(job)
+        client, ttl, record = self._commands_here().redis, _ttl(kind_named(job.kind), job.status), _encode(job)
         try:
             async with client.pipeline(transaction=True) as pipe:
                 pipe.hset(RECORD + job.id, mapping=dict(zip(record[::2], record[1::2], strict=True)))
@@ -377,8 +400,8 @@ class RedisJobs:
         with self._store():
             async with self._subscriber().pubsub() as channel:
                 await channel.subscribe(ENDED + job_id)
-                while (job := self._read(job_id)).active:
+                while (job := await self._read(job_id)).active:
                     if announce:  # again each round: a listener reconnecting after a Redis restart missed it
-                        await self._client().publish(CANCEL, job_id)
+                        await self._commands_here().redis.publish(CANCEL, job_id)
                     await channel.get_message(ignore_subscribe_messages=True, timeout=self._lease_ms / 1000 / 3)
         return job

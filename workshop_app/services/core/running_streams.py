@@ -58,7 +58,7 @@ async def running_stream(actor: Actor, kind: JobKind, subject: str) -> AsyncIter
             raise
 
     try:
-        get_jobs().start(actor, kind, subject, wait_for_the_end)
+        await get_jobs().start(actor, kind, subject, wait_for_the_end)
     except SharedStoreUnavailable as error:
         log.warning("the %s stream on %s runs without a shared stop: %s", kind.name, subject, error)
     try:
@@ -96,20 +96,20 @@ async def _saved(finished: asyncio.Event) -> None:
         waiting.cancel()
 
 
-def streams_running(actor: Actor | None, kind: JobKind | None = None, subject: str | None = None) -> list[Job]:
+async def streams_running(actor: Actor | None, kind: JobKind | None = None, subject: str | None = None) -> list[Job]:
     """The actor's own streams running now (of one kind, on one subject), oldest first; never another person's."""
     actor = require_actor(actor)
     kinds = [kind] if kind is not None else list(_STREAM_KINDS.values())
-    jobs = [job for each in kinds for job in get_jobs().listed(actor, each, subject) if job.active]
+    jobs = [job for each in kinds for job in await get_jobs().listed(actor, each, subject) if job.active]
     return sorted((job for job in jobs if job.owner_id == actor.id), key=lambda job: job.started_at)
 
 
-def stream_running(actor: Actor | None, job_id: str) -> Job:
+async def stream_running(actor: Actor | None, job_id: str) -> Job:
     """One of the actor's running streams; NotFound for none, an ended one, another person's or another job."""
     actor = require_actor(actor)
     gone = NotFound("No stream of yours with that id is running.", hint="List your running streams again.")
     try:
-        job = get_jobs().get(actor, job_id)
+        job = await get_jobs().get(actor, job_id)
     except SharedStoreUnavailable:
         raise
     except WorkshopError:  # another person's stream is as unknown as none (a refusal would tell it exists)
@@ -121,13 +121,13 @@ def stream_running(actor: Actor | None, job_id: str) -> Job:
 
 async def stop_stream(actor: Actor | None, job_id: str) -> Job:
     """Stop one of the actor's running streams, wherever it runs; returns once what it wrote is saved."""
-    job = stream_running(actor, job_id)
+    job = await stream_running(actor, job_id)
     return await get_jobs().cancel(actor, job.id)
 
 
 async def stop_streams(actor: Actor | None, kind: JobKind, subject: str | None = None) -> None:
     """Stop every running stream of this kind (on this subject) of the actor's; NotFound when none runs."""
-    running = streams_running(actor, kind, subject)
+    running = await streams_running(actor, kind, subject)
     if not running:
         raise NotFound("Nothing of yours is streaming there any more.", hint="It ended meanwhile; reload to see it.")
     await asyncio.gather(*(get_jobs().cancel(actor, job.id) for job in running))
@@ -135,6 +135,6 @@ async def stop_streams(actor: Actor | None, kind: JobKind, subject: str | None =
 
 async def until_streams_ended(actor: Actor | None, kind: JobKind, subject: str | None = None) -> None:
     """Wait until the actor's running streams of this kind (on this subject) have ended (at once if none runs)."""
-    for job in streams_running(actor, kind, subject):
+    for job in await streams_running(actor, kind, subject):
         with contextlib.suppress(NotFound):  # its record already went: it ended
             await get_jobs().wait(job.id)

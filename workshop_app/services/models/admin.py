@@ -108,12 +108,12 @@ async def start_pull(actor: Actor | None, name: str, host: str | None = None, ba
             raise BackendUnavailable(states[0].url, states[0].reason or "no answer yet")
         backend = backend_by_url(up[0].url, tuple(monitor.backends))
     work = pull_work(backend, model, on_success=lambda: _recheck(backends, backend.url))
-    return get_jobs().start(actor, PULL, model, work, place=backend.url, single=True)
+    return await get_jobs().start(actor, PULL, model, work, place=backend.url, single=True)
 
 
-def _pull_of(actor: Actor | None, name: str, host: str) -> Job:
+async def _pull_of(actor: Actor | None, name: str, host: str) -> Job:
     """The pull of `name` on `host` the Models page shows; 404 if there is none."""
-    job = get_jobs().find(actor, PULL, validate_model_name(name), host.rstrip("/"))
+    job = await get_jobs().find(actor, PULL, validate_model_name(name), host.rstrip("/"))
     if job is None:
         raise ModelNotFound(name, host)
     return job
@@ -122,20 +122,20 @@ def _pull_of(actor: Actor | None, name: str, host: str) -> Job:
 async def cancel_pull(actor: Actor | None, name: str, host: str) -> Job:
     """Stop a running pull; its HTTP request to Ollama is closed."""
     require_manager(actor)
-    return await get_jobs().cancel(actor, _pull_of(actor, name, host).id)
+    return await get_jobs().cancel(actor, (await _pull_of(actor, name, host)).id)
 
 
-def dismiss_pull(actor: Actor | None, name: str, host: str) -> None:
+async def dismiss_pull(actor: Actor | None, name: str, host: str) -> None:
     """Take a failed, cancelled or finished pull's card off the Models page (for everyone watching)."""
     require_manager(actor)
-    get_jobs().dismiss(actor, _pull_of(actor, name, host).id)
+    await get_jobs().dismiss(actor, (await _pull_of(actor, name, host)).id)
 
 
 async def watch_pull(actor: Actor | None, job_id: str, every: float) -> AsyncIterator[Job]:
     """The pull's progress every `every` seconds, ending with how it ended (or when it was dismissed)."""
     while True:
         try:
-            job = get_jobs().get(actor, job_id)
+            job = await get_jobs().get(actor, job_id)
         except NotFound:
             return
         yield job
@@ -144,9 +144,9 @@ async def watch_pull(actor: Actor | None, job_id: str, every: float) -> AsyncIte
         await asyncio.sleep(every)
 
 
-def pull_progress() -> list[Job]:
+async def pull_progress() -> list[Job]:
     """Pulls running now or finished in the last minutes (anyone may watch)."""
-    return get_jobs().listed(None, PULL)
+    return await get_jobs().listed(None, PULL)
 
 
 async def load_model(actor: Actor | None, name: str, host: str | None = None, backends: Backends = None) -> str:

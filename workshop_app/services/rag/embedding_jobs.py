@@ -46,7 +46,7 @@ def chunk_id(document: Document, position: int, text: str) -> str:
     return hashlib.sha256(f"{document.sha256}\x1f{position}\x1f{text}".encode()).hexdigest()[:40]
 
 
-def start_embedding(actor: Actor | None, collection_id: int, document_ids: list[int]) -> Job:
+async def start_embedding(actor: Actor | None, collection_id: int, document_ids: list[int]) -> Job:
     """Check access now, then embed in the background (the caller's event loop runs it)."""
     collection = get_collection(actor, collection_id, Action.WRITE)
     if not document_ids:
@@ -57,13 +57,13 @@ def start_embedding(actor: Actor | None, collection_id: int, document_ids: list[
         pending, counts = _chunk_documents(job, chosen, collection, actor)
         await _embed(job, collection, pending, counts)
 
-    return get_jobs().start(actor, EMBEDDING, str(collection_id), embed)
+    return await get_jobs().start(actor, EMBEDDING, str(collection_id), embed)
 
 
-def collection_jobs(actor: Actor | None, collection_id: int) -> list[Job]:
+async def collection_jobs(actor: Actor | None, collection_id: int) -> list[Job]:
     """This collection's jobs, newest first."""
     get_collection(actor, collection_id)
-    return get_jobs().listed(actor, EMBEDDING, str(collection_id))[::-1]
+    return (await get_jobs().listed(actor, EMBEDDING, str(collection_id)))[::-1]
 
 
 def _chunk_documents(

@@ -533,5 +533,5 @@ def _add_tools(
 
 async def embed_imported(actor: Actor | None, imported: ImportedBundle, *, wait: bool = False) -> list[Job]:
     """Start (and with `wait`, finish) the embedding job of every imported collection that holds documents."""
-    jobs = [start_embedding(actor, collection_id, ids) for collection_id, ids in imported.to_embed.items() if ids]
+    jobs = [await start_embedding(actor, collection_id, ids) for collection_id, ids in imported.to_embed.items() if ids]
     return [await get_jobs().wait(job.id) for job in jobs] if wait else jobs
