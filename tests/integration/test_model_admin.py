@@ -86,7 +86,10 @@ async def test_a_pull_reaches_100_percent_and_the_model_appears(two_hosts: Hosts
     assert any(0 < s.percent < 100 for s in snapshots)
     assert "gemma3:1b" in await installed(two_hosts.b.url)
     assert "gemma3:1b" not in await installed(two_hosts.a.url)
-    await asyncio.sleep(0.05)  # the catalog re-checks the host after a successful pull
+    for _ in range(60):  # the catalog re-checks the host after a successful pull (its next check is 10 s away)
+        if (await load_catalog()).find("gemma3:1b") is not None:
+            break
+        await asyncio.sleep(0.05)
     assert (await load_catalog()).find("gemma3:1b").hosts == [two_hosts.b.url]
 
 
