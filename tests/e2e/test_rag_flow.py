@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.collections import CORPUS
+from tests.support.received_frames import ReceivedFrames
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,7 @@ def test_upload_embed_search_ask_and_inspect(
     expect(chart.locator(".recharts-scatter-symbol").nth(2)).to_be_visible()  # chunks of both documents plus the query
     page.screenshot(path=artifacts / "rag-search-and-map.png", full_page=True)
 
+    frames = ReceivedFrames(page)  # the RAG page's socket opens with the next visit
     visit(page, f"{app_url}/rag")
     page.locator("#new-rag-system").click()
     page.get_by_label("Name").fill("Field guide")
@@ -121,6 +123,10 @@ def test_upload_embed_search_ask_and_inspect(
     page.locator("#rag-question").fill("Why do volcanoes erupt?")
     page.locator("#rag-ask").click()
     _until(lambda: fake_server.stats.active_streams == 1, "the chat request to Ollama is open before Stop")
+    streaming = frames.until_filling("answer_text", 4)
+    # the answer's text streams on its own: the history, every answer with its chunks and exact prompt, is not
+    # sent again with each piece (only the first redraw may also open the answer in the history)
+    assert not [frame for frame in streaming[1:] if '"answers_rx_state_"' in frame]
     page.get_by_role("button", name="Stop").click()
     expect(page.locator(".rag-answer").last).to_have_attribute("data-status", "stopped")
     expect(page.locator("#rag-ask")).to_be_enabled()

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.received_frames import ReceivedFrames
 
 pytestmark = pytest.mark.e2e
 
@@ -69,6 +70,7 @@ def define_tools(page: Page, app_url: str, artifacts: Path) -> None:
 def test_define_export_import_and_run_tools_with_a_trace(
     page: Page, app_url: str, fresh_fake: FakeOllama, artifacts: Path, tmp_path: Path
 ) -> None:
+    frames = ReceivedFrames(page)  # before define_tools opens the page, and with it the socket
     define_tools(page, app_url, artifacts)
 
     with page.expect_download() as download:
@@ -119,6 +121,10 @@ def test_define_export_import_and_run_tools_with_a_trace(
     expect(page.locator("#stop-tools")).to_be_visible()  # the steps show while the model is still answering
     page.screenshot(path=artifacts / "tools-trace-live.png", full_page=True)
     expect(page.locator("#send-tools")).to_be_visible(timeout=20_000)
+    # the answer's text streamed on its own: the transcript, every question, call and result so far, was not sent
+    # again with each piece (only the redraw that opened the answer's entry carries it)
+    streaming = frames.until_filling("reply_text", 3)
+    assert not [frame for frame in streaming[1:] if '"entries_rx_state_"' in frame]
 
     expect(steps.nth(0)).to_have_attribute("data-ok", "false")
     expect(steps.nth(0).locator(".trace-arguments")).to_have_text('{"expr": "17 * 23"}')
