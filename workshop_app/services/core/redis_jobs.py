@@ -59,7 +59,7 @@ FLUSH_S = 0.25
 """How often the running worker writes a job's progress: live enough for a progress bar, cheap for Redis."""
 PRUNE_EVERY_S = 5.0
 """How often starting a job also tidies its kind's index (a listing tidies it anyway): reading every record
-the room keeps at each start held the event loop for a round trip and a parse per record."""
+the room keeps at each start cost every stream a round trip and a parse per record before it began."""
 BREAK_S = 5.0
 """After Redis failed a registry call, further calls answer 503 at once for this long: a Redis that hangs
 would otherwise make every stream and page that registers or reads a job wait a reply timeout first."""
@@ -251,8 +251,9 @@ class RedisJobs:
         """The records that still exist, orphans marked failed, in one round trip; this worker's own jobs as
         they are now, without asking Redis (a page watching a pull on the worker running it costs nothing)."""
         ids = list(ids)
-        local = {job_id: self._local[job_id].snapshot() for job_id in ids if job_id in self._local}  # one may end
-        remote = [job_id for job_id in ids if job_id not in local]  # while Redis answers, and leave `_local`
+        # copied first: one of them may end, and leave `_local`, while Redis answers for the others
+        local = {job_id: self._local[job_id].snapshot() for job_id in ids if job_id in self._local}
+        remote = [job_id for job_id in ids if job_id not in local]
         found: dict[str, tuple[dict[bytes, bytes], int]] = {}
         if remote:
             async with self._commands_here().redis.pipeline(transaction=False) as pipe:
