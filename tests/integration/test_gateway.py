@@ -141,7 +141,7 @@ def test_the_openai_client_lists_streams_and_embeds(gateway: str, fake_ollama: F
 
 def test_a_revoked_key_gets_401_on_its_next_request(gateway: str) -> None:
     person = attendee()
-    assert ollama_client(gateway, person.key).list().models  # the gateway now remembers who the key belongs to
+    ollama_client(gateway, person.key).list()  # answered (a refusal raises): the gateway now remembers the key
     revoke_api_key(actor_of(person.user), person.key_id)
     with pytest.raises(ollama.ResponseError) as refused:
         ollama_client(gateway, person.key).list()
