@@ -8,6 +8,7 @@ import reflex as rx
 
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
 from workshop_app.services.core.jobs import get_jobs
+from workshop_app.services.core.wording import counted
 from workshop_app.services.rag import collections, documents
 from workshop_app.services.rag.collections import CollectionSpec
 from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
@@ -190,7 +191,7 @@ class CollectionsState(AuthState):
         self.query_point = [{"x": round(picture.query.x, 4), "y": round(picture.query.y, 4)}] if picture.query else []
         first, second = picture.explained
         self.map_note = (
-            f"{len(picture.points)} chunks · the two axes show {first:.0%} and {second:.0%} of the variance"
+            f"{counted(len(picture.points), 'chunk')} · the two axes show {first:.0%} and {second:.0%} of the variance"
             if picture.points
             else "No vectors yet: add documents first."
         )

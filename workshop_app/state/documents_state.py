@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.services.core.errors import InvalidInput
+from workshop_app.services.core.wording import counted
 from workshop_app.services.rag import documents
 from workshop_app.services.rag.chunking import ChunkSettings, Unit
 from workshop_app.settings import get_settings
@@ -62,9 +63,9 @@ class DocumentsState(AuthState):
         self._reload()
         return [
             rx.clear_selected_files(UPLOAD_ID),
-            rx.toast.warning(f"{failed} of {len(results)} files could not be used.")
+            rx.toast.warning(f"{failed} of {counted(len(results), 'file')} could not be used.")
             if failed
-            else rx.toast.success(f"{len(results)} file(s) uploaded."),
+            else rx.toast.success(f"{counted(len(results), 'file')} uploaded."),
         ]
 
     @rx.event

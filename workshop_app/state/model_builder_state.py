@@ -8,6 +8,7 @@ import dataclasses
 import reflex as rx
 
 from workshop_app.services.chat.model_choices import chat_models
+from workshop_app.services.core.wording import counted
 from workshop_app.services.models import builder
 from workshop_app.services.models.recipes import Recipe
 from workshop_app.state.auth_state import AuthState
@@ -151,7 +152,7 @@ class ModelBuilderState(AuthState):
         made = await builder.build_model(self.acting(), self._recipe(), replacing=replacing)
         self._list_built()
         self.editing = made.recipe.name
-        where = f"{len(made.hosts)} host" + ("s" if len(made.hosts) != 1 else "")
+        where = counted(len(made.hosts), "host")
         return rx.toast.success(f"{made.recipe.name} is ready on {where}: pick it in the Playground.")
 
     @rx.event

@@ -10,6 +10,7 @@ import dataclasses
 from datetime import datetime
 
 from workshop_app.services.core.jobs import Job
+from workshop_app.services.core.wording import counted
 from workshop_app.services.models.catalog import CAPABILITIES, HostStatus, ModelSummary, Placement
 from workshop_app.services.models.metrics import RequestPoint
 from workshop_app.services.models.resources import Resources
@@ -160,7 +161,7 @@ def model_row(model: ModelSummary) -> ModelRow:
     metrics = model.metrics
     if metrics is not None:
         stopped = f" · {metrics.stopped_requests} stopped" if metrics.stopped_requests else ""
-        row.usage = f"{metrics.total_requests} requests · {metrics.success_rate:.0%} ok{stopped}"
+        row.usage = f"{counted(metrics.total_requests, 'request')} · {metrics.success_rate:.0%} ok{stopped}"
         row.latency = f"{metrics.avg_latency_ms / 1000:.2f} s" if metrics.avg_latency_ms is not None else "—"
         row.p95 = f"{metrics.p95_latency_ms / 1000:.2f} s" if metrics.p95_latency_ms is not None else "—"
         row.speed = f"{metrics.avg_tokens_per_s:.1f} tok/s" if metrics.avg_tokens_per_s is not None else "—"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.db.prompts import Prompt, PromptVersion
+from workshop_app.services.core.wording import counted
 from workshop_app.services.prompts import library as prompts
 from workshop_app.services.prompts.library import PromptDraft, PromptView
 from workshop_app.services.workshops import lifecycle as workshops
@@ -152,13 +153,13 @@ class PromptsState(AuthState):
         actor = self.acting()
         count = len(prompts.import_json(actor, self.import_text))
         self.import_text = ""
-        return [*self._list(actor), rx.toast.success(f"Imported {count} prompt{'s' if count != 1 else ''}.")]
+        return [*self._list(actor), rx.toast.success(f"Imported {counted(count, 'prompt')}.")]
 
     @rx.event
     @toasts_errors
     def push(self):
         reached = prompts.push_to_workshop(self.acting(), self.prompt_id, int(self.push_workshop or 0))
-        return rx.toast.success(f"Sent to {reached} attendee{'s' if reached != 1 else ''}.")
+        return rx.toast.success(f"Sent to {counted(reached, 'attendee')}.")
 
     @toasts_errors
     def _open(self, load, done: str = ""):

@@ -8,6 +8,7 @@ from workshop_app.db.collections import VectorCollection
 from workshop_app.db.documents import Document
 from workshop_app.db.rag_systems import RagSystem
 from workshop_app.services.core.jobs import Job
+from workshop_app.services.core.wording import counted
 from workshop_app.services.rag.chunking import Chunk
 from workshop_app.services.rag.collections import MemberDocument
 from workshop_app.services.rag.documents import UploadResult
@@ -196,7 +197,7 @@ def map_series(picture: EmbeddingMap) -> list[MapSeries]:
 
 
 def system_row(system: RagSystem) -> SystemRow:
-    tools = f" · {len(system.tool_ids)} tool{'s' if len(system.tool_ids) != 1 else ''}" if system.tool_ids else ""
+    tools = f" · {counted(len(system.tool_ids), 'tool')}" if system.tool_ids else ""
     return SystemRow(
         system.id or 0,
         system.name,

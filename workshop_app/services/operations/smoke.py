@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from workshop_app.services.core.wording import counted
+
 REQUEST_TIMEOUT_S = 10.0
 CHAT_TIMEOUT_S = 120.0
 CHAT_PROMPT = "Reply with one short word: ready?"
@@ -82,7 +84,7 @@ def _models(client: httpx.Client, found: list[dict[str, Any]]) -> tuple[bool, st
     down = [host["url"] for host in hosts if not host["reachable"]]
     if not found:
         return False, "no models installed on any host (ollama pull <model>)"
-    detail = f"{len(found)} models on {len(hosts) - len(down)}/{len(hosts)} hosts"
+    detail = f"{counted(len(found), 'model')} on {len(hosts) - len(down)}/{counted(len(hosts), 'host')}"
     return not down, detail + (f"; unreachable: {', '.join(down)}" if down else "")
 
 

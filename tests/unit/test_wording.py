@@ -1,0 +1,25 @@
+"""Counts on the pages read as English: one request, two requests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.unit.test_model_residency import summary
+from workshop_app.services.core.wording import counted
+from workshop_app.services.models.catalog import Placement
+from workshop_app.services.models.metrics import ModelMetrics
+from workshop_app.state.model_views import model_row
+
+ONE_REQUEST = ModelMetrics("pirate:v1", "http://a", 1, 1.0, 0, 4880.0, 4880.0, 6.9, "2026-12-05T15:57:00+00:00")
+
+
+def test_one_takes_the_singular_and_every_other_count_the_plural() -> None:
+    assert [counted(n, "request") for n in (0, 1, 2)] == ["0 requests", "1 request", "2 requests"]
+    assert counted(3, "person", "people") == "3 people"
+
+
+def test_a_model_used_once_says_one_request_on_the_models_page() -> None:
+    once = replace(summary(Placement("http://a", True)), metrics=ONE_REQUEST)
+    assert model_row(once).usage == "1 request · 100% ok"
+    twice = replace(once, metrics=replace(ONE_REQUEST, total_requests=2, stopped_requests=1))
+    assert model_row(twice).usage == "2 requests · 100% ok · 1 stopped"
