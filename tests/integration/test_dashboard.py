@@ -11,7 +11,10 @@ from tests.support.accounts import actor_of, make_user
 from workshop_app.db.users import Role
 from workshop_app.services.chat.replies import stream_reply
 from workshop_app.services.core.errors import RateLimited, WorkshopError
+from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.errors import BackendError
+from workshop_app.services.ollama.scheduler import set_host_slots
+from workshop_app.services.ollama.types import BUILTIN_ENGINE
 from workshop_app.services.workshops.dashboard import workshop_dashboard
 from workshop_app.services.workshops.lifecycle import WorkshopDraft, create_workshop
 
@@ -70,6 +73,23 @@ async def test_the_dashboard_shows_the_queue_on_each_host(fake_ollama: FakeOllam
     await asyncio.gather(*chats)
     assert {(1, 2), (1, 1), (1, 0)} <= seen  # one at a time on a parallelism-1 host, the others queued
     assert max(in_flight for in_flight, _ in seen) == 1
+
+
+async def test_the_dashboard_names_the_built_in_engine_whose_address_is_only_a_local_port(
+    fake_ollama: FakeOllama,
+) -> None:
+    instructor = make_user(Role.INSTRUCTOR, "teacher")
+    workshop = create_workshop(actor_of(instructor), WorkshopDraft(title="Engine"))
+    await get_monitor().refresh()
+    board = await workshop_dashboard(actor_of(instructor), workshop.id)
+    assert [(host.url, host.engine) for host in board.hosts] == [(fake_ollama.url, "Ollama")]
+    fake_ollama.config.engine, fake_ollama.config.slots = BUILTIN_ENGINE, 2
+    try:
+        await get_monitor().refresh()
+        board = await workshop_dashboard(actor_of(instructor), workshop.id)
+        assert [(host.engine, host.parallelism) for host in board.hosts] == [("Built-in engine", 2)]
+    finally:
+        set_host_slots(fake_ollama.url, None)
 
 
 async def test_only_the_people_running_the_workshop_see_it(fake_ollama: FakeOllama) -> None:

@@ -23,7 +23,7 @@ def _hosts() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Ollama host"),
+                rx.table.column_header_cell("Host"),
                 rx.table.column_header_cell("In flight"),
                 rx.table.column_header_cell("Waiting"),
             )
@@ -32,7 +32,14 @@ def _hosts() -> rx.Component:
             rx.foreach(
                 DashboardState.hosts,
                 lambda host: rx.table.row(
-                    rx.table.cell(host["url"]),
+                    rx.table.cell(
+                        rx.hstack(
+                            rx.code(host["url"], variant="ghost"),
+                            rx.badge(host["engine"], variant="soft", class_name="host-engine"),
+                            align="center",
+                            wrap="wrap",
+                        )
+                    ),
                     rx.table.cell(host["in_flight"].to(str) + " of " + host["parallelism"].to(str)),
                     rx.table.cell(host["waiting"]),
                     class_name="host-row",

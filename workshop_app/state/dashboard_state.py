@@ -76,7 +76,13 @@ class DashboardState(AuthState):
             for a in board.attendees
         ]
         self.hosts = [
-            {"url": h.url, "in_flight": h.in_flight, "parallelism": h.parallelism, "waiting": h.waiting}
+            {
+                "url": h.url,
+                "engine": h.engine,
+                "in_flight": h.in_flight,
+                "parallelism": h.parallelism,
+                "waiting": h.waiting,
+            }
             for h in board.hosts
         ]
         self.per_minute = [{"minute": m.minute, "requests": m.requests} for m in board.per_minute]

@@ -211,7 +211,7 @@ def _host_status(state: HostState, monitor: HealthMonitor) -> HostStatus:
         loaded_bytes=sum(entry.size_bytes for entry in state.running),
         vram_bytes=sum(entry.vram_bytes for entry in state.running),
         in_flight=scheduler_for(state.url).load().in_flight,
-        kind=f"Built-in engine · {state.server.slots or 1} slots" if state.server.builtin else "Ollama",
+        kind=f"{state.server.name} · {state.server.slots or 1} slots" if state.server.builtin else state.server.name,
         builtin=state.server.builtin,
         note=engine_note(monitor, state),
     )

@@ -24,6 +24,11 @@ class ServerInfo:
     def builtin(self) -> bool:
         return self.engine == BUILTIN_ENGINE
 
+    @property
+    def name(self) -> str:
+        """What the pages call this kind of host (an unchecked host counts as Ollama)."""
+        return "Built-in engine" if self.builtin else "Ollama"
+
 
 @dataclass(frozen=True)
 class ModelInfo:

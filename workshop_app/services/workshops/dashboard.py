@@ -8,6 +8,7 @@ queue figures are the fair scheduler's, per host (`HostScheduler.load()`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from sqlmodel import col, func, select
 
 from workshop_app.db.engine import session_scope
 from workshop_app.db.model_requests import ModelRequest, Outcome
+from workshop_app.services.ollama.backends import get_monitor
 from workshop_app.services.ollama.scheduler import QueueLoad, scheduler_for
 from workshop_app.services.sharing.rate_limits import get_limiter, requester_key
 from workshop_app.services.workshops.lifecycle import roster
@@ -46,9 +48,17 @@ class MinuteCount:
 
 
 @dataclass(frozen=True)
+class HostQueue(QueueLoad):
+    """A host's queue as the instructor reads it: which engine it is (the built-in one's URL is a bare
+    local port), how many requests it runs of how many at once, how many wait."""
+
+    engine: str = "Ollama"
+
+
+@dataclass(frozen=True)
 class WorkshopDashboard:
     attendees: list[AttendeeActivity]
-    hosts: list[QueueLoad]
+    hosts: list[HostQueue]
     per_minute: list[MinuteCount]
 
     @property
@@ -61,7 +71,11 @@ async def workshop_dashboard(actor: Actor | None, workshop_id: int) -> WorkshopD
     now = datetime.now(UTC)
     refused = await get_limiter().refusal_counts()
     attendees, per_minute = await asyncio.to_thread(_from_database, actor, workshop_id, now, refused)
-    hosts = [await scheduler_for(url).current_load() for url in get_settings().ollama_base_urls]
+    engines = {state.url: state.server.name for state in get_monitor().states()}
+    hosts = []
+    for url in get_settings().ollama_base_urls:
+        load = await scheduler_for(url).current_load()
+        hosts.append(HostQueue(**dataclasses.asdict(load), engine=engines.get(url, "Ollama")))
     return WorkshopDashboard(attendees, hosts, per_minute)
 
 
