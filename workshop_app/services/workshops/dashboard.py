@@ -8,9 +8,8 @@ queue figures are the fair scheduler's, per host (`HostScheduler.load()`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case
@@ -52,7 +51,7 @@ class HostQueue(QueueLoad):
     """A host's queue as the instructor reads it: which engine it is (the built-in one's URL is a bare
     local port), how many requests it runs of how many at once, how many wait."""
 
-    engine: str = "Ollama"
+    engine: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ async def workshop_dashboard(actor: Actor | None, workshop_id: int) -> WorkshopD
     hosts = []
     for url in get_settings().ollama_base_urls:
         load = await scheduler_for(url).current_load()
-        hosts.append(HostQueue(**dataclasses.asdict(load), engine=engines.get(url, "Ollama")))
+        hosts.append(HostQueue(**asdict(load), engine=engines.get(url, "Ollama")))
     return WorkshopDashboard(attendees, hosts, per_minute)
 
 
