@@ -103,6 +103,8 @@ async def test_only_models_with_the_embedding_capability_can_build_a_collection(
     assert await embedding_models() == [EMBEDDER]
     with pytest.raises(InvalidInput, match="llama3.2:1b cannot make embeddings"):
         await create_collection(actor, CollectionSpec("Chat model", "llama3.2:1b"))
+    with pytest.raises(InvalidInput, match="^Choose an embedding model first"):  # none picked in the form
+        await create_collection(actor, CollectionSpec("No model", ""))
     with pytest.raises(InvalidInput, match="'manhattan' is not a valid distance"):
         await create_collection(actor, CollectionSpec("Odd", EMBEDDER, distance="manhattan"))
     with pytest.raises(InvalidInput, match="'everyone' is not a valid visibility"):

@@ -62,16 +62,26 @@ async def embedding_models(backends: tuple[OllamaBackend, ...] | None = None) ->
     return await capable_models(EMBEDDING, backends)
 
 
+async def require_embedding_model(
+    actor: Actor | None, model: str, backends: tuple[OllamaBackend, ...] | None = None
+) -> Actor:
+    """The actor, once `model` is chosen, in their workshop and able to embed on a reachable host."""
+    if not model.strip():
+        raise InvalidInput("Choose an embedding model first.", hint="The list offers only models that can embed.")
+    actor = require_model(actor, model)
+    if model not in await embedding_models(backends):
+        raise InvalidInput(
+            f"{model} cannot make embeddings (or no reachable host has it).",
+            hint="Pick a model with the embedding capability, e.g. nomic-embed-text.",
+        )
+    return actor
+
+
 async def create_collection(
     actor: Actor | None, spec: CollectionSpec, backends: tuple[OllamaBackend, ...] | None = None
 ) -> VectorCollection:
-    actor = require_model(actor, spec.embedding_model)
+    actor = await require_embedding_model(actor, spec.embedding_model, backends)
     row = collection_row(actor, spec, actor.workshop_id)
-    if spec.embedding_model not in await embedding_models(backends):
-        raise InvalidInput(
-            f"{spec.embedding_model} cannot make embeddings (or no reachable host has it).",
-            hint="Pick a model with the embedding capability, e.g. nomic-embed-text.",
-        )
     get_vector_store().create(row.chroma_name, row.embedding_model, row.distance)
     with session_scope() as session:
         session.add(row)

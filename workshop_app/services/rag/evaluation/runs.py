@@ -21,13 +21,18 @@ from workshop_app.db.engine import session_scope
 from workshop_app.services.core.errors import InvalidInput, RateLimited
 from workshop_app.services.ollama.client import OllamaBackend
 from workshop_app.services.rag.chunking import ChunkSettings, split
-from workshop_app.services.rag.collections import chunk_settings, embedding_models, get_collection, member_documents
+from workshop_app.services.rag.collections import (
+    chunk_settings,
+    get_collection,
+    member_documents,
+    require_embedding_model,
+)
 from workshop_app.services.rag.embeddings import Embedder, batches, embed_texts
 from workshop_app.services.rag.evaluation.metrics import mean_reciprocal_rank, recall_at_k
 from workshop_app.services.rag.evaluation.question_sets import Expected, check_top_k, expected_of, get_question_set
 from workshop_app.services.rag.retrieval import Hit, nearest
 from workshop_app.services.rag.vector_store import Metadata, get_vector_store
-from workshop_app.services.workshops.policy import Actor, require_model
+from workshop_app.services.workshops.policy import Actor
 
 MAX_VARIANTS = 4
 MAX_TEMPORARY_CHUNKS = 400
@@ -166,12 +171,7 @@ async def _checked(
     check_top_k(variant.top_k)
     unit = chunk_settings(collection).unit
     ChunkSettings(variant.chunk_size, variant.chunk_overlap, unit, collection.markdown_aware).validated()
-    require_model(actor, variant.embedding_model)
-    if variant.embedding_model not in await embedding_models(backends):
-        raise InvalidInput(
-            f"{variant.embedding_model} cannot make embeddings (or no reachable host has it).",
-            hint="Pick a model with the embedding capability.",
-        )
+    await require_embedding_model(actor, variant.embedding_model, backends)
     return Setting(variant.embedding_model, variant.chunk_size, variant.chunk_overlap, variant.top_k, str(unit))
 
 
