@@ -8,7 +8,9 @@ from tests.unit.test_model_residency import summary
 from workshop_app.services.core.wording import counted
 from workshop_app.services.models.catalog import Placement
 from workshop_app.services.models.metrics import ModelMetrics
+from workshop_app.services.rag.collections import MemberDocument
 from workshop_app.state.model_views import model_row
+from workshop_app.state.rag_views import member_row
 
 ONE_REQUEST = ModelMetrics("pirate:v1", "http://a", 1, 1.0, 0, 4880.0, 4880.0, 6.9, "2026-12-05T15:57:00+00:00")
 
@@ -23,3 +25,8 @@ def test_a_model_used_once_says_one_request_on_the_models_page() -> None:
     assert model_row(once).usage == "1 request · 100% ok"
     twice = replace(once, metrics=replace(ONE_REQUEST, total_requests=2, stopped_requests=1))
     assert model_row(twice).usage == "2 requests · 100% ok · 1 stopped"
+
+
+def test_a_document_of_one_chunk_says_one_chunk_in_its_collection() -> None:
+    assert member_row(MemberDocument(1, "llamas.md", 1)).chunks == "1 chunk"
+    assert member_row(MemberDocument(2, "volcanoes.txt", 12)).chunks == "12 chunks"

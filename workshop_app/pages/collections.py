@@ -109,7 +109,7 @@ def _documents_section() -> rx.Component:
             rx.hstack(
                 rx.foreach(
                     CollectionsState.members,
-                    lambda m: rx.badge(m.title, " · ", m.chunks, " chunks", variant="soft", size="2"),
+                    lambda m: rx.badge(m.title, " · ", m.chunks, variant="soft", size="2"),
                 ),
                 wrap="wrap",
             ),

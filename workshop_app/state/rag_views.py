@@ -62,7 +62,7 @@ class CollectionRow:
 class MemberRow:
     document_id: int = 0
     title: str = ""
-    chunks: int = 0
+    chunks: str = ""  # "1 chunk", "12 chunks"
 
 
 @dataclasses.dataclass
@@ -156,7 +156,7 @@ def collection_row(collection: VectorCollection) -> CollectionRow:
 
 
 def member_row(member: MemberDocument) -> MemberRow:
-    return MemberRow(member.document_id, member.title, member.chunk_count)
+    return MemberRow(member.document_id, member.title, counted(member.chunk_count, "chunk"))
 
 
 def job_view(job: Job) -> JobView:
