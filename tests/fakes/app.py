@@ -309,6 +309,7 @@ class FakeOllamaApp:
 
     async def show(self, request: Request) -> Response:
         name = _model_name(await _json_body(request))
+        await self._pause(self.state.config.show_delay)
         spec = self.state.find(name)
         if spec is None:
             raise ApiError(404, f"model '{name}' not found")

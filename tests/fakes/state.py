@@ -35,6 +35,8 @@ class FakeConfig:
     reply_tokens: int = 12
     fault: str | None = None
     pull_line_delay: float = 0.0
+    show_delay: float = 0.0
+    """Seconds before /api/show answers (Ollama reads the model's file for it; slow on a cold disk)."""
     unknown_pulls_fail: bool = True
     empty_loads_ignored: bool = False  # answer an empty load request (chat/generate/embed) without loading
     engine: str = ""

@@ -10,6 +10,7 @@ an admin, and nobody. Only the allowed combinations may pass, in the services
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.host_checks import hosts_checked
 from tests.support.personas import PERSONAS, build_cast
 from workshop_app.api import build_api
 from workshop_app.db.engine import session_scope
@@ -218,6 +220,7 @@ def test_models_need_a_key_and_attendees_see_their_workshops_models(
     workshops.update_workshop(
         world.people["i1"], world.workshop.id, WorkshopDraft("Owned workshop", allowed_models=("qwen2.5:0.5b",))
     )
+    asyncio.run(hosts_checked())  # about who sees which models, not how long a first check may take
     name = world.who("models", persona)
     headers = {"Authorization": f"Bearer {world.keys[name]}"} if name else {}
     response = TestClient(build_api()).get("/api/v1/models", headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -80,6 +81,19 @@ async def test_the_model_list_answers_within_a_second_while_a_host_hangs(two_hos
     await asyncio.sleep(0.6)  # the background check gives up after the probe timeout (0.5 s)
     later = await load_catalog()
     assert "no answer within 0.5 s" in later.hosts[1].error
+
+
+async def test_a_host_whose_models_are_slow_to_describe_lists_them_within_the_first_second(
+    fake_ollama: FakeOllama,
+) -> None:
+    fake_ollama.config.show_delay = 1.5  # /api/show reads each model's file; many models on a cold disk are slow
+    monitor = HealthMonitor([OllamaBackend(fake_ollama.url)], interval=3600, probe_timeout=5.0)
+    first = (await monitor.current(max_wait=1.0))[0]
+    assert first.reachable, "the host answered its model list at once"
+    assert first.has("llama3.2:1b")
+    await monitor.refresh(max_wait=5.0)
+    monitor.stop()
+    assert monitor.show_of("llama3.2:1b") is not None, "the descriptions follow"
 
 
 async def test_requests_go_to_the_host_where_the_model_is_loaded(two_hosts: Hosts) -> None:
@@ -162,27 +176,34 @@ async def test_sorting_filtering_and_search(two_hosts: Hosts) -> None:
 
 
 class CountingBackend(OllamaBackend):
-    """A real client that counts how often the monitor checks its host."""
+    """A real client that notes when the monitor checks its host."""
 
-    checks = 0
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.checked_at: list[float] = []
 
     async def list_models(self, **kwargs):
-        self.checks += 1
+        self.checked_at.append(time.monotonic())
         return await super().list_models(**kwargs)
 
 
 async def test_a_down_host_is_checked_less_and_less_often() -> None:
     backend = CountingBackend(f"http://127.0.0.1:{free_port()}")
-    monitor = HealthMonitor([backend], interval=0.02, max_backoff=0.32, probe_timeout=1.0)
+    monitor = HealthMonitor([backend], interval=0.02, max_backoff=0.16, probe_timeout=1.0)
     monitor.ensure_started()
-    await asyncio.sleep(1.2)
+    deadline = time.monotonic() + 10  # six checks take about 0.5 s; a loaded machine only adds to each wait
+    while len(backend.checked_at) < 6 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
     monitor.stop()
     state = monitor.states()[0]
     assert not state.reachable and "connection refused" in state.error
-    assert 4 <= backend.checks <= 9, (
-        "waits of 0.02, 0.04, 0.08, 0.16, then 0.32 s; a fixed 0.02 s would check ~50 times"
+    times = backend.checked_at[:6]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    waits = [0.02, 0.04, 0.08, 0.16, 0.16]  # doubling per failure, up to the longest wait
+    assert len(gaps) == 5 and all(gap >= wait * 0.9 for gap, wait in zip(gaps, waits, strict=True)), (
+        f"gaps {[round(gap, 3) for gap in gaps]} s; each wait is at least {waits} s"
     )
-    assert state.failures == backend.checks
+    assert state.failures >= 6
 
 
 async def test_a_host_that_comes_back_is_reachable_at_the_next_check(fake_ollama: FakeOllama) -> None:

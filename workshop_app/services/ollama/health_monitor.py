@@ -233,11 +233,19 @@ class HealthMonitor:
             latency = (time.perf_counter() - started) * 1000
             state = HostState(backend.url, True, time.time(), latency, tuple(models), tuple(running), server=server)
             set_host_slots(backend.url, server.slots)
+            # Up and listing its models before they are described: /api/show reads each model's file,
+            # and on a host with many models that takes longer than a page waits for a first check.
+            self._apply(began, state)
             await self._describe(backend, models)
-        if began >= self._applied.get(backend.url, float("-inf")):  # never replace a newer check's result
-            self._applied[backend.url] = began
-            self._set(state)
+            return state
+        self._apply(began, state)
         return state
+
+    def _apply(self, began: float, state: HostState) -> None:
+        """Record a check's result unless a check that began later has already been recorded."""
+        if began >= self._applied.get(state.url, float("-inf")):
+            self._applied[state.url] = began
+            self._set(state)
 
     @staticmethod
     def _down(previous: HostState, error: str, reason: str, hint: str) -> HostState:
