@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, join, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +41,7 @@ def test_an_attendee_votes_blind_and_the_leaderboard_shows_it(
 
     attendee = open_page()
     attendee_context = attendee.context
-    join(attendee, app_url, code, "Judge Jo")
-    attendee.wait_for_url("**/playground")
+    joined(attendee, app_url, code, "Judge Jo")
     attendee.goto(f"{app_url}/arena")
     attendee.get_by_label("Arena prompt").fill("Name a fruit")
     attendee.get_by_label("Arena prompt").press("Enter")

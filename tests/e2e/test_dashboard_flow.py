@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
-from tests.support.people import join
+from tests.support.people import joined
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +33,7 @@ def test_the_dashboard_shows_two_attendees_sharing_one_slot(
 
     ada, linus = open_page(), open_page()
     for person, name in ((ada, "Ada"), (linus, "Linus")):
-        join(person, app_url, code, name)
-        person.wait_for_url("**/playground")
+        joined(person, app_url, code, name)
 
     fresh_fake.config.token_delay = 0.1
     fresh_fake.config.reply_tokens = 80

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, join, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -74,8 +74,7 @@ def test_an_attendee_fails_a_check_then_passes_and_the_board_shows_two_attempts(
 
     attendee = open_page()
     attendee.set_viewport_size(LAPTOP)
-    join(attendee, app_url, code, "Learner Lu")
-    attendee.wait_for_url("**/playground")
+    joined(attendee, app_url, code, "Learner Lu")
     _send(attendee, "Describe a llama")
     expect(attendee.locator(".message-assistant").last).to_contain_text("Echo: Describe a llama", timeout=15_000)
     box = attendee.locator("#exercise-submit")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, join, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,8 +28,7 @@ def test_an_attendee_asks_for_help_and_the_instructor_sees_and_closes_it(
     attendee = open_page()
     attendee.goto(f"{app_url}/join/{code}")
     expect(attendee.locator("#privacy-note")).to_contain_text("not to the instructor")
-    join(attendee, app_url, code, "Stuck Sam")
-    attendee.wait_for_url("**/playground")
+    joined(attendee, app_url, code, "Stuck Sam")
     expect(attendee.locator("#model-select")).to_contain_text(MODEL)
     attendee.get_by_label("Message").fill("My loop never ends, why?")
     attendee.get_by_label("Message").press("Enter")

@@ -57,6 +57,15 @@ def join(page: Page, app_url: str, code: str, name: str) -> None:
     page.get_by_label("Your name").press("Enter")
 
 
+def joined(page: Page, app_url: str, code: str, name: str) -> None:
+    """Join, and wait until the attendee lands in the playground; a refusal fails with what the form said."""
+    join(page, app_url, code, name)
+    landed, refused = page.locator("#model-select"), page.locator("#form-error")
+    expect(landed.or_(refused)).to_be_visible()
+    assert not refused.is_visible(), f"joining {code!r} was refused: {refused.inner_text()}"
+    page.wait_for_url("**/playground")
+
+
 def instructor_made_by_the_admin(admin_page: Page, app_url: str) -> Person:
     """An instructor account the admin creates on the Admin page, with its temporary password."""
     made = new_person("teacher")

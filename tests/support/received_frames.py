@@ -25,6 +25,10 @@ class ReceivedFrames:
     def _keep(self, payload: str | bytes) -> None:
         self.frames.append(payload if isinstance(payload, str) else payload.decode(errors="replace"))
 
+    def forget(self) -> None:
+        """Drop the frames received so far: what is checked next is about the steps that follow only."""
+        self.frames.clear()
+
     def filling(self, var: str) -> list[str]:
         """The redraws that give the page's `var` a text (not an empty one), in the order they came."""
         pattern = re.compile(rf'"{var}_rx_state_":"[^"]')
