@@ -9,8 +9,9 @@ from workshop_app.services.core.wording import counted
 from workshop_app.services.models.catalog import Placement
 from workshop_app.services.models.metrics import ModelMetrics
 from workshop_app.services.rag.collections import MemberDocument
+from workshop_app.services.rag.embedding_map import EmbeddingMap, MapPoint
 from workshop_app.state.model_views import model_row
-from workshop_app.state.rag_views import member_row
+from workshop_app.state.rag_views import map_note, member_row
 
 ONE_REQUEST = ModelMetrics("pirate:v1", "http://a", 1, 1.0, 0, 4880.0, 4880.0, 6.9, "2026-12-05T15:57:00+00:00")
 
@@ -30,3 +31,11 @@ def test_a_model_used_once_says_one_request_on_the_models_page() -> None:
 def test_a_document_of_one_chunk_says_one_chunk_in_its_collection() -> None:
     assert member_row(MemberDocument(1, "llamas.md", 1)).chunks == "1 chunk"
     assert member_row(MemberDocument(2, "volcanoes.txt", 12)).chunks == "12 chunks"
+
+
+def test_the_map_of_a_single_chunk_does_not_claim_axes_that_show_nothing() -> None:
+    one = EmbeddingMap([MapPoint(0.0, 0.0, "llamas.md", 0, 1)], None, (0.0, 0.0))
+    assert map_note(one) == "1 chunk · the map spreads chunks apart once there are two or more"
+    two = EmbeddingMap([*one.points, MapPoint(1.0, 0.0, "llamas.md", 1, 1)], None, (1.0, 0.0))
+    assert map_note(two) == "2 chunks · the two axes show 100% and 0% of the variance"
+    assert map_note(EmbeddingMap([], None, (0.0, 0.0))) == "No vectors yet: add documents first."

@@ -8,7 +8,6 @@ import reflex as rx
 
 from workshop_app.services.core.errors import InvalidInput, WorkshopError
 from workshop_app.services.core.jobs import get_jobs
-from workshop_app.services.core.wording import counted
 from workshop_app.services.rag import collections, documents
 from workshop_app.services.rag.collections import CollectionSpec
 from workshop_app.services.rag.embedding_jobs import collection_jobs, start_embedding
@@ -29,6 +28,7 @@ from workshop_app.state.rag_views import (
     document_row,
     hit_view,
     job_view,
+    map_note,
     map_series,
     member_row,
 )
@@ -189,10 +189,5 @@ class CollectionsState(AuthState):
         picture = await collection_map(self.acting(), self.selected_id, self._query_vector or None)
         self.series = map_series(picture)
         self.query_point = [{"x": round(picture.query.x, 4), "y": round(picture.query.y, 4)}] if picture.query else []
-        first, second = picture.explained
-        self.map_note = (
-            f"{counted(len(picture.points), 'chunk')} · the two axes show {first:.0%} and {second:.0%} of the variance"
-            if picture.points
-            else "No vectors yet: add documents first."
-        )
+        self.map_note = map_note(picture)
         return None

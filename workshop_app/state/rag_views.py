@@ -196,6 +196,16 @@ def map_series(picture: EmbeddingMap) -> list[MapSeries]:
     ]
 
 
+def map_note(picture: EmbeddingMap) -> str:
+    """What the map shows; a single chunk has no spread for the axes to show."""
+    if not picture.points:
+        return "No vectors yet: add documents first."
+    if len(picture.points) == 1:
+        return "1 chunk · the map spreads chunks apart once there are two or more"
+    first, second = picture.explained
+    return f"{len(picture.points)} chunks · the two axes show {first:.0%} and {second:.0%} of the variance"
+
+
 def system_row(system: RagSystem) -> SystemRow:
     tools = f" · {counted(len(system.tool_ids), 'tool')}" if system.tool_ids else ""
     return SystemRow(
