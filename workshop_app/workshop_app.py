@@ -18,6 +18,7 @@ from workshop_app.pages.model_builder import model_builder_page
 from workshop_app.pages.model_details import ROUTE as MODEL_DETAILS_ROUTE
 from workshop_app.pages.model_details import model_details_page
 from workshop_app.pages.models import models_page
+from workshop_app.pages.not_found import not_found_page
 from workshop_app.pages.playground import playground_page
 from workshop_app.pages.profile import profile_page
 from workshop_app.pages.prompts import prompts_page
@@ -111,6 +112,7 @@ app.add_page(
 app.add_page(arena_page, route="/arena", title="Arena · Ollama Workshop", on_load=ArenaState.load)
 app.add_page(exercises_page, route="/exercises", title="Exercises · Ollama Workshop", on_load=ExercisesState.load)
 app.add_page(tools_page, route="/tools", title="Tools · Ollama Workshop", on_load=ToolsState.load)
+app.add_page(not_found_page, route="404", title="Page not found · Ollama Workshop")
 app.add_page(usage_page, route="/usage", title="My usage · Ollama Workshop", on_load=UsageState.load)
 app.add_page(
     tool_playground_page,

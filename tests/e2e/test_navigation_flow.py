@@ -67,3 +67,16 @@ def test_a_phone_opens_the_sections_from_a_menu_button(page: Page, app_url: str,
     page.wait_for_url("**/prompts")
     expect(page.get_by_role("heading", name="Prompts", level=1)).to_be_visible()
     expect(page.get_by_role("navigation", name="Sections menu")).to_be_hidden()
+
+
+def test_a_mistyped_address_says_so_and_leads_to_the_join_form(
+    anonymous_page: Page, app_url: str, artifacts: Path
+) -> None:
+    anonymous_page.set_viewport_size(PHONE)
+    anonymous_page.goto(f"{app_url}/jion")
+    expect(anonymous_page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(anonymous_page).to_have_title("Page not found · Ollama Workshop")
+    anonymous_page.screenshot(path=artifacts / "not-found-phone.png")
+    anonymous_page.get_by_role("button", name="Join a workshop with its code").click()
+    anonymous_page.wait_for_url("**/join")
+    expect(anonymous_page.get_by_label("Workshop code")).to_be_visible()
