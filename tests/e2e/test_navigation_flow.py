@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.support.people import new_person, register
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +84,50 @@ def test_a_mistyped_address_says_so_and_leads_to_the_join_form(
     anonymous_page.get_by_role("button", name="Join a workshop with its code").click()
     anonymous_page.wait_for_url("**/join")
     expect(anonymous_page.get_by_label("Workshop code")).to_be_visible()
+
+
+SMALL_PHONE = {"width": 375, "height": 740}
+SECTIONS_ON_A_PHONE = {
+    "Playground": "/playground",
+    "Models": "/models",
+    "Prompts": "/prompts",
+    "Tools": "/tools",
+    "Collections": "/collections",
+    "RAG": "/rag",
+    "My usage": "/usage",
+    "Exercises": "/exercises",
+    "Arena": "/arena",
+    "Evaluate": "/evaluate",
+}
+
+
+def _sideways_overflow(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def test_a_small_phone_shows_each_section_without_sideways_scrolling_even_with_a_long_name(
+    open_page: Callable[[], Page], app_url: str, artifacts: Path
+) -> None:
+    page = open_page()
+    page.set_viewport_size(SMALL_PHONE)
+    register(page, app_url, replace(new_person("phone"), display_name="Maximiliane Oberhuber-Schmidt"))
+    # Documents first: a page with an upload field loads the theme's stylesheet once more, and the sections
+    # opened from its menu (without a reload) keep it
+    page.goto(f"{app_url}/documents")
+    expect(page.locator("#user-menu")).to_be_visible()
+    assert _sideways_overflow(page) <= 0, "/documents is wider than the phone"
+    for label, path in SECTIONS_ON_A_PHONE.items():
+        page.get_by_role("button", name="Open the sections menu").click()
+        page.get_by_role("navigation", name="Sections menu").get_by_role("link", name=label, exact=True).click()
+        page.wait_for_url(re.compile(rf"{path}/?$"))
+        expect(page.locator("#user-menu")).to_be_visible()
+        page.wait_for_timeout(300)  # the page's own data arrives after its heading
+        overflow = _sideways_overflow(page)
+        if overflow > 0:
+            page.screenshot(path=artifacts / "navigation-small-phone-overflow.png")
+        assert overflow <= 0, f"{label} is {overflow}px wider than a {SMALL_PHONE['width']}px phone"
+    page.get_by_role("button", name="Open the sections menu").click()
+    page.get_by_role("navigation", name="Sections menu").get_by_role("link", name="Playground", exact=True).click()
+    expect(page.locator("#model-select")).to_be_visible()
+    assert _sideways_overflow(page) <= 0
+    page.screenshot(path=artifacts / "navigation-small-phone-long-name.png")

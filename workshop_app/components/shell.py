@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.by_width import by_width
 from workshop_app.components.navigation import SECTIONS, Section
 from workshop_app.components.user_menu import user_menu
 from workshop_app.state.auth_state import AuthState
@@ -57,18 +58,12 @@ def logo() -> rx.Component:
 def _brand() -> rx.Component:
     return rx.hstack(
         logo(),
-        rx.heading(PRODUCT_NAME, size="4", white_space="nowrap"),
+        rx.text(PRODUCT_NAME, size="4", weight="bold", white_space="nowrap"),  # each page's title is its one h1
     )
 
 
-def _from_width(breakpoints: list[str], child: rx.Component, **props) -> rx.Component:
-    """Show `child` per breakpoint through a plain element: a Radix one's own display rule wins on pages that
-    load the theme's stylesheet a second time (those with an upload field)."""
-    return rx.el.div(child, display=breakpoints, **props)
-
-
 def sidebar() -> rx.Component:
-    return _from_width(
+    return by_width(
         ["none", "none", "block"],
         rx.vstack(
             _brand(),
@@ -129,8 +124,8 @@ def narrow_menu() -> rx.Component:
 
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
-        _from_width(["block", "block", "none"], narrow_menu()),
-        rx.heading(title, size="6", as_="h1"),
+        by_width(["block", "block", "none"], narrow_menu()),
+        rx.heading(title, size=rx.breakpoints(initial="5", sm="6"), as_="h1"),
         rx.spacer(),
         user_menu(),
         rx.color_mode.button(aria_label="Toggle light and dark mode", variant="ghost"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.by_width import by_width
 from workshop_app.state.auth_state import AuthState
 
 
@@ -14,9 +15,16 @@ def user_menu() -> rx.Component:
             rx.dropdown_menu.trigger(
                 rx.button(
                     rx.icon("circle-user", size=18),
-                    AuthState.display_name,
+                    rx.text(
+                        AuthState.display_name,
+                        as_="span",
+                        max_width=["5rem", "12rem"],
+                        overflow="hidden",
+                        text_overflow="ellipsis",
+                        white_space="nowrap",
+                    ),
                     # No room for the role on a phone.
-                    rx.badge(AuthState.role, variant="soft", size="1", display=["none", "inline-flex"]),
+                    by_width(["none", "block"], rx.badge(AuthState.role, variant="soft", size="1")),
                     variant="ghost",
                     id="user-menu",
                     aria_label="Account menu",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workshop_app.components.backend_banner import backend_banner
+from workshop_app.components.by_width import by_width
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
@@ -70,6 +71,11 @@ def _history_item(chat: rx.Var) -> rx.Component:
 
 
 def _history() -> rx.Component:
+    """The chat list beside the conversation from a laptop's width; a phone has the room for the conversation only."""
+    return by_width(["none", "none", "block"], _chat_list())
+
+
+def _chat_list() -> rx.Component:
     return rx.vstack(
         rx.button(
             rx.icon("plus", size=14),
@@ -94,7 +100,6 @@ def _history() -> rx.Component:
         width="15rem",
         min_width="15rem",
         spacing="3",
-        display=["none", "none", "flex"],
     )
 
 
