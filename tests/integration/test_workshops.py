@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.support.accounts import actor_of, make_user
@@ -81,10 +83,13 @@ def test_the_attendee_can_set_a_password_and_come_back_with_the_username(instruc
     assert workshops.roster(instructor, workshop.id)[0].has_password
 
 
-def test_an_unknown_code_is_not_found_with_an_example() -> None:
+def test_an_unknown_code_is_not_found_with_an_example(caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(NotFound, match="no-such-code-11") as caught:
-        workshops.join_workshop("no-such-code-11", "Lost")
+        workshops.join_workshop("no-such-code-11", "Lost", client_ip="10.6.0.9")
     assert "blue-otter-42" in caught.value.hint
+    assert "join refused from 10.6.0.9: no workshop has the code 'no-such-code-11'" in caplog.text, (
+        "an instructor whose room cannot join finds why in the log"
+    )
 
 
 def test_guessing_codes_is_throttled_per_address() -> None:
@@ -95,7 +100,10 @@ def test_guessing_codes_is_throttled_per_address() -> None:
         workshops.join_workshop("wrong-guess-12", "Mallory", client_ip="10.6.6.6")
 
 
-def test_a_closed_workshop_takes_no_new_attendees_but_keeps_its_own(instructor) -> None:
+def test_a_closed_workshop_takes_no_new_attendees_but_keeps_its_own(
+    instructor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     workshop = workshops.create_workshop(instructor, WorkshopDraft("Closing soon"))
     inside, token = workshops.join_workshop(workshop.join_code, "Early")
     workshops.set_open(instructor, workshop.id, False)
@@ -103,8 +111,10 @@ def test_a_closed_workshop_takes_no_new_attendees_but_keeps_its_own(instructor) 
         workshops.join_workshop(workshop.join_code, "Late")
     assert caught.value.status_code == 403
     assert auth.actor_for_session(token).id == inside.id
+    assert f"workshop {workshop.id} is closed" in caplog.text
     workshops.set_open(instructor, workshop.id, True)
-    workshops.join_workshop(workshop.join_code, "Late")
+    late, _ = workshops.join_workshop(workshop.join_code, "Late", client_ip="10.6.0.8")
+    assert f"{late.username} joined workshop {workshop.id} from 10.6.0.8" in caplog.text
 
 
 def test_a_removed_attendee_loses_access_at_once(instructor) -> None:

@@ -6,6 +6,7 @@ generated username and a session, and may set a password later from their profil
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from workshop_app.services.ollama.router import canonical_name
 from workshop_app.services.sharing.rate_limits import forget_workshop_limits
 from workshop_app.services.workshops.join_codes import looks_like_join_code, new_join_code, normalize_join_code
 from workshop_app.services.workshops.policy import Action, Actor, allowed, require, require_actor, require_role
+
+log = logging.getLogger(__name__)
 
 MAX_FAILED_JOINS_PER_ADDRESS = 20
 
@@ -213,17 +216,21 @@ def join_workshop(code: str, display_name: str, client_ip: str = "") -> tuple[Ac
             if looks_like_join_code(normalized)
             else None
         )
+        where = client_ip or "unknown address"
         if workshop is None:
             throttle.record_failure(address)
+            log.warning("join refused from %s: no workshop has the code %r", where, normalized[:40])
             raise NotFound(
                 f"No workshop has the code {code.strip()!r}.",
                 hint="Check the code on the instructor's screen, e.g. blue-otter-42.",
             )
         if not workshop.is_open:
+            log.info("join refused from %s: workshop %s is closed", where, workshop.id)
             raise WorkshopClosed(f"“{workshop.title}” is closed to new attendees.")
         user = create_account(session, _unused_username(session, name), name, None, Role.ATTENDEE)
         session.add(WorkshopMember(workshop_id=saved_id(workshop), user_id=saved_id(user)))
         session.flush()
+        log.info("%s joined workshop %s from %s", user.username, workshop.id, where)
         return actor_for_user(session, user), start_session(session, user, client_ip)
 
 
