@@ -66,7 +66,7 @@ ICON_LINKS = [  # assets/ is served at the site's root; the app window and brows
     rx.el.link(rel="icon", href="/icon.svg", type="image/svg+xml"),
     rx.el.link(rel="apple-touch-icon", href="/icon-256.png"),
 ]
-app = rx.App(api_transformer=build_api(), head_components=ICON_LINKS)
+app = rx.App(api_transformer=build_api(), head_components=ICON_LINKS, stylesheets=["/accessibility.css"])
 app.register_lifespan_task(freeze_startup_heap)  # runs in each server worker once the app is loaded
 app.add_page(index, route="/", title="Ollama Workshop", on_load=rx.redirect("/playground"))
 app.add_page(

@@ -8,28 +8,33 @@ from workshop_app.components.shell import PRODUCT_NAME, logo
 
 
 def entry_card(title: str, intro: str, *children: rx.Component) -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    logo(),
-                    rx.text(PRODUCT_NAME, weight="bold"),
+    return rx.el.main(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        logo(),
+                        rx.text(PRODUCT_NAME, weight="bold"),
+                    ),
+                    rx.heading(title, size="6", as_="h1"),
+                    rx.text(intro, color=rx.color("gray", 11)),
+                    *children,
+                    spacing="4",
+                    width="100%",
                 ),
-                rx.heading(title, size="6", as_="h1"),
-                rx.text(intro, color=rx.color("gray", 11)),
-                *children,
-                spacing="4",
                 width="100%",
+                max_width="26rem",
+                size="3",
             ),
-            width="100%",
-            max_width="26rem",
-            size="3",
-        ),
-        rx.box(
-            rx.color_mode.button(aria_label="Toggle light and dark mode"), position="fixed", top="1rem", right="1rem"
-        ),
-        min_height="100vh",
-        padding="1rem",
+            rx.box(
+                rx.color_mode.button(aria_label="Toggle light and dark mode"),
+                position="fixed",
+                top="1rem",
+                right="1rem",
+            ),
+            min_height="100vh",
+            padding="1rem",
+        )
     )
 
 

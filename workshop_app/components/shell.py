@@ -63,19 +63,22 @@ def _brand() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
+    """The product's name and the sections: the page's banner landmark, beside its main one."""
     return by_width(
         ["none", "none", "block"],
-        rx.vstack(
-            _brand(),
-            rx.divider(),
-            _section_links("Sections"),
-            width="16rem",
-            min_width="16rem",
-            height="100vh",
-            padding="1rem",
-            spacing="4",
-            border_right=f"1px solid {rx.color('gray', 5)}",
-            background=rx.color("gray", 2),
+        rx.el.header(
+            rx.vstack(
+                _brand(),
+                rx.divider(),
+                _section_links("Sections"),
+                width="16rem",
+                min_width="16rem",
+                height="100vh",
+                padding="1rem",
+                spacing="4",
+                border_right=f"1px solid {rx.color('gray', 5)}",
+                background=rx.color("gray", 2),
+            )
         ),
         position="sticky",
         top="0",
@@ -140,15 +143,18 @@ def page_shell(title: str, *children: rx.Component) -> rx.Component:
     """Wrap a page's content in the sidebar and top bar."""
     return rx.hstack(
         sidebar(),
-        rx.vstack(
-            top_bar(title),
-            *children,
-            as_="main",
+        rx.el.main(
+            rx.vstack(
+                top_bar(title),
+                *children,
+                width="100%",
+                padding_x=["1rem", "1.5rem", "2rem"],
+                padding_bottom="2rem",
+                spacing="4",
+            ),
             width="100%",
+            min_width="0",
             max_width="80rem",
-            padding_x=["1rem", "1.5rem", "2rem"],
-            padding_bottom="2rem",
-            spacing="4",
         ),
         spacing="0",
         width="100%",

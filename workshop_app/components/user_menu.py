@@ -27,7 +27,6 @@ def user_menu() -> rx.Component:
                     by_width(["none", "block"], rx.badge(AuthState.role, variant="soft", size="1")),
                     variant="ghost",
                     id="user-menu",
-                    aria_label="Account menu",
                 ),
             ),
             rx.dropdown_menu.content(

@@ -7,6 +7,7 @@ import reflex as rx
 from workshop_app.components.copy_button import copy_button
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.shell import page_shell
+from workshop_app.components.table_headers import header_row
 from workshop_app.state.admin_state import AdminState
 
 ROLES = ["admin", "instructor", "attendee"]
@@ -112,14 +113,7 @@ def admin_page() -> rx.Component:
                 rx.heading("New instructor", size="4", as_="h2"),
                 _new_instructor(),
                 rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *(
-                                rx.table.column_header_cell(c)
-                                for c in ("Person", "Role", "Status", "Last active", "Created", "")
-                            )
-                        )
-                    ),
+                    header_row("Person", "Role", "Status", "Last active", "Created", ""),
                     rx.table.body(rx.foreach(AdminState.accounts, _row)),
                     width="100%",
                     variant="surface",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from workshop_app.components.retrieval_parts import empty_state, field
 from workshop_app.components.shell import page_shell
+from workshop_app.components.table_headers import header_row
 from workshop_app.state.documents_state import UPLOAD_ID, DocumentsState
 
 
@@ -81,11 +82,7 @@ def _row(row: rx.Var) -> rx.Component:
 
 def _table() -> rx.Component:
     return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *(rx.table.column_header_cell(h) for h in ("Document", "Type", "Size", "Text", "Uploaded", ""))
-            )
-        ),
+        header_row("Document", "Type", "Size", "Text", "Uploaded", ""),
         rx.table.body(rx.foreach(DocumentsState.rows, _row)),
         width="100%",
     )

@@ -8,6 +8,7 @@ from workshop_app.components.backend_banner import backend_banner
 from workshop_app.components.host_panel import host_panel
 from workshop_app.components.pull_progress import pull_card
 from workshop_app.components.shell import page_shell
+from workshop_app.components.table_headers import header_row
 from workshop_app.services.models.catalog import CAPABILITIES, SORT_KEYS
 from workshop_app.state.models_state import ModelsState
 
@@ -136,13 +137,13 @@ def _toolbar() -> rx.Component:
             ["all", *CAPABILITIES],
             value=ModelsState.capability,
             on_change=lambda value: ModelsState.set_view("capability", value),
-            aria_label="Filter by capability",
+            custom_attrs={"aria-label": "Filter by capability"},  # on the trigger: the button a person reaches
         ),
         rx.select(
             list(SORT_KEYS),
             value=ModelsState.sort,
             on_change=lambda value: ModelsState.set_view("sort", value),
-            aria_label="Sort by",
+            custom_attrs={"aria-label": "Sort by"},
         ),
         rx.spacer(),
         rx.cond(
@@ -221,7 +222,7 @@ def models_page() -> rx.Component:
             ModelsState.rows.length() > 0,
             rx.box(
                 rx.table.root(
-                    rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in COLUMNS))),
+                    header_row(*COLUMNS),
                     rx.table.body(rx.foreach(ModelsState.rows, _row)),
                     width="100%",
                     variant="surface",

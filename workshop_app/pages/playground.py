@@ -54,7 +54,7 @@ def _history_item(chat: rx.Var) -> rx.Component:
                 trim="both",
                 class_name="chat-title",
             ),
-            rx.text(chat["model"], " · ", chat["when"], size="1", color=rx.color("gray", 10)),
+            rx.text(chat["model"], " · ", chat["when"], size="1", color=rx.color("gray", 11)),
             on_click=PlaygroundState.open_chat(chat["id"]),
             cursor="pointer",
             flex="1",
@@ -95,7 +95,7 @@ def _chat_list() -> rx.Component:
         rx.cond(
             PlaygroundState.chats.length() > 0,
             rx.vstack(rx.foreach(PlaygroundState.chats, _history_item), spacing="1", width="100%", id="chat-list"),
-            rx.text("No chats yet — your conversations are kept here.", size="1", color=rx.color("gray", 10)),
+            rx.text("No chats yet — your conversations are kept here.", size="1", color=rx.color("gray", 11)),
         ),
         width="15rem",
         min_width="15rem",
@@ -223,7 +223,7 @@ def _parameter(field: tuple[str, str, str]) -> rx.Component:
             step="any",
             width="100%",
         ),
-        rx.text(help_text, size="1", color=rx.color("gray", 10)),
+        rx.text(help_text, size="1", color=rx.color("gray", 11)),
         spacing="1",
     )
 

@@ -7,6 +7,7 @@ import reflex as rx
 from workshop_app.components.copy_button import copy_button
 from workshop_app.components.entry_card import field
 from workshop_app.components.shell import page_shell
+from workshop_app.components.table_headers import header_row
 from workshop_app.state.profile_state import ProfileState
 
 
@@ -161,11 +162,7 @@ def _api_keys() -> rx.Component:
             rx.cond(
                 ProfileState.keys.length() > 0,
                 rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *(rx.table.column_header_cell(c) for c in ("Name", "Key", "Created", "Last used", ""))
-                        )
-                    ),
+                    header_row("Name", "Key", "Created", "Last used", ""),
                     rx.table.body(rx.foreach(ProfileState.keys, _key_row)),
                     width="100%",
                 ),

@@ -24,7 +24,7 @@ def _library_item(prompt: rx.Var) -> rx.Component:
             prompt["visibility"],
             rx.cond(prompt["tags"] != "", " · " + prompt["tags"], ""),
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         on_click=PromptsState.open_prompt(prompt["id"]),
         cursor="pointer",
@@ -86,7 +86,7 @@ def _library() -> rx.Component:
         rx.cond(
             PromptsState.prompts.length() > 0,
             rx.vstack(rx.foreach(PromptsState.prompts, _library_item), spacing="1", width="100%", id="prompt-list"),
-            rx.text("No prompts yet — write one on the right, or import a file.", size="1", color=rx.color("gray", 10)),
+            rx.text("No prompts yet — write one on the right, or import a file.", size="1", color=rx.color("gray", 11)),
         ),
         rx.hstack(
             _import_dialog(),
@@ -252,7 +252,7 @@ def _run_panel() -> rx.Component:
                         width="100%",
                         id="variables-form",
                     ),
-                    rx.text("This prompt has no variables.", size="2", color=rx.color("gray", 10)),
+                    rx.text("This prompt has no variables.", size="2", color=rx.color("gray", 11)),
                 ),
                 rx.hstack(
                     rx.button(

@@ -8,6 +8,7 @@ from workshop_app.components.bundle_panel import export_button, import_button
 from workshop_app.components.copy_button import copy_button
 from workshop_app.components.entry_card import field, label_for
 from workshop_app.components.shell import page_shell
+from workshop_app.components.table_headers import header_row
 from workshop_app.state.join_qr_state import JoinQrState
 from workshop_app.state.workshop_state import WorkshopState
 
@@ -236,14 +237,7 @@ def _roster() -> rx.Component:
         rx.cond(
             WorkshopState.roster.length() > 0,
             rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *(
-                            rx.table.column_header_cell(c)
-                            for c in ("Name", "Username", "Joined", "Last active", "Password", "")
-                        )
-                    )
-                ),
+                header_row("Name", "Username", "Joined", "Last active", "Password", ""),
                 rx.table.body(rx.foreach(WorkshopState.roster, _roster_row)),
                 width="100%",
                 variant="surface",
