@@ -4,8 +4,9 @@ and the page's content sits in landmarks (one main region) a screen reader can j
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from tests.support.accessibility import serious_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -30,20 +31,6 @@ SIGNED_IN = (
     "/dashboard",
     "/admin",
 )
-LANDMARK_RULES = {"landmark-one-main", "region"}
-# The file input inside Reflex's upload field is never reached by keyboard (tabindex -1); the drop zone around
-# it, with its own text, is what a person uses.
-NOT_CHECKED = {"exclude": [["input[type=file]"]]}
-
-
-def problems(page: Page) -> list[str]:
-    results = Axe().run(page, context=NOT_CHECKED)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious") or violation["id"] in LANDMARK_RULES
-    ]
 
 
 def test_the_ways_in_have_no_serious_accessibility_problem(anonymous_page: Page, app_url: str) -> None:
@@ -51,7 +38,7 @@ def test_the_ways_in_have_no_serious_accessibility_problem(anonymous_page: Page,
     for path in SIGNED_OUT:
         anonymous_page.goto(f"{app_url}{path}")
         expect(anonymous_page.get_by_role("heading", level=1)).to_be_visible()
-        found[path] = problems(anonymous_page)
+        found[path] = serious_problems(anonymous_page)
     assert not any(found.values()), "\n".join(
         f"{path}: {problem}" for path, listed in found.items() for problem in listed
     )
@@ -63,7 +50,7 @@ def test_every_section_has_no_serious_accessibility_problem(admin_page: Page, ap
         admin_page.goto(f"{app_url}{path}")
         expect(admin_page.locator("#user-menu")).to_be_visible()
         admin_page.wait_for_timeout(500)  # the page's own data arrives after the shell
-        found[path] = problems(admin_page)
+        found[path] = serious_problems(admin_page)
     assert not any(found.values()), "\n".join(
         f"{path}: {problem}" for path, listed in found.items() for problem in listed
     )

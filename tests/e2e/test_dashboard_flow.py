@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accessibility import serious_problems
 from tests.support.people import joined
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +54,8 @@ def test_the_dashboard_shows_two_attendees_sharing_one_slot(
     expect(host.locator("td").nth(2)).to_have_text("1")
     expect(instructor.locator("#online-count")).to_have_text("2")
     instructor.screenshot(path=artifacts / "dashboard-live.png", full_page=True)
+    assert serious_problems(instructor) == [], "the live board, as a screen reader meets it"
+    assert serious_problems(linus) == [], "a waiting attendee's Playground, as a screen reader meets it"
 
     ada.locator("#stop-button").click()  # Linus gets the slot; the dashboard follows without a reload
     expect(linus.locator("#queue-position")).to_be_hidden()

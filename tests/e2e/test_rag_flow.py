@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.accessibility import serious_problems
 from tests.support.collections import CORPUS
 from tests.support.received_frames import ReceivedFrames
 
@@ -64,6 +65,8 @@ def test_upload_embed_search_ask_and_inspect(
     visit(page, f"{app_url}/collections")
     expect(page.get_by_text("No collections yet")).to_be_visible()
     page.locator("#new-collection").click()
+    expect(page.get_by_label("Name")).to_be_visible()
+    assert serious_problems(page) == [], "the new-collection form, as a screen reader meets it"
     page.get_by_label("Name").fill("Field notes")
     choose(page, "Embedding model", "nomic-embed-text:latest")
     page.get_by_label("Chunk size").fill("120")
@@ -106,6 +109,7 @@ def test_upload_embed_search_ask_and_inspect(
     expect(answer).to_have_attribute("data-status", "done", timeout=20_000)
     expect(answer.locator(".citation").first).to_contain_text("[1] llamas.md")
 
+    assert serious_problems(page) == [], "an answer with its citations, as a screen reader meets it"
     answer.locator(".citation").first.click()
     expect(page.locator(".citation-dialog")).to_contain_text("Andean people use a llama as a pack animal")
     page.screenshot(path=artifacts / "rag-citation.png")

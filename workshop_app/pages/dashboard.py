@@ -101,7 +101,7 @@ def _board() -> rx.Component:
         rx.hstack(
             rx.text("Workshop", as_="label", html_for="dashboard-workshop", weight="medium"),
             rx.select.root(
-                rx.select.trigger(id="dashboard-workshop"),
+                rx.select.trigger(id="dashboard-workshop", aria_label="Workshop"),
                 rx.select.content(
                     rx.foreach(DashboardState.workshop_options, lambda w: rx.select.item(w["title"], value=w["id"]))
                 ),
