@@ -3,6 +3,8 @@ and the page's content sits in landmarks (one main region) a screen reader can j
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -44,12 +46,16 @@ def test_the_ways_in_have_no_serious_accessibility_problem(anonymous_page: Page,
     )
 
 
-def test_every_section_has_no_serious_accessibility_problem(admin_page: Page, app_url: str) -> None:
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_section_has_no_serious_accessibility_problem(admin_page: Page, app_url: str, scheme: str) -> None:
+    admin_page.emulate_media(color_scheme=scheme)  # the app follows the system's light or dark setting
     found = {}
     for path in SIGNED_IN:
         admin_page.goto(f"{app_url}{path}")
         expect(admin_page.locator("#user-menu")).to_be_visible()
         admin_page.wait_for_timeout(500)  # the page's own data arrives after the shell
+        if path == SIGNED_IN[0]:
+            expect(admin_page.locator("html")).to_have_class(re.compile(rf"\b{scheme}\b"))
         found[path] = serious_problems(admin_page)
     assert not any(found.values()), "\n".join(
         f"{path}: {problem}" for path, listed in found.items() for problem in listed
