@@ -24,7 +24,7 @@ def user_menu() -> rx.Component:
                         white_space="nowrap",
                     ),
                     # No room for the role on a phone.
-                    by_width(["none", "block"], rx.badge(AuthState.role, variant="soft", size="1")),
+                    by_width(["none", "inline-flex"], rx.badge(AuthState.role, variant="soft", size="1"), inline=True),
                     variant="ghost",
                     id="user-menu",
                 ),
