@@ -40,14 +40,6 @@ def reset_settings_caches() -> None:
     get_backends.cache_clear()
 
 
-def settings_from_the_environment() -> None:
-    """Clear the caches and fill them at once from this test's environment. `lru_cache` keeps what is
-    already there over a result that arrives late: a thread of the previous test that began reading its
-    settings before the clear (a server thread still answering) would otherwise store them afterwards."""
-    reset_settings_caches()
-    get_backends()
-
-
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[FakeOllama]:
     with FakeOllama(host="127.0.0.1", port=0) as fake:
@@ -60,7 +52,7 @@ def fake_ollama(fake_server: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> Ite
     fake_server.reset()
     monkeypatch.setenv("WORKSHOP_OLLAMA_URLS", fake_server.url)
     monkeypatch.setenv("WORKSHOP_OLLAMA_RETRIES", "2")
-    settings_from_the_environment()
+    reset_settings_caches()
     yield fake_server
     fake_server.accept_connections()
     fake_server.reset()

@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,6 +19,8 @@ import limits
 from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from workshop_app.process_wide import ProcessWide
 
 ENV_PREFIX = "WORKSHOP_"
 SECRET_KEY_FILE = "secret_key"
@@ -454,7 +455,7 @@ def elsewhere_environment(settings: Settings) -> dict[str, str]:
     return values
 
 
-@lru_cache(maxsize=1)
+@ProcessWide
 def get_settings() -> Settings:
     """The process-wide settings, validated once."""
     settings, problems = load_settings()

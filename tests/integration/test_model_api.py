@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import reset_settings_caches, settings_from_the_environment
+from tests.conftest import reset_settings_caches
 from tests.support.accounts import actor_of, make_user
 from tests.support.two_hosts import Hosts, second_server, two_hosts  # noqa: F401  (fixtures)
 from workshop_app.api import build_api
@@ -58,7 +58,7 @@ def test_the_model_list_does_not_wait_for_a_host_that_hangs(
     client: TestClient, two_hosts: Hosts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKSHOP_OLLAMA_PROBE_TIMEOUT", "10")  # the hung host's check would take 10 s
-    settings_from_the_environment()
+    reset_settings_caches()
     two_hosts.b.config.fault = "hang"
     started = time.monotonic()
     response = client.get("/api/models")

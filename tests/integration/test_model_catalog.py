@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import settings_from_the_environment
+from tests.conftest import reset_settings_caches
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.host_checks import hosts_checked
 from tests.support.ports import free_port
@@ -75,7 +75,7 @@ async def test_the_model_list_does_not_wait_for_a_host_that_hangs(
     two_hosts: Hosts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKSHOP_OLLAMA_PROBE_TIMEOUT", "10")  # the hung host's check would take 10 s
-    settings_from_the_environment()
+    reset_settings_caches()
     two_hosts.b.config.fault = "hang"
     started = time.monotonic()
     catalog = await load_catalog()

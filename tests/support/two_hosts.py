@@ -30,12 +30,12 @@ def two_hosts(
     fake_ollama: FakeOllama, second_server: FakeOllama, migrated_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Hosts]:
     """Both fakes reset to defaults and configured as WORKSHOP_OLLAMA_URLS (a first, b second)."""
-    from tests.conftest import reset_settings_caches, settings_from_the_environment
+    from tests.conftest import reset_settings_caches
 
     second_server.reset()
     monkeypatch.setenv("WORKSHOP_OLLAMA_URLS", f"{fake_ollama.url},{second_server.url}")
     monkeypatch.setenv("WORKSHOP_OLLAMA_PROBE_TIMEOUT", "0.5")
-    settings_from_the_environment()
+    reset_settings_caches()
     yield Hosts(fake_ollama, second_server)
     second_server.accept_connections()
     second_server.reset()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from workshop_app import settings as settings_module
 from workshop_app.cli import main
-from workshop_app.settings import Settings, load_settings
+from workshop_app.settings import Problem, Settings, get_settings, load_settings
 
 
 @pytest.fixture
@@ -108,3 +110,32 @@ def test_run_refuses_to_start_on_invalid_config(clean_env: Path, monkeypatch: py
     assert result.exit_code == 1
     assert "WORKSHOP_DB_POOL_SIZE='-1'" in result.output
     assert not (clean_env / "workshop.db").exists()
+
+
+def test_settings_read_before_a_reload_do_not_outlive_it(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread still reading the old configuration when the settings are reloaded (a request of the
+    previous test's server, say) must not leave that configuration behind for everyone after the reload."""
+    read, finish = threading.Event(), threading.Event()
+    original = settings_module.load_settings
+
+    def slow_first_read() -> tuple[Settings | None, list[Problem]]:
+        loaded = original()
+        if not read.is_set():
+            read.set()
+            finish.wait(5)
+        return loaded
+
+    monkeypatch.setattr(settings_module, "load_settings", slow_first_read)
+    monkeypatch.setenv("WORKSHOP_OLLAMA_URLS", "http://before:11434")
+    get_settings.cache_clear()
+    late: list[Settings] = []
+    reader = threading.Thread(target=lambda: late.append(get_settings()))
+    reader.start()
+    assert read.wait(5)
+    monkeypatch.setenv("WORKSHOP_OLLAMA_URLS", "http://after:11434")
+    get_settings.cache_clear()
+    finish.set()
+    reader.join(5)
+    assert late[0].ollama_base_urls == ["http://before:11434"]  # its caller asked before the reload
+    assert get_settings().ollama_base_urls == ["http://after:11434"]
+    get_settings.cache_clear()

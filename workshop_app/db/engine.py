@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from workshop_app.process_wide import ProcessWide
 from workshop_app.settings import Settings, get_settings
 
 
@@ -42,7 +42,7 @@ def build_engine(settings: Settings) -> Engine:
     )
 
 
-@lru_cache(maxsize=1)
+@ProcessWide
 def get_engine() -> Engine:
     """The process-wide engine."""
     return build_engine(get_settings())

@@ -8,8 +8,8 @@ requests fail with the outage at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from functools import lru_cache
 
+from workshop_app.process_wide import ProcessWide
 from workshop_app.services.core.errors import InvalidInput
 from workshop_app.services.ollama import outages
 from workshop_app.services.ollama.client import OllamaBackend
@@ -32,7 +32,7 @@ def backends_from(settings: Settings) -> list[OllamaBackend]:
     ]
 
 
-@lru_cache(maxsize=1)
+@ProcessWide
 def get_backends() -> tuple[OllamaBackend, ...]:
     """The process-wide backends from settings."""
     return tuple(backends_from(get_settings()))

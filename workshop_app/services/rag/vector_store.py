@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from workshop_app.process_wide import ProcessWide
 from workshop_app.services.core.errors import InvalidInput, NotFound, WorkshopError
 from workshop_app.services.rag.chroma_lock import chroma_writes
 from workshop_app.settings import Settings, get_settings
@@ -226,7 +226,7 @@ class VectorStore:
             raise VectorStoreError(f"Chroma failed: {error}") from None
 
 
-@lru_cache(maxsize=1)
+@ProcessWide
 def get_vector_store() -> VectorStore:
     """The process-wide store from settings."""
     settings = get_settings()
