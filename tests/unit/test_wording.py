@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.unit.test_model_residency import summary
+from workshop_app.services.core.jobs import Job
 from workshop_app.services.core.wording import counted
 from workshop_app.services.models.catalog import Placement
 from workshop_app.services.models.metrics import ModelMetrics
 from workshop_app.services.rag.collections import MemberDocument
 from workshop_app.services.rag.embedding_map import EmbeddingMap, MapPoint
 from workshop_app.state.model_views import model_row
-from workshop_app.state.rag_views import map_note, member_row
+from workshop_app.state.rag_views import job_view, map_note, member_row
 
 ONE_REQUEST = ModelMetrics("pirate:v1", "http://a", 1, 1.0, 0, 4880.0, 4880.0, 6.9, "2026-12-05T15:57:00+00:00")
 
@@ -39,3 +40,9 @@ def test_the_map_of_a_single_chunk_does_not_claim_axes_that_show_nothing() -> No
     two = EmbeddingMap([*one.points, MapPoint(1.0, 0.0, "llamas.md", 1, 1)], None, (1.0, 0.0))
     assert map_note(two) == "2 chunks · the two axes show 100% and 0% of the variance"
     assert map_note(EmbeddingMap([], None, (0.0, 0.0))) == "No vectors yet: add documents first."
+
+
+def test_embedding_a_single_chunk_counts_it_as_one_chunk() -> None:
+    one = Job("a1", "embedding", 1, "7", unit="chunks", done=1, total=1)
+    assert job_view(one).progress == "1 / 1 chunk"
+    assert job_view(replace(one, done=1_200, total=2_500)).progress == "1,200 / 2,500 chunks"

@@ -167,7 +167,7 @@ def job_view(job: Job) -> JobView:
         str(job.status),
         job.active,
         round(job.percent),
-        f"{job.done:,} / {job.total:,} {job.unit}{skipped}",
+        f"{job.done:,} / {job.total:,} {job.unit if job.total != 1 else job.unit.removesuffix('s')}{skipped}",
         f"{job.rate:.1f} {job.unit}/s{eta}",
         " ".join(filter(None, [job.error, job.hint])),
         [f"{error.name}: {error.message}" for error in job.item_errors],
