@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.code_blocks import code_block
+
 
 def _code_block(code: rx.Var, **props) -> rx.Component:
-    return rx.code_block(code, can_copy=True, wrap_long_lines=True, margin_y="0.75em", **props)
+    return code_block(code, can_copy=True, margin_y="0.75em", **props)
 
 
 def _image_as_text(*_children, **_props) -> rx.Component:

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from workshop_app.components.capability_badges import capability_badges
+from workshop_app.components.code_blocks import code_block
 from workshop_app.components.entry_card import label_for
 from workshop_app.state.playground_state import PlaygroundState
 from workshop_app.state.reply_modes_state import IMAGE_TYPES, IMAGE_UPLOAD_ID, SchemaMode
@@ -193,7 +194,7 @@ def structured_reply(message: rx.Var) -> rx.Component:
     """A structured reply as indented JSON, and whether it fits the schema it was asked to fit."""
     matches = message["verdict"] == "matches the schema"
     return rx.vstack(
-        rx.code_block(message["json"], language="json", can_copy=True, wrap_long_lines=True, width="100%"),
+        code_block(message["json"], language="json", can_copy=True, width="100%"),
         rx.badge(
             rx.cond(matches, rx.icon("circle-check", size=12), rx.icon("circle-x", size=12)),
             message["verdict"],

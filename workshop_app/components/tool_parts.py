@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.code_blocks import code_block
+
 TOOLS_ROUTE = "/tools"
 PLAYGROUND_ROUTE = "/tools/playground"
 
@@ -64,8 +66,8 @@ def visibility_badge(visibility: rx.Var) -> rx.Component:
     )
 
 
-def code_block(text: rx.Var | str, **props) -> rx.Component:
-    return rx.code_block(text, language="json", wrap_long_lines=True, width="100%", font_size="0.8rem", **props)
+def json_block(text: rx.Var | str, **props) -> rx.Component:
+    return code_block(text, language="json", width="100%", font_size="0.8rem", **props)
 
 
 def trace_step(entry: rx.Var) -> rx.Component:

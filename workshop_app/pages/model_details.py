@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.code_blocks import code_block
 from workshop_app.components.model_charts import latency_chart
 from workshop_app.components.shell import page_shell
 from workshop_app.state.model_detail_state import ModelDetailState
@@ -26,7 +27,7 @@ def _block(title: str, text: rx.Var) -> rx.Component:
         text != "",
         rx.vstack(
             rx.heading(title, size="3"),
-            rx.code_block(text, language="log", wrap_long_lines=True, width="100%"),
+            code_block(text, language="log", width="100%"),
             width="100%",
         ),
     )

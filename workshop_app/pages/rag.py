@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from workshop_app.components.code_blocks import code_block
 from workshop_app.components.exercise_results import submit_to_exercise
 from workshop_app.components.help_parts import ask_for_help_button
 from workshop_app.components.retrieval_parts import chunk_card, empty_state, field, list_and_detail, visibility_field
@@ -201,7 +202,7 @@ def _inspector_dialog() -> rx.Component:
                     rx.heading("Retrieved chunks", size="3"),
                     rx.foreach(answer.retrieved, lambda hit: chunk_card(hit)),
                     rx.heading("Exact prompt sent", size="3"),
-                    rx.code_block(answer.prompt, language="markdown", wrap_long_lines=True, width="100%"),
+                    code_block(answer.prompt, language="markdown", width="100%"),
                     rx.cond(
                         answer.trace.length() > 0,
                         rx.vstack(

@@ -6,7 +6,7 @@ import reflex as rx
 
 from workshop_app.components.entry_card import label_for
 from workshop_app.components.shell import page_shell
-from workshop_app.components.tool_parts import TOOLS_ROUTE, code_block, kind_badge, tools_switch, visibility_badge
+from workshop_app.components.tool_parts import TOOLS_ROUTE, json_block, kind_badge, tools_switch, visibility_badge
 from workshop_app.state.tools_state import ToolsState
 
 KINDS = (("mock", "Mock (fixed or templated answer)"), ("builtin", "Built-in"), ("http", "HTTP request"))
@@ -77,7 +77,7 @@ def _builtin_fields() -> rx.Component:
             ),
         ),
         rx.text("Parameters (fixed by the built-in)", size="2", weight="medium"),
-        code_block(builtin.parameters),
+        json_block(builtin.parameters),
         spacing="2",
         width="100%",
     )
