@@ -9,7 +9,7 @@ def figure(label: str, value: rx.Var, note: str = "") -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color=rx.color("gray", 11)),
-            rx.heading(value, size="7"),
+            rx.text(value, size="7", weight="bold"),
             rx.text(note, size="1", color=rx.color("gray", 11)) if note else rx.fragment(),
             spacing="1",
         ),

@@ -72,7 +72,7 @@ def _shared_view() -> rx.Component:
 def help_queue() -> rx.Component:
     """Raised hands of the workshop on the dashboard, oldest first."""
     return rx.vstack(
-        rx.heading("Raised hands", size="4"),
+        rx.heading("Raised hands", size="4", as_="h2"),
         rx.cond(
             HelpState.hands.length() > 0,
             rx.vstack(rx.foreach(HelpState.hands, _hand), width="100%", spacing="2", id="help-queue"),

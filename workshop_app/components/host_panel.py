@@ -42,7 +42,7 @@ def host_panel(machine: rx.Var, hosts: rx.Var) -> rx.Component:
     return rx.grid(
         rx.card(
             rx.vstack(
-                rx.heading("This machine", size="3"),
+                rx.heading("This machine", size="3", as_="h2"),
                 _meter("CPU", machine.cpu, machine.cpu_percent),
                 _meter("RAM", machine.ram, machine.ram_percent),
                 rx.cond(
@@ -57,7 +57,9 @@ def host_panel(machine: rx.Var, hosts: rx.Var) -> rx.Component:
             ),
             id="machine-panel",
         ),
-        rx.vstack(rx.heading("Ollama hosts", size="3"), rx.foreach(hosts, _host_card), spacing="2", width="100%"),
+        rx.vstack(
+            rx.heading("Ollama hosts", size="3", as_="h2"), rx.foreach(hosts, _host_card), spacing="2", width="100%"
+        ),
         columns=rx.breakpoints(initial="1", md="2"),
         spacing="4",
         width="100%",

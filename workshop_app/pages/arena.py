@@ -126,7 +126,7 @@ def _leaderboard() -> rx.Component:
 
 def _instructor() -> rx.Component:
     return rx.vstack(
-        rx.heading("Run the arena", size="4"),
+        rx.heading("Run the arena", size="4", as_="h2"),
         workshop_picker(ArenaState),
         rx.flex(
             rx.foreach(

@@ -103,7 +103,7 @@ def _job(job: rx.Var) -> rx.Component:
 
 def _documents_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("Documents", size="4"),
+        rx.heading("Documents", size="4", as_="h3"),
         rx.cond(
             CollectionsState.members.length() > 0,
             rx.hstack(
@@ -147,7 +147,7 @@ def _documents_section() -> rx.Component:
 
 def _search_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("Search", size="4"),
+        rx.heading("Search", size="4", as_="h3"),
         rx.form(
             rx.hstack(
                 rx.input(
@@ -178,7 +178,7 @@ def _search_section() -> rx.Component:
 def _map_section() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("Embedding map", size="4"),
+            rx.heading("Embedding map", size="4", as_="h3"),
             rx.button("Draw", size="1", variant="soft", on_click=CollectionsState.show_map),
         ),
         rx.text(CollectionsState.map_note, size="1", color=rx.color("gray", 11)),
@@ -215,7 +215,7 @@ def _map_section() -> rx.Component:
 def _detail() -> rx.Component:
     row = CollectionsState.selected
     return rx.vstack(
-        rx.heading(row.name, size="5"),
+        rx.heading(row.name, size="5", as_="h2"),
         rx.text(
             row.model,
             " · ",

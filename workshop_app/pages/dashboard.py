@@ -14,7 +14,7 @@ REFRESH_MS = 3000
 def _figure(label: str, value: rx.Var, figure_id: str) -> rx.Component:
     return rx.card(
         rx.text(label, size="2", color=rx.color("gray", 11)),
-        rx.heading(value, size="6", id=figure_id),
+        rx.text(value, size="6", weight="bold", id=figure_id),
         min_width="10rem",
     )
 
@@ -120,11 +120,11 @@ def _board() -> rx.Component:
             spacing="3",
         ),
         help_queue(),
-        rx.heading("Requests per minute (UTC)", size="4"),
+        rx.heading("Requests per minute (UTC)", size="4", as_="h2"),
         _chart(),
-        rx.heading("Queues", size="4"),
+        rx.heading("Queues", size="4", as_="h2"),
         _hosts(),
-        rx.heading("Attendees", size="4"),
+        rx.heading("Attendees", size="4", as_="h2"),
         _attendees(),
         rx.moment(interval=REFRESH_MS, on_change=DashboardState.tick, display="none"),
         width="100%",

@@ -95,7 +95,7 @@ def _compare_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Compare settings", size="3"),
+                rx.heading("Compare settings", size="3", as_="h2"),
                 rx.text(
                     "Each value changes one thing of the collection as it is; up to 4 at a time. "
                     "Other chunk sizes are embedded into temporary indexes, removed afterwards.",
@@ -134,7 +134,7 @@ def _figures_row(row: rx.Var) -> rx.Component:
 
 def _comparison() -> rx.Component:
     return rx.vstack(
-        rx.heading("Side by side", size="3"),
+        rx.heading("Side by side", size="3", as_="h2"),
         rx.box(settings_chart(EvaluationState.chart), width="100%", id="settings-chart"),
         rx.table.root(
             rx.table.header(

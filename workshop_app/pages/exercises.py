@@ -25,7 +25,7 @@ def _exercise_card(exercise: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(exercise["title"], size="4"),
+                rx.heading(exercise["title"], size="4", as_="h2"),
                 rx.spacer(),
                 rx.cond(exercise["status"] == "passed", rx.badge("passed", color_scheme="green")),
                 rx.cond(exercise["status"] == "trying", rx.badge("trying", color_scheme="amber")),
@@ -136,7 +136,7 @@ def _check_row(check: rx.Var, index: rx.Var) -> rx.Component:
 def _editor() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(rx.cond(ExercisesState.editing_id != "", "Edit exercise", "New exercise"), size="4"),
+            rx.heading(rx.cond(ExercisesState.editing_id != "", "Edit exercise", "New exercise"), size="4", as_="h2"),
             rx.input(
                 value=ExercisesState.title,
                 on_change=lambda v: ExercisesState.set_field("title", v),
@@ -199,7 +199,7 @@ def _board_cell(cell: rx.Var) -> rx.Component:
 def _board() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("Progress", size="4"),
+            rx.heading("Progress", size="4", as_="h2"),
             rx.button(rx.icon("refresh-cw", size=14), "Refresh", on_click=ExercisesState.refresh_board, variant="soft"),
             align="center",
         ),

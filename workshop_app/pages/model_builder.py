@@ -113,7 +113,7 @@ def _form() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(rx.cond(S.editing != "", "Edit " + S.editing, "New model"), size="4"),
+                rx.heading(rx.cond(S.editing != "", "Edit " + S.editing, "New model"), size="4", as_="h2"),
                 rx.spacer(),
                 rx.cond(S.editing != "", rx.button("New model", variant="ghost", size="1", on_click=S.new_model)),
                 width="100%",
@@ -180,7 +180,7 @@ def _built_card(model: rx.Var) -> rx.Component:
 
 def _built_list() -> rx.Component:
     return rx.vstack(
-        rx.heading("Built models", size="4"),
+        rx.heading("Built models", size="4", as_="h2"),
         rx.cond(
             S.built.length() > 0,
             rx.foreach(S.built, _built_card),

@@ -26,7 +26,7 @@ def _block(title: str, text: rx.Var) -> rx.Component:
     return rx.cond(
         text != "",
         rx.vstack(
-            rx.heading(title, size="3"),
+            rx.heading(title, size="3", as_="h2"),
             code_block(text, language="log", width="100%"),
             width="100%",
         ),
@@ -38,7 +38,9 @@ def _summary() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(row.name, size="5", id="model-name"), rx.badge("ollama", variant="outline"), align="center"
+                rx.heading(row.name, size="5", as_="h2", id="model-name"),
+                rx.badge("ollama", variant="outline"),
+                align="center",
             ),
             rx.text("Served from ", rx.code(ModelDetailState.host_url)),
             rx.text(
@@ -79,7 +81,7 @@ def model_details_page() -> rx.Component:
             rx.callout(ModelDetailState.error, icon="triangle-alert", color_scheme="red", width="100%"),
             rx.vstack(
                 _summary(),
-                rx.heading("Recent requests", size="3"),
+                rx.heading("Recent requests", size="3", as_="h2"),
                 rx.cond(
                     ModelDetailState.points.length() > 0,
                     latency_chart(ModelDetailState.points),

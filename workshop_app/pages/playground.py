@@ -231,24 +231,32 @@ def _parameter(field: tuple[str, str, str]) -> rx.Component:
 def _settings() -> rx.Component:
     return rx.accordion.root(
         rx.accordion.item(
-            header="System prompt and parameters",
-            content=rx.vstack(
-                label_for("System prompt", "system-prompt"),
-                rx.text_area(
-                    value=PlaygroundState.system_prompt,
-                    on_change=PlaygroundState.set_system_prompt,
-                    placeholder="Instructions the model follows for the whole chat, e.g. “Answer in one paragraph.”",
-                    id="system-prompt",
-                    rows="3",
+            # The header is the page's second level: Radix would make it an h3 right under the page's h1.
+            rx.accordion.header(
+                rx.el.h2(rx.accordion.trigger("System prompt and parameters", rx.accordion.icon()), margin="0"),
+                as_child=True,
+            ),
+            rx.accordion.content(
+                rx.vstack(
+                    label_for("System prompt", "system-prompt"),
+                    rx.text_area(
+                        value=PlaygroundState.system_prompt,
+                        on_change=PlaygroundState.set_system_prompt,
+                        placeholder=(
+                            "Instructions the model follows for the whole chat, e.g. “Answer in one paragraph.”"
+                        ),
+                        id="system-prompt",
+                        rows="3",
+                        width="100%",
+                    ),
+                    rx.grid(
+                        *(_parameter(field) for field in PARAMETER_FIELDS),
+                        columns=rx.breakpoints(initial="2", md="3"),
+                        spacing="3",
+                        width="100%",
+                    ),
                     width="100%",
                 ),
-                rx.grid(
-                    *(_parameter(field) for field in PARAMETER_FIELDS),
-                    columns=rx.breakpoints(initial="2", md="3"),
-                    spacing="3",
-                    width="100%",
-                ),
-                width="100%",
             ),
             value="settings",
         ),

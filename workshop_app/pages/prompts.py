@@ -242,7 +242,7 @@ def _run_panel() -> rx.Component:
         PromptsState.prompt_id > 0,
         rx.card(
             rx.vstack(
-                rx.heading("Run", size="3"),
+                rx.heading("Run", size="3", as_="h2"),
                 rx.cond(
                     PromptsState.variables.length() > 0,
                     rx.grid(
@@ -292,7 +292,7 @@ def _versions() -> rx.Component:
     return rx.cond(
         PromptsState.versions.length() > 0,
         rx.vstack(
-            rx.heading("Versions", size="3"),
+            rx.heading("Versions", size="3", as_="h2"),
             rx.table.root(rx.table.body(rx.foreach(PromptsState.versions, row)), size="1", width="100%"),
             width="100%",
         ),

@@ -191,7 +191,7 @@ def _inspector_dialog() -> rx.Component:
                         answer.warnings,
                         lambda w: rx.callout(w, icon="triangle-alert", color_scheme="orange", width="100%"),
                     ),
-                    rx.heading("Token budget", size="3"),
+                    rx.heading("Token budget", size="3", as_="h3"),
                     rx.progress(
                         value=answer.budget_percent,
                         max=100,
@@ -199,14 +199,14 @@ def _inspector_dialog() -> rx.Component:
                         aria_label="Share of the context window used",
                     ),
                     rx.text(answer.budget, size="2"),
-                    rx.heading("Retrieved chunks", size="3"),
+                    rx.heading("Retrieved chunks", size="3", as_="h3"),
                     rx.foreach(answer.retrieved, lambda hit: chunk_card(hit)),
-                    rx.heading("Exact prompt sent", size="3"),
+                    rx.heading("Exact prompt sent", size="3", as_="h3"),
                     code_block(answer.prompt, language="markdown", width="100%"),
                     rx.cond(
                         answer.trace.length() > 0,
                         rx.vstack(
-                            rx.heading("Tool calls", size="3"),
+                            rx.heading("Tool calls", size="3", as_="h3"),
                             rx.foreach(answer.trace, trace_step),
                             width="100%",
                             id="rag-trace",
@@ -229,7 +229,7 @@ def _inspector_dialog() -> rx.Component:
 def _chat() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading(RagState.selected.name, size="5"),
+            rx.heading(RagState.selected.name, size="5", as_="h2"),
             rx.spacer(),
             rx.cond(
                 (RagState.answers.length() > 0) & ~RagState.streaming,
