@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,3 +33,14 @@ def test_swagger_ui_does_not_fetch_a_validator_badge() -> None:
     """Swagger UI asks validator.swagger.io about any spec not on localhost, as a room's address is."""
     html = TestClient(build_api()).get("/docs").text
     assert '"validatorUrl": null' in html
+
+
+def test_an_api_that_is_let_go_is_freed() -> None:
+    """The docs pages' endpoints once closed over the app, and FastAPI remembers every endpoint it has
+    seen: each API built in a process (one per test here) then stayed alive with all its routes."""
+    api = build_api()
+    assert TestClient(api).get("/docs").status_code == 200
+    released = weakref.ref(api)
+    del api
+    gc.collect()
+    assert released() is None
