@@ -29,7 +29,7 @@ from workshop_app.db.migrations import upgrade_database  # noqa: E402 - after th
 from workshop_app.services.ollama.backends import get_backends  # noqa: E402 - after the test environment is set
 from workshop_app.settings import get_settings  # noqa: E402 - after the test environment is set
 
-pytest_plugins = ["tests.support.hang_report"]
+pytest_plugins = ["tests.support.gc_freeze", "tests.support.hang_report"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
