@@ -157,7 +157,7 @@ def run(dev: bool, port: int | None, backup_every: float | None) -> None:
     if backup_every is None:
         sys.stdout.flush()
         os.chdir(work_dir)
-        os.execve(command[0], command, env)
+        engine_launch.become(command, env)
     schedule = BackupSchedule(settings, backup_every, click.echo).start()
     try:
         completed = subprocess.run(command, cwd=work_dir, env=env, check=False)

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NoReturn
 
 import httpx
 
@@ -149,3 +149,16 @@ def start_for_run(settings: Settings, env: dict[str, str], echo: Callable[[str],
     env["WORKSHOP_OLLAMA_URLS"] = app_hosts(settings, child.url)
     echo(f"Built-in model engine at {child.url}")
     return child
+
+
+def become(command: list[str], env: Mapping[str, str]) -> NoReturn:
+    """Replace this process with `command` (the server), keeping the engine tied to it.
+
+    Ctrl-C in the instant before the exec would otherwise be lost: Python's handler takes the
+    signal and only raises KeyboardInterrupt at its next step, which the exec never reaches, so
+    the server would start as if nothing had been pressed. With the default action restored
+    first, such a Ctrl-C ends the process (and the engine with it); `signal.signal` itself
+    raises a KeyboardInterrupt already taken.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.execve(command[0], command, env)

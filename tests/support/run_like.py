@@ -17,7 +17,7 @@ os.dup2(quiet, 1)
 os.dup2(quiet, 2)
 child = engine_launch.start_for_run(get_settings(), env, print)
 print("ENGINE", child.process.pid, env["WORKSHOP_OLLAMA_URLS"], file=report, flush=True)
-os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)"], env)
+engine_launch.become([sys.executable, "-c", "import time; time.sleep(600)"], env)
 """
 
 
