@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import Person, join, new_person, register, sign_in
+from tests.support.people import Person, join, new_person, open_new_workshop_form, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def test_instructor_runs_a_workshop_that_attendees_join_with_its_code(
 
     instructor.goto(f"{app_url}/workshop")
     expect(instructor.get_by_text("No workshops yet — create one")).to_be_visible()
-    instructor.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(instructor)
     instructor.get_by_label("Title").fill("Local LLMs, day one")
     instructor.get_by_role("button", name="Save").click()
     expect(instructor.get_by_role("heading", name="Local LLMs, day one")).to_be_visible()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, joined, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, open_new_workshop_form, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def test_an_attendee_votes_blind_and_the_leaderboard_shows_it(
     teacher = instructor_made_by_the_admin(admin_page, app_url)
     instructor = open_page()
     sign_in(instructor, app_url, teacher, "/workshop")
-    instructor.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(instructor)
     instructor.get_by_label("Title").fill("Arena day")
     instructor.get_by_role("button", name="Save").click()
     code = instructor.locator("#join-code").inner_text().strip()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
 from tests.support.accessibility import serious_problems
-from tests.support.people import joined
+from tests.support.people import joined, open_new_workshop_form
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def test_the_dashboard_shows_two_attendees_sharing_one_slot(
 ) -> None:
     instructor = admin_page
     instructor.goto(f"{app_url}/workshop")
-    instructor.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(instructor)
     instructor.get_by_label("Title").fill("Dashboard day")
     instructor.get_by_role("button", name="Save").click()
     expect(instructor.get_by_role("heading", name="Dashboard day")).to_be_visible()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, joined, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, open_new_workshop_form, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ def test_an_attendee_fails_a_check_then_passes_and_the_board_shows_two_attempts(
     instructor.screenshot(path=artifacts / "arena-no-workshop-laptop.png")
     instructor.locator("#no-workshop-yet").get_by_role("link", name="Create one on the Workshop page").click()
     instructor.wait_for_url("**/workshop")
-    instructor.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(instructor)
     instructor.get_by_label("Title").fill("Exercise day")
     instructor.get_by_role("button", name="Save").click()
     code = instructor.locator("#join-code").inner_text().strip()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import instructor_made_by_the_admin, joined, sign_in
+from tests.support.people import instructor_made_by_the_admin, joined, open_new_workshop_form, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_an_attendee_asks_for_help_and_the_instructor_sees_and_closes_it(
     teacher = instructor_made_by_the_admin(admin_page, app_url)
     instructor = open_page()
     sign_in(instructor, app_url, teacher, "/workshop")
-    instructor.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(instructor)
     instructor.get_by_label("Title").fill("Help desk day")
     instructor.get_by_role("button", name="Save").click()
     code = instructor.locator("#join-code").inner_text().strip()

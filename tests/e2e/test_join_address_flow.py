@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.people import open_new_workshop_form
+
 pytestmark = pytest.mark.e2e
 
 
@@ -19,7 +21,7 @@ def test_an_instructor_browsing_at_a_loopback_address_gets_a_link_others_can_ope
     assert ipaddress.ip_address(urlsplit(app_url).hostname or "").is_loopback
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{app_url}/workshop")
-    page.locator("#new-workshop").or_(page.get_by_role("button", name="New workshop")).first.click()
+    open_new_workshop_form(page)
     page.get_by_label("Title").fill("Join from your phone")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Join from your phone")).to_be_visible()

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.people import open_new_workshop_form
 from workshop_app.services.workshops.join_qr import join_qr_data_uri
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +49,7 @@ def test_a_phone_joins_through_the_qr_code_with_the_code_filled_in(
     page = admin_page
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{app_url}/workshop")
-    page.get_by_role("button", name="New workshop").click()
+    open_new_workshop_form(page)
     page.get_by_label("Title").fill("Join from a phone")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Join from a phone")).to_be_visible()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.people import open_new_workshop_form
+
 pytestmark = pytest.mark.e2e
 
 
@@ -16,7 +18,7 @@ def test_an_exported_bundle_imports_as_a_new_workshop_with_a_new_code(
 ) -> None:
     page = admin_page
     page.goto(f"{app_url}/workshop")
-    page.locator("#new-workshop").or_(page.get_by_role("button", name="New workshop")).first.click()
+    open_new_workshop_form(page)
     page.get_by_label("Title").fill("Bundle day")
     page.get_by_label("Models attendees may use (comma-separated; empty = all)").fill("llama3.2:1b")
     page.get_by_role("button", name="Save").click()

@@ -77,3 +77,17 @@ def instructor_made_by_the_admin(admin_page: Page, app_url: str) -> Person:
     admin_page.get_by_role("button", name="Done").click()
     expect(admin_page.locator(".account-row").filter(has_text=made.username)).to_contain_text("instructor")
     return Person(made.username, made.display_name, password)
+
+
+def open_new_workshop_form(page: Page) -> None:
+    """Open the Workshop page's form for a new workshop, as an instructor on that page does.
+
+    The button shows only in the page's instructor view; when it never appears, the failure says what the
+    page shows instead and where it is (a sign-in that lost its role, a redirect), not only a timeout."""
+    button = page.locator("#new-workshop").or_(page.get_by_role("button", name="New workshop")).first
+    try:
+        expect(button).to_be_visible()
+    except AssertionError:
+        shown = " ".join(page.locator("main").inner_text().split())[:300]
+        raise AssertionError(f"no New workshop button at {page.url}; the page shows: {shown!r}") from None
+    button.click()
