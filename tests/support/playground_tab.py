@@ -1,63 +1,40 @@
 """A Playground tab without a browser: what the page sends and receives over Reflex's event protocol.
 
-It opens the socket.io connection at /_event with its own tab token and the session cookie of a
-signed-in account in the handshake, hydrates (so the page's on_load runs as that person), then sends the
-Playground's `set_model`, `set_draft` and `send` events back to back, as the page's event
-queue does. Used by the scale-out test and the UI latency benchmark.
+It opens the socket as a signed-in account (tests/support/reflex_tab.py), so the page's on_load runs as
+that person, then sends the Playground's `set_model`, `set_draft` and `send` events back to back, as
+the page's event queue does. Used by the scale-out test and the UI latency benchmark.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-import socketio
-from reflex.state import State
-
-from workshop_app.services.accounts.session_handover import COOKIE
+from tests.support.reflex_tab import ReflexTab
 from workshop_app.state.playground_state import PlaygroundState
 
 PAGE = "/playground"
-EVENTS = "/_event"  # the socket.io path and namespace of Reflex's event protocol
+
+# Imported here, in the importing (main) thread: see tests/support/reflex_tab.py.
+PLAYGROUND_STATE = PlaygroundState.get_full_name()
 
 
-# Imported here, in the importing (main) thread: Reflex registers state classes in a context variable of the
-# thread that first defines them, and a tab runs its coroutine in a worker thread where that context is unset.
-ROOT_STATE, PLAYGROUND_STATE = State.get_full_name(), PlaygroundState.get_full_name()
-
-
-class PlaygroundTab:
+class PlaygroundTab(ReflexTab):
     """One browser tab on the Playground page; `messages` is the chat as the page last showed it since Send,
     `reply` the reply it shows streaming in, `redraws` the Playground's part of every delta since Send."""
 
     def __init__(self, url: str, session_token: str, timeout_s: float = 120.0) -> None:
-        self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
-        self.root, self.playground = ROOT_STATE, PLAYGROUND_STATE
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.client.on("event", self.updates.put_nowait, namespace=EVENTS)
+        super().__init__(url, session_token, timeout_s)
+        self.playground = PLAYGROUND_STATE
         self.messages: list[dict[str, Any]] = []
         self.reply: dict[str, Any] = {}
         self.redraws: list[dict[str, Any]] = []
 
-    def _event(self, handler: str, **payload: Any) -> dict[str, Any]:
-        return {"name": handler, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
-
     async def open(self, model: str) -> None:
-        """Connect with the hydrate event in the CONNECT packet, as the frontend does; wait until the page's
-        on_load has listed `model` (which also proves the session cookie signed the tab in)."""
-        hydrate = self._event(f"{self.root}.hydrate_and_load", vars={})
-        await self.client.connect(
-            f"{self.url}?token={uuid.uuid4()}",
-            headers={"Cookie": f"{COOKIE}={self.session_token}"},  # the HttpOnly cookie a browser's handshake carries
-            socketio_path=EVENTS,
-            namespaces=[EVENTS],
-            transports=["websocket"],
-            auth={"event": hydrate},
-        )
+        """Connect, and wait until the page's on_load has listed `model` (which also proves the session cookie
+        signed the tab in)."""
+        await self.open_socket(PAGE)
         await self._until(lambda mine: model in mine.get("model_options_rx_state_", []))
 
     async def chat(self, model: str, text: str, params: dict[str, str] | None = None) -> tuple[float, float]:
@@ -79,12 +56,12 @@ class PlaygroundTab:
         return bool(self.reply.get("content"))
 
     async def _emit(self, handler: str, **payload: Any) -> None:
-        await self.client.emit("event", self._event(f"{self.playground}.{handler}", **payload), namespace=EVENTS)
+        await self.emit(f"{self.playground}.{handler}", PAGE, **payload)
 
     async def _until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The Playground's part of the next state delta for which `done` holds; toasts are failures."""
         while True:
-            update = await asyncio.wait_for(self.updates.get(), self.timeout_s)
+            update = await self.until(lambda _update: True)
             for event in update.get("events", []):
                 if "toast" in str(event):
                     raise RuntimeError(f"the Playground refused: {event}")
@@ -94,6 +71,3 @@ class PlaygroundTab:
             self.reply = mine.get("reply_rx_state_", self.reply)
             if mine and done(mine):
                 return mine
-
-    async def close(self) -> None:
-        await self.client.disconnect()

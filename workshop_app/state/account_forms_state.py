@@ -27,16 +27,26 @@ class AccountFormsState(AuthState):
 
     @rx.event
     def open_login(self):
+        """A signed-in visitor goes on to where the page was asked to lead (`next`).
+
+        The server queues a page's on_load only once the hydrate is handled, behind events sent
+        meanwhile: a quick sign-in (a password manager's) is handled first, and the load then finds
+        the person signed in. It must lead where the sign-in did, not to the Playground."""
         self.error = ""
         self.no_accounts_yet = not auth.has_accounts()
         if self.signed_in() is not None:
-            return rx.redirect(HOME)
+            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", HOME)))
+        return None
 
     @rx.event
     def open_join(self):
+        """The code from the link (/join/<code>, the QR code's, or ?code=); without one the field is left
+        as it is, since re-sending a remembered code would overwrite what the person is typing there."""
         self.error = ""
-        code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")  # /join/<code>, the QR code's link
-        self.join_code = code or self.router.url.query_parameters.get("code", "").strip() or self.join_code  # ?code=
+        code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")
+        code = code or self.router.url.query_parameters.get("code", "").strip()
+        if code and code != self.join_code:
+            self.join_code = code
 
     @rx.event
     def set_join_code(self, value: str):

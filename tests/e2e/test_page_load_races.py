@@ -1,0 +1,56 @@
+"""A page's on_load reaches the server after what a quick person (or a password manager) sent first.
+
+The frontend queues the page's load only when the hydrate's answer comes back, behind events typed in
+the meantime. These tests send the events in that order over Reflex's own protocol, as a browser on a
+slow connection does only by chance.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.people import Person
+from tests.support.reflex_tab import ReflexTab, redirects
+from tests.support.run_async import run_coroutine
+from workshop_app.state.account_forms_state import AccountFormsState
+
+pytestmark = pytest.mark.e2e
+
+FORMS = AccountFormsState.get_full_name()
+
+
+def test_a_sign_in_handled_before_the_login_pages_load_still_leads_where_it_was_asked(
+    app_url: str, admin: Person
+) -> None:
+    login = "/login?next=/workshop"
+
+    async def sign_in_first() -> tuple[list[str], list[str]]:
+        tab = ReflexTab(app_url, timeout_s=30)
+        try:
+            await tab.connect(login)
+            form = {"username": admin.username, "password": admin.password}
+            signed_in = await tab.handled(f"{FORMS}.sign_in", login, form=form)
+            late = await tab.handled(f"{FORMS}.open_login", login)  # the load, queued behind the sign-in
+            return redirects(signed_in), redirects(late)
+        finally:
+            await tab.close()
+
+    signed_in, late = run_coroutine(sign_in_first())
+    assert signed_in == ["/workshop"]
+    assert set(late) <= {"/workshop"}, f"the late load sent the person on to {late}, away from the Workshop page"
+
+
+def test_a_late_join_page_load_does_not_put_a_remembered_code_over_the_one_being_typed(app_url: str) -> None:
+    async def type_then_load() -> list[object]:
+        tab = ReflexTab(app_url, timeout_s=30)
+        try:
+            await tab.connect("/join/blue-otter-42")
+            await tab.handled(f"{FORMS}.open_join", "/join/blue-otter-42")  # the QR code's link, remembered
+            # The person opens /join and types another code; the page's late load arrives before the keystrokes.
+            late = await tab.handled(f"{FORMS}.open_join", "/join")
+            forms = [update.get("delta", {}).get(FORMS, {}) for update in late]
+            return [fields["join_code_rx_state_"] for fields in forms if "join_code_rx_state_" in fields]
+        finally:
+            await tab.close()
+
+    assert run_coroutine(type_then_load()) == []
