@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.people import Person, join, new_person, open_new_workshop_form, register, sign_in
+from tests.support.people import (
+    Person,
+    join,
+    new_person,
+    open_new_workshop_form,
+    register,
+    session_cookies,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +131,7 @@ def test_the_session_cookie_is_out_of_reach_of_page_scripts_and_sign_out_clears_
 ) -> None:
     page, person = open_page(), new_person("cookie")
     register(page, app_url, person)
-    session = [cookie for cookie in page.context.cookies() if cookie["name"] == "workshop_session"]
+    session = session_cookies(page, present=True)
     assert len(session) == 1 and session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
     assert not session[0]["secure"]  # served over plain http here
     assert session[0]["value"] not in page.evaluate("document.cookie")
@@ -138,9 +146,9 @@ def test_the_session_cookie_is_out_of_reach_of_page_scripts_and_sign_out_clears_
     page.locator("#user-menu").click()
     page.get_by_role("menuitem", name="Log out", exact=True).click()
     page.wait_for_url(re.compile(r"/login"))
-    assert not [cookie for cookie in page.context.cookies() if cookie["name"] == "workshop_session"]
+    assert not session_cookies(page, present=False)
     page.goto(f"{app_url}/playground")
     page.wait_for_url(re.compile(r"/login"))
 
     sign_in(page, app_url, person, "/profile")
-    assert [cookie["httpOnly"] for cookie in page.context.cookies() if cookie["name"] == "workshop_session"] == [True]
+    assert [cookie["httpOnly"] for cookie in session_cookies(page, present=True)] == [True]

@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ollama_server import FakeOllama
+from tests.support.people import session_cookies
 from tests.support.playground_tab import PlaygroundTab
 from tests.support.run_async import run_coroutine
-from workshop_app.services.accounts.session_handover import COOKIE
 
 pytestmark = pytest.mark.e2e
 
@@ -246,7 +246,7 @@ def test_a_reply_streaming_into_a_long_chat_redraws_the_reply_not_the_whole_chat
     """While a reply streams, each redraw carries the reply so far; the chat's earlier turns reach the tab
     once the reply is saved, not several times a second (a cost that grew with the chat)."""
     fake_server.config.token_delay = 0.03
-    session_token = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == COOKIE)
+    session_token = session_cookies(page, present=True)[0]["value"]
     question = "Tell me about llamas and their wool, in detail. " * 20
 
     async def last_turn() -> PlaygroundTab:

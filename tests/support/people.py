@@ -7,10 +7,13 @@ made through the pages (never by writing that database from the test).
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from dataclasses import dataclass
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Cookie, Page, expect
+
+from workshop_app.services.accounts.session_handover import COOKIE
 
 PASSWORD = "a long enough test password"
 _counter = itertools.count()
@@ -91,3 +94,15 @@ def open_new_workshop_form(page: Page) -> None:
         shown = " ".join(page.locator("main").inner_text().split())[:300]
         raise AssertionError(f"no New workshop button at {page.url}; the page shows: {shown!r}") from None
     button.click()
+
+
+def session_cookies(page: Page, *, present: bool, timeout_s: float = 10.0) -> list[Cookie]:
+    """The browser's session cookies once there are some (`present`) or none. The page has the server set or
+    clear the cookie while it goes on to the next page (the session itself began or ended on the server
+    already), so the browser may hold the new cookie a moment after the page has changed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        cookies = [cookie for cookie in page.context.cookies() if cookie["name"] == COOKIE]
+        if bool(cookies) == present or time.monotonic() > deadline:
+            return cookies
+        page.wait_for_timeout(50)
