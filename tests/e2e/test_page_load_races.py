@@ -8,8 +8,9 @@ slow connection does only by chance.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
-from tests.support.people import Person
+from tests.support.people import Person, session_cookies
 from tests.support.reflex_tab import ReflexTab, redirects
 from tests.support.run_async import run_coroutine
 from workshop_app.state.account_forms_state import AccountFormsState
@@ -37,7 +38,23 @@ def test_a_sign_in_handled_before_the_login_pages_load_still_leads_where_it_was_
 
     signed_in, late = run_coroutine(sign_in_first())
     assert signed_in == ["/workshop"]
-    assert set(late) <= {"/workshop"}, f"the late load sent the person on to {late}, away from the Workshop page"
+    assert late == [], f"the late load sent the person on to {late}, away from the Workshop page"
+
+
+def test_a_signed_in_visitor_opening_the_login_page_goes_on_to_its_next_page_on_this_site(
+    page: Page, app_url: str
+) -> None:
+    token = session_cookies(page, present=True)[0]["value"]
+
+    async def open_login(path: str) -> list[str]:
+        tab = ReflexTab(app_url, token, timeout_s=30)
+        try:
+            return redirects(await tab.connect(path))
+        finally:
+            await tab.close()
+
+    assert run_coroutine(open_login("/login?next=/workshop")) == ["/workshop"]
+    assert run_coroutine(open_login("/login?next=//elsewhere.example/")) == ["/playground"]
 
 
 def test_a_late_join_page_load_does_not_put_a_remembered_code_over_the_one_being_typed(app_url: str) -> None:

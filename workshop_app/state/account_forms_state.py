@@ -27,14 +27,14 @@ class AccountFormsState(AuthState):
 
     @rx.event
     def open_login(self):
-        """A signed-in visitor goes on to where the page was asked to lead (`next`).
+        """A visitor who is signed in already goes on to where the page was asked to lead (`next`).
 
-        The server queues a page's on_load only once the hydrate is handled, behind events sent
-        meanwhile: a quick sign-in (a password manager's) is handled first, and the load then finds
-        the person signed in. It must lead where the sign-in did, not to the Playground."""
+        The server runs a page's on_load after the events the page sent before it was hydrated: a
+        quick sign-in (a password manager's) is handled first, and has led the tab on already. Its
+        load then finds the person signed in on this tab, and leaves the page where it went."""
         self.error = ""
         self.no_accounts_yet = not auth.has_accounts()
-        if self.signed_in() is not None:
+        if self.signed_in() is not None and not self._began_here():
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", HOME)))
         return None
 

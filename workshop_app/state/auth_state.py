@@ -43,9 +43,13 @@ class AuthState(rx.State):
 
     def _session_token(self) -> str:
         """The session this tab signed in (or out) to on this connection, else the cookie its handshake carried."""
-        if self._fresh_for_cookie is not None and self._fresh_for_cookie == self.router.headers.cookie:
+        if self._began_here():
             return self._fresh_token
         return session_handover.token_from_cookie_header(self.router.headers.cookie)
+
+    def _began_here(self) -> bool:
+        """Whether this tab signed in (or out) on its current connection, so its cookie header is out of date."""
+        return self._fresh_for_cookie is not None and self._fresh_for_cookie == self.router.headers.cookie
 
     def signed_in(self) -> Actor | None:
         """The person behind this browser now, or None (expired, revoked, disabled, removed)."""
