@@ -54,7 +54,9 @@ def share() -> None:
     with _lock:
         if _pusher is None or _pusher[0] != os.getpid():
             _worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            thread = threading.Thread(target=_push_forever, name="metrics-share", daemon=True)
+            thread = threading.Thread(
+                target=_push_forever, args=(threading.Event(),), name="metrics-share", daemon=True
+            )
             _pusher = (os.getpid(), thread)
             thread.start()
 
@@ -144,17 +146,21 @@ def _current(client: redis.Redis, now: float) -> list[dict[str, Any]]:
     return [entry for worker, entry in entries.items() if worker not in gone]
 
 
-def _push_forever() -> None:
+def _push_forever(stop: threading.Event) -> None:
+    """Push every PUSH_S until `stop`; a round that fails, for whatever reason, is logged and the next one tried
+    (a thread that ended would leave this worker out of every scrape for the rest of its life)."""
     failing = False
-    while True:
-        time.sleep(PUSH_S)
-        url = get_settings().redis_url
-        if url is None:
-            continue
+    while not stop.wait(PUSH_S):
         try:
-            _push(_client(url))
+            url = get_settings().redis_url
+            if url is not None:
+                _push(_client(url))
             failing = False
         except RedisError as error:
             if not failing:
                 log.warning("could not share this worker's metrics: %s", error)
+            failing = True
+        except Exception:
+            if not failing:
+                log.exception("could not share this worker's metrics")
             failing = True
