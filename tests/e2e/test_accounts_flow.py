@@ -103,10 +103,27 @@ def test_a_wrong_password_is_refused_and_the_menu_signs_out(open_page: Callable[
     page.wait_for_url(re.compile(r"/login"))
     page.get_by_label("Username").fill(person.username)
     page.get_by_label("Password").fill("not my password")
+    expect(page.locator("#sign-in-button")).to_be_enabled()
     page.get_by_label("Password").press("Enter")
     expect(page.locator("#form-error")).to_contain_text("Wrong username or password")
     page.goto(f"{app_url}/playground")
     page.wait_for_url(re.compile(r"/login"))
+
+
+def test_enter_on_a_page_not_yet_connected_never_puts_the_password_in_the_address(
+    anonymous_page: Page, app_url: str, admin: Person
+) -> None:
+    """Until its scripts run, the sign-in page is plain HTML: Enter must not submit it the browser's way."""
+    page = anonymous_page
+    page.route(re.compile(r"\.js(\?|$)"), lambda route: route.abort())  # a page whose scripts are slow to arrive
+    page.goto(f"{app_url}/login")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_timeout(500)  # a browser submission would have navigated by now
+    assert "password" not in page.url, page.url
+    assert re.search(r"/login/?$", page.url)
+    expect(page.locator("#sign-in-button")).to_be_disabled()  # and the page shows why nothing happened
 
 
 def test_an_api_key_is_shown_once_and_works_for_the_rest_api(page: Page, app_url: str, artifacts: Path) -> None:

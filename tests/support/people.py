@@ -38,6 +38,7 @@ def register(page: Page, app_url: str, person: Person) -> None:
     page.get_by_label("Display name").fill(person.display_name)
     page.get_by_label("Password", exact=True).fill(person.password)
     page.get_by_label("Repeat the password").fill(person.password)
+    expect(page.locator("#register-button")).to_be_enabled()  # the page is connected: Enter goes to the app
     page.get_by_label("Repeat the password").press("Enter")
     page.wait_for_url("**/playground")
 
@@ -47,6 +48,7 @@ def sign_in(page: Page, app_url: str, person: Person, next_path: str = "/playgro
     page.goto(f"{app_url}/login?next={next_path}")
     page.get_by_label("Username").fill(person.username)
     page.get_by_label("Password").fill(person.password)
+    expect(page.locator("#sign-in-button")).to_be_enabled()
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(f"**{next_path}")
     expect(page.locator("#user-menu")).to_contain_text(person.display_name)
@@ -57,6 +59,7 @@ def join(page: Page, app_url: str, code: str, name: str) -> None:
     page.goto(f"{app_url}/join")
     page.get_by_label("Workshop code").fill(code)
     page.get_by_label("Your name").fill(name)
+    expect(page.locator("#join-button")).to_be_enabled()
     page.get_by_label("Your name").press("Enter")
 
 

@@ -64,12 +64,16 @@ def form_error(message: rx.Var) -> rx.Component:
 
 
 def entry_form(on_submit, error: rx.Var, button: str, button_id: str, *fields: rx.Component) -> rx.Component:
-    """Labelled fields, the last refusal, and one submit button (Enter in any field submits)."""
+    """Labelled fields, the last refusal, and one submit button (Enter in any field submits).
+
+    The button is disabled until the page is connected: before that the form is plain HTML, and
+    Enter would submit it the browser's way, as a GET with the password in the address (seen with
+    a page that was slow to start). A disabled default button stops that implicit submission."""
     return rx.form(
         rx.vstack(
             *fields,
             form_error(error),
-            rx.button(button, type="submit", width="100%", id=button_id),
+            rx.button(button, type="submit", width="100%", id=button_id, disabled=~rx.State.is_hydrated),
             spacing="3",
             width="100%",
         ),
