@@ -61,7 +61,7 @@ class PlaygroundTab(ReflexTab):
     async def _until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The Playground's part of the next state delta for which `done` holds; toasts are failures."""
         while True:
-            update = await self.until(lambda _update: True)
+            update = await self.next_update()
             for event in update.get("events", []):
                 if "toast" in str(event):
                     raise RuntimeError(f"the Playground refused: {event}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -39,7 +38,7 @@ def router_data(path: str) -> dict[str, Any]:
 
 
 class ReflexTab:
-    """One tab: `emit` sends an event as if from a page, `until` reads the updates the server sends back."""
+    """One tab: `emit` sends an event as if from a page, `next_update` reads what the server sends back."""
 
     def __init__(self, url: str, session_token: str | None = None, timeout_s: float = 120.0) -> None:
         self.url, self.session_token, self.timeout_s = url, session_token, timeout_s
@@ -70,12 +69,9 @@ class ReflexTab:
         event = {"name": handler, "payload": payload, "router_data": router_data(path)}
         await self.client.emit("event", event, namespace=EVENTS)
 
-    async def until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """The next update the server sends for which `done` holds."""
-        while True:
-            update = await asyncio.wait_for(self.updates.get(), self.timeout_s)
-            if done(update):
-                return update
+    async def next_update(self) -> dict[str, Any]:
+        """The next update the server sends (within the tab's timeout)."""
+        return await asyncio.wait_for(self.updates.get(), self.timeout_s)
 
     async def handled(self, handler: str, path: str, **payload: Any) -> list[dict[str, Any]]:
         """Send an event; every update it (and whatever it chained on the server) brought."""
@@ -90,7 +86,7 @@ class ReflexTab:
 
     async def _until_marked(self) -> list[dict[str, Any]]:
         updates: list[dict[str, Any]] = []
-        while (update := await self.until(lambda _update: True)).get("delta") != MARKED:
+        while (update := await self.next_update()).get("delta") != MARKED:
             updates.append(update)
         return updates
 
