@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,3 +81,23 @@ def test_a_phone_joins_through_the_qr_code_with_the_code_filled_in(
     query = open_page()
     query.goto(f"{app_url}/join?code={code}")
     expect(query.get_by_label("Workshop code")).to_have_value(code)
+
+
+def test_a_code_typed_while_the_join_page_starts_is_the_code_that_stays(anonymous_page: Page, app_url: str) -> None:
+    """The field shows a code this tab remembers once the page connects; typing before that was rewritten
+    by it (seen as 'quick-dolphin-21quick-dolphin-21', and the join refused)."""
+    page = anonymous_page
+    field = page.get_by_label("Workshop code")
+    page.goto(f"{app_url}/join/blue-otter-42")  # a link's code: this tab remembers it
+    expect(field).to_have_value("blue-otter-42")
+    expect(page.locator("#join-button")).to_be_enabled()
+
+    ready_at = time.monotonic() + 2.0  # a slow room network: the page's scripts arrive two seconds late
+    page.route(
+        re.compile(r"\.js(\?|$)"), lambda route: (time.sleep(max(0.0, ready_at - time.monotonic())), route.continue_())
+    )
+    page.goto(f"{app_url}/join", wait_until="commit")
+    field.fill("quick-dolphin-21")  # at once, as a person who knows the code types it
+    expect(page.locator("#join-button")).to_be_enabled(timeout=30_000)
+    page.wait_for_timeout(500)  # anything the page's start would still rewrite has arrived by now
+    expect(field).to_have_value("quick-dolphin-21")

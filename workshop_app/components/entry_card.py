@@ -46,8 +46,11 @@ def label_for(text: str, control_id: str) -> rx.Component:
 def field(
     label: str, name: str, *, type_: str = "text", placeholder: str = "", value=None, on_change=None, **props
 ) -> rx.Component:
-    """A labelled input (the label is what screen readers and tests find it by)."""
-    control = {"value": value, "on_change": on_change} if on_change is not None else {}
+    """A labelled input (the label is what screen readers and tests find it by).
+
+    A field bound to the state is disabled until the page is connected: connecting writes the
+    state's value into it, over anything typed before (a code typed at once came out doubled)."""
+    control = {"value": value, "on_change": on_change, "disabled": ~rx.State.is_hydrated} if on_change else {}
     return rx.vstack(
         label_for(label, name),
         rx.input(id=name, name=name, type=type_, placeholder=placeholder, width="100%", **control, **props),
