@@ -7,6 +7,8 @@ slow connection does only by chance.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page
 
@@ -71,3 +73,26 @@ def test_a_late_join_page_load_does_not_put_a_remembered_code_over_the_one_being
             await tab.close()
 
     assert run_coroutine(type_then_load()) == []
+
+
+def test_a_refusal_of_a_quick_sign_in_stays_next_to_the_form_after_the_late_load(app_url: str) -> None:
+    def refusals(updates: list[dict[str, Any]]) -> list[str]:
+        forms = [update.get("delta", {}).get(FORMS, {}) for update in updates]
+        return [fields["error_rx_state_"] for fields in forms if "error_rx_state_" in fields]
+
+    async def refused_then_load() -> tuple[list[str], list[str], list[str]]:
+        tab = ReflexTab(app_url, timeout_s=30)
+        try:
+            await tab.connect("/login")
+            form = {"username": "nobody-here", "password": "not the password"}
+            refused = await tab.handled(f"{FORMS}.sign_in", "/login", form=form)
+            late = await tab.handled(f"{FORMS}.open_login", "/login")  # the load, queued behind the attempt
+            elsewhere = await tab.handled(f"{FORMS}.open_login", "/register")  # then on to the sign-up page
+            return refusals(refused), refusals(late), refusals(elsewhere)
+        finally:
+            await tab.close()
+
+    refused, late, elsewhere = run_coroutine(refused_then_load())
+    assert len(refused) == 1 and "Wrong username or password" in refused[0]
+    assert late == [], "the page's late load cleared the refusal the person had just been shown"
+    assert elsewhere == [""]  # another page's form starts without it

@@ -24,6 +24,7 @@ class AccountFormsState(AuthState):
     error: str = ""
     no_accounts_yet: bool = False
     join_code: str = ""
+    _refused_on: str = ""  # the page (connection and address) whose attempt `error` answers
 
     @rx.event
     def open_login(self):
@@ -32,7 +33,7 @@ class AccountFormsState(AuthState):
         The server runs a page's on_load after the events the page sent before it was hydrated: a
         quick sign-in (a password manager's) is handled first, and has led the tab on already. Its
         load then finds the person signed in on this tab, and leaves the page where it went."""
-        self.error = ""
+        self._forget_refusal_from_elsewhere()
         self.no_accounts_yet = not auth.has_accounts()
         if self.signed_in() is not None and not self._began_here():
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", HOME)))
@@ -42,11 +43,23 @@ class AccountFormsState(AuthState):
     def open_join(self):
         """The code from the link (/join/<code>, the QR code's, or ?code=); without one the field is left
         as it is, since re-sending a remembered code would overwrite what the person is typing there."""
-        self.error = ""
+        self._forget_refusal_from_elsewhere()
         code = self.router.url.path.rstrip("/").removeprefix("/join").strip("/")
         code = code or self.router.url.query_parameters.get("code", "").strip()
         if code and code != self.join_code:
             self.join_code = code
+
+    def _page(self) -> str:
+        return f"{self.router.session.session_id} {self.router.url}"
+
+    def _refuse(self, message: str) -> None:
+        self.error, self._refused_on = message, self._page()
+
+    def _forget_refusal_from_elsewhere(self) -> None:
+        """A form opens without an earlier page's refusal; a load that arrives after a quick attempt on
+        its own page (see `open_login`) keeps the refusal that attempt was just shown."""
+        if self._refused_on != self._page():
+            self.error = ""
 
     @rx.event
     def set_join_code(self, value: str):
@@ -59,7 +72,7 @@ class AccountFormsState(AuthState):
     @rx.event
     def register(self, form: dict):
         if form.get("password") != form.get("confirm"):
-            self.error = "The two passwords differ."
+            self._refuse("The two passwords differ.")
             return rx.toast.error(self.error, description="Type the same password twice.")
         return self._enter(
             lambda ip: auth.register(
@@ -78,7 +91,7 @@ class AccountFormsState(AuthState):
         try:
             actor, token = attempt(self.router.session.client_ip)
         except WorkshopError as error:  # repeated next to the form; the decorator shows the toast
-            self.error = f"{error.message} {error.hint}".strip()
+            self._refuse(f"{error.message} {error.hint}".strip())
             raise
         self.error = ""
         next_path = target or _safe_next(self.router.url.query_parameters.get("next", HOME))
