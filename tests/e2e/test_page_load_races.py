@@ -22,6 +22,12 @@ pytestmark = pytest.mark.e2e
 FORMS = AccountFormsState.get_full_name()
 
 
+def sent(updates: list[dict[str, Any]], var: str) -> list[Any]:
+    """Every value the updates sent the tab for one of the forms' vars."""
+    forms = [update.get("delta", {}).get(FORMS, {}) for update in updates]
+    return [fields[f"{var}_rx_state_"] for fields in forms if f"{var}_rx_state_" in fields]
+
+
 def test_a_sign_in_handled_before_the_login_pages_load_still_leads_where_it_was_asked(
     app_url: str, admin: Person
 ) -> None:
@@ -60,15 +66,13 @@ def test_a_signed_in_visitor_opening_the_login_page_goes_on_to_its_next_page_on_
 
 
 def test_a_late_join_page_load_does_not_put_a_remembered_code_over_the_one_being_typed(app_url: str) -> None:
-    async def type_then_load() -> list[object]:
+    async def type_then_load() -> list[Any]:
         tab = ReflexTab(app_url, timeout_s=30)
         try:
             await tab.connect("/join/blue-otter-42")
             await tab.handled(f"{FORMS}.open_join", "/join/blue-otter-42")  # the QR code's link, remembered
             # The person opens /join and types another code; the page's late load arrives before the keystrokes.
-            late = await tab.handled(f"{FORMS}.open_join", "/join")
-            forms = [update.get("delta", {}).get(FORMS, {}) for update in late]
-            return [fields["join_code_rx_state_"] for fields in forms if "join_code_rx_state_" in fields]
+            return sent(await tab.handled(f"{FORMS}.open_join", "/join"), "join_code")
         finally:
             await tab.close()
 
@@ -76,11 +80,7 @@ def test_a_late_join_page_load_does_not_put_a_remembered_code_over_the_one_being
 
 
 def test_a_refusal_of_a_quick_sign_in_stays_next_to_the_form_after_the_late_load(app_url: str) -> None:
-    def refusals(updates: list[dict[str, Any]]) -> list[str]:
-        forms = [update.get("delta", {}).get(FORMS, {}) for update in updates]
-        return [fields["error_rx_state_"] for fields in forms if "error_rx_state_" in fields]
-
-    async def refused_then_load() -> tuple[list[str], list[str], list[str]]:
+    async def refused_then_load() -> tuple[list[Any], list[Any], list[Any]]:
         tab = ReflexTab(app_url, timeout_s=30)
         try:
             await tab.connect("/login")
@@ -88,7 +88,7 @@ def test_a_refusal_of_a_quick_sign_in_stays_next_to_the_form_after_the_late_load
             refused = await tab.handled(f"{FORMS}.sign_in", "/login", form=form)
             late = await tab.handled(f"{FORMS}.open_login", "/login")  # the load, queued behind the attempt
             elsewhere = await tab.handled(f"{FORMS}.open_login", "/register")  # then on to the sign-up page
-            return refusals(refused), refusals(late), refusals(elsewhere)
+            return sent(refused, "error"), sent(late, "error"), sent(elsewhere, "error")
         finally:
             await tab.close()
 
